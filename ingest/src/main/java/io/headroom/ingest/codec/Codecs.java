@@ -1,0 +1,267 @@
+package io.headroom.ingest.codec;
+
+import io.headroom.ingest.model.BackendStats;
+import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.LatencyHistogram;
+import io.headroom.ingest.model.QuotaLease;
+import io.headroom.ingest.model.ScalingEvent;
+import io.headroom.ingest.model.ScalingIntent;
+import io.headroom.ingest.model.TelemetryWindow;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The codecs of every record that crosses Kafka. Version 1 of each format is defined here; a new version adds
+ * a branch to the decoder and keeps reading the old one.
+ */
+public final class Codecs {
+    private static final int MAGIC = 'H';
+    private static final int TYPE_TELEMETRY = 1;
+    private static final int TYPE_CONTROL = 2;
+    private static final int TYPE_INTENT = 3;
+    private static final int TYPE_EVENT = 4;
+    private static final int V1 = 1;
+    private static final int MAX_ITEMS = 1 << 20;
+
+    private Codecs() {
+    }
+
+    public static final Codec<TelemetryWindow> TELEMETRY = new Codec<>() {
+        @Override
+        public byte[] encode(TelemetryWindow w) {
+            WireWriter out = new WireWriter(64 + 48 * w.backends().size());
+            header(out, TYPE_TELEMETRY);
+            out.string(w.instanceId());
+            out.varlong(w.sequence());
+            out.varlong(w.startMillis());
+            out.varlong(w.windowMillis());
+            out.string(w.route());
+            out.string(w.pool());
+            out.varlong(w.backends().size());
+            for (BackendStats b : w.backends()) {
+                out.string(b.backend());
+                out.varlong(b.requests());
+                out.varlong(b.status2xx());
+                out.varlong(b.status3xx());
+                out.varlong(b.status4xx());
+                out.varlong(b.status5xx());
+                out.varlong(b.errors());
+                out.varlong(b.rejections());
+                out.varlong(b.bytesIn());
+                out.varlong(b.bytesOut());
+                writeHistogram(out, b.latency());
+            }
+            return out.toByteArray();
+        }
+
+        @Override
+        public TelemetryWindow decode(byte[] bytes) {
+            WireReader in = new WireReader(bytes);
+            checkHeader(in, TYPE_TELEMETRY, "telemetry window");
+            String instance = in.string();
+            long seq = in.varlong();
+            long start = in.varlong();
+            int window = (int) in.varlong();
+            String route = in.string();
+            String pool = in.string();
+            int n = in.count(MAX_ITEMS, "backend");
+            List<BackendStats> backends = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                backends.add(new BackendStats(in.string(), in.varlong(), in.varlong(), in.varlong(), in.varlong(),
+                        in.varlong(), in.varlong(), in.varlong(), in.varlong(), in.varlong(), readHistogram(in)));
+            }
+            end(in, "telemetry window");
+            return new TelemetryWindow(instance, seq, start, window, route, pool, backends);
+        }
+    };
+
+    public static final Codec<ControlPlan> CONTROL = new Codec<>() {
+        @Override
+        public byte[] encode(ControlPlan p) {
+            WireWriter out = new WireWriter(128);
+            header(out, TYPE_CONTROL);
+            out.string(p.scope());
+            out.string(p.source());
+            out.varlong(p.epoch());
+            out.varlong(p.issuedAtMillis());
+            out.varlong(p.validUntilMillis());
+            out.varlong(p.weights().size());
+            for (Map.Entry<String, Double> e : p.weights().entrySet()) {
+                out.string(e.getKey());
+                out.f64(e.getValue());
+            }
+            out.varlong(p.quotas().size());
+            for (QuotaLease q : p.quotas()) {
+                out.string(q.consumer());
+                out.string(q.instanceId());
+                out.f64(q.ratePerSecond());
+                out.varlong(q.burst());
+            }
+            out.varlong(p.members().size());
+            for (String m : p.members()) {
+                out.string(m);
+            }
+            out.string(p.provenance());
+            return out.toByteArray();
+        }
+
+        @Override
+        public ControlPlan decode(byte[] bytes) {
+            WireReader in = new WireReader(bytes);
+            checkHeader(in, TYPE_CONTROL, "control plan");
+            String scope = in.string();
+            String source = in.string();
+            long epoch = in.varlong();
+            long issued = in.varlong();
+            long valid = in.varlong();
+            int nw = in.count(MAX_ITEMS, "weight");
+            Map<String, Double> weights = new LinkedHashMap<>();
+            for (int i = 0; i < nw; i++) {
+                weights.put(in.string(), in.f64());
+            }
+            int nq = in.count(MAX_ITEMS, "quota");
+            List<QuotaLease> quotas = new ArrayList<>(nq);
+            for (int i = 0; i < nq; i++) {
+                quotas.add(new QuotaLease(in.string(), in.string(), in.f64(), in.varlong()));
+            }
+            int nm = in.count(MAX_ITEMS, "member");
+            List<String> members = new ArrayList<>(nm);
+            for (int i = 0; i < nm; i++) {
+                members.add(in.string());
+            }
+            String provenance = in.string();
+            end(in, "control plan");
+            return new ControlPlan(scope, source, epoch, issued, valid, weights, quotas, members, provenance);
+        }
+    };
+
+    public static final Codec<ScalingIntent> INTENT = new Codec<>() {
+        @Override
+        public byte[] encode(ScalingIntent s) {
+            WireWriter out = new WireWriter(128);
+            header(out, TYPE_INTENT);
+            out.string(s.pool());
+            out.varlong(s.issuedAtMillis());
+            out.varlong(s.desiredNow());
+            out.varlong(s.horizonSeconds());
+            out.f64(s.observedRate());
+            out.f64(s.forecastRate());
+            out.f64(s.forecastLower());
+            out.f64(s.forecastUpper());
+            out.f64(s.perInstanceCapacity());
+            out.string(s.model());
+            out.string(s.reason());
+            return out.toByteArray();
+        }
+
+        @Override
+        public ScalingIntent decode(byte[] bytes) {
+            WireReader in = new WireReader(bytes);
+            checkHeader(in, TYPE_INTENT, "scaling intent");
+            ScalingIntent s = new ScalingIntent(in.string(), in.varlong(), (int) in.varlong(), (int) in.varlong(),
+                    in.f64(), in.f64(), in.f64(), in.f64(), in.f64(), in.string(), in.string());
+            end(in, "scaling intent");
+            return s;
+        }
+    };
+
+    public static final Codec<ScalingEvent> EVENT = new Codec<>() {
+        @Override
+        public byte[] encode(ScalingEvent e) {
+            WireWriter out = new WireWriter(96);
+            header(out, TYPE_EVENT);
+            out.string(e.pool());
+            out.varlong(e.atMillis());
+            out.varlong(e.action().ordinal());
+            out.string(e.instance());
+            out.zlong(e.desired());
+            out.zlong(e.ready());
+            out.string(e.reason());
+            return out.toByteArray();
+        }
+
+        @Override
+        public ScalingEvent decode(byte[] bytes) {
+            WireReader in = new WireReader(bytes);
+            checkHeader(in, TYPE_EVENT, "scaling event");
+            String pool = in.string();
+            long at = in.varlong();
+            int a = in.count(ScalingEvent.Action.values().length - 1, "action ordinal");
+            ScalingEvent e = new ScalingEvent(pool, at, ScalingEvent.Action.values()[a], in.string(), (int) in.zlong(),
+                    (int) in.zlong(), in.string());
+            end(in, "scaling event");
+            return e;
+        }
+    };
+
+    /** Sparse form: number of non-empty buckets, then (index delta, count) pairs. */
+    private static void writeHistogram(WireWriter out, LatencyHistogram h) {
+        int nonEmpty = 0;
+        for (int i = 0; i < LatencyHistogram.BUCKETS; i++) {
+            if (h.count(i) != 0) {
+                nonEmpty++;
+            }
+        }
+        out.varlong(nonEmpty);
+        int last = -1;
+        for (int i = 0; i < LatencyHistogram.BUCKETS; i++) {
+            long c = h.count(i);
+            if (c != 0) {
+                out.varlong(i - last);
+                out.varlong(c);
+                last = i;
+            }
+        }
+    }
+
+    private static LatencyHistogram readHistogram(WireReader in) {
+        int n = in.count(LatencyHistogram.BUCKETS, "histogram bucket");
+        if (n == 0) {
+            return LatencyHistogram.EMPTY;
+        }
+        long[] counts = new long[LatencyHistogram.BUCKETS];
+        int idx = -1;
+        for (int i = 0; i < n; i++) {
+            long delta = in.varlong();
+            if (delta < 1 || idx + delta >= LatencyHistogram.BUCKETS) {
+                throw new CodecException("histogram bucket index out of range at offset " + in.position());
+            }
+            idx += (int) delta;
+            counts[idx] = in.varlong();
+        }
+        return LatencyHistogram.of(counts);
+    }
+
+    private static void header(WireWriter out, int type) {
+        out.byte1(MAGIC);
+        out.byte1(type);
+        out.byte1(V1);
+    }
+
+    private static void checkHeader(WireReader in, int type, String what) {
+        int magic = in.byte1();
+        if (magic != MAGIC) {
+            throw new CodecException("not a Headroom record (magic byte 0x" + Integer.toHexString(magic)
+                    + ", expected 0x48): is this the right topic?");
+        }
+        int t = in.byte1();
+        if (t != type) {
+            throw new CodecException("expected a " + what + " (type " + type + ") but found record type " + t
+                    + ": is this the right topic?");
+        }
+        int v = in.byte1();
+        if (v != V1) {
+            throw new CodecException(what + " version " + v + " is not supported (this build reads version " + V1
+                    + "): upgrade this component");
+        }
+    }
+
+    private static void end(WireReader in, String what) {
+        if (!in.exhausted()) {
+            throw new CodecException(what + " has trailing bytes after offset " + in.position());
+        }
+    }
+}
