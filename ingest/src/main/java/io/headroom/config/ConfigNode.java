@@ -115,7 +115,10 @@ public final class ConfigNode {
                 throw new ConfigException(new ConfigNode(source, path, t.getKeyNode()).location(), "keys must be plain words",
                         "write the key as text");
             }
-            out.put(k.getValue(), t);
+            if (out.put(k.getValue(), t) != null) {
+                throw at(k, childPath(k.getValue()), "duplicate key '" + k.getValue() + "'",
+                        "keep one '" + k.getValue() + ":' entry in this mapping (the later one would silently win)");
+            }
         }
         return out;
     }
@@ -353,7 +356,7 @@ public final class ConfigNode {
                 best = a;
             }
         }
-        return bestD <= Math.max(2, key.length() / 3) ? best : null;
+        return bestD <= Math.max(2, key.length() / 2) ? best : null;
     }
 
     private static int levenshtein(String a, String b) {

@@ -1,0 +1,88 @@
+package io.headroom.ingest.kafka;
+
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class BoundedPublisherTest {
+
+    /** A producer whose send() blocks until released, like a client waiting on a dead broker's metadata. */
+    static final class StuckProducer extends MockProducer<String, String> {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch entered = new CountDownLatch(1);
+
+        StuckProducer() {
+            super(true, null, new StringSerializer(), new StringSerializer());
+        }
+
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<String, String> record, Callback callback) {
+            entered.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return super.send(record, callback);
+        }
+    }
+
+    @Test
+    void fullBufferDropsAndCountsWithoutBlockingTheCaller() throws Exception {
+        StuckProducer producer = new StuckProducer();
+        BoundedPublisher<String> pub = new BoundedPublisher<>(producer, 3, "test");
+        try {
+            assertThat(pub.offer("t", "k", "first")).isTrue();
+            assertThat(producer.entered.await(5, TimeUnit.SECONDS)).isTrue(); // sender is now stuck inside send()
+            long start = System.nanoTime();
+            int accepted = 0;
+            for (int i = 0; i < 100; i++) {
+                if (pub.offer("t", "k", "v" + i)) {
+                    accepted++;
+                }
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+            assertThat(accepted).isEqualTo(3);
+            BoundedPublisher.Stats s = pub.stats();
+            assertThat(s.offered()).isEqualTo(101);
+            assertThat(s.dropped()).isEqualTo(97);
+            assertThat(s.buffered()).isEqualTo(3);
+            producer.release.countDown();
+            await().atMost(Duration.ofSeconds(5)).until(() -> pub.stats().acked() == 4);
+            assertThat(producer.history()).extracting(ProducerRecord::value).containsExactly("first", "v0", "v1", "v2");
+        } finally {
+            producer.release.countDown();
+            pub.close();
+        }
+        assertThat(pub.offer("t", "k", "late")).isFalse();
+    }
+
+    @Test
+    void failedSendsAreCounted() {
+        MockProducer<String, String> producer = new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
+        BoundedPublisher<String> pub = new BoundedPublisher<>(producer, 10, "fail");
+        try {
+            pub.offer("t", "k", "a");
+            pub.offer("t", "k", "b");
+            await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 2);
+            producer.errorNext(new org.apache.kafka.common.errors.TimeoutException("broker away"));
+            producer.completeNext();
+            assertThat(pub.stats().failed()).isEqualTo(1);
+            assertThat(pub.stats().acked()).isEqualTo(1);
+            assertThat(pub.stats().lastError()).contains("broker away");
+        } finally {
+            pub.close(Duration.ofSeconds(1));
+        }
+    }
+}
