@@ -46,7 +46,7 @@ public final class OverloadModel {
             return new Admission(false, Duration.ZERO, inWindow / capacity);
         }
         inWindow++;
-        counts[(int) Math.floorMod(currentBucket, BUCKETS)]++;
+        counts[Math.floorMod(currentBucket, BUCKETS)]++;
         double u = inWindow / capacity;
         return new Admission(true, latencyAt(base, u), u);
     }
@@ -70,7 +70,7 @@ public final class OverloadModel {
         }
         long steps = Math.min(BUCKETS, now - currentBucket);
         for (long i = 1; i <= steps; i++) {
-            int idx = (int) Math.floorMod(currentBucket + i, BUCKETS);
+            int idx = (int) Math.floorMod(currentBucket + i, (long) BUCKETS);
             inWindow -= counts[idx];
             counts[idx] = 0;
         }

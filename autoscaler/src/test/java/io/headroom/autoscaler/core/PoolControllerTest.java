@@ -1,0 +1,138 @@
+package io.headroom.autoscaler.core;
+
+import io.headroom.autoscaler.policy.PolicyConfig;
+import io.headroom.autoscaler.policy.ScalingPolicy;
+import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.ScalingEvent;
+import io.headroom.ingest.model.ScalingEvent.Action;
+import io.headroom.ingest.model.ScalingIntent;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Drives the core in simulated time with a direct executor: exact, no threads, no Kafka. */
+class PoolControllerTest {
+    private final List<ScalingEvent> events = new ArrayList<>();
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private InMemoryProvider provider;
+
+    private PoolController controller(PolicyConfig cfg) {
+        return new PoolController("api", new ScalingPolicy(cfg), l -> provider = new InMemoryProvider(l), events::add, now::get,
+                Runnable::run);
+    }
+
+    private static ScalingIntent intent(long at, int desired) {
+        return new ScalingIntent("api", at, desired, 30, 0, 0, 0, 0, 100, "test", "t");
+    }
+
+    private List<Action> actions() {
+        return events.stream().map(ScalingEvent::action).toList();
+    }
+
+    @Test
+    void restoresMinWithoutAnIntentThenFollowsIntents() {
+        PoolController c = controller(new PolicyConfig(1, 5, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        c.tick(now.get());
+        assertThat(provider.current()).isEqualTo(1);
+        assertThat(actions()).containsExactly(Action.DECIDED, Action.STARTING, Action.READY);
+
+        c.onIntent(intent(now.get(), 3));
+        c.tick(now.addAndGet(1_000));
+        assertThat(provider.current()).isEqualTo(3);
+        assertThat(c.members()).containsExactly("127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003");
+
+        ControlPlan plan = c.membershipPlan(now.get(), 42, Duration.ofSeconds(15));
+        assertThat(plan.scope()).isEqualTo("pool:api");
+        assertThat(plan.source()).isEqualTo(ControlPlan.SOURCE_AUTOSCALER);
+        assertThat(plan.validUntilMillis()).isEqualTo(now.get() + 15_000);
+        assertThat(plan.members()).hasSize(3);
+        assertThat(plan.weights()).isEmpty();
+    }
+
+    @Test
+    void theSameIntentTwiceChangesNothing() {
+        PoolController c = controller(new PolicyConfig(1, 5, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        c.onIntent(intent(now.get(), 2));
+        c.tick(now.get());
+        int eventsAfterFirst = events.size();
+        int starts = provider.starts;
+        c.onIntent(intent(now.get(), 2));
+        c.tick(now.addAndGet(1_000));
+        c.tick(now.addAndGet(1_000));
+        assertThat(events).hasSize(eventsAfterFirst);
+        assertThat(provider.starts).isEqualTo(starts).isEqualTo(2);
+    }
+
+    @Test
+    void olderIntentArrivingLateIsIgnored() {
+        PoolController c = controller(PolicyConfig.of(1, 5));
+        c.onIntent(intent(2_000, 4));
+        c.onIntent(intent(1_000, 1));
+        assertThat(c.latestIntent().desiredNow()).isEqualTo(4);
+    }
+
+    @Test
+    void scaleInDrainsAndStopsAndAuditsIt() {
+        PoolController c = controller(new PolicyConfig(1, 5, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        c.onIntent(intent(now.get(), 2));
+        c.tick(now.get());
+        events.clear();
+        c.onIntent(intent(now.addAndGet(1_000), 1));
+        c.tick(now.get());
+        assertThat(actions()).containsExactly(Action.DECIDED, Action.DRAINING, Action.STOPPED);
+        assertThat(events.get(1).instance()).isEqualTo("127.0.0.1:9002");
+        assertThat(provider.current()).isEqualTo(1);
+    }
+
+    @Test
+    void killSwitchHoldsOnceAndStillReportsMembers() {
+        PoolController c = controller(new PolicyConfig(1, 5, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        c.tick(now.get());
+        events.clear();
+        c.setKillSwitch(true);
+        c.onIntent(intent(now.get(), 4));
+        c.tick(now.addAndGet(1_000));
+        c.tick(now.addAndGet(1_000));
+        assertThat(actions()).containsExactly(Action.HELD);
+        assertThat(events.get(0).reason()).startsWith("kill switch on");
+        assertThat(provider.current()).isEqualTo(1);
+        assertThat(c.members()).hasSize(1);
+        c.setKillSwitch(false);
+        c.tick(now.addAndGet(1_000));
+        assertThat(provider.current()).isEqualTo(4);
+    }
+
+    @Test
+    void dryRunAuditsWhatItWouldDoAndDoesNothing() {
+        PoolController c = controller(new PolicyConfig(0, 5, Duration.ZERO, Duration.ZERO, 4, 1, true));
+        c.onIntent(intent(now.get(), 3));
+        c.tick(now.get());
+        c.tick(now.addAndGet(1_000));
+        assertThat(actions()).containsExactly(Action.HELD);
+        assertThat(events.get(0).reason()).startsWith("dry run, would scale up 0 -> 3");
+        assertThat(provider.starts).isZero();
+        PoolStatus s = c.status();
+        assertThat(s.target()).isEqualTo(3);
+        assertThat(s.dryRun()).isTrue();
+        assertThat(s.ready()).isZero();
+    }
+
+    @Test
+    void cooldownHeldUpIsAuditedOnce() {
+        PoolController c = controller(new PolicyConfig(1, 8, Duration.ofSeconds(20), Duration.ZERO, 4, 1, false));
+        c.onIntent(intent(now.get(), 2));
+        c.tick(now.get());
+        events.clear();
+        c.onIntent(intent(now.addAndGet(1_000), 5));
+        c.tick(now.get());
+        c.tick(now.addAndGet(1_000));
+        assertThat(actions()).containsExactly(Action.HELD);
+        c.tick(now.addAndGet(20_000));
+        assertThat(provider.current()).isEqualTo(5);
+    }
+}
