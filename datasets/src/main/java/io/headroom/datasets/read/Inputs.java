@@ -37,7 +37,7 @@ public final class Inputs {
     }
 
     /** The first non-blank line (at most {@code max} chars), or "" for an empty file. */
-    static String firstLine(Path path, int max) throws IOException {
+    public static String firstLine(Path path, int max) throws IOException {
         try (LineSource lines = new LineSource(reader(path), max)) {
             String l;
             while ((l = lines.next()) != null) {
