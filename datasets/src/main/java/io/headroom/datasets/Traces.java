@@ -16,8 +16,31 @@ import java.util.Locale;
 
 /** Entry point: open a trace file by detecting its format, or fall back to the synthetic workload. */
 public final class Traces {
-    /** Where the shared real traces live, unless {@code HEADROOM_DATASETS} says otherwise. */
-    public static final Path SHARED_ROOT = Path.of(System.getenv().getOrDefault("HEADROOM_DATASETS", "/work/shared/datasets"));
+    /**
+     * Where the shared real traces live: {@code $HEADROOM_DATASETS}, else {@code -Dheadroom.shared.dir}/datasets, else
+     * {@code ../shared/datasets} beside the Headroom checkout ({@code -Dheadroom.home}, or the working directory).
+     */
+    public static final Path SHARED_ROOT = sharedRoot();
+
+    private static Path sharedRoot() {
+        String env = System.getenv("HEADROOM_DATASETS");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String shared = System.getProperty("headroom.shared.dir");
+        if (shared != null && !shared.isBlank()) {
+            return Path.of(shared, "datasets").toAbsolutePath().normalize();
+        }
+        Path home = Path.of(System.getProperty("headroom.home", ".")).toAbsolutePath();
+        // From the checkout root, or from a module directory when a test runs there.
+        for (Path p = home; p != null; p = p.getParent()) {
+            Path candidate = p.resolveSibling("shared").resolve("datasets");
+            if (Files.isDirectory(candidate)) {
+                return candidate.normalize();
+            }
+        }
+        return home.resolveSibling("shared").resolve("datasets").normalize();
+    }
 
     private Traces() {
     }

@@ -1,0 +1,272 @@
+package io.headroom.predictor.core;
+
+import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.ScalingIntent;
+import io.headroom.ingest.model.TelemetryWindow;
+import io.headroom.predictor.forecast.Backtest;
+import io.headroom.predictor.forecast.Forecast;
+import io.headroom.predictor.forecast.ModelCatalog;
+import io.headroom.predictor.forecast.SeriesModel;
+import io.headroom.predictor.history.BackendThroughput;
+import io.headroom.predictor.history.HistoryStore;
+import io.headroom.predictor.history.SeriesHistory;
+import io.headroom.predictor.plan.CapacityPlanner;
+import io.headroom.predictor.plan.PoolSettings;
+import io.headroom.predictor.plan.PredictorSettings;
+import io.headroom.predictor.plan.WeightPlanner;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The predictor without Kafka: telemetry windows in, scaling intents and control plans out, time passed in as
+ * an argument so the offline simulator drives it in simulated time.
+ *
+ * <p>Each {@link #tick}: the last complete second is {@code floor((now - settle) / 1000) - 1} (a second is
+ * complete once it ended and {@code settle} passed for late windows). Each configured pool's series (the sum of
+ * its routes) is forecast {@code lead-time + 1 + settle} steps past that second, i.e. at {@code now + lead-time};
+ * the intent sizes the pool on the interval's upper bound and the plan weights backends by healthy throughput.
+ * Pools with no telemetry in the last {@value #STALE_SECONDS} seconds get no intent or plan: no data is not zero
+ * traffic, and the autoscaler's reactive floor and the routers' fail-static fallback handle it.
+ *
+ * <p>Retraining runs on the {@code trainingExecutor} every {@code retrain-interval} (at most one job at a time),
+ * on copies of the history, and swaps models in atomically; with {@link #inline} it runs inside the tick
+ * (deterministic, for simulation and tests). Thread-safe: {@link #accept} and {@link #tick} may be called from
+ * different threads.
+ */
+public final class PredictorCore {
+    private static final Logger LOG = Logger.getLogger(PredictorCore.class.getName());
+    static final int STALE_SECONDS = 10;
+    static final int OBSERVED_SECONDS = 5;
+    static final double THROUGHPUT_HALF_LIFE_SECONDS = 5;
+
+    /** What one tick produced. */
+    public record Tick(long nowMillis, List<ScalingIntent> intents, List<ControlPlan> plans, List<PoolForecast> forecasts) {
+    }
+
+    /** Counters since start. */
+    public record Stats(long accepted, long duplicates, long retrains, long trainingFailures, long trainingSkippedBusy) {
+    }
+
+    private final PredictorSettings settings;
+    private final Executor trainingExecutor;
+    private final HistoryStore store;
+    private final ModelCatalog catalog;
+    private final Backtest backtest;
+    private final int horizonSteps;
+    private final int windowSteps;
+    private final Map<String, SeriesModel> models = new LinkedHashMap<>();
+    private final Map<String, Long> lastTrainAttempt = new LinkedHashMap<>();
+    private final Map<String, PoolForecast> latest = new LinkedHashMap<>();
+    private final AtomicBoolean training = new AtomicBoolean();
+    private final AtomicLong retrains = new AtomicLong();
+    private final AtomicLong trainingFailures = new AtomicLong();
+    private final AtomicLong trainingSkipped = new AtomicLong();
+    private long lastEpoch;
+
+    /**
+     * @param settings         the {@code predictor:} section
+     * @param trainingExecutor where retraining runs (a single background thread in the service)
+     */
+    public PredictorCore(PredictorSettings settings, Executor trainingExecutor) {
+        this.settings = settings;
+        this.trainingExecutor = trainingExecutor;
+        int historySeconds = (int) settings.history().toSeconds();
+        this.store = new HistoryStore(new HistoryStore.Limits(historySeconds, Math.max(60, historySeconds / 60 + 1), 60, 1 << 16,
+                1024, 10_000));
+        int season = (int) settings.season().toSeconds();
+        this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost());
+        this.backtest = new Backtest(3, 40);
+        this.horizonSteps = settings.leadTimeSeconds() + 1 + (int) Math.ceil(settings.settle().toMillis() / 1000.0);
+        this.windowSteps = (int) settings.trainingWindow().toSeconds();
+        for (PoolSettings p : settings.pools().values()) {
+            models.put(p.name(), catalog.model("pool:" + p.name(), horizonSteps, backtest));
+        }
+    }
+
+    /** A core that retrains synchronously inside {@link #tick}: deterministic, for simulation and tests. */
+    public static PredictorCore inline(PredictorSettings settings) {
+        return new PredictorCore(settings, Runnable::run);
+    }
+
+    /** Records a telemetry window; false if it was a duplicate (or beyond the series limit). */
+    public synchronized boolean accept(TelemetryWindow w) {
+        return store.accept(w);
+    }
+
+    /** Steps (seconds) between the last complete second and the forecast target. */
+    public int horizonSteps() {
+        return horizonSteps;
+    }
+
+    private long lastCompleteSecond(long nowMillis) {
+        return Math.floorDiv(nowMillis - settings.settle().toMillis(), 1000) - 1;
+    }
+
+    /** One planning round at {@code nowMillis}: forecasts, intents, plans (and retraining when due). */
+    public Tick tick(long nowMillis) {
+        List<Runnable> jobs = new ArrayList<>();
+        Tick t;
+        synchronized (this) {
+            long last = lastCompleteSecond(nowMillis);
+            Map<String, double[]> due = new LinkedHashMap<>();
+            for (String pool : models.keySet()) {
+                SeriesHistory h = store.pool(pool);
+                if (h == null) {
+                    continue;
+                }
+                Long attempt = lastTrainAttempt.get(pool);
+                if (attempt == null || nowMillis - attempt >= settings.retrainInterval().toMillis()) {
+                    due.put(pool, h.values(last - windowSteps + 1, last + 1));
+                }
+            }
+            if (!due.isEmpty()) {
+                if (training.compareAndSet(false, true)) {
+                    due.keySet().forEach(p -> lastTrainAttempt.put(p, nowMillis));
+                    jobs.add(() -> retrain(due, nowMillis));
+                } else {
+                    trainingSkipped.incrementAndGet();
+                }
+            }
+        }
+        for (Runnable job : jobs) {
+            try {
+                trainingExecutor.execute(job);
+            } catch (RejectedExecutionException e) {
+                training.set(false);
+            }
+        }
+        synchronized (this) {
+            t = plan(nowMillis);
+        }
+        return t;
+    }
+
+    private void retrain(Map<String, double[]> due, long nowMillis) {
+        try {
+            for (Map.Entry<String, double[]> e : due.entrySet()) {
+                try {
+                    SeriesModel.Selection s = models.get(e.getKey()).retrain(e.getValue(), nowMillis);
+                    retrains.incrementAndGet();
+                    LOG.log(Level.FINE, "pool {0}: {1}", new Object[] {e.getKey(), s.summary()});
+                } catch (RuntimeException ex) {
+                    trainingFailures.incrementAndGet();
+                    LOG.log(Level.WARNING, "retraining pool " + e.getKey() + " failed; it keeps its previous model", ex);
+                }
+            }
+        } finally {
+            training.set(false);
+        }
+    }
+
+    /** Retrains every pool now on the calling thread (tests, or a simulator that wants fresh models). */
+    public void retrainNow(long nowMillis) {
+        Map<String, double[]> due = new LinkedHashMap<>();
+        synchronized (this) {
+            long last = lastCompleteSecond(nowMillis);
+            for (String pool : models.keySet()) {
+                SeriesHistory h = store.pool(pool);
+                if (h != null) {
+                    due.put(pool, h.values(last - windowSteps + 1, last + 1));
+                    lastTrainAttempt.put(pool, nowMillis);
+                }
+            }
+        }
+        for (Map.Entry<String, double[]> e : due.entrySet()) {
+            models.get(e.getKey()).retrain(e.getValue(), nowMillis);
+            retrains.incrementAndGet();
+        }
+    }
+
+    private Tick plan(long nowMillis) {
+        long last = lastCompleteSecond(nowMillis);
+        List<ScalingIntent> intents = new ArrayList<>();
+        List<ControlPlan> plans = new ArrayList<>();
+        List<PoolForecast> forecasts = new ArrayList<>();
+        for (PoolSettings pool : settings.pools().values()) {
+            SeriesHistory h = store.pool(pool.name());
+            if (h == null || h.newestSecond() <= last - STALE_SECONDS) {
+                continue;
+            }
+            double[] recent = h.values(last - windowSteps + 1, last + 1);
+            double observed = observed(recent);
+            if (Double.isNaN(observed)) {
+                continue;
+            }
+            SeriesModel model = models.get(pool.name());
+            Forecast f = model.forecast(recent);
+            SeriesModel.Selection sel = model.selection();
+            ScalingIntent intent = CapacityPlanner.intent(pool, nowMillis, settings.leadTimeSeconds(), observed, f, sel.model(),
+                    "forecast by " + sel.summary());
+            intents.add(intent);
+            PoolForecast pf = new PoolForecast(pool.name(), nowMillis, settings.leadTimeSeconds(), observed, f.mean(), f.lower(), f.upper(),
+                    intent.desiredNow(), sel.model(), sel.summary());
+            latest.put(pool.name(), pf);
+            forecasts.add(pf);
+
+            BackendThroughput tp = store.throughput(pool.name());
+            Map<String, Double> healthy = tp == null ? Map.of() : tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
+            if (!healthy.isEmpty()) {
+                lastEpoch = Math.max(lastEpoch + 1, nowMillis);
+                Map<String, Double> weights = WeightPlanner.weights(healthy, WeightPlanner.DEFAULT_FLOOR);
+                String provenance = String.format(Locale.ROOT,
+                        "weights = share of smoothed healthy throughput (2xx-4xx, half-life %.0fs) %s; forecast %s; %s",
+                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(healthy), sel.summary(), sel.description());
+                plans.add(new ControlPlan(ControlPlan.poolScope(pool.name()), ControlPlan.SOURCE_PREDICTOR, lastEpoch, nowMillis,
+                        nowMillis + settings.planTtl().toMillis(), weights, List.of(), List.of(), provenance));
+            }
+        }
+        return new Tick(nowMillis, List.copyOf(intents), List.copyOf(plans), List.copyOf(forecasts));
+    }
+
+    private static String rounded(Map<String, Double> m) {
+        StringBuilder b = new StringBuilder("{");
+        m.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append(k).append('=').append(String.format(Locale.ROOT, "%.1f", v)));
+        return b.append("}").toString();
+    }
+
+    /** Mean of the observed values among the last {@value #OBSERVED_SECONDS} seconds; NaN if all are gaps. */
+    private static double observed(double[] recent) {
+        double sum = 0;
+        int n = 0;
+        for (int i = Math.max(0, recent.length - OBSERVED_SECONDS); i < recent.length; i++) {
+            if (!Double.isNaN(recent[i])) {
+                sum += recent[i];
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    public synchronized Optional<PoolForecast> latest(String pool) {
+        return Optional.ofNullable(latest.get(pool));
+    }
+
+    public synchronized Map<String, PoolForecast> latest() {
+        return Map.copyOf(latest);
+    }
+
+    /** The model selection of a configured pool (empty if the pool is not configured). */
+    public Optional<SeriesModel.Selection> selection(String pool) {
+        SeriesModel m = models.get(pool);
+        return m == null ? Optional.empty() : Optional.of(m.selection());
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(store.acceptedCount(), store.duplicateCount(), retrains.get(), trainingFailures.get(), trainingSkipped.get());
+    }
+
+    public PredictorSettings settings() {
+        return settings;
+    }
+}

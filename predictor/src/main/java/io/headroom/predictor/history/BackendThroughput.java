@@ -1,0 +1,104 @@
+package io.headroom.predictor.history;
+
+import io.headroom.ingest.model.BackendStats;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Healthy throughput (2xx + 3xx + 4xx responses per second) of each backend of one pool, over a short ring of
+ * recent seconds, smoothed with exponentially decaying weights.
+ *
+ * <p>A second in which the pool reported nothing is a gap and is skipped; a second in which the pool reported
+ * traffic but a backend served nothing healthy counts as zero for that backend. The router's own rejections
+ * (backend {@code "-"}) are not a backend. Not thread-safe.
+ */
+public final class BackendThroughput {
+    /** The router's pseudo-backend for requests that never reached one. */
+    public static final String NO_BACKEND = "-";
+
+    private final int capacity;
+    private final long[] poolSecond;
+    private final Map<String, Ring> backends = new HashMap<>();
+
+    private static final class Ring {
+        final long[] second;
+        final double[] healthy;
+
+        Ring(int n) {
+            second = new long[n];
+            healthy = new double[n];
+            Arrays.fill(second, Long.MIN_VALUE);
+        }
+    }
+
+    public BackendThroughput(int capacitySeconds) {
+        if (capacitySeconds <= 0) {
+            throw new IllegalArgumentException("capacitySeconds: " + capacitySeconds + " (expected: > 0)");
+        }
+        this.capacity = capacitySeconds;
+        this.poolSecond = new long[capacitySeconds];
+        Arrays.fill(poolSecond, Long.MIN_VALUE);
+    }
+
+    /** Adds one backend's stats for the second starting at {@code epochSecond}. */
+    public void add(long epochSecond, BackendStats stats) {
+        int slot = (int) Math.floorMod(epochSecond, (long) capacity);
+        poolSecond[slot] = epochSecond;
+        if (NO_BACKEND.equals(stats.backend())) {
+            return;
+        }
+        Ring r = backends.computeIfAbsent(stats.backend(), k -> new Ring(capacity));
+        if (r.second[slot] != epochSecond) {
+            r.second[slot] = epochSecond;
+            r.healthy[slot] = 0;
+        }
+        r.healthy[slot] += stats.healthyResponses();
+    }
+
+    /**
+     * Smoothed healthy req/s per backend over seconds up to {@code lastSecond} (inclusive): a weighted mean with
+     * weight {@code 0.5^(age / halfLifeSeconds)} over the seconds in which the pool reported anything. Backends
+     * not seen in the ring any more are forgotten. Sorted by backend name.
+     */
+    public Map<String, Double> smoothed(long lastSecond, double halfLifeSeconds) {
+        Map<String, Double> out = new TreeMap<>();
+        double totalWeight = 0;
+        double[] weights = new double[capacity];
+        for (int age = 0; age < capacity; age++) {
+            long s = lastSecond - age;
+            int slot = (int) Math.floorMod(s, (long) capacity);
+            if (poolSecond[slot] == s) {
+                weights[age] = Math.pow(0.5, age / halfLifeSeconds);
+                totalWeight += weights[age];
+            }
+        }
+        for (Iterator<Map.Entry<String, Ring>> it = backends.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Ring> e = it.next();
+            Ring r = e.getValue();
+            double acc = 0;
+            boolean seen = false;
+            for (int age = 0; age < capacity; age++) {
+                long s = lastSecond - age;
+                int slot = (int) Math.floorMod(s, (long) capacity);
+                if (r.second[slot] == s) {
+                    seen = true;
+                    acc += weights[age] * r.healthy[slot];
+                }
+            }
+            boolean anyNewer = false;
+            for (long sec : r.second) {
+                anyNewer |= sec > lastSecond - capacity;
+            }
+            if (!anyNewer) {
+                it.remove();
+                continue;
+            }
+            out.put(e.getKey(), totalWeight > 0 && seen ? acc / totalWeight : 0.0);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package io.headroom.predictor.history;
+
+import java.util.Arrays;
+
+/**
+ * Request counts per second of one series (a route, or a pool's sum of routes) in a bounded ring keyed by the
+ * window's start second, plus {@link MinuteAggregates}.
+ *
+ * <p>Windows of the same second from several router instances add up. A second nobody reported is a gap and
+ * reads as {@code NaN}, never as zero: a router that is restarting says nothing about the traffic. Not thread-safe.
+ */
+public final class SeriesHistory {
+    private final int capacity;
+    private final long[] second;
+    private final double[] count;
+    private final MinuteAggregates minutes;
+    private long newest = Long.MIN_VALUE;
+    private long tooOld;
+
+    public SeriesHistory(int capacitySeconds, int capacityMinutes) {
+        if (capacitySeconds <= 0) {
+            throw new IllegalArgumentException("capacitySeconds: " + capacitySeconds + " (expected: > 0)");
+        }
+        this.capacity = capacitySeconds;
+        this.second = new long[capacitySeconds];
+        this.count = new double[capacitySeconds];
+        Arrays.fill(second, Long.MIN_VALUE);
+        this.minutes = new MinuteAggregates(capacityMinutes);
+    }
+
+    /** Adds requests counted in the second starting at {@code epochSecond}; false if it is older than the ring keeps. */
+    public boolean add(long epochSecond, double requests) {
+        if (newest != Long.MIN_VALUE && epochSecond <= newest - capacity) {
+            tooOld++;
+            return false;
+        }
+        int slot = (int) Math.floorMod(epochSecond, (long) capacity);
+        boolean fresh = second[slot] != epochSecond;
+        if (fresh) {
+            second[slot] = epochSecond;
+            count[slot] = 0;
+        }
+        count[slot] += requests;
+        newest = Math.max(newest, epochSecond);
+        minutes.add(epochSecond, requests, fresh);
+        return true;
+    }
+
+    /** The count of one second, NaN if it is a gap or left the ring. */
+    public double value(long epochSecond) {
+        if (newest == Long.MIN_VALUE || epochSecond <= newest - capacity) {
+            return Double.NaN;
+        }
+        int slot = (int) Math.floorMod(epochSecond, (long) capacity);
+        return second[slot] == epochSecond ? count[slot] : Double.NaN;
+    }
+
+    /** Counts of seconds {@code [fromSecond, toSecond)} in a fresh array; NaN marks gaps. */
+    public double[] values(long fromSecond, long toSecond) {
+        double[] out = new double[(int) Math.max(0, toSecond - fromSecond)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = value(fromSecond + i);
+        }
+        return out;
+    }
+
+    /** Newest second seen, {@code Long.MIN_VALUE} if none. */
+    public long newestSecond() {
+        return newest;
+    }
+
+    public int capacitySeconds() {
+        return capacity;
+    }
+
+    public MinuteAggregates minutes() {
+        return minutes;
+    }
+
+    /** Windows refused because they were older than the ring. */
+    public long tooOldCount() {
+        return tooOld;
+    }
+}

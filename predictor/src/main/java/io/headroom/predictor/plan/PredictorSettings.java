@@ -1,0 +1,113 @@
+package io.headroom.predictor.plan;
+
+import io.headroom.config.ConfigNode;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code predictor:} section of the configuration file.
+ *
+ * <pre>
+ * predictor:
+ *   lead-time: 30s            # forecast horizon = provisioning lead time
+ *   plan-ttl: 30s             # validity of each control plan
+ *   retrain-interval: 60s     # how often models are re-selected and retrained
+ *   history: 1h               # per-second history kept per series
+ *   training-window: 20m      # how much of it training and backtests read
+ *   season: 0s                # season for seasonal-naive and the season feature (0s: none)
+ *   coverage: 0.9             # forecast interval coverage
+ *   settle: 1s                # wait after a second ends before it counts as complete (late windows)
+ *   xgboost: false            # let XGBoost compete too
+ *   pools:
+ *     api: {capacity-per-instance: 100, target-utilisation: 0.8}
+ * </pre>
+ */
+public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
+                                Duration trainingWindow, Duration season, double coverage, Duration settle, boolean xgboost,
+                                Map<String, PoolSettings> pools) {
+
+    public static final Duration DEFAULT_LEAD_TIME = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_PLAN_TTL = Duration.ofSeconds(30);
+
+    public PredictorSettings {
+        if (leadTime.toMillis() < 1000 || planTtl.toMillis() < 1000 || retrainInterval.toMillis() < 1000 || settle.isNegative()
+                || history.compareTo(trainingWindow) < 0 || trainingWindow.toSeconds() < 120) {
+            throw new IllegalArgumentException("lead-time, plan-ttl, retrain-interval >= 1s, settle >= 0, training-window >= 2m and"
+                    + " history >= training-window expected, got " + leadTime + ", " + planTtl + ", " + retrainInterval + ", "
+                    + settle + ", " + trainingWindow + ", " + history);
+        }
+        pools = Map.copyOf(new LinkedHashMap<>(pools));
+    }
+
+    /** Defaults with the given pools. */
+    public static PredictorSettings of(Map<String, PoolSettings> pools) {
+        return new PredictorSettings(DEFAULT_LEAD_TIME, DEFAULT_PLAN_TTL, Duration.ofSeconds(60), Duration.ofHours(1),
+                Duration.ofMinutes(20), Duration.ZERO, 0.9, Duration.ofSeconds(1), false, pools);
+    }
+
+    public PredictorSettings withLeadTime(Duration d) {
+        return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools);
+    }
+
+    public PredictorSettings withRetrainInterval(Duration d) {
+        return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools);
+    }
+
+    /** Lead time in whole seconds (rounded up). */
+    public int leadTimeSeconds() {
+        return (int) Math.ceil(leadTime.toMillis() / 1000.0);
+    }
+
+    /** Parses {@code predictor:} of {@code root}; errors name file:line and the fix. */
+    public static PredictorSettings from(ConfigNode root) {
+        ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
+                "season", "coverage", "settle", "xgboost", "pools");
+        Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
+        Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
+        Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));
+        Duration history = positive(p, "history", Duration.ofHours(1));
+        Duration window = positive(p, "training-window", Duration.ofMinutes(20));
+        if (window.toSeconds() < 120) {
+            throw p.errorAt("training-window", "training-window " + window.toSeconds() + "s is too short to train or backtest a model",
+                    "use at least 2m");
+        }
+        if (history.compareTo(window) < 0) {
+            throw p.errorAt("history", "history (" + history + ") is shorter than training-window (" + window + ")",
+                    "keep at least as much history as training reads");
+        }
+        Duration season = p.duration("season", Duration.ZERO);
+        if (season.isNegative() || season.compareTo(history) > 0) {
+            throw p.errorAt("season", "season must be between 0s and the history kept (" + history + ")",
+                    "write e.g. season: 1h, or 0s for none");
+        }
+        Duration settle = p.duration("settle", Duration.ofSeconds(1));
+        if (settle.isNegative()) {
+            throw p.errorAt("settle", "settle must not be negative", "write e.g. settle: 1s");
+        }
+        double coverage = p.decimal("coverage", 0.9, 0.5, 0.999);
+        boolean xgb = p.bool("xgboost", false);
+        ConfigNode poolsNode = p.child("pools");
+        Map<String, PoolSettings> pools = new LinkedHashMap<>();
+        for (String name : poolsNode.keys()) {
+            ConfigNode pool = poolsNode.child(name).requireOnly("capacity-per-instance", "target-utilisation");
+            if (!pool.has("capacity-per-instance")) {
+                throw pool.error("pool '" + name + "' has no capacity-per-instance",
+                        "add capacity-per-instance: <req/s one instance serves>, e.g. {capacity-per-instance: 100}");
+            }
+            double cap = pool.decimal("capacity-per-instance", 1, 1e-6, 1e12);
+            double util = pool.decimal("target-utilisation", 0.8, 0.01, 1.0);
+            pools.put(name, new PoolSettings(name, cap, util));
+        }
+        return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools);
+    }
+
+    private static Duration positive(ConfigNode p, String key, Duration def) {
+        Duration d = p.duration(key, def);
+        if (d.toMillis() < 1000) {
+            throw p.errorAt(key, key + " must be at least 1s, got " + d.toMillis() + "ms", "write e.g. " + key + ": " + def.toSeconds() + "s");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,82 @@
+package io.headroom.predictor.core;
+
+import io.headroom.ingest.model.BackendStats;
+import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.LatencyHistogram;
+import io.headroom.ingest.model.ScalingIntent;
+import io.headroom.ingest.model.TelemetryWindow;
+import io.headroom.predictor.plan.PoolSettings;
+import io.headroom.predictor.plan.PredictorSettings;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class PredictorCoreTest {
+    static final long T0 = 1_700_000_000L; // seconds
+
+    static BackendStats ok(String backend, long n) {
+        return new BackendStats(backend, n, n, 0, 0, 0, 0, 0, 0, 0, LatencyHistogram.EMPTY);
+    }
+
+    /** Two router instances, a ramp of 100 + 0.5 req/s per second, split 3:1 over two backends. */
+    static void feedRamp(PredictorCore core, long fromSecond, long toSecond) {
+        for (long s = fromSecond; s < toSecond; s++) {
+            long total = 100 + (s - T0) / 2;
+            long a = total * 3 / 4;
+            long half = a / 2;
+            long b = total - a;
+            core.accept(new TelemetryWindow("r1", s * 2, s * 1000, 1000, "api", "api", List.of(ok("b1", half), ok("b2", b / 2))));
+            core.accept(new TelemetryWindow("r2", s * 2, s * 1000, 1000, "api", "api", List.of(ok("b1", a - half), ok("b2", b - b / 2))));
+        }
+    }
+
+    @Test
+    void aRampIsForecastByATrainedModelAndSizedOnItsUpperBound() {
+        PredictorSettings settings = PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8)))
+                .withLeadTime(Duration.ofSeconds(10));
+        PredictorCore core = PredictorCore.inline(settings);
+        assertThat(core.horizonSteps()).isEqualTo(12);
+        long end = T0 + 400;
+        feedRamp(core, T0, end);
+        // Complete seconds: now - settle(1 s) - 1 s, so at now = end + 1 s the last complete second is end - 1.
+        long now = (end + 1) * 1000;
+        PredictorCore.Tick t = core.tick(now);
+        assertThat(t.intents()).hasSize(1);
+        ScalingIntent i = t.intents().getFirst();
+        assertThat(i.model()).isEqualTo("linear-sgd");
+        double lastRate = 100 + (end - 1 - T0) / 2.0;
+        assertThat(i.observedRate()).isCloseTo(lastRate - 1, within(1.5));
+        // The target is 12 s past the last complete second: the ramp adds about 6 req/s by then.
+        assertThat(i.forecastRate()).isCloseTo(lastRate + 6, within(3.0));
+        assertThat(i.forecastUpper()).isGreaterThanOrEqualTo(i.forecastRate());
+        assertThat(i.desiredNow()).isEqualTo((int) Math.ceil(i.forecastUpper() / 40 - 1e-9));
+        assertThat(i.reason()).contains("linear-sgd").contains("last-value");
+
+        ControlPlan p = t.plans().getFirst();
+        assertThat(p.scope()).isEqualTo("pool:api");
+        assertThat(p.source()).isEqualTo(ControlPlan.SOURCE_PREDICTOR);
+        assertThat(p.epoch()).isEqualTo(now);
+        assertThat(p.validUntilMillis()).isEqualTo(now + 30_000);
+        assertThat(p.weights().get("b1") / p.weights().get("b2")).isCloseTo(3.0, within(0.1));
+        assertThat(p.provenance()).contains("linear-sgd");
+
+        // Epochs keep increasing even if the clock stands still.
+        assertThat(core.tick(now).plans().getFirst().epoch()).isEqualTo(now + 1);
+        assertThat(core.latest("api")).hasValueSatisfying(f -> assertThat(f.model()).isEqualTo("linear-sgd"));
+        assertThat(core.stats().duplicates()).isZero();
+    }
+
+    @Test
+    void aNewPoolUsesTheBaselineAndAStalePoolGetsNoIntent() {
+        PredictorCore core = PredictorCore.inline(PredictorSettings.of(Map.of("api", new PoolSettings("api", 100, 0.8))));
+        feedRamp(core, T0, T0 + 20);
+        PredictorCore.Tick t = core.tick((T0 + 21) * 1000);
+        assertThat(t.intents()).singleElement().satisfies(i -> assertThat(i.model()).isEqualTo("last-value"));
+        assertThat(core.tick((T0 + 60) * 1000).intents()).as("no telemetry for 40 s").isEmpty();
+    }
+}

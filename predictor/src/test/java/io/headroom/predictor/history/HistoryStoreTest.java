@@ -1,0 +1,108 @@
+package io.headroom.predictor.history;
+
+import io.headroom.ingest.model.BackendStats;
+import io.headroom.ingest.model.LatencyHistogram;
+import io.headroom.ingest.model.TelemetryWindow;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class HistoryStoreTest {
+
+    static BackendStats ok(String backend, long n) {
+        return new BackendStats(backend, n, n, 0, 0, 0, 0, 0, 0, 0, LatencyHistogram.EMPTY);
+    }
+
+    static TelemetryWindow window(String instance, long seq, long second, String route, String pool, BackendStats... b) {
+        return new TelemetryWindow(instance, seq, second * 1000, 1000, route, pool, List.of(b));
+    }
+
+    @Test
+    void windowsOfTheSameSecondFromSeveralInstancesAddUpAndDuplicatesAreDropped() {
+        HistoryStore store = new HistoryStore(HistoryStore.Limits.DEFAULT);
+        assertThat(store.accept(window("r1", 1, 100, "api", "api", ok("b1", 10)))).isTrue();
+        assertThat(store.accept(window("r2", 1, 100, "api", "api", ok("b1", 5)))).isTrue();
+        assertThat(store.accept(window("r1", 1, 100, "api", "api", ok("b1", 10)))).as("redelivered").isFalse();
+        assertThat(store.accept(window("r1", 2, 100, "web", "api", ok("b2", 7)))).isTrue();
+        assertThat(store.route("api").value(100)).isEqualTo(15);
+        assertThat(store.route("web").value(100)).isEqualTo(7);
+        assertThat(store.pool("api").value(100)).as("pool = sum of its routes").isEqualTo(22);
+        assertThat(store.routesOf("api")).containsExactly("api", "web");
+        assertThat(store.duplicateCount()).isEqualTo(1);
+    }
+
+    @Test
+    void missingSecondsAreGapsNotZeros() {
+        SeriesHistory h = new SeriesHistory(60, 10);
+        h.add(10, 5);
+        h.add(12, 7);
+        double[] v = h.values(9, 14);
+        assertThat(v[0]).isNaN();
+        assertThat(v[1]).isEqualTo(5);
+        assertThat(v[2]).isNaN();
+        assertThat(v[3]).isEqualTo(7);
+        assertThat(v[4]).isNaN();
+    }
+
+    @Test
+    void theRingForgetsOldSecondsAndRefusesWindowsOlderThanIt() {
+        SeriesHistory h = new SeriesHistory(10, 10);
+        h.add(0, 1);
+        h.add(15, 2);
+        assertThat(h.value(0)).isNaN();
+        assertThat(h.add(5, 3)).as("older than the ring").isFalse();
+        assertThat(h.add(6, 3)).isTrue();
+        assertThat(h.tooOldCount()).isEqualTo(1);
+    }
+
+    @Test
+    void minuteAggregatesAreMeanRatesOverObservedSeconds() {
+        SeriesHistory h = new SeriesHistory(300, 10);
+        for (int s = 60; s < 120; s++) {
+            if (s % 2 == 0) {
+                h.add(s, 10);
+                h.add(s, 2); // a second instance, same second: counted once as observed
+            }
+        }
+        h.add(130, 4);
+        assertThat(h.minutes().observedSeconds(1)).isEqualTo(30);
+        double[] r = h.minutes().rates(0, 3);
+        assertThat(r[0]).isNaN();
+        assertThat(r[1]).isEqualTo(12);
+        assertThat(r[2]).isEqualTo(4);
+    }
+
+    @Test
+    void dedupMemoryIsBoundedPerInstanceAndAcceptsOutOfOrderWindows() {
+        WindowDeduplicator d = new WindowDeduplicator(128, 2);
+        assertThat(d.firstTime("a", 10)).isTrue();
+        assertThat(d.firstTime("a", 8)).as("late but new").isTrue();
+        assertThat(d.firstTime("a", 8)).isFalse();
+        assertThat(d.firstTime("a", 500)).isTrue();
+        assertThat(d.firstTime("a", 450)).isTrue();
+        assertThat(d.firstTime("a", 10)).as("older than the span: taken as a duplicate").isFalse();
+        assertThat(d.firstTime("b", 1)).isTrue();
+        assertThat(d.firstTime("c", 1)).isTrue(); // evicts a
+        assertThat(d.firstTime("a", 500)).as("a was forgotten").isTrue();
+        assertThat(d.duplicateCount()).isEqualTo(2);
+    }
+
+    @Test
+    void healthyThroughputIsSmoothedPerBackendAndExcludesRejections() {
+        HistoryStore store = new HistoryStore(HistoryStore.Limits.DEFAULT);
+        long seq = 0;
+        for (long s = 0; s < 20; s++) {
+            BackendStats failing = new BackendStats("b2", 10, 2, 0, 1, 7, 0, 0, 0, 0, LatencyHistogram.EMPTY);
+            store.accept(window("r1", seq++, s, "api", "api", ok("b1", 30), failing,
+                    new BackendStats("-", 5, 0, 0, 0, 0, 0, 5, 0, 0, LatencyHistogram.EMPTY)));
+        }
+        Map<String, Double> tp = store.throughput("api").smoothed(19, 5);
+        assertThat(tp).containsOnlyKeys("b1", "b2");
+        assertThat(tp.get("b1")).isCloseTo(30, within(1e-9));
+        assertThat(tp.get("b2")).as("2xx + 4xx, not 5xx").isCloseTo(3, within(1e-9));
+    }
+}
