@@ -32,7 +32,9 @@ import java.util.Set;
  *     - {name: api, path-prefix: /, pool: api}
  * </pre>
  *
- * @param listen pool and route definitions; {@code listen} port 0 picks a free port
+ * @param listen where the proxy listens; port 0 picks a free port (tests)
+ * @param pools  pools by name, in file order
+ * @param routes routes, matched by longest path prefix
  */
 public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes) {
 

@@ -1,0 +1,34 @@
+package io.headroom.router.balance;
+
+import io.headroom.router.upstream.Backend;
+
+import java.util.List;
+
+/**
+ * Picks a backend for a request over an immutable set of members. Implementations are built once per snapshot and
+ * must be safe and lock-free for concurrent {@link #pick} calls; changing members or weights builds a new one.
+ */
+public interface Balancer {
+
+    /** The backend for this request, or null when there is none. */
+    Backend pick(RequestContext ctx);
+
+    /** The members this balancer chooses from (weight > 0), in schedule order of first appearance. */
+    List<Backend> members();
+
+    /**
+     * Smooth weighted round robin (nginx's algorithm) precomputed into a schedule, so {@link #pick} is one atomic
+     * increment and an array read. Weights are scaled to integers (see {@link SmoothWeightedRoundRobin#integerWeights}).
+     *
+     * @param backends members
+     * @param weights  their weights, same order; zero excludes a member; all zero means all equal
+     */
+    static Balancer smoothWeighted(List<Backend> backends, double[] weights) {
+        return SmoothWeightedRoundRobin.create(backends, weights);
+    }
+
+    /** A balancer with no members: every pick is null (the proxy answers 503). */
+    static Balancer empty() {
+        return SmoothWeightedRoundRobin.create(List.of(), new double[0]);
+    }
+}

@@ -1,0 +1,153 @@
+package io.headroom.router.telemetry;
+
+import io.headroom.ingest.model.BackendStats;
+import io.headroom.ingest.model.TelemetryWindow;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Per-second windows per route × backend. The proxy records into {@link RouteTelemetry} cells without locks; one
+ * background thread closes each window at the second boundary of the injected clock and hands one
+ * {@link TelemetryWindow} per route to the {@link TelemetrySink} (also for routes without traffic, so consumers see
+ * zeros, not gaps). Tests call {@link #closeWindow(long)} themselves instead of starting the thread.
+ *
+ * <p>Sequences start at the creation time in epoch milliseconds and increase by one per window, so an instance that
+ * restarts under the same id never reuses a sequence number (consumers drop duplicates by (instance, sequence)).
+ */
+public final class TelemetryAggregator implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(TelemetryAggregator.class.getName());
+
+    private final String instanceId;
+    private final TelemetrySink sink;
+    private final Clock clock;
+    private final int windowMillis;
+    private final Map<String, RouteTelemetry> routes = new LinkedHashMap<>();
+    private long windowStart;
+    private long nextSequence;
+    private Thread thread;
+    private volatile boolean running;
+
+    /**
+     * @param instanceId   this router instance
+     * @param sink         where closed windows go
+     * @param clock        wall clock for window alignment
+     * @param windowMillis window length (1000 normally)
+     */
+    public TelemetryAggregator(String instanceId, TelemetrySink sink, Clock clock, int windowMillis) {
+        this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (windowMillis <= 0) {
+            throw new IllegalArgumentException("windowMillis: " + windowMillis + " (expected: > 0)");
+        }
+        this.windowMillis = windowMillis;
+        long now = clock.millis();
+        this.windowStart = align(now);
+        this.nextSequence = now;
+    }
+
+    /** Registers a route (before traffic starts); returns its recording handle. */
+    public synchronized RouteTelemetry route(String route, String pool) {
+        return routes.computeIfAbsent(route, r -> new RouteTelemetry(r, pool));
+    }
+
+    private long align(long millis) {
+        return Math.floorDiv(millis, windowMillis) * windowMillis;
+    }
+
+    /**
+     * Closes the open window if {@code nowMillis} lies past its end: emits one window per route covering
+     * {@code [start, aligned(now))} (normally exactly one window length; longer after a stall) and opens the next.
+     *
+     * @return the windows emitted (empty if the open window has not ended yet)
+     */
+    public synchronized List<TelemetryWindow> closeWindow(long nowMillis) {
+        long end = align(nowMillis);
+        if (end <= windowStart) {
+            return List.of();
+        }
+        int length = (int) Math.min(Integer.MAX_VALUE, end - windowStart);
+        List<TelemetryWindow> out = new ArrayList<>(routes.size());
+        for (RouteTelemetry rt : routes.values()) {
+            List<BackendStats> stats = new ArrayList<>();
+            for (Counters c : rt.byBackend.values()) {
+                BackendStats d = c.delta();
+                if (d != null) {
+                    stats.add(d);
+                }
+            }
+            BackendStats rej = rt.rejected.delta();
+            if (rej != null) {
+                stats.add(rej);
+            }
+            out.add(new TelemetryWindow(instanceId, nextSequence++, windowStart, length, rt.route, rt.pool, stats));
+        }
+        windowStart = end;
+        for (TelemetryWindow w : out) {
+            try {
+                sink.accept(w);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "telemetry sink failed on window of route " + w.route(), e);
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Starts the closer thread: it wakes at each window boundary of the clock and calls {@link #closeWindow}. */
+    public synchronized TelemetryAggregator start() {
+        if (thread == null) {
+            running = true;
+            thread = Thread.ofPlatform().daemon().name("headroom-telemetry-windows").unstarted(this::run);
+            thread.start();
+        }
+        return this;
+    }
+
+    private void run() {
+        while (running) {
+            long now = clock.millis();
+            long sleep = align(now) + windowMillis - now;
+            LockSupport.parkNanos(Math.max(1, sleep) * 1_000_000L);
+            if (!running) {
+                break;
+            }
+            try {
+                closeWindow(clock.millis());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "closing a telemetry window failed", e);
+            }
+        }
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** Stops the closer thread (counts of the open window are not emitted). */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = thread;
+            thread = null;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

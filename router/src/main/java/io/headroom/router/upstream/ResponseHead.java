@@ -1,0 +1,77 @@
+package io.headroom.router.upstream;
+
+import java.util.ArrayList;
+
+/**
+ * The parsed status line and headers of one upstream response. Reused per connection; framing facts (length,
+ * chunked, close) are extracted while parsing so nobody searches the headers again.
+ */
+public final class ResponseHead {
+    int status;
+    String reason;
+    boolean http10;
+    /** -1 when absent. */
+    long contentLength;
+    boolean chunked;
+    /** The upstream will close after this response (Connection: close, or HTTP/1.0 without keep-alive). */
+    boolean close;
+    /** Names listed in the Connection header (lower case), which are hop-by-hop too. */
+    final ArrayList<String> connectionTokens = new ArrayList<>(2);
+    final ArrayList<String> names = new ArrayList<>(16);
+    final ArrayList<String> values = new ArrayList<>(16);
+
+    void reset() {
+        status = 0;
+        reason = "";
+        http10 = false;
+        contentLength = -1;
+        chunked = false;
+        close = false;
+        connectionTokens.clear();
+        names.clear();
+        values.clear();
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public int headerCount() {
+        return names.size();
+    }
+
+    public String name(int i) {
+        return names.get(i);
+    }
+
+    public String value(int i) {
+        return values.get(i);
+    }
+
+    public long contentLength() {
+        return contentLength;
+    }
+
+    public boolean chunked() {
+        return chunked;
+    }
+
+    /** True for a token listed in the response's Connection header (compare lower case). */
+    public boolean isConnectionToken(String lowerName) {
+        for (int i = 0; i < connectionTokens.size(); i++) {
+            if (connectionTokens.get(i).equals(lowerName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a response body follows, per RFC 9112 section 6.3. */
+    public boolean hasBody(boolean headRequest) {
+        return !headRequest && status >= 200 && status != 204 && status != 304;
+    }
+}

@@ -1,0 +1,524 @@
+package io.headroom.router.upstream;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * One HTTP/1.1 connection to a backend with its own read and write buffers: a lean codec that writes a request head
+ * in one pass and streams bodies without buffering them whole.
+ *
+ * <p>Used by one exchange at a time. The {@link Watchdog} may close it from another thread when its deadline passes;
+ * the blocked read or write then fails and {@link #timedOut()} tells why.
+ */
+public final class UpstreamConnection {
+    private static final int MAX_HEAD_BYTES = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private final Backend backend;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final Watchdog watchdog;
+    private final byte[] rbuf = new byte[16 * 1024];
+    private int rpos;
+    private int rlim;
+    private final byte[] wbuf = new byte[16 * 1024];
+    private int wlen;
+    private final ResponseHead head = new ResponseHead();
+    private volatile long deadlineNanos;
+    private volatile boolean timedOut;
+    private volatile boolean closed;
+    private long idleSinceNanos;
+    private int exchanges;
+
+    UpstreamConnection(Backend backend, Socket socket, Watchdog watchdog) throws IOException {
+        this.backend = backend;
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.watchdog = watchdog;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Exchanges started on this connection before the current one. */
+    public int previousExchanges() {
+        return exchanges;
+    }
+
+    /** Starts an exchange that must finish by {@code deadlineNanos} (ticker time). */
+    public void begin(long deadline) {
+        timedOut = false;
+        wlen = 0;
+        deadlineNanos = deadline == 0 ? 1 : deadline;
+    }
+
+    long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    void markIdle(long nowNanos) {
+        deadlineNanos = 0;
+        idleSinceNanos = nowNanos;
+        exchanges++;
+    }
+
+    /** Called by the watchdog: the exchange ran past its deadline. */
+    void timeOut() {
+        timedOut = true;
+        close();
+    }
+
+    /** True if the watchdog closed this connection because the exchange ran past its deadline. */
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the socket (idempotent, any thread). */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        watchdog.unregister(this);
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    /** Hands the connection back to its pool for reuse. */
+    public void release(long nowNanos) {
+        backend.connections().release(this, nowNanos);
+    }
+
+    // ---- writing -------------------------------------------------------------------------------------------------
+
+    /** Appends ISO-8859-1 text to the write buffer (header names and values are ASCII on the wire). */
+    public void writeAscii(String s) throws IOException {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            if (wlen == wbuf.length) {
+                flushBuffer();
+            }
+            wbuf[wlen++] = (byte) s.charAt(i);
+        }
+    }
+
+    public void writeCrlf() throws IOException {
+        if (wlen + 2 > wbuf.length) {
+            flushBuffer();
+        }
+        wbuf[wlen++] = '\r';
+        wbuf[wlen++] = '\n';
+    }
+
+    /** Appends {@code name: value CRLF}. */
+    public void writeHeader(String name, String value) throws IOException {
+        writeAscii(name);
+        if (wlen + 2 > wbuf.length) {
+            flushBuffer();
+        }
+        wbuf[wlen++] = ':';
+        wbuf[wlen++] = ' ';
+        writeAscii(value);
+        writeCrlf();
+    }
+
+    public void writeBytes(byte[] b, int off, int len) throws IOException {
+        if (len >= wbuf.length - wlen) {
+            flushBuffer();
+            out.write(b, off, len);
+            return;
+        }
+        System.arraycopy(b, off, wbuf, wlen, len);
+        wlen += len;
+    }
+
+    /** Writes one chunk of a chunked body. */
+    public void writeChunk(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return;
+        }
+        writeHex(len);
+        writeCrlf();
+        writeBytes(b, off, len);
+        writeCrlf();
+    }
+
+    public void writeLastChunk() throws IOException {
+        writeBytes(LAST_CHUNK, 0, LAST_CHUNK.length);
+    }
+
+    private void writeHex(int v) throws IOException {
+        if (wlen + 8 > wbuf.length) {
+            flushBuffer();
+        }
+        int shift = 28;
+        while (shift > 0 && ((v >>> shift) & 0xF) == 0) {
+            shift -= 4;
+        }
+        for (; shift >= 0; shift -= 4) {
+            wbuf[wlen++] = HEX[(v >>> shift) & 0xF];
+        }
+    }
+
+    private void flushBuffer() throws IOException {
+        if (wlen > 0) {
+            out.write(wbuf, 0, wlen);
+            wlen = 0;
+        }
+    }
+
+    /** Sends whatever is buffered. */
+    public void flush() throws IOException {
+        flushBuffer();
+        out.flush();
+    }
+
+    private byte[] bodyBuf;
+
+    /**
+     * Streams a request body from the client to the upstream, as is ({@code chunked == false}, the caller sent
+     * Content-Length) or chunk-encoded, and flushes.
+     *
+     * @return body bytes forwarded
+     * @throws ClientBodyException when reading from the client failed (the client went away)
+     */
+    public long copyRequestBody(InputStream body, boolean chunked) throws IOException {
+        if (bodyBuf == null) {
+            bodyBuf = new byte[16 * 1024];
+        }
+        long total = 0;
+        while (true) {
+            int n;
+            try {
+                n = body.read(bodyBuf, 0, bodyBuf.length);
+            } catch (IOException | RuntimeException e) {
+                throw new ClientBodyException(e);
+            }
+            if (n < 0) {
+                break;
+            }
+            if (chunked) {
+                writeChunk(bodyBuf, 0, n);
+            } else {
+                writeBytes(bodyBuf, 0, n);
+            }
+            total += n;
+        }
+        if (chunked) {
+            writeLastChunk();
+        }
+        flush();
+        return total;
+    }
+
+    /** Reading the request body from the client failed: not the upstream's fault. */
+    public static final class ClientBodyException extends IOException {
+        ClientBodyException(Throwable cause) {
+            super("reading the request body from the client failed: " + cause, cause);
+        }
+    }
+
+    // ---- reading -------------------------------------------------------------------------------------------------
+
+    private boolean fill() throws IOException {
+        if (rpos > 0 && rpos == rlim) {
+            rpos = 0;
+            rlim = 0;
+        }
+        if (rlim == rbuf.length) {
+            if (rpos == 0) {
+                return false; // buffer full of one unfinished line
+            }
+            System.arraycopy(rbuf, rpos, rbuf, 0, rlim - rpos);
+            rlim -= rpos;
+            rpos = 0;
+        }
+        int n = in.read(rbuf, rlim, rbuf.length - rlim);
+        if (n < 0) {
+            return false;
+        }
+        rlim += n;
+        return true;
+    }
+
+    /** Reads one line without its CRLF; null at end of stream before any byte. */
+    private String readLine(int[] budget) throws IOException {
+        int scanFrom = rpos;
+        while (true) {
+            for (int i = scanFrom; i < rlim; i++) {
+                if (rbuf[i] == '\n') {
+                    int end = i > rpos && rbuf[i - 1] == '\r' ? i - 1 : i;
+                    String line = new String(rbuf, rpos, end - rpos, StandardCharsets.ISO_8859_1);
+                    budget[0] -= i + 1 - rpos;
+                    rpos = i + 1;
+                    return line;
+                }
+            }
+            if (budget[0] - (rlim - rpos) < 0) {
+                throw new BadResponseException("response head larger than " + MAX_HEAD_BYTES + " bytes");
+            }
+            int consumed = scanFrom - rpos;
+            int before = rlim - rpos;
+            if (!fill()) {
+                if (before == 0) {
+                    return null;
+                }
+                throw new BadResponseException("response head truncated");
+            }
+            scanFrom = rpos + Math.max(consumed, before);
+        }
+    }
+
+    /**
+     * Reads a response head, skipping interim 1xx responses (other than 101, which is returned).
+     *
+     * @throws EOFException         when the connection closed before any byte (a stale keep-alive connection)
+     * @throws BadResponseException when the response is not valid HTTP/1.x
+     */
+    public ResponseHead readHead() throws IOException {
+        while (true) {
+            int[] budget = {MAX_HEAD_BYTES};
+            head.reset();
+            String status = readLine(budget);
+            if (status == null) {
+                throw new EOFException("upstream closed the connection before responding");
+            }
+            parseStatus(status);
+            String line;
+            while ((line = readLine(budget)) != null && !line.isEmpty()) {
+                parseHeader(line);
+            }
+            if (line == null) {
+                throw new BadResponseException("response head truncated");
+            }
+            if (head.status >= 100 && head.status < 200 && head.status != 101) {
+                continue;
+            }
+            if (head.chunked) {
+                head.contentLength = -1;
+            }
+            return head;
+        }
+    }
+
+    private void parseStatus(String line) throws BadResponseException {
+        // HTTP/1.1 200 OK
+        if (line.length() < 12 || !line.startsWith("HTTP/1.") || line.charAt(8) != ' ') {
+            throw new BadResponseException("bad status line: " + abbreviate(line));
+        }
+        head.http10 = line.charAt(7) == '0';
+        head.close = head.http10;
+        int code = 0;
+        for (int i = 9; i < 12; i++) {
+            char c = line.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new BadResponseException("bad status code: " + abbreviate(line));
+            }
+            code = code * 10 + (c - '0');
+        }
+        if (code < 100) {
+            throw new BadResponseException("bad status code: " + abbreviate(line));
+        }
+        head.status = code;
+        head.reason = line.length() > 13 ? line.substring(13) : "";
+    }
+
+    private void parseHeader(String line) throws BadResponseException {
+        int colon = line.indexOf(':');
+        if (colon <= 0) {
+            throw new BadResponseException("bad header line: " + abbreviate(line));
+        }
+        String name = line.substring(0, colon);
+        if (name.charAt(name.length() - 1) == ' ' || name.charAt(name.length() - 1) == '\t') {
+            throw new BadResponseException("whitespace before colon in header: " + abbreviate(line));
+        }
+        String value = line.substring(colon + 1).strip();
+        switch (name.length()) {
+            case 10 -> {
+                if (name.equalsIgnoreCase("connection")) {
+                    parseConnection(value);
+                }
+            }
+            case 14 -> {
+                if (name.equalsIgnoreCase("content-length")) {
+                    long len;
+                    try {
+                        len = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw new BadResponseException("bad Content-Length: " + abbreviate(value));
+                    }
+                    if (len < 0 || (head.contentLength >= 0 && head.contentLength != len)) {
+                        throw new BadResponseException("bad or conflicting Content-Length: " + abbreviate(value));
+                    }
+                    head.contentLength = len;
+                }
+            }
+            case 17 -> {
+                if (name.equalsIgnoreCase("transfer-encoding")) {
+                    // Only chunked framing is understood; anything else means read until close.
+                    String v = value.toLowerCase(Locale.ROOT);
+                    if (v.endsWith("chunked")) {
+                        head.chunked = true;
+                    } else {
+                        head.close = true;
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+        head.names.add(name);
+        head.values.add(value);
+    }
+
+    private void parseConnection(String value) {
+        int start = 0;
+        int n = value.length();
+        while (start < n) {
+            int comma = value.indexOf(',', start);
+            int end = comma < 0 ? n : comma;
+            String token = value.substring(start, end).strip().toLowerCase(Locale.ROOT);
+            if (token.equals("close")) {
+                head.close = true;
+            } else if (token.equals("keep-alive")) {
+                if (head.http10) {
+                    head.close = false;
+                }
+            } else if (!token.isEmpty()) {
+                head.connectionTokens.add(token);
+            }
+            start = end + 1;
+        }
+    }
+
+    /**
+     * Streams the response body to {@code sink} according to the head's framing.
+     *
+     * @return body bytes copied
+     * @throws EOFException when the upstream closed before the announced end of the body
+     */
+    public long transferBody(ResponseHead h, OutputStream sink) throws IOException {
+        if (h.chunked) {
+            return transferChunked(sink);
+        }
+        if (h.contentLength >= 0) {
+            transferFixed(h.contentLength, sink);
+            return h.contentLength;
+        }
+        return transferUntilClose(sink);
+    }
+
+    /** True if the response framing allows reusing this connection after the body was read completely. */
+    public boolean reusableAfter(ResponseHead h, boolean bodyExpected) {
+        return !h.close && !closed && !timedOut && (!bodyExpected || h.chunked || h.contentLength >= 0);
+    }
+
+    private void transferFixed(long n, OutputStream sink) throws IOException {
+        long left = n;
+        while (left > 0) {
+            if (rpos == rlim) {
+                rpos = 0;
+                rlim = 0;
+                int r = in.read(rbuf, 0, rbuf.length);
+                if (r < 0) {
+                    throw new EOFException("upstream closed with " + left + " body bytes missing");
+                }
+                rlim = r;
+            }
+            int k = (int) Math.min(left, rlim - rpos);
+            sink.write(rbuf, rpos, k);
+            rpos += k;
+            left -= k;
+        }
+    }
+
+    private long transferChunked(OutputStream sink) throws IOException {
+        long total = 0;
+        int[] budget = {MAX_HEAD_BYTES};
+        while (true) {
+            String sizeLine = readLine(budget);
+            if (sizeLine == null) {
+                throw new EOFException("upstream closed inside a chunked body");
+            }
+            long size = parseChunkSize(sizeLine);
+            if (size == 0) {
+                // Trailers: read and drop (the chunked encoding towards the client is Helidon's).
+                String t;
+                while ((t = readLine(budget)) != null && !t.isEmpty()) {
+                    // skip
+                }
+                if (t == null) {
+                    throw new EOFException("upstream closed inside chunked trailers");
+                }
+                return total;
+            }
+            transferFixed(size, sink);
+            total += size;
+            String crlf = readLine(budget);
+            if (crlf == null || !crlf.isEmpty()) {
+                throw new BadResponseException("chunk not followed by CRLF");
+            }
+            budget[0] = MAX_HEAD_BYTES;
+        }
+    }
+
+    private static long parseChunkSize(String line) throws BadResponseException {
+        int end = line.indexOf(';');
+        String hex = (end < 0 ? line : line.substring(0, end)).strip();
+        if (hex.isEmpty() || hex.length() > 15) {
+            throw new BadResponseException("bad chunk size: " + abbreviate(line));
+        }
+        try {
+            return Long.parseLong(hex, 16);
+        } catch (NumberFormatException e) {
+            throw new BadResponseException("bad chunk size: " + abbreviate(line));
+        }
+    }
+
+    private long transferUntilClose(OutputStream sink) throws IOException {
+        long total = rlim - rpos;
+        if (total > 0) {
+            sink.write(rbuf, rpos, (int) total);
+        }
+        rpos = 0;
+        rlim = 0;
+        int r;
+        while ((r = in.read(rbuf, 0, rbuf.length)) >= 0) {
+            sink.write(rbuf, 0, r);
+            total += r;
+        }
+        return total;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+
+    /** The upstream sent something that is not a valid HTTP/1.x response. */
+    public static final class BadResponseException extends IOException {
+        public BadResponseException(String message) {
+            super(message);
+        }
+    }
+}

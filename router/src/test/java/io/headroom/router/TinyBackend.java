@@ -1,0 +1,169 @@
+package io.headroom.router;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A raw HTTP/1.1 test backend on virtual threads that counts connections and requests.
+ * Paths: {@code /who} name; {@code /headers} the request head it received; {@code /echo} the request body;
+ * {@code /big?n=N} N bytes chunked (byte i = i % 251); {@code /slow} answers after 3 s; {@code /drop} answers, then
+ * closes the kept-alive connection without saying so; {@code /missing} 404; anything else 200 name.
+ */
+final class TinyBackend implements AutoCloseable {
+    final String name;
+    final ServerSocket server;
+    final AtomicInteger connections = new AtomicInteger();
+    final AtomicInteger requests = new AtomicInteger();
+    final ConcurrentLinkedQueue<Socket> sockets = new ConcurrentLinkedQueue<>();
+
+    TinyBackend(String name) throws IOException {
+        this.name = name;
+        this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(this::acceptLoop);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                connections.incrementAndGet();
+                sockets.add(s);
+                Thread.ofVirtual().start(() -> serve(s));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                break;
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        if (c < 0 && b.size() == 0) {
+            return null;
+        }
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            while (true) {
+                String reqLine = line(in);
+                if (reqLine == null) {
+                    return;
+                }
+                requests.incrementAndGet();
+                StringBuilder head = new StringBuilder(reqLine).append('\n');
+                long len = 0;
+                boolean chunked = false;
+                String h;
+                while ((h = line(in)) != null && !h.isEmpty()) {
+                    head.append(h).append('\n');
+                    String lower = h.toLowerCase(Locale.ROOT);
+                    if (lower.startsWith("content-length:")) {
+                        len = Long.parseLong(h.substring(15).trim());
+                    } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                        chunked = true;
+                    }
+                }
+                byte[] body = chunked ? readChunked(in) : in.readNBytes((int) len);
+                String path = reqLine.split(" ")[1];
+                if (path.startsWith("/slow")) {
+                    Thread.sleep(3000);
+                    respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
+                } else if (path.startsWith("/headers")) {
+                    respond(out, 200, head.toString().getBytes(StandardCharsets.ISO_8859_1),
+                            "Connection: keep-alive, X-Hop-Secret\r\nX-Hop-Secret: 1\r\nKeep-Alive: timeout=5\r\n"
+                                    + "Proxy-Agent: tiny\r\nX-End-To-End: yes\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n");
+                } else if (path.startsWith("/echo")) {
+                    respond(out, 200, body, "");
+                } else if (path.startsWith("/big")) {
+                    int n = Integer.parseInt(path.substring(path.indexOf("n=") + 2));
+                    out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    byte[] chunk = new byte[7919];
+                    int i = 0;
+                    while (i < n) {
+                        int k = Math.min(chunk.length, n - i);
+                        for (int j = 0; j < k; j++) {
+                            chunk[j] = (byte) ((i + j) % 251);
+                        }
+                        out.write((Integer.toHexString(k) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        out.write(chunk, 0, k);
+                        out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                        i += k;
+                    }
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                } else if (path.contains("/drop")) {
+                    respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
+                    return; // closes the connection the proxy believes is kept alive
+                } else if (path.contains("/missing")) {
+                    respond(out, 404, "nope".getBytes(StandardCharsets.UTF_8), "");
+                } else {
+                    respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
+                }
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // connection ended
+        }
+    }
+
+    private static byte[] readChunked(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        while (true) {
+            String size = line(in);
+            int n = Integer.parseInt(size.split(";")[0].trim(), 16);
+            if (n == 0) {
+                while (!line(in).isEmpty()) {
+                    // trailers
+                }
+                return b.toByteArray();
+            }
+            b.write(in.readNBytes(n));
+            line(in);
+        }
+    }
+
+    private static void respond(OutputStream out, int status, byte[] body, String extra) throws IOException {
+        out.write(("HTTP/1.1 " + status + (status == 200 ? " OK" : " Not Found") + "\r\nContent-Length: " + body.length
+                + "\r\nContent-Type: text/plain\r\n" + extra + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+}
