@@ -82,8 +82,8 @@ class WholeLoopTest {
     /** Requests per second the live client sends (the backfill ends near this level). */
     private static final int LIVE_RATE = 20;
     /**
-     * Seconds of training history. The documented minimum is 2m, but see the TODO in {@link #yaml}: with 2m the
-     * predictor can never select a Tribuo model, so this test configures 5m and backfills a little more than that.
+     * Seconds of training history: a little above the least the predictor accepts at a 5 s lead time (264 s, see
+     * PredictorSettings.minimumTrainingWindowSeconds), and backfilled a little beyond.
      */
     private static final int TRAINING_WINDOW_S = 300;
     private static final int BACKFILL_S = TRAINING_WINDOW_S + 20;
@@ -272,9 +272,6 @@ class WholeLoopTest {
                   lead-time: 5s
                   plan-ttl: 30s
                   retrain-interval: 2s
-                  # TODO(predictor bug): should be the documented minimum of 2m, but with 2m the backtest can never
-                  # evaluate linear-sgd (it needs about 240 + 2 x horizon steps), so no Tribuo model is ever selected.
-                  # Lower to 2m once PredictorSettings/Backtest agree (see the report of WholeLoopTest).
                   training-window: %ds
                   history: 10m
                   pools:

@@ -215,13 +215,15 @@ public final class PredictorCore {
             forecasts.add(pf);
 
             BackendThroughput tp = store.throughput(pool.name());
-            Map<String, Double> healthy = tp == null ? Map.of() : tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
-            if (!healthy.isEmpty()) {
+            Map<String, Double> ratios = tp == null ? Map.of()
+                    : tp.successRatios(last, THROUGHPUT_HALF_LIFE_SECONDS, WeightPlanner.MIN_EVIDENCE);
+            if (!ratios.isEmpty()) {
                 lastEpoch = Math.max(lastEpoch + 1, nowMillis);
-                Map<String, Double> weights = WeightPlanner.weights(healthy, WeightPlanner.DEFAULT_FLOOR);
+                Map<String, Double> weights = WeightPlanner.weights(ratios, WeightPlanner.DEFAULT_FLOOR);
+                Map<String, Double> healthy = tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
                 String provenance = String.format(Locale.ROOT,
-                        "weights = share of smoothed healthy throughput (2xx-4xx, half-life %.0fs) %s; forecast %s; %s",
-                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(healthy), sel.summary(), sel.description());
+                        "weights = smoothed success ratio (2xx-4xx over requests, half-life %.0fs) %s; healthy req/s %s; forecast %s; %s",
+                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), rounded(healthy), sel.summary(), sel.description());
                 plans.add(new ControlPlan(ControlPlan.poolScope(pool.name()), ControlPlan.SOURCE_PREDICTOR, lastEpoch, nowMillis,
                         nowMillis + settings.planTtl().toMillis(), weights, List.of(), List.of(), provenance));
             }

@@ -27,10 +27,12 @@ public final class BackendThroughput {
     private static final class Ring {
         final long[] second;
         final double[] healthy;
+        final double[] requests;
 
         Ring(int n) {
             second = new long[n];
             healthy = new double[n];
+            requests = new double[n];
             Arrays.fill(second, Long.MIN_VALUE);
         }
     }
@@ -55,8 +57,10 @@ public final class BackendThroughput {
         if (r.second[slot] != epochSecond) {
             r.second[slot] = epochSecond;
             r.healthy[slot] = 0;
+            r.requests[slot] = 0;
         }
         r.healthy[slot] += stats.healthyResponses();
+        r.requests[slot] += stats.requests();
     }
 
     /**
@@ -98,6 +102,34 @@ public final class BackendThroughput {
                 continue;
             }
             out.put(e.getKey(), totalWeight > 0 && seen ? acc / totalWeight : 0.0);
+        }
+        return out;
+    }
+
+    /**
+     * Smoothed success ratio per backend: healthy responses over requests sent to it, each second weighted by
+     * {@code 0.5^(age / halfLifeSeconds)}. Unlike throughput it does not depend on how much traffic the balancer chose
+     * to send, so it moves traffic away from failing backends without starving new or recovered ones. Backends with
+     * fewer than {@code minRequests} (weighted) requests in the ring are left out: too little evidence to judge.
+     */
+    public Map<String, Double> successRatios(long lastSecond, double halfLifeSeconds, double minRequests) {
+        Map<String, Double> out = new TreeMap<>();
+        for (Map.Entry<String, Ring> e : backends.entrySet()) {
+            Ring r = e.getValue();
+            double healthy = 0;
+            double requests = 0;
+            for (int age = 0; age < capacity; age++) {
+                long s = lastSecond - age;
+                int slot = (int) Math.floorMod(s, (long) capacity);
+                if (r.second[slot] == s) {
+                    double w = Math.pow(0.5, age / halfLifeSeconds);
+                    healthy += w * r.healthy[slot];
+                    requests += w * r.requests[slot];
+                }
+            }
+            if (requests >= minRequests) {
+                out.put(e.getKey(), Math.min(1.0, healthy / requests));
+            }
         }
         return out;
     }

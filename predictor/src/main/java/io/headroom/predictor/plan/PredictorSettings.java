@@ -39,6 +39,23 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
                     + settle + ", " + trainingWindow + ", " + history);
         }
         pools = Map.copyOf(new LinkedHashMap<>(pools));
+        long min = minimumTrainingWindowSeconds(leadTime, settle, season);
+        if (trainingWindow.toSeconds() < min) {
+            throw new IllegalArgumentException("training-window " + trainingWindow.toSeconds() + "s is too short for lead-time "
+                    + leadTime.toSeconds() + "s" + (season.isZero() ? "" : " and season " + season.toSeconds() + "s")
+                    + ": a Tribuo model could never be fitted and backtested; use at least " + min + "s");
+        }
+    }
+
+    /**
+     * The shortest training window in which a learned model can be fitted and backtested: the steps its features read
+     * (60, or a season), the fewest training rows (60), the backtest's 3 folds of 40 steps, and the horizon twice (the
+     * first fold's targets and the backtest's last targets), plus a little slack.
+     */
+    public static long minimumTrainingWindowSeconds(Duration leadTime, Duration settle, Duration season) {
+        long h = (long) Math.ceil(leadTime.toMillis() / 1000.0) + 1 + (long) Math.ceil(settle.toMillis() / 1000.0);
+        long span = Math.max(60, season.toSeconds() + 1);
+        return span + 60 + 3 * 40 + 2 * h + 10;
     }
 
     /** Defaults with the given pools. */
@@ -73,10 +90,6 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
             throw p.errorAt("training-window", "training-window " + window.toSeconds() + "s is too short to train or backtest a model",
                     "use at least 2m");
         }
-        if (history.compareTo(window) < 0) {
-            throw p.errorAt("history", "history (" + history + ") is shorter than training-window (" + window + ")",
-                    "keep at least as much history as training reads");
-        }
         Duration season = p.duration("season", Duration.ZERO);
         if (season.isNegative() || season.compareTo(history) > 0) {
             throw p.errorAt("season", "season must be between 0s and the history kept (" + history + ")",
@@ -85,6 +98,16 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
         Duration settle = p.duration("settle", Duration.ofSeconds(1));
         if (settle.isNegative()) {
             throw p.errorAt("settle", "settle must not be negative", "write e.g. settle: 1s");
+        }
+        long minWindow = minimumTrainingWindowSeconds(lead, settle, season);
+        if (window.toSeconds() < minWindow) {
+            throw p.errorAt("training-window", "training-window " + window.toSeconds() + "s is too short to fit and backtest a model at"
+                    + " lead-time " + lead.toSeconds() + "s" + (season.isZero() ? "" : " with season " + season.toSeconds() + "s"),
+                    "use at least " + minWindow + "s (or a shorter lead-time)");
+        }
+        if (history.compareTo(window) < 0) {
+            throw p.errorAt("history", "history (" + history + ") is shorter than training-window (" + window + ")",
+                    "keep at least as much history as training reads");
         }
         double coverage = p.decimal("coverage", 0.9, 0.5, 0.999);
         boolean xgb = p.bool("xgboost", false);

@@ -4,27 +4,27 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Backend weights from smoothed healthy throughput: each backend's share of the pool's healthy throughput,
- * scaled so that an even split gives every backend 1.0 (the static default weight, so backends the plan does
- * not name stay comparable), and never below {@code floor} so a backend that is up keeps getting probes of
- * traffic. With no throughput at all every backend gets 1.0.
+ * Backend weights from each backend's smoothed success ratio (healthy responses over requests sent to it): a backend
+ * that answers everything keeps weight 1.0 (the static default, so backends the plan does not name stay comparable),
+ * one that fails half its requests gets 0.5, and none goes below {@code floor}, so a failing backend still gets
+ * probes of traffic and its weight comes back as it recovers.
+ *
+ * <p>Weights deliberately do not follow each backend's share of throughput: that share is what the balancer chose
+ * to send, so weighting by it would keep a newly added instance starved.
  */
 public final class WeightPlanner {
     public static final double DEFAULT_FLOOR = 0.1;
+    /** Weighted requests a backend needs in the smoothing ring before the plan judges it. */
+    public static final double MIN_EVIDENCE = 5;
 
     private WeightPlanner() {
     }
 
-    public static Map<String, Double> weights(Map<String, Double> healthyThroughput, double floor) {
+    public static Map<String, Double> weights(Map<String, Double> successRatios, double floor) {
         Map<String, Double> out = new TreeMap<>();
-        double total = 0;
-        for (double v : healthyThroughput.values()) {
-            total += Math.max(0, v);
-        }
-        int n = healthyThroughput.size();
-        for (Map.Entry<String, Double> e : healthyThroughput.entrySet()) {
-            double w = total > 0 ? n * Math.max(0, e.getValue()) / total : 1.0;
-            out.put(e.getKey(), Math.max(floor, w));
+        for (Map.Entry<String, Double> e : successRatios.entrySet()) {
+            double ratio = Math.max(0, Math.min(1, e.getValue()));
+            out.put(e.getKey(), Math.max(floor, ratio));
         }
         return out;
     }

@@ -36,13 +36,31 @@ class PlannersTest {
     }
 
     @Test
-    void weightsAreProportionalToHealthyThroughputWithAFloor() {
-        Map<String, Double> w = WeightPlanner.weights(Map.of("a", 300.0, "b", 100.0, "c", 0.0), 0.1);
-        assertThat(w.get("a")).isCloseTo(2.25, within(1e-9));
-        assertThat(w.get("b")).isCloseTo(0.75, within(1e-9));
-        assertThat(w.get("c")).as("never 0").isEqualTo(0.1);
-        assertThat(w.get("a") / w.get("b")).isCloseTo(3.0, within(1e-9));
-        assertThat(WeightPlanner.weights(Map.of("a", 0.0, "b", 0.0), 0.1)).containsEntry("a", 1.0).containsEntry("b", 1.0);
+    void weightsFollowTheSuccessRatioWithAFloor() {
+        Map<String, Double> w = WeightPlanner.weights(Map.of("a", 1.0, "b", 0.5, "c", 0.0, "d", 1.7), 0.1);
+        assertThat(w).containsEntry("a", 1.0).containsEntry("b", 0.5).containsEntry("d", 1.0);
+        assertThat(w.get("c")).as("never 0: a failing backend keeps getting probes").isEqualTo(0.1);
+    }
+
+    @Test
+    void successRatiosIgnoreHowMuchTrafficEachBackendWasSent() {
+        io.headroom.predictor.history.BackendThroughput tp = new io.headroom.predictor.history.BackendThroughput(60);
+        for (long s = 100; s < 130; s++) {
+            // "old" got 9 of every 10 requests so far, "new" 1: both answered everything; "bad" failed half.
+            tp.add(s, new io.headroom.ingest.model.BackendStats("old", 90, 90, 0, 0, 0, 0, 0, 0, 0,
+                    io.headroom.ingest.model.LatencyHistogram.EMPTY));
+            tp.add(s, new io.headroom.ingest.model.BackendStats("new", 10, 10, 0, 0, 0, 0, 0, 0, 0,
+                    io.headroom.ingest.model.LatencyHistogram.EMPTY));
+            tp.add(s, new io.headroom.ingest.model.BackendStats("bad", 10, 5, 0, 0, 5, 0, 0, 0, 0,
+                    io.headroom.ingest.model.LatencyHistogram.EMPTY));
+        }
+        tp.add(129, new io.headroom.ingest.model.BackendStats("barely-seen", 1, 0, 0, 0, 1, 0, 0, 0, 0,
+                io.headroom.ingest.model.LatencyHistogram.EMPTY));
+        Map<String, Double> r = tp.successRatios(129, 10, WeightPlanner.MIN_EVIDENCE);
+        assertThat(r.get("old")).isCloseTo(1.0, within(1e-9));
+        assertThat(r.get("new")).isCloseTo(1.0, within(1e-9));
+        assertThat(r.get("bad")).isCloseTo(0.5, within(1e-9));
+        assertThat(r).as("too little evidence to judge").doesNotContainKey("barely-seen");
     }
 
     @Test
@@ -82,5 +100,24 @@ class PlannersTest {
         ConfigNode badLead = ConfigNode.parse("headroom.yaml", "predictor:\n  lead-time: 10ms\n");
         assertThatThrownBy(() -> PredictorSettings.from(badLead)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("headroom.yaml:2").hasMessageContaining("lead-time");
+    }
+
+    @Test
+    void aTrainingWindowTooShortToBacktestIsRejectedAtItsLine() {
+        ConfigNode root = ConfigNode.parse("h.yaml", """
+                predictor:
+                  lead-time: 30s
+                  training-window: 2m
+                  pools:
+                    api: {capacity-per-instance: 100}
+                """);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PredictorSettings.from(root))
+                .isInstanceOf(io.headroom.config.ConfigException.class)
+                .hasMessageContaining("h.yaml:3:")
+                .hasMessageContaining("use at least " + PredictorSettings.minimumTrainingWindowSeconds(Duration.ofSeconds(30),
+                        Duration.ofSeconds(1), Duration.ZERO) + "s");
+        // 60 steps of features + 60 rows + 3 x 40 backtest steps + 2 x (30 + 1 + 1) horizon + 10 slack
+        assertThat(PredictorSettings.minimumTrainingWindowSeconds(Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ZERO))
+                .isEqualTo(314);
     }
 }

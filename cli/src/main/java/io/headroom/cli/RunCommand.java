@@ -1,0 +1,51 @@
+package io.headroom.cli;
+
+import io.headroom.cli.stack.HeadroomConfig;
+import io.headroom.cli.stack.Stack;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the roles named in a configuration file: router, predictor, autoscaler.",
+                "With no kafka.bootstrap-servers an embedded broker starts in the same process."},
+        footer = {"", "Examples:",
+                "  headroom run --config headroom.yaml                          every configured role",
+                "  headroom run --config headroom.yaml --roles router           a gateway instance only",
+                "  headroom run --config headroom.yaml --roles predictor,autoscaler",
+                "", "Stop with Ctrl-C or SIGTERM: roles stop newest first; autoscaled instances are stopped."})
+final class RunCommand implements Callable<Integer> {
+    enum Role { router, predictor, autoscaler }
+
+    @Option(names = {"-c", "--config"}, required = true, description = "The YAML configuration file.")
+    Path config;
+
+    @Option(names = "--roles", split = ",", description = "Roles to run (default: every configured one): ${COMPLETION-CANDIDATES}.")
+    Set<Role> roles;
+
+    @Override
+    public Integer call() throws Exception {
+        HeadroomConfig cfg = HeadroomConfig.load(config);
+        Set<Role> r = roles == null || roles.isEmpty() ? EnumSet.allOf(Role.class) : roles;
+        Stack stack = Stack.start(cfg, new Stack.Roles(r.contains(Role.router), r.contains(Role.predictor), r.contains(Role.autoscaler)),
+                Clock.systemUTC(), null);
+        System.out.println("headroom " + cfg.instanceId() + " running: kafka " + stack.bootstrapServers()
+                + (stack.broker() != null ? " (embedded)" : "")
+                + (stack.router() != null ? ", router on " + cfg.router().listen().host() + ":" + stack.router().port() : "")
+                + (stack.predictor() != null ? ", predictor" : "")
+                + (stack.autoscaler() != null ? ", autoscaler" : ""));
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            done.countDown();
+        }));
+        done.await();
+        return ExitCodes.OK;
+    }
+}

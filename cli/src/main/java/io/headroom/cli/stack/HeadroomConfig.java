@@ -1,0 +1,46 @@
+package io.headroom.cli.stack;
+
+import io.headroom.autoscaler.config.AutoscalerConfig;
+import io.headroom.config.ConfigNode;
+import io.headroom.ingest.kafka.KafkaConfigSection;
+import io.headroom.predictor.plan.PredictorSettings;
+import io.headroom.router.config.RouterConfig;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.file.Path;
+
+/**
+ * The whole configuration file, validated section by section at start: the first error stops the start and names
+ * its file:line.
+ */
+public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, RouterConfig router, PredictorSettings predictor,
+                             AutoscalerConfig autoscaler, ConfigNode root) {
+
+    public static final String[] TOP_LEVEL_KEYS = {"instance-id", "kafka", "router", "predictor", "autoscaler"};
+
+    public static HeadroomConfig load(Path file) {
+        return from(ConfigNode.load(file));
+    }
+
+    public static HeadroomConfig from(ConfigNode root) {
+        root.requireOnly(TOP_LEVEL_KEYS);
+        String id = root.string("instance-id", defaultInstanceId());
+        KafkaConfigSection kafka = KafkaConfigSection.from(root);
+        RouterConfig router = root.has("router") ? RouterConfig.from(root) : null;
+        PredictorSettings predictor = root.has("predictor") ? PredictorSettings.from(root) : null;
+        AutoscalerConfig autoscaler = root.has("autoscaler") ? AutoscalerConfig.from(root) : null;
+        return new HeadroomConfig(id, kafka, router, predictor, autoscaler, root);
+    }
+
+    /** {@code host-pid}: unique per process on a machine, stable for its life. */
+    public static String defaultInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+}

@@ -1,0 +1,144 @@
+package io.headroom.cli.stack;
+
+import io.headroom.autoscaler.service.AutoscalerService;
+import io.headroom.autoscaler.service.ProviderFactory;
+import io.headroom.ingest.broker.EmbeddedKafka;
+import io.headroom.ingest.kafka.KafkaClients;
+import io.headroom.ingest.kafka.Topics;
+import io.headroom.predictor.service.PredictorService;
+import io.headroom.router.Router;
+import io.headroom.router.control.ControlPlanSubscriber;
+import io.headroom.router.telemetry.KafkaTelemetrySink;
+import org.apache.kafka.clients.admin.Admin;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The roles of one Headroom process wired together over Kafka: an embedded broker when no bootstrap servers
+ * are configured, then the router (telemetry out, control plans in), the predictor and the autoscaler, each
+ * only if its section is configured and its role asked for. Closing stops them in reverse order.
+ */
+public final class Stack implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Stack.class.getName());
+
+    /** Which roles to run. */
+    public record Roles(boolean router, boolean predictor, boolean autoscaler) {
+        public static final Roles ALL = new Roles(true, true, true);
+    }
+
+    private final HeadroomConfig config;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private EmbeddedKafka broker;
+    private KafkaClients clients;
+    private Router router;
+    private KafkaTelemetrySink telemetrySink;
+    private ControlPlanSubscriber controlSubscriber;
+    private PredictorService predictor;
+    private AutoscalerService autoscaler;
+
+    private Stack(HeadroomConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts what {@code config} and {@code roles} ask for. {@code embeddedDir} overrides the embedded broker's data
+     * directory (null: the configured one).
+     */
+    public static Stack start(HeadroomConfig config, Roles roles, Clock clock, Path embeddedDir) throws IOException {
+        Stack s = new Stack(config);
+        try {
+            s.startAll(roles, clock, embeddedDir);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Roles roles, Clock clock, Path embeddedDir) throws IOException {
+        String bootstrap = config.kafka().bootstrapServers();
+        if (config.kafka().embedded()) {
+            broker = EmbeddedKafka.start(embeddedDir != null ? embeddedDir : config.kafka().embeddedDataDir(), 0);
+            started.add(broker);
+            bootstrap = broker.bootstrapServers();
+        }
+        clients = new KafkaClients(bootstrap, config.instanceId(), config.kafka().clientProperties());
+        Topics topics = config.kafka().topics();
+        try (Admin admin = clients.admin()) {
+            topics.ensure(admin, config.kafka().telemetryPartitions(), (short) 1);
+        }
+        if (roles.autoscaler() && config.autoscaler() != null) {
+            autoscaler = new AutoscalerService(config.autoscaler(), clients, topics, clock, ProviderFactory.standard(clock)).start();
+            started.add(autoscaler);
+        }
+        if (roles.predictor() && config.predictor() != null) {
+            predictor = PredictorService.start(clients, topics, config.predictor(), clock);
+            started.add(predictor);
+        }
+        if (roles.router() && config.router() != null) {
+            telemetrySink = KafkaTelemetrySink.create(clients, topics.telemetry(), 10_000);
+            started.add(telemetrySink);
+            router = Router.create(config.router(), config.instanceId(), telemetrySink, clock);
+            controlSubscriber = ControlPlanSubscriber.start(clients, topics.control(), router.controlPlans());
+            started.add(controlSubscriber);
+            router.start();
+            started.add(router);
+        }
+    }
+
+    public HeadroomConfig config() {
+        return config;
+    }
+
+    public KafkaClients clients() {
+        return clients;
+    }
+
+    public String bootstrapServers() {
+        return clients.bootstrapServers();
+    }
+
+    /** The embedded broker, or null with an external cluster. */
+    public EmbeddedKafka broker() {
+        return broker;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public KafkaTelemetrySink telemetrySink() {
+        return telemetrySink;
+    }
+
+    public ControlPlanSubscriber controlSubscriber() {
+        return controlSubscriber;
+    }
+
+    public PredictorService predictor() {
+        return predictor;
+    }
+
+    public AutoscalerService autoscaler() {
+        return autoscaler;
+    }
+
+    /** Stops everything started, newest first; never throws. */
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "error while stopping " + started.get(i).getClass().getSimpleName(), e);
+            }
+        }
+        started.clear();
+    }
+}
