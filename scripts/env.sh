@@ -1,0 +1,52 @@
+# Sourced by ./headroom, ./run-tests and .ci/run: finds a JDK >= 21 and Maven, and sets JVM flags.
+# Order: JAVA_HOME if it is >= 21, else the newest JDK under /usr/lib/jvm, else `java` on PATH if >= 21.
+
+_hr_java_major() { # $1 = path to a java binary; prints its feature version or nothing
+  "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
+}
+
+_hr_find_jdk() {
+  local cand v best="" bestv=0
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
+    v=$(_hr_java_major "$JAVA_HOME/bin/java")
+    if [ -n "$v" ] && [ "$v" -ge 21 ]; then echo "$JAVA_HOME"; return 0; fi
+  fi
+  for cand in /usr/lib/jvm/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/*; do
+    [ -x "$cand/bin/java" ] && [ -x "$cand/bin/javac" ] || continue
+    v=$(_hr_java_major "$cand/bin/java")
+    if [ -n "$v" ] && [ "$v" -ge 21 ] && [ "$v" -gt "$bestv" ]; then best="$cand"; bestv="$v"; fi
+  done
+  if [ -n "$best" ]; then echo "$best"; return 0; fi
+  if command -v javac >/dev/null 2>&1; then
+    cand=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+    v=$(_hr_java_major "$cand/bin/java")
+    if [ -n "$v" ] && [ "$v" -ge 21 ]; then echo "$cand"; return 0; fi
+  fi
+  return 1
+}
+
+if ! HR_JAVA_HOME=$(_hr_find_jdk); then
+  echo "headroom: no JDK 21 or newer found (looked at JAVA_HOME, /usr/lib/jvm/*, and javac on PATH)." >&2
+  echo "  Install one, e.g. 'apt-get install openjdk-21-jdk' or Temurin 21/25, or set JAVA_HOME to it." >&2
+  exit 3
+fi
+export JAVA_HOME="$HR_JAVA_HOME"
+export PATH="$JAVA_HOME/bin:$PATH"
+HR_JAVA_MAJOR=$(_hr_java_major "$JAVA_HOME/bin/java")
+HR_JVM_FLAGS=()
+if [ "$HR_JAVA_MAJOR" -ge 23 ]; then
+  # kafka-clients uses sun.misc.Unsafe; xgboost4j loads native code: silence JDK 23+ warnings for both.
+  HR_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi
+
+if ! command -v mvn >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "headroom: Maven not found; installing it with apt-get ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven) >&2 || {
+      echo "headroom: could not install Maven; install Apache Maven 3.8+ and retry." >&2; exit 3; }
+  else
+    echo "headroom: Apache Maven 3.8+ is needed to build; install it (e.g. 'sudo apt-get install maven') and retry." >&2
+    exit 3
+  fi
+fi
