@@ -59,6 +59,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--every", defaultValue = "5s", converter = DurationConverter.class, description = "Status line interval (default: ${DEFAULT-VALUE}).")
     Duration every;
 
+    @Option(names = "--admin-port", defaultValue = "0", description = "Port of the live dashboard and /metrics on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0 && minutes <= 120)) {
@@ -71,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--backfill-days " + backfillDays + ": use 1 to 14");
         }
         Demo.Options o = new Demo.Options(Duration.ofMillis(Math.round(minutes * 60_000)), speedup, leadTime, backfillDays, capacity,
-                maxInstances, dataset, from, seed, out, every.isZero() ? Duration.ofSeconds(5) : every, synthetic);
+                maxInstances, dataset, from, seed, out, every.isZero() ? Duration.ofSeconds(5) : every, synthetic, adminPort);
         return new Demo(o, System.out).run();
     }
 }

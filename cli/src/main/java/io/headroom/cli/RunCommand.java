@@ -1,5 +1,7 @@
 package io.headroom.cli;
 
+import io.headroom.cli.admin.AdminServer;
+import io.headroom.cli.admin.HeadroomMetrics;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import picocli.CommandLine.Command;
@@ -33,16 +35,24 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HeadroomConfig cfg = HeadroomConfig.load(config);
         Set<Role> r = roles == null || roles.isEmpty() ? EnumSet.allOf(Role.class) : roles;
+        HeadroomMetrics metrics = new HeadroomMetrics();
         Stack stack = Stack.start(cfg, new Stack.Roles(r.contains(Role.router), r.contains(Role.predictor), r.contains(Role.autoscaler)),
-                Clock.systemUTC(), null);
+                Clock.systemUTC(), null, metrics::onWindow);
+        AdminServer admin = cfg.admin() == null ? null
+                : AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin().host(), cfg.admin().port());
         System.out.println("headroom " + cfg.instanceId() + " running: kafka " + stack.bootstrapServers()
                 + (stack.broker() != null ? " (embedded)" : "")
                 + (stack.router() != null ? ", router on " + cfg.router().listen().host() + ":" + stack.router().port() : "")
                 + (stack.predictor() != null ? ", predictor" : "")
-                + (stack.autoscaler() != null ? ", autoscaler" : ""));
+                + (stack.autoscaler() != null ? ", autoscaler" : "")
+                + (admin != null ? "; admin and dashboard on http://" + cfg.admin().host() + ":" + admin.port() + "/" : ""));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (admin != null) {
+                admin.close();
+            }
             stack.close();
+            metrics.close();
             done.countDown();
         }));
         done.await();

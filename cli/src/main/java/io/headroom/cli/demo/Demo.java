@@ -1,6 +1,8 @@
 package io.headroom.cli.demo;
 
 import io.headroom.autoscaler.core.PoolStatus;
+import io.headroom.cli.admin.AdminServer;
+import io.headroom.cli.admin.HeadroomMetrics;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import io.headroom.config.ConfigNode;
@@ -51,7 +53,7 @@ public final class Demo {
     /** Everything the command line can change. */
     public record Options(Duration live, double speedup, Duration leadTime, int backfillDays, double capacityPerInstance,
                           int maxInstances, Path dataset, OffsetDateTime liveStart, long seed, Path workDir, Duration statusEvery,
-                          boolean forceSynthetic) {
+                          boolean forceSynthetic, int adminPort) {
     }
 
     /** The workload: the live part and the history before it, and how to describe them. */
@@ -87,10 +89,13 @@ public final class Demo {
         out.println("  config: " + work.resolve("demo.yaml") + "   timeline: " + work.resolve("timeline.csv"));
         out.println();
 
-        try (Stack stack = Stack.start(cfg, Stack.Roles.ALL, Clock.systemUTC(), work.resolve("kafka"));
+        try (HeadroomMetrics metrics = new HeadroomMetrics();
+             Stack stack = Stack.start(cfg, Stack.Roles.ALL, Clock.systemUTC(), work.resolve("kafka"), metrics::onWindow);
+             AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), "127.0.0.1", o.adminPort());
              TelemetryTap tap = new TelemetryTap(stack.clients(), cfg.kafka().topics(), cfg.instanceId())) {
             out.println("started: kafka " + stack.bootstrapServers() + " (embedded), router on 127.0.0.1:" + stack.router().port()
                     + ", predictor, autoscaler");
+            out.println("live dashboard: http://127.0.0.1:" + admin.port() + "/   (metrics: /metrics, state: /api/state)");
             awaitFirstInstance(stack);
 
             long liveStartMillis = (System.currentTimeMillis() / 1000 + 2) * 1000;

@@ -1,6 +1,7 @@
 package io.headroom.cli.stack;
 
 import io.headroom.autoscaler.config.AutoscalerConfig;
+import io.headroom.cli.admin.AdminConfig;
 import io.headroom.config.ConfigNode;
 import io.headroom.ingest.kafka.KafkaConfigSection;
 import io.headroom.predictor.plan.PredictorSettings;
@@ -15,9 +16,9 @@ import java.nio.file.Path;
  * its file:line.
  */
 public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, RouterConfig router, PredictorSettings predictor,
-                             AutoscalerConfig autoscaler, ConfigNode root) {
+                             AutoscalerConfig autoscaler, AdminConfig admin, ConfigNode root) {
 
-    public static final String[] TOP_LEVEL_KEYS = {"instance-id", "kafka", "router", "predictor", "autoscaler"};
+    public static final String[] TOP_LEVEL_KEYS = {"instance-id", "kafka", "router", "predictor", "autoscaler", "admin"};
 
     public static HeadroomConfig load(Path file) {
         return from(ConfigNode.load(file));
@@ -30,7 +31,8 @@ public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, Router
         RouterConfig router = root.has("router") ? RouterConfig.from(root) : null;
         PredictorSettings predictor = root.has("predictor") ? PredictorSettings.from(root) : null;
         AutoscalerConfig autoscaler = root.has("autoscaler") ? AutoscalerConfig.from(root) : null;
-        return new HeadroomConfig(id, kafka, router, predictor, autoscaler, root);
+        AdminConfig admin = root.has("admin") ? AdminConfig.from(root) : null;
+        return new HeadroomConfig(id, kafka, router, predictor, autoscaler, admin, root);
     }
 
     /** {@code host-pid}: unique per process on a machine, stable for its life. */

@@ -5,6 +5,7 @@ import io.headroom.autoscaler.service.ProviderFactory;
 import io.headroom.ingest.broker.EmbeddedKafka;
 import io.headroom.ingest.kafka.KafkaClients;
 import io.headroom.ingest.kafka.Topics;
+import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.service.PredictorService;
 import io.headroom.router.Router;
 import io.headroom.router.control.ControlPlanSubscriber;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,6 +43,7 @@ public final class Stack implements AutoCloseable {
     private ControlPlanSubscriber controlSubscriber;
     private PredictorService predictor;
     private AutoscalerService autoscaler;
+    private Consumer<TelemetryWindow> windowObserver = w -> { };
 
     private Stack(HeadroomConfig config) {
         this.config = config;
@@ -51,7 +54,17 @@ public final class Stack implements AutoCloseable {
      * directory (null: the configured one).
      */
     public static Stack start(HeadroomConfig config, Roles roles, Clock clock, Path embeddedDir) throws IOException {
+        return start(config, roles, clock, embeddedDir, w -> { });
+    }
+
+    /**
+     * As {@link #start(HeadroomConfig, Roles, Clock, Path)}; {@code windowObserver} also sees every telemetry window the
+     * router closes (on the aggregator's thread, once a second per route), e.g. to derive metrics from it.
+     */
+    public static Stack start(HeadroomConfig config, Roles roles, Clock clock, Path embeddedDir,
+                              Consumer<TelemetryWindow> windowObserver) throws IOException {
         Stack s = new Stack(config);
+        s.windowObserver = windowObserver;
         try {
             s.startAll(roles, clock, embeddedDir);
             return s;
@@ -84,7 +97,12 @@ public final class Stack implements AutoCloseable {
         if (roles.router() && config.router() != null) {
             telemetrySink = KafkaTelemetrySink.create(clients, topics.telemetry(), 10_000);
             started.add(telemetrySink);
-            router = Router.create(config.router(), config.instanceId(), telemetrySink, clock);
+            KafkaTelemetrySink kafkaSink = telemetrySink;
+            Consumer<TelemetryWindow> observer = windowObserver;
+            router = Router.create(config.router(), config.instanceId(), w -> {
+                observer.accept(w);
+                kafkaSink.accept(w);
+            }, clock);
             controlSubscriber = ControlPlanSubscriber.start(clients, topics.control(), router.controlPlans());
             started.add(controlSubscriber);
             router.start();

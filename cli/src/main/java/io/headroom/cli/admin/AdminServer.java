@@ -1,0 +1,161 @@
+package io.headroom.cli.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.headroom.cli.stack.Stack;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The admin listener of a Headroom process:
+ * <ul>
+ *   <li>{@code GET /health/live}: 200 while the process answers (Kubernetes liveness probe);</li>
+ *   <li>{@code GET /health/ready}: 200 when every role is ready, else 503 with the reasons (readiness probe);</li>
+ *   <li>{@code GET /metrics}: Prometheus text exposition;</li>
+ *   <li>{@code GET /api/state}: pools, members and weights, plans, forecasts, instances, recent scaling events (JSON);</li>
+ *   <li>{@code GET /api/stream}: the same state every second as server-sent events;</li>
+ *   <li>{@code GET /}: the live dashboard, drawn from the stream.</li>
+ * </ul>
+ * It runs on its own port, apart from proxied traffic, on virtual threads; at most {@link #MAX_STREAMS} dashboards
+ * stream at once.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
+    static final int MAX_STREAMS = 16;
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService sampler;
+    private final StackState state;
+    private final HeadroomMetrics metrics;
+    private final AtomicInteger streams = new AtomicInteger();
+    private volatile boolean running = true;
+
+    private AdminServer(HttpServer server, StackState state, HeadroomMetrics metrics) {
+        this.server = server;
+        this.state = state;
+        this.metrics = metrics;
+        this.sampler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("headroom-admin-sampler").unstarted(r));
+    }
+
+    /** Starts the admin listener for {@code stack} on {@code host:port} (0 = a free port). */
+    public static AdminServer start(Stack stack, HeadroomMetrics metrics, Clock clock, String host, int port) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 64);
+        StackState state = StackState.bind(stack, clock, metrics.registry());
+        AdminServer a = new AdminServer(http, state, metrics);
+        http.setExecutor(a.executor);
+        http.createContext("/", a::handle);
+        http.start();
+        a.sampler.scheduleAtFixedRate(() -> {
+            try {
+                state.sample();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "admin sample failed", e);
+            }
+        }, 0, 1, TimeUnit.SECONDS);
+        LOG.info("admin listening on http://" + host + ":" + a.port() + "/ (dashboard, /metrics, /health/ready, /api/state)");
+        return a;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public StackState state() {
+        return state;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+                send(ex, 405, "application/json", "{\"error\":\"method_not_allowed\",\"detail\":\"the admin API is read-only: use GET\"}");
+                return;
+            }
+            String path = ex.getRequestURI().getPath();
+            switch (path) {
+                case "/health/live" -> send(ex, 200, "application/json", "{\"status\":\"UP\"}");
+                case "/health/ready" -> {
+                    List<String> why = state.notReady();
+                    Json j = new Json().beginObject().field("status", why.isEmpty() ? "UP" : "DOWN").name("reasons").beginArray();
+                    why.forEach(j::value);
+                    send(ex, why.isEmpty() ? 200 : 503, "application/json", j.endArray().endObject().toString());
+                }
+                case "/metrics" -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+                case "/api/state" -> send(ex, 200, "application/json", state.json(true));
+                case "/api/stream" -> stream(ex);
+                case "/", "/index.html" -> send(ex, 200, "text/html; charset=utf-8", dashboard());
+                default -> send(ex, 404, "application/json", "{\"error\":\"not_found\",\"detail\":\"try /, /metrics, /health/ready or /api/state\"}");
+            }
+        }
+    }
+
+    private void stream(HttpExchange ex) throws IOException {
+        if (streams.incrementAndGet() > MAX_STREAMS) {
+            streams.decrementAndGet();
+            ex.getResponseHeaders().set("Retry-After", "5");
+            send(ex, 503, "application/json", "{\"error\":\"too_many_streams\",\"detail\":\"at most " + MAX_STREAMS + " dashboards at once\"}");
+            return;
+        }
+        try {
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+            ex.getResponseHeaders().set("Cache-Control", "no-cache");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            boolean first = true;
+            while (running) {
+                // The first event carries the history so a late dashboard can draw the last minutes at once.
+                out.write(("data: " + state.json(first) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                first = false;
+                Thread.sleep(1000);
+            }
+        } catch (IOException e) {
+            // the browser went away
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            streams.decrementAndGet();
+        }
+    }
+
+    private static String dashboard() throws IOException {
+        try (InputStream in = AdminServer.class.getResourceAsStream("dashboard.html")) {
+            if (in == null) {
+                throw new IOException("dashboard.html missing from the build");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        if ("HEAD".equals(ex.getRequestMethod())) {
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        sampler.shutdownNow();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

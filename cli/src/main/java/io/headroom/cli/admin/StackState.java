@@ -1,0 +1,264 @@
+package io.headroom.cli.admin;
+
+import io.headroom.autoscaler.core.PoolStatus;
+import io.headroom.cli.stack.Stack;
+import io.headroom.ingest.kafka.BoundedPublisher;
+import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.ScalingEvent;
+import io.headroom.predictor.core.PoolForecast;
+import io.headroom.router.control.PoolSnapshot;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Reads the state of every role in a {@link Stack} for the admin API, the dashboard and the gauges, and keeps a
+ * bounded per-second history per pool (so a dashboard opened late still has the last minutes to draw).
+ */
+public final class StackState {
+    /** Seconds of history kept per pool. */
+    static final int HISTORY = 600;
+
+    /** One second of one pool, for the dashboard's charts. */
+    record Sample(long atMillis, double observed, double mean, double lower, double upper, int asked, int target, int ready) {
+    }
+
+    private final Stack stack;
+    private final Clock clock;
+    private final Map<String, Deque<Sample>> history = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MultiGauge weights;
+
+    private StackState(Stack stack, Clock clock, MultiGauge weights) {
+        this.stack = stack;
+        this.clock = clock;
+        this.weights = weights;
+    }
+
+    /** A state reader whose gauges are registered in {@code registry}. */
+    public static StackState bind(Stack stack, Clock clock, MeterRegistry registry) {
+        StackState s = new StackState(stack, clock, MultiGauge.builder("headroom.backend.weight")
+                .description("Effective weight of each pool member (static, from the predictor's plan, or 1 for autoscaled members)")
+                .register(registry));
+        s.registerGauges(registry);
+        return s;
+    }
+
+    public Set<String> pools() {
+        Set<String> out = new LinkedHashSet<>();
+        if (stack.router() != null) {
+            out.addAll(stack.router().pools().keySet());
+        }
+        if (stack.predictor() != null) {
+            out.addAll(stack.config().predictor().pools().keySet());
+        }
+        if (stack.autoscaler() != null) {
+            stack.autoscaler().status().forEach(p -> out.add(p.pool()));
+        }
+        return out;
+    }
+
+    Optional<PoolForecast> forecast(String pool) {
+        return stack.predictor() == null ? Optional.empty() : stack.predictor().core().latest(pool);
+    }
+
+    Optional<PoolStatus> scaling(String pool) {
+        if (stack.autoscaler() == null) {
+            return Optional.empty();
+        }
+        return stack.autoscaler().status().stream().filter(p -> p.pool().equals(pool)).findFirst();
+    }
+
+    Optional<PoolSnapshot> snapshot(String pool) {
+        return stack.router() == null ? Optional.empty() : Optional.ofNullable(stack.router().pools().get(pool));
+    }
+
+    Optional<ControlPlan> plan(String pool, String source) {
+        return stack.router() == null ? Optional.empty() : stack.router().controlPlans().active(ControlPlan.poolScope(pool), source);
+    }
+
+    /** Takes one sample per pool; called once a second. */
+    void sample() {
+        long now = clock.millis();
+        for (String pool : pools()) {
+            PoolForecast f = forecast(pool).orElse(null);
+            PoolStatus s = scaling(pool).orElse(null);
+            Sample x = new Sample(now, f == null ? Double.NaN : f.observed(), f == null ? Double.NaN : f.mean(),
+                    f == null ? Double.NaN : f.lower(), f == null ? Double.NaN : f.upper(), f == null ? -1 : f.desired(),
+                    s == null ? -1 : s.target(), s == null ? snapshot(pool).map(p -> p.members().size()).orElse(-1) : s.ready());
+            Deque<Sample> d = history.computeIfAbsent(pool, k -> new ArrayDeque<>());
+            synchronized (d) {
+                d.addLast(x);
+                while (d.size() > HISTORY) {
+                    d.removeFirst();
+                }
+            }
+        }
+        refreshWeights();
+    }
+
+    private void refreshWeights() {
+        if (weights == null || stack.router() == null) {
+            return;
+        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (PoolSnapshot snap : stack.router().pools().values()) {
+            for (PoolSnapshot.Member m : snap.members()) {
+                rows.add(MultiGauge.Row.of(Tags.of("pool", snap.pool(), "backend", m.address(),
+                        "origin", m.isStatic() ? "static" : "autoscaler"), m.weight()));
+            }
+        }
+        weights.register(rows, true);
+    }
+
+    /** Ready when every role asked for is running and the router has read the control plans that existed at start. */
+    List<String> notReady() {
+        List<String> why = new ArrayList<>();
+        if (stack.router() != null && stack.controlSubscriber() != null && !stack.controlSubscriber().caughtUp()) {
+            why.add("router: still reading the control plans already on the topic");
+        }
+        if (stack.predictor() != null && !stack.predictor().consumerAlive()) {
+            why.add("predictor: telemetry consumer is not running");
+        }
+        return why;
+    }
+
+    /** The whole state as JSON: what the dashboard draws and what {@code GET /api/state} answers. */
+    String json(boolean withHistory) {
+        Json j = new Json().beginObject();
+        j.field("instance", stack.config().instanceId()).field("at", clock.millis()).field("kafka", stack.bootstrapServers());
+        j.name("roles").beginObject().field("router", stack.router() != null).field("predictor", stack.predictor() != null)
+                .field("autoscaler", stack.autoscaler() != null).endObject();
+        if (stack.telemetrySink() != null) {
+            publisher(j.name("telemetry"), stack.telemetrySink().stats());
+        }
+        j.name("pools").beginArray();
+        for (String pool : pools()) {
+            j.beginObject().field("name", pool);
+            snapshot(pool).ifPresent(snap -> {
+                j.name("members").beginArray();
+                for (PoolSnapshot.Member m : snap.members()) {
+                    j.beginObject().field("address", m.address()).field("weight", m.weight()).field("static", m.isStatic()).endObject();
+                }
+                j.endArray();
+                j.field("predictor_epoch", snap.predictorEpoch()).field("autoscaler_epoch", snap.autoscalerEpoch());
+                plan(pool, ControlPlan.SOURCE_PREDICTOR).ifPresent(p -> j.field("predictor_plan_age_s", (clock.millis() - p.issuedAtMillis()) / 1000.0));
+                plan(pool, ControlPlan.SOURCE_AUTOSCALER).ifPresent(p -> j.field("autoscaler_plan_age_s", (clock.millis() - p.issuedAtMillis()) / 1000.0));
+            });
+            forecast(pool).ifPresent(f -> j.name("forecast").beginObject().field("observed", f.observed()).field("mean", f.mean())
+                    .field("lower", f.lower()).field("upper", f.upper()).field("horizon_s", f.horizonSeconds())
+                    .field("desired", f.desired()).field("model", f.model()).field("backtest", f.backtest()).endObject());
+            scaling(pool).ifPresent(s -> {
+                j.name("scaling").beginObject().field("desired", s.desired()).field("target", s.target()).field("current", s.current())
+                        .field("ready", s.ready()).field("action_in_flight", s.actionInFlight()).field("dry_run", s.dryRun())
+                        .field("kill_switch", s.killSwitch()).field("reason", s.lastReason());
+                j.name("events").beginArray();
+                for (ScalingEvent e : s.recentEvents()) {
+                    j.beginObject().field("at", e.atMillis()).field("action", e.action().name()).field("instance", e.instance())
+                            .field("desired", e.desired()).field("ready", e.ready()).field("reason", e.reason()).endObject();
+                }
+                j.endArray().endObject();
+            });
+            if (withHistory) {
+                Deque<Sample> d = history.get(pool);
+                j.name("history").beginArray();
+                if (d != null) {
+                    synchronized (d) {
+                        for (Sample x : d) {
+                            j.beginArray().value(x.atMillis()).value(x.observed()).value(x.mean()).value(x.lower()).value(x.upper())
+                                    .value(x.asked()).value(x.target()).value(x.ready()).endArray();
+                        }
+                    }
+                }
+                j.endArray();
+            }
+            j.endObject();
+        }
+        return j.endArray().endObject().toString();
+    }
+
+    private static void publisher(Json j, BoundedPublisher.Stats s) {
+        j.beginObject().field("offered", s.offered()).field("dropped", s.dropped()).field("acked", s.acked()).field("failed", s.failed())
+                .field("buffered", s.buffered()).field("last_error", s.lastError()).endObject();
+    }
+
+    private void registerGauges(MeterRegistry r) {
+        if (stack.telemetrySink() != null) {
+            publisherMeters(r, "headroom.telemetry.publisher", () -> stack.telemetrySink().stats());
+        }
+        if (stack.controlSubscriber() != null) {
+            FunctionCounter.builder("headroom.control.plans.applied", stack.controlSubscriber(), c -> c.appliedCount())
+                    .description("Control plans the router applied").register(r);
+            FunctionCounter.builder("headroom.control.plans.ignored", stack.controlSubscriber(), c -> c.ignoredCount())
+                    .description("Control plans ignored (stale epoch, expired, unknown pool)").register(r);
+        }
+        if (stack.predictor() != null) {
+            FunctionCounter.builder("headroom.predictor.ticks", stack.predictor(), p -> p.tickCount()).register(r);
+            FunctionCounter.builder("headroom.predictor.tick.failures", stack.predictor(), p -> p.tickFailureCount()).register(r);
+            FunctionCounter.builder("headroom.predictor.retrains", stack.predictor(), p -> p.core().stats().retrains()).register(r);
+            publisherMeters(r, "headroom.predictor.intents.publisher", () -> stack.predictor().intentStats());
+        }
+        if (stack.autoscaler() != null) {
+            publisherMeters(r, "headroom.autoscaler.events.publisher", () -> stack.autoscaler().eventStats());
+            Gauge.builder("headroom.autoscaler.kill.switch", stack.autoscaler(), a -> a.killSwitch() ? 1 : 0).register(r);
+        }
+        for (String pool : pools()) {
+            if (stack.router() != null) {
+                gauge(r, "headroom.pool.members", pool, "kind", "effective", s -> snapshot(pool).map(p -> p.members().size()).orElse(0));
+                for (String source : List.of(ControlPlan.SOURCE_PREDICTOR, ControlPlan.SOURCE_AUTOSCALER)) {
+                    Gauge.builder("headroom.control.plan.epoch", this, s -> plan(pool, source).map(p -> (double) p.epoch()).orElse(Double.NaN))
+                            .tag("pool", pool).tag("source", source).description("Epoch of the plan in effect; NaN when static config rules")
+                            .register(r);
+                    Gauge.builder("headroom.control.plan.age", this,
+                                    s -> plan(pool, source).map(p -> (clock.millis() - p.issuedAtMillis()) / 1000.0).orElse(Double.NaN))
+                            .baseUnit("seconds").tag("pool", pool).tag("source", source).register(r);
+                }
+            }
+            if (stack.predictor() != null) {
+                forecastGauge(r, pool, "observed", PoolForecast::observed);
+                forecastGauge(r, pool, "mean", PoolForecast::mean);
+                forecastGauge(r, pool, "lower", PoolForecast::lower);
+                forecastGauge(r, pool, "upper", PoolForecast::upper);
+                Gauge.builder("headroom.forecast.desired.instances", this, s -> forecast(pool).map(f -> (double) f.desired()).orElse(Double.NaN))
+                        .tag("pool", pool).register(r);
+            }
+            if (stack.autoscaler() != null) {
+                gauge(r, "headroom.autoscaler.instances", pool, "state", "desired", s -> scaling(pool).map(PoolStatus::desired).orElse(-1));
+                gauge(r, "headroom.autoscaler.instances", pool, "state", "target", s -> scaling(pool).map(PoolStatus::target).orElse(-1));
+                gauge(r, "headroom.autoscaler.instances", pool, "state", "current", s -> scaling(pool).map(PoolStatus::current).orElse(-1));
+                gauge(r, "headroom.autoscaler.instances", pool, "state", "ready", s -> scaling(pool).map(PoolStatus::ready).orElse(-1));
+            }
+        }
+    }
+
+    private void forecastGauge(MeterRegistry r, String pool, String kind, ToDoubleFunction<PoolForecast> f) {
+        Gauge.builder("headroom.forecast.requests.per.second", this, s -> forecast(pool).map(f::applyAsDouble).orElse(Double.NaN))
+                .tag("pool", pool).tag("kind", kind).description("Observed rate and forecast at the lead time, with its interval")
+                .register(r);
+    }
+
+    private void gauge(MeterRegistry r, String name, String pool, String tag, String value, ToDoubleFunction<StackState> f) {
+        Gauge.builder(name, this, f).tag("pool", pool).tag(tag, value).register(r);
+    }
+
+    private static void publisherMeters(MeterRegistry r, String prefix, java.util.function.Supplier<BoundedPublisher.Stats> stats) {
+        FunctionCounter.builder(prefix + ".offered", stats, s -> s.get().offered()).register(r);
+        FunctionCounter.builder(prefix + ".dropped", stats, s -> s.get().dropped())
+                .description("Records dropped because the bounded buffer was full (Kafka slow or away)").register(r);
+        FunctionCounter.builder(prefix + ".acked", stats, s -> s.get().acked()).register(r);
+        FunctionCounter.builder(prefix + ".failed", stats, s -> s.get().failed()).register(r);
+        Gauge.builder(prefix + ".buffered", stats, s -> s.get().buffered()).register(r);
+    }
+}

@@ -1,0 +1,129 @@
+package io.headroom.cli.admin;
+
+import com.sun.net.httpserver.HttpServer;
+import io.headroom.cli.stack.HeadroomConfig;
+import io.headroom.cli.stack.Stack;
+import io.headroom.config.ConfigNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The admin listener over real HTTP, on a router role running against the embedded broker. */
+@Timeout(120)
+class AdminServerTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void healthMetricsStateStreamAndDashboard() throws Exception {
+        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        backend.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        backend.createContext("/", ex -> {
+            byte[] b = "hi".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        backend.start();
+        String yaml = """
+                instance-id: admin-test
+                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api: {backends: [127.0.0.1:%d]}
+                  routes:
+                    - {name: api, path-prefix: /, pool: api}
+                admin: {listen: 127.0.0.1:0}
+                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort());
+        HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("admin-test.yaml", yaml));
+        assertThat(cfg.admin().port()).isZero();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        try (HeadroomMetrics metrics = new HeadroomMetrics();
+             Stack stack = Stack.start(cfg, Stack.Roles.ALL, Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow);
+             AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), "127.0.0.1", 0)) {
+            String base = "http://127.0.0.1:" + admin.port();
+            String proxy = "http://127.0.0.1:" + stack.router().port();
+            for (int i = 0; i < 25; i++) {
+                assertThat(get(http, proxy + "/hello").statusCode()).isEqualTo(200);
+            }
+
+            assertThat(get(http, base + "/health/live").statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> ready = get(http, base + "/health/ready");
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+            });
+
+            // Request metrics come from the closed one-second windows: wait for the window holding our 25 requests.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                String m = get(http, base + "/metrics").body();
+                assertThat(counter(m, "headroom_requests_total", "code_class=\"2xx\"")).isEqualTo(25.0);
+                assertThat(counter(m, "headroom_request_duration_seconds_count", "route=\"api\"")).isEqualTo(25.0);
+            });
+            String m = get(http, base + "/metrics").body();
+            assertThat(m).contains("headroom_request_duration_seconds_bucket{").contains("le=\"0.1\"")
+                    .contains("headroom_telemetry_publisher_dropped_total").contains("headroom_control_plan_epoch{")
+                    .contains("headroom_backend_weight{").contains("jvm_memory_used_bytes");
+            assertThat(m).contains("backend=\"127.0.0.1:" + backend.getAddress().getPort() + "\"");
+
+            String state = get(http, base + "/api/state").body();
+            assertThat(state).contains("\"instance\":\"admin-test\"").contains("\"name\":\"api\"")
+                    .contains("\"address\":\"127.0.0.1:" + backend.getAddress().getPort() + "\"").contains("\"history\":[[");
+
+            HttpResponse<String> page = get(http, base + "/");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+            assertThat(page.body()).contains("EventSource(\"api/stream\")");
+
+            HttpRequest sse = HttpRequest.newBuilder(URI.create(base + "/api/stream")).timeout(Duration.ofSeconds(10)).build();
+            HttpResponse<java.io.InputStream> stream = http.send(sse, HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                String first = r.readLine();
+                assertThat(first).startsWith("data: {").contains("\"history\"");
+                assertThat(r.readLine()).isEmpty();
+                String second = r.readLine();
+                assertThat(second).startsWith("data: {").doesNotContain("\"history\"");
+            }
+            assertThat(get(http, base + "/nope").statusCode()).isEqualTo(404);
+        } finally {
+            backend.stop(0);
+        }
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sum of a metric's samples whose labels contain {@code labelFilter}. */
+    static double counter(String exposition, String name, String labelFilter) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} ([0-9.eE+-]+)$").matcher(exposition);
+        double sum = 0;
+        while (m.find()) {
+            if (m.group(1).contains(labelFilter)) {
+                sum += Double.parseDouble(m.group(2));
+            }
+        }
+        return sum;
+    }
+}
