@@ -3,6 +3,9 @@ package io.headroom.router;
 import io.headroom.router.config.RouteConfig;
 import io.headroom.router.config.RouterConfig;
 import io.headroom.router.control.ControlPlanStore;
+import io.headroom.router.control.MemberStatus;
+import io.headroom.router.control.PoolState;
+import io.headroom.router.health.HealthChecker;
 import io.headroom.router.control.PoolSnapshot;
 import io.headroom.router.proxy.ProxyHandler;
 import io.headroom.router.proxy.Route;
@@ -42,6 +45,7 @@ public final class Router implements AutoCloseable {
     private final TelemetryAggregator telemetry;
     private final RouteTable routes;
     private final ProxyHandler handler;
+    private final List<HealthChecker> checkers = new ArrayList<>();
     private WebServer server;
 
     private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock) {
@@ -56,6 +60,12 @@ public final class Router implements AutoCloseable {
         }
         this.routes = new RouteTable(rs);
         this.handler = new ProxyHandler(routes, Ticker.system());
+        long seed = System.nanoTime();
+        for (Map.Entry<String, PoolState> e : store.pools().entrySet()) {
+            if (e.getValue().config().health() != null) {
+                checkers.add(new HealthChecker(e.getKey(), e.getValue(), e.getValue().config().health(), store, seed++));
+            }
+        }
     }
 
     /**
@@ -85,6 +95,7 @@ public final class Router implements AutoCloseable {
                 .start();
         telemetry.start();
         store.startExpiryTimer(Duration.ofMillis(250));
+        checkers.forEach(HealthChecker::start);
         return server.port();
     }
 
@@ -100,6 +111,7 @@ public final class Router implements AutoCloseable {
             server = null;
         }
         telemetry.close();
+        checkers.forEach(HealthChecker::close);
         store.close();
         for (var p : store.pools().values()) {
             p.backends().closeIdle();
@@ -133,6 +145,14 @@ public final class Router implements AutoCloseable {
     /** Current snapshot of every pool: members, effective weights, plan epochs in effect. */
     public Map<String, PoolSnapshot> pools() {
         return store.snapshots();
+    }
+
+    /**
+     * Health, ejection and circuit-breaker state of every member of {@code pool} (what an admin API shows); empty for
+     * an unknown pool.
+     */
+    public List<MemberStatus> memberStates(String pool) {
+        return store.memberStates(pool);
     }
 
     /** Upstream connection accounting (open connections). */

@@ -6,18 +6,18 @@ import io.headroom.autoscaler.policy.ScalingPolicy;
 import io.headroom.autoscaler.provider.Instance;
 import io.headroom.autoscaler.provider.InstanceListener;
 import io.headroom.autoscaler.provider.Provider;
+import io.headroom.autoscaler.provider.ScaleRequest;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -143,9 +143,10 @@ public final class PoolController {
         }
         emit(nowMillis, ScalingEvent.Action.DECIDED, "", d.target(), d.reason());
         inFlight = true;
-        int delta = d.target() - current;
+        ScaleRequest request = new ScaleRequest(pool + "-" + nowMillis + "-" + d.target(), pool, d.target(), current, readyCount(),
+                d.reason(), nowMillis);
         try {
-            actions.execute(() -> runAction(delta, d.target()));
+            actions.execute(() -> runAction(request));
         } catch (RuntimeException e) {
             inFlight = false;
             emit(nowMillis, ScalingEvent.Action.FAILED, "", d.target(), "could not schedule the action: " + e);
@@ -153,28 +154,16 @@ public final class PoolController {
         return Optional.of(d);
     }
 
-    private void runAction(int delta, int target) {
+    private void runAction(ScaleRequest request) {
         try {
-            List<CompletableFuture<Instance>> pending = new ArrayList<>();
-            if (delta > 0) {
-                for (int k = 0; k < delta; k++) {
-                    pending.add(provider.startOne());
-                }
-            } else {
-                for (int k = 0; k < -delta; k++) {
-                    provider.drainOne().ifPresent(pending::add);
-                }
-            }
-            for (CompletableFuture<Instance> f : pending) {
-                try {
-                    f.join();
-                } catch (RuntimeException e) {
-                    // the provider reported the failure as a FAILED event already
-                    LOG.log(Level.FINE, "action step failed in pool " + pool, e);
-                }
-            }
+            provider.scaleTo(request).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            LOG.log(Level.FINE, "action failed in pool " + pool, cause);
+            emit(wallMillis.getAsLong(), ScalingEvent.Action.FAILED, "", request.target(), provider.kind() + " provider: "
+                    + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
         } catch (RuntimeException e) {
-            emit(wallMillis.getAsLong(), ScalingEvent.Action.FAILED, "", target, "provider call failed: " + e);
+            emit(wallMillis.getAsLong(), ScalingEvent.Action.FAILED, "", request.target(), "provider call failed: " + e);
         } finally {
             inFlight = false;
         }
@@ -207,9 +196,12 @@ public final class PoolController {
         return provider.ready().size();
     }
 
-    /** Addresses of ready, non-draining instances, sorted. */
+    /**
+     * Addresses of ready, non-draining instances, sorted. Capacity providers report instances without an address
+     * (the platform's own load balancer or Service fronts them): those are left out.
+     */
     public List<String> members() {
-        return provider.ready().stream().map(Instance::address).sorted().toList();
+        return provider.ready().stream().map(Instance::address).filter(a -> !a.isEmpty()).sorted().toList();
     }
 
     /** The autoscaler's membership plan for this pool. */

@@ -4,7 +4,16 @@ import io.headroom.config.ConfigException;
 import io.headroom.config.ConfigNode;
 import org.junit.jupiter.api.Test;
 
+import io.headroom.autoscaler.provider.KubernetesConfig;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -67,5 +76,142 @@ class AutoscalerConfigTest {
                   pools:
                     api: {min: 4, max: 2}
                 """))).isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:3:").hasMessageContaining("below min");
+    }
+
+    @TempDir
+    Path dir;
+
+    private static AutoscalerConfig parse(String yaml, Map<String, String> env) {
+        return AutoscalerConfig.from(ConfigNode.parse("h.yaml", yaml), env::get);
+    }
+
+    @Test
+    void webhookWithTheSecretFromTheEnvironment() {
+        AutoscalerConfig c = parse("""
+                autoscaler:
+                  pools:
+                    api:
+                      provider: webhook
+                      webhook: {url: "https://ops.example/scale", secret-env: HEADROOM_WEBHOOK_SECRET, max-attempts: 3, initial-backoff: 100ms}
+                """, Map.of("HEADROOM_WEBHOOK_SECRET", "k3y"));
+        AutoscalerConfig.PoolConfig p = c.pools().get("api");
+        assertThat(p.provider()).isEqualTo(AutoscalerConfig.ProviderKind.WEBHOOK);
+        assertThat(p.webhook().url()).isEqualTo(URI.create("https://ops.example/scale"));
+        assertThat(p.webhook().maxAttempts()).isEqualTo(3);
+        assertThat(p.webhook().initialBackoff()).isEqualTo(Duration.ofMillis(100));
+        assertThat(new String(p.webhook().secret().bytes())).isEqualTo("k3y");
+        assertThat(p.toString()).doesNotContain("k3y");
+    }
+
+    @Test
+    void webhookWithTheSecretFromAFile() throws IOException {
+        Path key = Files.writeString(dir.resolve("webhook.key"), "from-file\n");
+        AutoscalerConfig c = parse("""
+                autoscaler:
+                  pools:
+                    api: {provider: webhook, webhook: {url: "http://127.0.0.1:9999/s", secret-file: "%s"}}
+                """.formatted(key), Map.of());
+        assertThat(new String(c.pools().get("api").webhook().secret().bytes())).isEqualTo("from-file");
+    }
+
+    @Test
+    void anInlineSecretIsRejectedWithWhereSecretsGo() {
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api:
+                      provider: webhook
+                      webhook:
+                        url: https://ops.example/scale
+                        secret: hunter2
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("h.yaml:7:")
+                .hasMessageContaining("secrets are never read from it")
+                .hasMessageContaining("secret-env: HEADROOM_WEBHOOK_SECRET")
+                .hasMessageContaining("secret-file:")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    web:
+                      provider: aws
+                      aws: {group: web-asg, aws-secret-access-key: abc}
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("h.yaml:5:").hasMessageContaining("AWS default chain");
+    }
+
+    @Test
+    void theSecretItselfInSecretEnvIsCaught() {
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api: {provider: webhook, webhook: {url: "https://ops.example/scale", secret-env: "s3cr3t!value"}}
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("h.yaml:3:").hasMessageContaining("not a variable name");
+    }
+
+    @Test
+    void anUnsetSecretVariableOrNoSecretIsAnError() {
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api: {provider: webhook, webhook: {url: "https://ops.example/scale", secret-env: HEADROOM_WEBHOOK_SECRET}}
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("HEADROOM_WEBHOOK_SECRET is not set").hasMessageContaining("export HEADROOM_WEBHOOK_SECRET");
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api: {provider: webhook, webhook: {url: "https://ops.example/scale"}}
+                """, Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("needs an HMAC key");
+    }
+
+    @Test
+    void commandKubernetesAndAws() {
+        AutoscalerConfig c = parse("""
+                autoscaler:
+                  pools:
+                    a: {provider: command, command: {run: [/usr/local/bin/scale, --pool, a], timeout: 10s}}
+                    b: {provider: kubernetes, kubernetes: {kind: stateful-set, namespace: shop, name: db, context: prod}}
+                    c: {provider: aws, aws: {group: web-asg, region: eu-west-1, endpoint: "http://127.0.0.1:4566", refresh: 30s}}
+                """, Map.of());
+        assertThat(c.pools().get("a").command().command()).containsExactly("/usr/local/bin/scale", "--pool", "a");
+        assertThat(c.pools().get("a").command().timeout()).isEqualTo(Duration.ofSeconds(10));
+        KubernetesConfig k = c.pools().get("b").kubernetes();
+        assertThat(List.of(k.kind(), k.namespace(), k.name(), k.context()))
+                .containsExactly(KubernetesConfig.Kind.STATEFUL_SET, "shop", "db", "prod");
+        assertThat(k.refresh()).isEqualTo(KubernetesConfig.DEFAULT_REFRESH);
+        assertThat(c.pools().get("c").aws().group()).isEqualTo("web-asg");
+        assertThat(c.pools().get("c").aws().region()).isEqualTo("eu-west-1");
+        assertThat(c.pools().get("c").aws().endpoint()).isEqualTo(URI.create("http://127.0.0.1:4566"));
+        assertThat(c.pools().get("c").aws().refresh()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aMissingOrMismatchedProviderSectionSaysWhatToDo() {
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api: {provider: kubernetes}
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("h.yaml:3:").hasMessageContaining("needs a 'kubernetes:' section");
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api:
+                      provider: local
+                      aws: {group: x}
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("h.yaml:5:").hasMessageContaining("set 'provider: aws'");
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api: {provider: gcp}
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown value 'gcp'").hasMessageContaining("kubernetes");
+        assertThatThrownBy(() -> parse("""
+                autoscaler:
+                  pools:
+                    api: {provider: kubernetes, kubernetes: {namespace: shop}}
+                """, Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("name");
     }
 }

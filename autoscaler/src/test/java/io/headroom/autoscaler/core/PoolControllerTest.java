@@ -2,15 +2,22 @@ package io.headroom.autoscaler.core;
 
 import io.headroom.autoscaler.policy.PolicyConfig;
 import io.headroom.autoscaler.policy.ScalingPolicy;
+import io.headroom.autoscaler.provider.Capacity;
+import io.headroom.autoscaler.provider.CapacityProvider;
+import io.headroom.autoscaler.provider.InstanceListener;
+import io.headroom.autoscaler.provider.ScaleRequest;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingEvent.Action;
 import io.headroom.ingest.model.ScalingIntent;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -134,5 +141,62 @@ class PoolControllerTest {
         assertThat(actions()).containsExactly(Action.HELD);
         c.tick(now.addAndGet(20_000));
         assertThat(provider.current()).isEqualTo(5);
+    }
+
+    /** A platform-count provider whose platform is a field; unknown until {@code platform} is set. */
+    private static final class FakePlatform extends CapacityProvider {
+        volatile Capacity platform;
+        final List<ScaleRequest> applied = new ArrayList<>();
+
+        FakePlatform(InstanceListener l) {
+            super("api", l, Clock.systemUTC(), Duration.ofHours(1), null);
+        }
+
+        @Override
+        public String kind() {
+            return "fake";
+        }
+
+        @Override
+        protected Optional<Capacity> observe() throws IOException {
+            if (platform == null) {
+                throw new IOException("unreachable");
+            }
+            return Optional.of(platform);
+        }
+
+        @Override
+        protected Optional<Capacity> apply(ScaleRequest r) {
+            applied.add(r);
+            platform = new Capacity(r.target(), platform.ready());
+            return Optional.empty();
+        }
+    }
+
+    @Test
+    void aCapacityProviderGetsOneCallPerActionAndNeverActsOnAnUnknownCount() {
+        FakePlatform[] holder = new FakePlatform[1];
+        PoolController c = new PoolController("api", new ScalingPolicy(new PolicyConfig(1, 10, Duration.ZERO, Duration.ZERO, 4, 1, false)),
+                l -> holder[0] = new FakePlatform(l), events::add, now::get, Runnable::run);
+        FakePlatform p = holder[0];
+        c.onIntent(intent(now.get(), 5));
+        c.tick(now.get());
+        assertThat(p.applied).isEmpty();
+        assertThat(actions()).contains(Action.FAILED);
+        assertThat(events.getLast().reason()).contains("count is unknown");
+
+        p.platform = new Capacity(3, 3);
+        assertThat(p.refreshOnce()).isTrue();
+        c.tick(now.addAndGet(1_000));
+        assertThat(p.applied).hasSize(1);
+        assertThat(p.applied.getFirst().target()).isEqualTo(5);
+        assertThat(p.applied.getFirst().current()).isEqualTo(3);
+        assertThat(p.applied.getFirst().decisionId()).isEqualTo("api-" + now.get() + "-5");
+        assertThat(p.current()).isEqualTo(5);
+        assertThat(c.members()).isEmpty(); // no addresses: the platform's load balancer fronts them
+
+        c.tick(now.addAndGet(1_000)); // the same intent again changes nothing
+        assertThat(p.applied).hasSize(1);
+        c.close();
     }
 }

@@ -1,6 +1,8 @@
 package io.headroom.router.balance;
 
+import io.headroom.router.config.BalancerConfig;
 import io.headroom.router.upstream.Backend;
+import io.headroom.time.Ticker;
 
 import java.util.List;
 
@@ -25,6 +27,28 @@ public interface Balancer {
      */
     static Balancer smoothWeighted(List<Backend> backends, double[] weights) {
         return SmoothWeightedRoundRobin.create(backends, weights);
+    }
+
+    /**
+     * Builds the balancer of {@code type} over a snapshot's members.
+     *
+     * @param type     the algorithm
+     * @param backends members
+     * @param weights  their weights, same order; zero excludes a member; all zero means all equal (round robin only
+     *                 uses them to exclude)
+     * @param seed     seed of the balancer's random draws (P2C, random, hash fallback) and round robin's start
+     * @param ticker   monotonic time (peak-EWMA decay)
+     */
+    static Balancer of(BalancerConfig.Type type, List<Backend> backends, double[] weights, long seed, Ticker ticker) {
+        return switch (type) {
+            case SMOOTH_WEIGHTED -> SmoothWeightedRoundRobin.create(backends, weights);
+            case ROUND_ROBIN -> new RoundRobin(new Members(backends, weights), seed);
+            case RANDOM -> new RandomBalancer(new Members(backends, weights), seed);
+            case LEAST_REQUEST -> new LeastRequest(new Members(backends, weights), seed);
+            case PEAK_EWMA -> new PeakEwma(new Members(backends, weights), seed, ticker);
+            case RING_HASH -> new RingHash(new Members(backends, weights), seed);
+            case MAGLEV -> new Maglev(new Members(backends, weights), seed);
+        };
     }
 
     /** A balancer with no members: every pick is null (the proxy answers 503). */

@@ -14,9 +14,15 @@ import java.util.Objects;
  * @param healthPath         path used by health checks (reserved; not probed yet)
  * @param idleTimeout        pooled keep-alive connections idle longer than this are closed (keep it below the backend's)
  * @param maxIdlePerBackend  idle keep-alive connections kept per backend
+ * @param balancer           the balancing algorithm ({@link BalancerConfig#DEFAULT}: smooth weighted round robin)
+ * @param slowStart          a new or recovered member's weight ramps from 10% to 100% over this time; zero = off
+ * @param outlier            passive outlier detection
+ * @param health             active health checks, or null for none
+ * @param resilience         retries and circuit breakers
  */
 public record PoolConfig(String name, List<BackendConfig> backends, Duration connectTimeout, Duration requestTimeout,
-                         String healthPath, Duration idleTimeout, int maxIdlePerBackend) {
+                         String healthPath, Duration idleTimeout, int maxIdlePerBackend, BalancerConfig balancer,
+                         Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -34,9 +40,26 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
         if (connectTimeout.isNegative() || connectTimeout.isZero() || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("timeouts of pool " + name + " must be > 0");
         }
+        Objects.requireNonNull(balancer, "balancer");
+        Objects.requireNonNull(slowStart, "slowStart");
+        Objects.requireNonNull(outlier, "outlier");
+        Objects.requireNonNull(resilience, "resilience");
         if (maxIdlePerBackend < 0) {
             throw new IllegalArgumentException("maxIdlePerBackend: " + maxIdlePerBackend + " (expected: >= 0)");
         }
+    }
+
+    /** A pool with the walking skeleton's settings and default balancing, outlier detection and resilience. */
+    public PoolConfig(String name, List<BackendConfig> backends, Duration connectTimeout, Duration requestTimeout,
+                      String healthPath, Duration idleTimeout, int maxIdlePerBackend) {
+        this(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, BalancerConfig.DEFAULT,
+                Duration.ZERO, OutlierConfig.DEFAULT, null, ResilienceConfig.DEFAULT);
+    }
+
+    /** A copy with another balancer. */
+    public PoolConfig withBalancer(BalancerConfig b) {
+        return new PoolConfig(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, b,
+                slowStart, outlier, health, resilience);
     }
 
     /** A pool with default timeouts. */

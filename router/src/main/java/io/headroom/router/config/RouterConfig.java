@@ -28,9 +28,16 @@ import java.util.Set;
  *       health-path: /health
  *       idle-timeout: 50s          # optional: retire idle keep-alive connections (below the backend's timeout)
  *       max-idle-connections: 256  # optional: idle keep-alive connections kept per backend
+ *       balancer: {type: smooth-weighted}   # round-robin, least-request, peak-ewma, random, ring-hash/maglev + hash-on
+ *       slow-start: 0s
+ *       outlier: {consecutive-failures: 5, base-ejection-time: 30s, max-ejection-time: 300s, max-ejection-percent: 50}
+ *       health: {path: /health, interval: 5s, jitter: 10%, healthy-threshold: 2, unhealthy-threshold: 3, timeout: 1s}
+ *       retry: {attempts: 2, budget-percent: 20, budget-min-per-second: 10, backoff: 5ms, max-backoff: 100ms}
+ *       breaker: {failure-rate: 50, window: 20, minimum-calls: 10, open-for: 10s, half-open-calls: 3}
  *   routes:
  *     - {name: api, path-prefix: /, pool: api}
  * </pre>
+ * (docs/router.md describes the balancing, health and resilience keys.)
  *
  * @param listen where the proxy listens; port 0 picks a free port (tests)
  * @param pools  pools by name, in file order
@@ -107,7 +114,8 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
     }
 
     private static PoolConfig pool(String name, ConfigNode p) {
-        p.requireOnly("backends", "connect-timeout", "request-timeout", "health-path", "idle-timeout", "max-idle-connections");
+        p.requireOnly("backends", "connect-timeout", "request-timeout", "health-path", "idle-timeout", "max-idle-connections",
+                "balancer", "slow-start", "outlier", "health", "retry", "breaker");
         List<BackendConfig> backends = new ArrayList<>();
         Set<HostPort> seen = new HashSet<>();
         for (ConfigNode b : p.list("backends")) {
@@ -137,7 +145,125 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             throw p.errorAt("health-path", "health-path '" + health + "' does not start with /", "write e.g. /health");
         }
         int maxIdle = p.integer("max-idle-connections", PoolConfig.DEFAULT_MAX_IDLE, 0, 100_000);
-        return new PoolConfig(name, backends, connect, request, health, idle, maxIdle);
+        BalancerConfig balancer = balancer(p);
+        Duration slowStart = p.duration("slow-start", Duration.ZERO);
+        if (slowStart.isNegative()) {
+            throw p.errorAt("slow-start", "slow-start must not be negative", "write e.g. 30s, or 0s to switch it off");
+        }
+        if (!slowStart.isZero() && balancer.type().hashing()) {
+            throw p.errorAt("slow-start", "slow-start does not apply to " + balancer.type().yamlName()
+                    + " (consistent hashing keeps keys where they are)", "remove slow-start or use another balancer type");
+        }
+        return new PoolConfig(name, backends, connect, request, health, idle, maxIdle, balancer, slowStart, outlier(p),
+                healthCheck(p, health), resilience(p));
+    }
+
+    private static BalancerConfig balancer(ConfigNode p) {
+        if (!p.has("balancer")) {
+            return BalancerConfig.DEFAULT;
+        }
+        ConfigNode b = p.child("balancer").requireOnly("type", "hash-on", "decay");
+        BalancerConfig.Type type = b.enumValue("type", BalancerConfig.Type.class, BalancerConfig.Type.SMOOTH_WEIGHTED);
+        String hashText = b.string("hash-on", null);
+        BalancerConfig.HashOn hashOn = null;
+        if (hashText != null) {
+            if (!type.hashing()) {
+                throw b.errorAt("hash-on", "hash-on applies only to ring-hash and maglev, not " + type.yamlName(),
+                        "remove hash-on or write type: ring-hash (or maglev)");
+            }
+            try {
+                hashOn = BalancerConfig.HashOn.parse(hashText);
+            } catch (IllegalArgumentException e) {
+                throw b.errorAt("hash-on", e.getMessage(), "write header:X-User, cookie:sid or client-ip");
+            }
+            if (hashOn.source() == BalancerConfig.Source.HEADER && !hashOn.name().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw b.errorAt("hash-on", "'" + hashOn.name() + "' is not a valid header name", "write e.g. header:X-User");
+            }
+        } else if (type.hashing()) {
+            throw b.errorAt("type", type.yamlName() + " needs hash-on", "add hash-on: header:X-User, cookie:sid or client-ip");
+        }
+        Duration decay = positive(b, "decay", BalancerConfig.DEFAULT_DECAY);
+        return new BalancerConfig(type, hashOn, decay);
+    }
+
+    private static OutlierConfig outlier(ConfigNode p) {
+        if (!p.has("outlier")) {
+            return OutlierConfig.DEFAULT;
+        }
+        OutlierConfig d = OutlierConfig.DEFAULT;
+        ConfigNode o = p.child("outlier").requireOnly("consecutive-failures", "base-ejection-time", "max-ejection-time",
+                "max-ejection-percent");
+        int n = o.integer("consecutive-failures", d.consecutiveFailures(), 0, 1_000_000);
+        Duration base = positive(o, "base-ejection-time", d.baseEjectionTime());
+        Duration max = positive(o, "max-ejection-time", d.maxEjectionTime());
+        if (max.compareTo(base) < 0) {
+            throw o.errorAt("max-ejection-time", "max-ejection-time " + max.toMillis() + "ms is below base-ejection-time "
+                    + base.toMillis() + "ms", "make it at least the base ejection time");
+        }
+        int pct = o.integer("max-ejection-percent", d.maxEjectionPercent(), 0, 100);
+        return new OutlierConfig(n, base, max, pct);
+    }
+
+    private static HealthConfig healthCheck(ConfigNode p, String defaultPath) {
+        if (!p.has("health")) {
+            return null;
+        }
+        ConfigNode h = p.child("health").requireOnly("path", "interval", "jitter", "healthy-threshold", "unhealthy-threshold", "timeout");
+        String path = h.string("path", defaultPath);
+        if (!path.startsWith("/")) {
+            throw h.errorAt("path", "health path '" + path + "' does not start with /", "write e.g. /health");
+        }
+        Duration interval = positive(h, "interval", Duration.ofSeconds(5));
+        String jitterText = h.string("jitter", "10%").strip();
+        int jitter;
+        try {
+            jitter = Integer.parseInt(jitterText.endsWith("%") ? jitterText.substring(0, jitterText.length() - 1).strip() : jitterText);
+        } catch (NumberFormatException e) {
+            throw h.errorAt("jitter", "expected a percentage but found '" + jitterText + "'", "write e.g. 10%");
+        }
+        if (jitter < 0 || jitter > 100) {
+            throw h.errorAt("jitter", "jitter " + jitter + "% is out of range", "use 0% to 100%");
+        }
+        int healthy = h.integer("healthy-threshold", 2, 1, 1000);
+        int unhealthy = h.integer("unhealthy-threshold", 3, 1, 1000);
+        Duration timeout = positive(h, "timeout", Duration.ofSeconds(1));
+        return new HealthConfig(path, interval, jitter, healthy, unhealthy, timeout);
+    }
+
+    private static ResilienceConfig resilience(ConfigNode p) {
+        ResilienceConfig d = ResilienceConfig.DEFAULT;
+        int attempts = d.retryAttempts();
+        int pct = d.budgetPercent();
+        int floor = d.budgetMinPerSecond();
+        Duration backoff = d.backoff();
+        Duration maxBackoff = d.maxBackoff();
+        if (p.has("retry")) {
+            ConfigNode r = p.child("retry").requireOnly("attempts", "budget-percent", "budget-min-per-second", "backoff", "max-backoff");
+            attempts = r.integer("attempts", attempts, 0, 10);
+            pct = r.integer("budget-percent", pct, 0, 100);
+            floor = r.integer("budget-min-per-second", floor, 0, 1_000_000);
+            backoff = r.duration("backoff", backoff);
+            maxBackoff = r.duration("max-backoff", maxBackoff);
+            if (backoff.isNegative() || maxBackoff.compareTo(backoff) < 0) {
+                throw r.errorAt("max-backoff", "need 0 <= backoff <= max-backoff", "write e.g. backoff: 5ms, max-backoff: 100ms");
+            }
+        }
+        boolean enabled = d.breakerEnabled();
+        int rate = d.failureRatePercent();
+        int window = d.window();
+        int minimum = d.minimumCalls();
+        Duration openFor = d.openFor();
+        int halfOpen = d.halfOpenCalls();
+        if (p.has("breaker")) {
+            ConfigNode b = p.child("breaker").requireOnly("enabled", "failure-rate", "window", "minimum-calls", "open-for", "half-open-calls");
+            enabled = b.bool("enabled", true);
+            rate = b.integer("failure-rate", rate, 1, 100);
+            window = b.integer("window", window, 1, 10_000);
+            minimum = b.integer("minimum-calls", Math.min(minimum, window), 1, window);
+            openFor = positive(b, "open-for", openFor);
+            halfOpen = b.integer("half-open-calls", halfOpen, 1, 1000);
+        }
+        return new ResilienceConfig(attempts, pct, floor, backoff, maxBackoff, enabled, rate, window, minimum, openFor, halfOpen);
     }
 
     private static Duration positive(ConfigNode p, String key, Duration def) {

@@ -1,20 +1,28 @@
 package io.headroom.router.control;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.router.balance.Balancer;
+import io.headroom.router.config.OutlierConfig;
+import io.headroom.router.config.ResilienceConfig;
 import io.headroom.router.config.BackendConfig;
 import io.headroom.router.config.HostPort;
 import io.headroom.router.config.PoolConfig;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.BackendSet;
 import io.headroom.router.upstream.ConnectionPool;
+import io.headroom.router.upstream.MemberHealth;
 import io.headroom.router.upstream.Watchdog;
+import io.headroom.time.Ticker;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +47,12 @@ import java.util.logging.Logger;
  *       weight. Weight 0 takes a member out of rotation; if every weight is 0 all members get equal shares.</li>
  * </ul>
  *
+ * <p>Members excluded from the balancer: those ejected by passive outlier detection (never more than the pool's
+ * max-ejection-percent), those failing active health checks and those whose circuit breaker is open. If that leaves
+ * none, the balancer gets every member (panic mode, as Envoy does) rather than failing every request. A member that
+ * joins or comes back ramps its weight from 10% to 100% over the pool's {@code slow-start} window. {@link #refresh()}
+ * (timer) ends ejections, moves open breakers to half-open and advances ramps.
+ *
  * <p>Applying is on the control path (synchronized); readers on the request path only read the volatile snapshot.
  */
 public final class ControlPlanStore implements AutoCloseable {
@@ -60,6 +74,9 @@ public final class ControlPlanStore implements AutoCloseable {
 
     private final Map<String, PoolState> pools;
     private final Clock clock;
+    private final Ticker ticker;
+    private final long seed;
+    private boolean built;
     private final Map<String, Long> lastEpoch = new HashMap<>();
     private final Map<String, ControlPlan> active = new HashMap<>();
     private long versions;
@@ -71,18 +88,32 @@ public final class ControlPlanStore implements AutoCloseable {
      * @param clock    wall clock for plan validity
      */
     public ControlPlanStore(Map<String, PoolConfig> pools, Watchdog watchdog, Clock clock) {
+        this(pools, watchdog, clock, Ticker.system(), System.nanoTime());
+    }
+
+    /**
+     * @param pools    pool configurations (their static members are the fallback)
+     * @param watchdog upstream watchdog shared by every pool's connections
+     * @param clock    wall clock for plan validity
+     * @param ticker   monotonic time for ejections, slow start, breakers and peak-EWMA
+     * @param seed     seed of the balancers' random draws (each snapshot gets {@code seed + version})
+     */
+    public ControlPlanStore(Map<String, PoolConfig> pools, Watchdog watchdog, Clock clock, Ticker ticker, long seed) {
         this.clock = clock;
+        this.ticker = ticker;
+        this.seed = seed;
         Map<String, PoolState> m = new LinkedHashMap<>();
         for (PoolConfig pc : pools.values()) {
             ConnectionPool.Settings s = new ConnectionPool.Settings(pc.connectTimeout().toNanos(), pc.idleTimeout().toNanos(),
                     pc.maxIdlePerBackend());
-            m.put(pc.name(), new PoolState(pc, new BackendSet(s, watchdog)));
+            m.put(pc.name(), new PoolState(pc, new BackendSet(s, watchdog), this, ticker));
         }
         this.pools = Collections.unmodifiableMap(m);
         synchronized (this) {
             for (String p : this.pools.keySet()) {
                 rebuild(p);
             }
+            built = true;
         }
     }
 
@@ -179,16 +210,190 @@ public final class ControlPlanStore implements AutoCloseable {
                 }
             }
         }
-        List<Backend> backends = new ArrayList<>(members.size());
-        double[] weights = new double[members.size()];
-        int i = 0;
+        long now = ticker.read();
+        PoolConfig pc = state.config();
+        List<Backend> all = new ArrayList<>(members.size());
+        List<Double> allWeights = new ArrayList<>(members.size());
         for (PoolSnapshot.Member m : members.values()) {
-            backends.add(state.backends().get(addresses.get(m.address())));
-            weights[i++] = m.weight();
+            Backend b = state.backends().get(addresses.get(m.address()));
+            if (b.health().breaker() == null && pc.resilience().breakerEnabled()) {
+                b.health().breaker(breaker(pool, b, pc.resilience()));
+            }
+            b.decay(pc.balancer().decay().toNanos());
+            all.add(b);
+            allWeights.add(m.weight());
         }
-        Balancer balancer = backends.isEmpty() ? Balancer.empty() : Balancer.smoothWeighted(backends, weights);
-        state.swap(new PoolSnapshot(pool, ++versions, new ArrayList<>(members.values()), balancer,
+        PoolSnapshot prev = state.snapshot();
+        Set<Backend> wasAvailable = prev == null ? Set.of() : identitySet(prev.balancer().members());
+        List<Backend> backends = new ArrayList<>(all.size());
+        List<Double> ws = new ArrayList<>(all.size());
+        for (int k = 0; k < all.size(); k++) {
+            if (available(all.get(k), now)) {
+                backends.add(all.get(k));
+                ws.add(allWeights.get(k));
+            }
+        }
+        if (backends.isEmpty()) { // panic: better to try every member than to fail every request
+            backends.addAll(all);
+            ws.addAll(allWeights);
+        }
+        long window = pc.slowStart().toNanos();
+        double[] weights = new double[backends.size()];
+        boolean ramping = false;
+        for (int k = 0; k < backends.size(); k++) {
+            MemberHealth h = backends.get(k).health();
+            if (built && !wasAvailable.contains(backends.get(k))) {
+                h.availableSince(now); // joined or came back: slow start begins now
+            }
+            double f = rampFactor(h.availableSinceNanos(), now, window);
+            ramping |= f < 1.0;
+            weights[k] = ws.get(k) * f;
+        }
+        long version = ++versions;
+        Balancer balancer = backends.isEmpty() ? Balancer.empty()
+                : Balancer.of(pc.balancer().type(), backends, weights, seed + version, ticker);
+        state.all = List.copyOf(all);
+        state.ramping = ramping;
+        state.swap(new PoolSnapshot(pool, version, new ArrayList<>(members.values()), balancer,
                 weightsPlan == null ? -1 : weightsPlan.epoch(), membersPlan == null ? -1 : membersPlan.epoch()));
+    }
+
+    /** Slow start: 10% at the start of the window, rising linearly to 100% at its end. */
+    static double rampFactor(long sinceNanos, long nowNanos, long windowNanos) {
+        if (windowNanos <= 0 || sinceNanos == Long.MIN_VALUE) {
+            return 1.0;
+        }
+        long elapsed = nowNanos - sinceNanos;
+        if (elapsed >= windowNanos) {
+            return 1.0;
+        }
+        return 0.1 + 0.9 * Math.max(0, elapsed) / windowNanos;
+    }
+
+    private static boolean available(Backend b, long now) {
+        MemberHealth h = b.health();
+        CircuitBreaker cb = h.breaker();
+        return h.healthy() && !h.ejectedAt(now) && (cb == null || cb.getState() != CircuitBreaker.State.OPEN
+                && cb.getState() != CircuitBreaker.State.FORCED_OPEN);
+    }
+
+    private static Set<Backend> identitySet(List<Backend> list) {
+        Set<Backend> s = Collections.newSetFromMap(new IdentityHashMap<>());
+        s.addAll(list);
+        return s;
+    }
+
+    private CircuitBreaker breaker(String pool, Backend b, ResilienceConfig r) {
+        CircuitBreakerConfig cfg = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSynchronizationStrategy(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                .slidingWindowSize(r.window())
+                .minimumNumberOfCalls(r.minimumCalls())
+                .failureRateThreshold(r.failureRatePercent())
+                .permittedNumberOfCallsInHalfOpenState(r.halfOpenCalls())
+                .waitDurationInOpenState(r.openFor())
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .build();
+        CircuitBreaker cb = CircuitBreaker.of(pool + "/" + b.address(), cfg);
+        cb.getEventPublisher().onStateTransition(e -> {
+            if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                b.health().breakerOpened(ticker.read());
+            }
+            breakerChanged(pool);
+        });
+        return cb;
+    }
+
+    private synchronized void breakerChanged(String pool) {
+        rebuild(pool);
+    }
+
+    /**
+     * Called from the request path when {@code b} reached its failure streak: ejects it unless that would take more
+     * than max-ejection-percent of the pool out, then rebuilds the snapshot without it.
+     */
+    synchronized void maybeEject(PoolState state, Backend b) {
+        OutlierConfig o = state.config().outlier();
+        MemberHealth h = b.health();
+        long now = ticker.read();
+        if (!o.enabled() || h.consecutiveFailures() < o.consecutiveFailures() || h.ejectedAt(now)) {
+            return; // another thread ejected it already, or a success came in between
+        }
+        List<Backend> all = state.all;
+        if (!all.contains(b)) {
+            return;
+        }
+        int ejected = 0;
+        for (Backend x : all) {
+            if (x.health().ejectedAt(now)) {
+                ejected++;
+            }
+        }
+        if ((ejected + 1) * 100L > (long) o.maxEjectionPercent() * all.size()) {
+            return; // the cap: keep the streak, so it is ejected as soon as room frees up
+        }
+        long base = o.baseEjectionTime().toNanos();
+        long time = Math.min(o.maxEjectionTime().toNanos(), base * (h.ejections() + 1L));
+        h.eject(now + time);
+        h.resetFailures();
+        LOG.log(Level.WARNING, "pool {0}: ejected {1} for {2} ms after {3} failures in a row (last: {4})",
+                new Object[]{state.config().name(), b.address(), time / 1_000_000, o.consecutiveFailures(), h.lastError()});
+        rebuild(state.config().name());
+    }
+
+    /** Active health checks changed a member's verdict: rebuild its pool. */
+    public synchronized void healthChanged(String pool) {
+        if (pools.containsKey(pool)) {
+            rebuild(pool);
+        }
+    }
+
+    /**
+     * Ends expired ejections, moves open breakers whose open time passed to half-open, and advances slow-start
+     * ramps, rebuilding the pools that changed. Called by the timer; tests call it after moving the ticker.
+     */
+    public synchronized void refresh() {
+        long now = ticker.read();
+        for (Map.Entry<String, PoolState> e : pools.entrySet()) {
+            PoolState state = e.getValue();
+            PoolConfig pc = state.config();
+            boolean changed = state.ramping; // the last build had a member below full weight: move it on
+            Set<Backend> current = identitySet(state.snapshot().balancer().members());
+            for (Backend b : state.all) {
+                CircuitBreaker cb = b.health().breaker();
+                if (cb != null && cb.getState() == CircuitBreaker.State.OPEN
+                        && now - b.health().breakerOpenedNanos() >= pc.resilience().openFor().toNanos()) {
+                    cb.transitionToHalfOpenState(); // its listener rebuilds
+                }
+                boolean avail = available(b, now);
+                if (avail != current.contains(b)) {
+                    changed = true;
+                }
+            }
+            if (changed) {
+                rebuild(e.getKey());
+            }
+        }
+    }
+
+    /** Health, ejection and breaker state of every effective member of {@code pool}, in member order; empty if unknown. */
+    public synchronized List<MemberStatus> memberStates(String pool) {
+        PoolState state = pools.get(pool);
+        if (state == null) {
+            return List.of();
+        }
+        long now = ticker.read();
+        PoolSnapshot snap = state.snapshot();
+        Set<Backend> current = identitySet(snap.balancer().members());
+        List<MemberStatus> out = new ArrayList<>();
+        for (Backend b : state.all) {
+            MemberHealth h = b.health();
+            CircuitBreaker cb = h.breaker();
+            out.add(new MemberStatus(b.address(), snap.weightOf(b.address()), current.contains(b), h.healthy(), h.ejectedAt(now),
+                    h.ejections(), h.consecutiveFailures(), cb == null ? "none" : cb.getState().name(), b.outstanding(),
+                    h.lastError()));
+        }
+        return out;
     }
 
     /** Starts a daemon timer that calls {@link #expire()} every {@code period}. */
@@ -199,6 +404,7 @@ public final class ControlPlanStore implements AutoCloseable {
             timer.scheduleAtFixedRate(() -> {
                 try {
                     expire();
+                    refresh();
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "plan expiry failed", e);
                 }

@@ -1,22 +1,67 @@
 package io.headroom.router.control;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.headroom.router.config.BalancerConfig;
 import io.headroom.router.config.PoolConfig;
+import io.headroom.router.resilience.RetryBudget;
+import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.BackendSet;
+import io.headroom.router.upstream.MemberHealth;
+import io.headroom.time.Ticker;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A pool as the proxy holds it: fixed configuration and backends, plus the current {@link PoolSnapshot}, which the
- * {@link ControlPlanStore} swaps atomically (one volatile read per request).
+ * {@link ControlPlanStore} swaps atomically (one volatile read per request). The proxy reports each attempt's outcome
+ * here ({@link #succeeded}, {@link #failed}); a failure streak long enough asks the store to eject the member.
  */
 public final class PoolState {
+    /** Handed to the breaker for failures: no stack trace, no allocation. */
+    private static final Exception FAILURE = new Exception("upstream failure", null, false, false) {
+    };
+
     private final PoolConfig config;
     private final BackendSet backends;
     private final long requestTimeoutNanos;
+    private final ControlPlanStore store;
+    private final RetryBudget retryBudget;
+    private final int ejectAfter;
+    private final HeaderName hashHeader;
+    /** Only peak-EWMA reads latency estimates: other pools skip the per-response update. */
+    private final boolean trackLatency;
     private volatile PoolSnapshot snapshot;
+    /** Every effective member of the current snapshot, available or not (control path only). */
+    volatile List<Backend> all = List.of();
+    /** The current snapshot gives some member less than its full weight (slow start). */
+    volatile boolean ramping;
 
-    PoolState(PoolConfig config, BackendSet backends) {
+    PoolState(PoolConfig config, BackendSet backends, ControlPlanStore store, Ticker ticker) {
         this.config = config;
         this.backends = backends;
         this.requestTimeoutNanos = config.requestTimeout().toNanos();
+        this.store = store;
+        this.retryBudget = new RetryBudget(config.resilience().budgetPercent(), config.resilience().budgetMinPerSecond(), ticker);
+        this.ejectAfter = config.outlier().enabled() ? config.outlier().consecutiveFailures() : Integer.MAX_VALUE;
+        this.trackLatency = config.balancer().type() == BalancerConfig.Type.PEAK_EWMA;
+        BalancerConfig.HashOn h = config.balancer().hashOn();
+        this.hashHeader = h == null ? null : HeaderNames.create(h.source() == BalancerConfig.Source.COOKIE ? "Cookie" : h.name());
+    }
+
+    /** The header that carries the hash key ({@code Cookie} for cookie hashing), or null. */
+    public HeaderName hashHeader() {
+        return hashHeader;
+    }
+
+    /** Gives back a permission taken by {@link #admit} when the attempt ended before reaching the backend. */
+    public void release(Backend b) {
+        CircuitBreaker cb = b.health().breaker();
+        if (cb != null) {
+            cb.releasePermission();
+        }
     }
 
     public PoolConfig config() {
@@ -33,6 +78,58 @@ public final class PoolState {
 
     public PoolSnapshot snapshot() {
         return snapshot;
+    }
+
+    /** The pool's hash key source, or null when its balancer does not hash. */
+    public BalancerConfig.HashOn hashOn() {
+        return config.balancer().hashOn();
+    }
+
+    public RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    /**
+     * Asks {@code b}'s circuit breaker for a call; true when there is no breaker or it lets the call through (then the
+     * outcome must be reported with {@link #succeeded} or {@link #failed}).
+     */
+    public boolean admit(Backend b) {
+        CircuitBreaker cb = b.health().breaker();
+        return cb == null || cb.tryAcquirePermission();
+    }
+
+    /**
+     * An answer came back from {@code b}. 5xx counts as a failure for outlier detection and the breaker; only other
+     * non-429 answers feed the latency estimate, so a fast error never makes a backend look fast.
+     *
+     * @param headNanos time from sending the request to the response head
+     */
+    public void succeeded(Backend b, int status, long headNanos, long nowNanos) {
+        MemberHealth h = b.health();
+        if (status >= 500) {
+            failed(b, "status " + status, headNanos);
+            return;
+        }
+        h.success();
+        CircuitBreaker cb = h.breaker();
+        if (cb != null) {
+            cb.onSuccess(headNanos, TimeUnit.NANOSECONDS);
+        }
+        if (trackLatency && status != 429) {
+            b.observeLatency(headNanos, nowNanos);
+        }
+    }
+
+    /** Connect failure, broken or timed-out exchange, or a 5xx answer from {@code b}. */
+    public void failed(Backend b, String error, long nanos) {
+        MemberHealth h = b.health();
+        CircuitBreaker cb = h.breaker();
+        if (cb != null) {
+            cb.onError(nanos, TimeUnit.NANOSECONDS, FAILURE);
+        }
+        if (h.failure(error) >= ejectAfter) {
+            store.maybeEject(this, b);
+        }
     }
 
     void swap(PoolSnapshot s) {

@@ -1,6 +1,10 @@
 package io.headroom.router.proxy;
 
+import io.headroom.router.balance.Balancer;
+import io.headroom.router.balance.Hashing;
 import io.headroom.router.balance.RequestContext;
+import io.headroom.router.balance.Rng;
+import io.headroom.router.config.BalancerConfig;
 import io.headroom.router.control.PoolSnapshot;
 import io.headroom.router.control.PoolState;
 import io.headroom.router.upstream.Backend;
@@ -34,6 +38,11 @@ import java.util.Locale;
  * X-Forwarded-Proto/-Host are replaced and {@code Forwarded} is appended to. Bodies are streamed, never buffered whole.
  * Errors the router produces: 404 no route, 503 no backend, 502 connect failure or bad upstream response,
  * 504 timeout, each with {@code {"error":...,"detail":...}}. Nothing here logs.
+ *
+ * <p>A failed attempt (connect failure; for idempotent requests without a body also a broken exchange) is retried
+ * on another member under the pool's retry budget with jittered back-off, as long as nothing reached the client.
+ * Each attempt's outcome goes to the pool (outlier detection, circuit breaker, peak-EWMA latency); telemetry
+ * records the request once, with its final outcome.
  */
 public final class ProxyHandler implements Handler {
     private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
@@ -41,10 +50,17 @@ public final class ProxyHandler implements Handler {
 
     private final RouteTable routes;
     private final Ticker ticker;
+    private final Rng jitter;
 
     public ProxyHandler(RouteTable routes, Ticker ticker) {
+        this(routes, ticker, System.nanoTime());
+    }
+
+    /** @param seed seed of the retry back-off jitter */
+    public ProxyHandler(RouteTable routes, Ticker ticker, long seed) {
         this.routes = routes;
         this.ticker = ticker;
+        this.jitter = new Rng(seed);
     }
 
     @Override
@@ -57,14 +73,148 @@ public final class ProxyHandler implements Handler {
             return;
         }
         PoolState pool = route.pool();
-        PoolSnapshot snap = pool.snapshot();
-        Backend backend = snap.balancer().pick(new RequestContext(route.name(), path));
-        if (backend == null) {
-            sendError(res, Status.SERVICE_UNAVAILABLE_503, "no_backend", "pool " + snap.pool() + " has no available backend");
-            route.telemetry().rejection(0, 0, ticker.read() - start);
+        pool.retryBudget().deposit();
+        RequestContext ctx = context(pool, route.name(), path, req);
+        Method method = req.prologue().method();
+        boolean hasBody = req.content().hasEntity();
+        boolean idempotentNoBody = !hasBody && idempotent(method);
+        long deadline = start + pool.requestTimeoutNanos();
+        int maxRetries = pool.config().resilience().retryAttempts();
+        Backend previous = null;
+        for (int attempt = 0; ; attempt++) {
+            PoolSnapshot snap = pool.snapshot();
+            Backend backend = pick(pool, snap, ctx, previous);
+            if (backend == null) {
+                sendError(res, Status.SERVICE_UNAVAILABLE_503, "no_backend", "pool " + snap.pool() + " has no available backend");
+                route.telemetry().rejection(0, 0, ticker.read() - start);
+                return;
+            }
+            Failure f = proxy(req, res, route, pool, backend, method, hasBody, start, deadline);
+            if (f == null) {
+                return;
+            }
+            // Nothing reached the client yet. A connect failure never reached the backend either, so any request may go
+            // elsewhere; otherwise only idempotent requests without a body (which we have not consumed) may.
+            boolean retry = attempt < maxRetries && (f.connect || idempotentNoBody) && !f.timedOut
+                    && deadline - ticker.read() > 0 && pool.retryBudget().tryWithdraw();
+            if (!retry) {
+                sendError(res, f.status, f.error, f.detail);
+                route.telemetry().error(backend, f.bytesIn, 0, ticker.read() - start);
+                return;
+            }
+            previous = backend;
+            backoff(pool, attempt, deadline);
+        }
+    }
+
+    /** A failed attempt whose answer has not been sent (the caller retries it or sends it). */
+    private record Failure(Status status, String error, String detail, long bytesIn, boolean connect, boolean timedOut) {
+    }
+
+    /**
+     * A member for this attempt: not {@code previous} when the pool has another, and admitted by its circuit breaker.
+     * Null when the pool is empty or every breaker refuses.
+     */
+    private static Backend pick(PoolState pool, PoolSnapshot snap, RequestContext ctx, Backend previous) {
+        Balancer balancer = snap.balancer();
+        int tries = balancer.members().size() + 2;
+        Backend fallback = null;
+        for (int i = 0; i < tries; i++) {
+            Backend b = balancer.pick(ctx);
+            if (b == null) {
+                return null;
+            }
+            if (b == previous && i < tries - 1) {
+                fallback = b;
+                continue;
+            }
+            if (pool.admit(b)) {
+                return b;
+            }
+        }
+        return fallback != null && pool.admit(fallback) ? fallback : null;
+    }
+
+    /** Full-jitter exponential back-off: a random time in [0, min(max, base × 2^attempt)], never past the deadline. */
+    private void backoff(PoolState pool, int attempt, long deadline) {
+        long base = pool.config().resilience().backoff().toNanos();
+        if (base <= 0) {
             return;
         }
-        proxy(req, res, route, backend, start, start + pool.requestTimeoutNanos());
+        long cap = Math.min(pool.config().resilience().maxBackoff().toNanos(), base << Math.min(attempt, 20));
+        long sleep = Math.min((long) (jitter.nextDouble() * cap), deadline - ticker.read());
+        if (sleep > 0) {
+            try {
+                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The balancer's view of the request: with the hash key when the pool hashes on one. */
+    private static RequestContext context(PoolState pool, String route, String path, ServerRequest req) {
+        BalancerConfig.HashOn on = pool.hashOn();
+        if (on == null) {
+            return new RequestContext(route, path);
+        }
+        switch (on.source()) {
+            case CLIENT_IP -> {
+                SocketAddress a = req.remotePeer().address();
+                if (a instanceof InetSocketAddress isa && isa.getAddress() != null) {
+                    return RequestContext.hashed(route, path, isa.getAddress().getHostAddress());
+                }
+                return new RequestContext(route, path);
+            }
+            case HEADER -> {
+                var h = req.headers();
+                if (h.contains(pool.hashHeader())) {
+                    return RequestContext.hashed(route, path, h.get(pool.hashHeader()).get());
+                }
+                return new RequestContext(route, path);
+            }
+            default -> {
+                var h = req.headers();
+                if (h.contains(pool.hashHeader())) {
+                    List<String> cookies = h.get(pool.hashHeader()).allValues();
+                    for (int i = 0; i < cookies.size(); i++) {
+                        long hash = cookieHash(cookies.get(i), on.name());
+                        if (hash != NO_COOKIE) {
+                            return new RequestContext(route, path, hash, true);
+                        }
+                    }
+                }
+                return new RequestContext(route, path);
+            }
+        }
+    }
+
+    static final long NO_COOKIE = 0x8000_0000_0000_0001L;
+
+    /** Hash of cookie {@code name}'s value in a {@code Cookie} header ({@code a=1; b=2}), or {@link #NO_COOKIE}. */
+    static long cookieHash(String header, String name) {
+        int n = header.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && (header.charAt(i) == ' ' || header.charAt(i) == ';')) {
+                i++;
+            }
+            int end = header.indexOf(';', i);
+            if (end < 0) {
+                end = n;
+            }
+            int eq = header.indexOf('=', i);
+            if (eq > i && eq < end && eq - i == name.length() && header.regionMatches(i, name, 0, name.length())) {
+                int vs = eq + 1;
+                int ve = end;
+                while (ve > vs && header.charAt(ve - 1) == ' ') {
+                    ve--;
+                }
+                return Hashing.hash64(header, vs, ve);
+            }
+            i = end + 1;
+        }
+        return NO_COOKIE;
     }
 
     private static boolean idempotent(Method m) {
@@ -72,15 +222,26 @@ public final class ProxyHandler implements Handler {
                 || m == Method.TRACE;
     }
 
-    private void proxy(ServerRequest req, ServerResponse res, Route route, Backend backend, long start, long deadline) {
-        Method method = req.prologue().method();
-        boolean hasBody = req.content().hasEntity();
+    /** One attempt on {@code backend}; null when the response went to the client, else the failure (not yet sent). */
+    private Failure proxy(ServerRequest req, ServerResponse res, Route route, PoolState pool, Backend backend, Method method,
+                          boolean hasBody, long start, long deadline) {
+        backend.started();
+        try {
+            return exchange(req, res, route, pool, backend, method, hasBody, start, deadline);
+        } finally {
+            backend.finished();
+        }
+    }
+
+    private Failure exchange(ServerRequest req, ServerResponse res, Route route, PoolState pool, Backend backend, Method method,
+                             boolean hasBody, long start, long deadline) {
         long contentLength = hasBody ? req.headers().contentLength().orElse(-1) : -1;
         boolean retryable = !hasBody && idempotent(method);
         long bytesIn = 0;
         UpstreamConnection conn = null;
         ResponseHead head;
         boolean fresh = false;
+        long attemptStart = ticker.read();
         // Phase 1: send the request and read the response head; nothing has gone to the client yet.
         while (true) {
             long now = ticker.read();
@@ -90,13 +251,13 @@ public final class ProxyHandler implements Handler {
                 try {
                     conn = backend.connections().open(deadline - now);
                 } catch (SocketTimeoutException e) {
-                    failure(res, route, backend, bytesIn, start, Status.GATEWAY_TIMEOUT_504, "connect_timeout",
-                            "connecting to " + backend.address() + " timed out");
-                    return;
+                    pool.failed(backend, "connect timeout", ticker.read() - attemptStart);
+                    return new Failure(Status.GATEWAY_TIMEOUT_504, "connect_timeout",
+                            "connecting to " + backend.address() + " timed out", bytesIn, true, false);
                 } catch (IOException e) {
-                    failure(res, route, backend, bytesIn, start, Status.BAD_GATEWAY_502, "connect_failed",
-                            "connecting to " + backend.address() + " failed: " + e.getMessage());
-                    return;
+                    pool.failed(backend, "connect failed: " + e.getMessage(), ticker.read() - attemptStart);
+                    return new Failure(Status.BAD_GATEWAY_502, "connect_failed",
+                            "connecting to " + backend.address() + " failed: " + e.getMessage(), bytesIn, true, false);
                 }
             }
             conn.begin(deadline);
@@ -111,27 +272,30 @@ public final class ProxyHandler implements Handler {
                 break;
             } catch (UpstreamConnection.ClientBodyException e) {
                 conn.close();
+                pool.release(backend);
                 throw new UncheckedIOException(e);
             } catch (IOException e) {
                 conn.close();
                 if (conn.timedOut()) {
-                    failure(res, route, backend, bytesIn, start, Status.GATEWAY_TIMEOUT_504, "upstream_timeout",
-                            backend.address() + " did not answer within the request timeout");
-                    return;
+                    pool.failed(backend, "timeout", ticker.read() - attemptStart);
+                    return new Failure(Status.GATEWAY_TIMEOUT_504, "upstream_timeout",
+                            backend.address() + " did not answer within the request timeout", bytesIn, false, true);
                 }
                 if (pooled && retryable && !fresh && !(e instanceof UpstreamConnection.BadResponseException)) {
                     fresh = true; // a stale keep-alive connection: retry once on a new one
                     continue;
                 }
-                failure(res, route, backend, bytesIn, start, Status.BAD_GATEWAY_502,
-                        e instanceof UpstreamConnection.BadResponseException ? "bad_response" : "upstream_failed",
-                        backend.address() + ": " + e.getMessage());
-                return;
+                boolean bad = e instanceof UpstreamConnection.BadResponseException;
+                pool.failed(backend, (bad ? "bad response: " : "upstream failed: ") + e.getMessage(), ticker.read() - attemptStart);
+                return new Failure(Status.BAD_GATEWAY_502, bad ? "bad_response" : "upstream_failed",
+                        backend.address() + ": " + e.getMessage(), bytesIn, false, false);
             }
         }
+        int status = head.status();
+        long headAt = ticker.read();
+        pool.succeeded(backend, status, headAt - attemptStart, headAt);
 
         // Phase 2: status and headers to the client, then stream the body.
-        int status = head.status();
         res.status(Status.create(status));
         copyResponseHeaders(head, res);
         boolean body = head.hasBody(method == Method.HEAD);
@@ -159,12 +323,7 @@ public final class ProxyHandler implements Handler {
             conn.close();
         }
         route.telemetry().response(backend, status, bytesIn, bytesOut, ticker.read() - start);
-    }
-
-    private void failure(ServerResponse res, Route route, Backend backend, long bytesIn, long start, Status status,
-                         String error, String detail) {
-        sendError(res, status, error, detail);
-        route.telemetry().error(backend, bytesIn, 0, ticker.read() - start);
+        return null;
     }
 
     private static void sendError(ServerResponse res, Status status, String error, String detail) {

@@ -3,6 +3,8 @@ package io.headroom.router.upstream;
 import io.headroom.router.config.HostPort;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One member of a pool as the proxy sees it: its address and its pool of keep-alive connections.
@@ -14,6 +16,13 @@ public final class Backend {
     private final String address;
     private final HostPort hostPort;
     private final ConnectionPool connections;
+    /** Requests sent to this backend and not yet finished (least-request, peak-EWMA). */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** Peak-EWMA latency estimate, nanoseconds as double bits; 0 = no sample yet. */
+    private final AtomicLong ewmaBits = new AtomicLong();
+    private final AtomicLong ewmaStamp = new AtomicLong();
+    private volatile long decayNanos = 10_000_000_000L;
+    private final MemberHealth health = new MemberHealth();
 
     Backend(HostPort hostPort, ConnectionPool.Settings settings, Watchdog watchdog) {
         this.hostPort = hostPort;
@@ -37,6 +46,62 @@ public final class Backend {
 
     public ConnectionPool connections() {
         return connections;
+    }
+
+    /** Health, ejection and breaker state of this member (one per pool, like the backend). */
+    public MemberHealth health() {
+        return health;
+    }
+
+    /** Requests in flight to this backend. */
+    public int outstanding() {
+        return outstanding.get();
+    }
+
+    /** Counts a request as sent; pair with {@link #finished()} in a finally block. */
+    public void started() {
+        outstanding.incrementAndGet();
+    }
+
+    /** Counts a request as finished, whatever its outcome. */
+    public void finished() {
+        outstanding.decrementAndGet();
+    }
+
+    /** Sets the peak-EWMA decay time (a pool setting, applied when the pool is built). */
+    public void decay(long nanos) {
+        this.decayNanos = Math.max(1, nanos);
+    }
+
+    /**
+     * Feeds one latency sample into the peak-EWMA estimate (Finagle's rule: a sample above the estimate replaces it, a
+     * lower one is averaged in with weight {@code 1 - exp(-elapsed/decay)}). Callers pass only successful, non-429,
+     * non-5xx answers, so a fast error never makes the backend look fast. Lock-free; concurrent samples may
+     * interleave, which only blurs the average.
+     */
+    public void observeLatency(long rttNanos, long nowNanos) {
+        double rtt = Math.max(0, rttNanos);
+        long prev = ewmaStamp.getAndSet(nowNanos);
+        double td = Math.max(0, nowNanos - prev);
+        double w = Math.exp(-td / decayNanos);
+        while (true) {
+            long bits = ewmaBits.get();
+            double cost = Double.longBitsToDouble(bits);
+            double next = (bits == 0 || rtt > cost) ? rtt : cost * w + rtt * (1 - w);
+            if (ewmaBits.compareAndSet(bits, Double.doubleToRawLongBits(next))) {
+                return;
+            }
+        }
+    }
+
+    /** The peak-EWMA latency estimate at {@code nowNanos}, decayed towards 0 since the last sample; 0 = none yet. */
+    public double latencyEstimate(long nowNanos) {
+        long bits = ewmaBits.get();
+        if (bits == 0) {
+            return 0;
+        }
+        double td = Math.max(0, nowNanos - ewmaStamp.get());
+        return Double.longBitsToDouble(bits) * Math.exp(-td / decayNanos);
     }
 
     @Override
