@@ -7,6 +7,7 @@ import io.headroom.predictor.forecast.Backtest;
 import io.headroom.predictor.forecast.Forecast;
 import io.headroom.predictor.forecast.ModelCatalog;
 import io.headroom.predictor.forecast.SeriesModel;
+import io.headroom.predictor.forecast.TimeAxis;
 import io.headroom.predictor.history.BackendThroughput;
 import io.headroom.predictor.history.HistoryStore;
 import io.headroom.predictor.history.SeriesHistory;
@@ -90,7 +91,7 @@ public final class PredictorCore {
         this.horizonSteps = settings.leadTimeSeconds() + 1 + (int) Math.ceil(settings.settle().toMillis() / 1000.0);
         this.windowSteps = (int) settings.trainingWindow().toSeconds();
         for (PoolSettings p : settings.pools().values()) {
-            models.put(p.name(), catalog.model("pool:" + p.name(), horizonSteps, backtest));
+            models.put(p.name(), catalog.model("pool:" + p.name(), horizonSteps, backtest, new TimeAxis(0, 1)));
         }
     }
 
@@ -120,20 +121,23 @@ public final class PredictorCore {
         synchronized (this) {
             long last = lastCompleteSecond(nowMillis);
             Map<String, double[]> due = new LinkedHashMap<>();
+            TimeAxis axis = windowAxis(last);
             for (String pool : models.keySet()) {
                 SeriesHistory h = store.pool(pool);
                 if (h == null) {
                     continue;
                 }
                 Long attempt = lastTrainAttempt.get(pool);
-                if (attempt == null || nowMillis - attempt >= settings.retrainInterval().toMillis()) {
+                // A level shift refits at once: the old model would keep forecasting the old level until the schedule.
+                if (attempt == null || nowMillis - attempt >= settings.retrainInterval().toMillis()
+                        || models.get(pool).levelShiftDetected()) {
                     due.put(pool, h.values(last - windowSteps + 1, last + 1));
                 }
             }
             if (!due.isEmpty()) {
                 if (training.compareAndSet(false, true)) {
                     due.keySet().forEach(p -> lastTrainAttempt.put(p, nowMillis));
-                    jobs.add(() -> retrain(due, nowMillis));
+                    jobs.add(() -> retrain(due, axis, nowMillis));
                 } else {
                     trainingSkipped.incrementAndGet();
                 }
@@ -152,11 +156,16 @@ public final class PredictorCore {
         return t;
     }
 
-    private void retrain(Map<String, double[]> due, long nowMillis) {
+    /** Index 0 of the training window that ends with second {@code last}: absolute epoch seconds, 1-s steps. */
+    private TimeAxis windowAxis(long last) {
+        return new TimeAxis(last - windowSteps + 1, 1);
+    }
+
+    private void retrain(Map<String, double[]> due, TimeAxis axis, long nowMillis) {
         try {
             for (Map.Entry<String, double[]> e : due.entrySet()) {
                 try {
-                    SeriesModel.Selection s = models.get(e.getKey()).retrain(e.getValue(), nowMillis);
+                    SeriesModel.Selection s = models.get(e.getKey()).retrain(e.getValue(), axis, nowMillis);
                     retrains.incrementAndGet();
                     LOG.log(Level.FINE, "pool {0}: {1}", new Object[] {e.getKey(), s.summary()});
                 } catch (RuntimeException ex) {
@@ -172,8 +181,10 @@ public final class PredictorCore {
     /** Retrains every pool now on the calling thread (tests, or a simulator that wants fresh models). */
     public void retrainNow(long nowMillis) {
         Map<String, double[]> due = new LinkedHashMap<>();
+        TimeAxis axis;
         synchronized (this) {
             long last = lastCompleteSecond(nowMillis);
+            axis = windowAxis(last);
             for (String pool : models.keySet()) {
                 SeriesHistory h = store.pool(pool);
                 if (h != null) {
@@ -183,7 +194,7 @@ public final class PredictorCore {
             }
         }
         for (Map.Entry<String, double[]> e : due.entrySet()) {
-            models.get(e.getKey()).retrain(e.getValue(), nowMillis);
+            models.get(e.getKey()).retrain(e.getValue(), axis, nowMillis);
             retrains.incrementAndGet();
         }
     }
@@ -204,7 +215,7 @@ public final class PredictorCore {
                 continue;
             }
             SeriesModel model = models.get(pool.name());
-            Forecast f = model.forecast(recent);
+            Forecast f = model.forecast(recent, windowAxis(last));
             SeriesModel.Selection sel = model.selection();
             ScalingIntent intent = CapacityPlanner.intent(pool, nowMillis, settings.leadTimeSeconds(), observed, f, sel.model(),
                     "forecast by " + sel.summary());

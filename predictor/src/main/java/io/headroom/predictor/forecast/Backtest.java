@@ -26,6 +26,11 @@ public record Backtest(int folds, int foldLength) {
 
     /** Backtest MAE of forecasters built by {@code factory} at horizon {@code h}; NaN if it cannot be evaluated. */
     public double mae(Supplier<? extends Forecaster> factory, double[] y, int h) {
+        return mae(factory, y, h, TimeAxis.NONE);
+    }
+
+    /** As {@link #mae(Supplier, double[], int)}, telling each forecaster where index 0 of {@code y} lies in time. */
+    public double mae(Supplier<? extends Forecaster> factory, double[] y, int h, TimeAxis axis) {
         int end = y.length - h + 1;
         int start = end - folds * foldLength;
         if (start < 1) {
@@ -37,6 +42,7 @@ public record Backtest(int folds, int foldLength) {
             int from = start + f * foldLength;
             int to = from + foldLength;
             Forecaster fc = factory.get();
+            fc.timeAxis(axis);
             try {
                 fc.fit(Arrays.copyOf(y, from));
             } catch (IllegalStateException notEnoughHistory) {

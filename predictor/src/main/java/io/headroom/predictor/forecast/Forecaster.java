@@ -14,6 +14,19 @@ public interface Forecaster {
     /** Learns from {@code history} (oldest first) and conditions forecasts on its end. */
     void fit(double[] history);
 
+    /**
+     * Tells the model where index 0 of the histories passed next to {@link #fit}, {@link #observe} and
+     * {@link #pointForecasts} lies in time. Models that use calendar or daily features read it; others ignore it.
+     * Without a call the axis is {@link TimeAxis#NONE}.
+     */
+    default void timeAxis(TimeAxis axis) {
+    }
+
+    /** True for the simple reference models (last value, seasonal naive, EWMA, Holt-Winters) a learned model must beat. */
+    default boolean baseline() {
+        return false;
+    }
+
     /** Conditions forecasts on newer history without re-learning (cheap; called every tick). */
     void observe(double[] history);
 
@@ -40,6 +53,20 @@ public interface Forecaster {
         for (int o = from; o < to; o++) {
             observe(java.util.Arrays.copyOf(history, o));
             out[o - from] = forecast(horizonSteps).mean();
+        }
+        return out;
+    }
+
+    /**
+     * Forecasts with intervals from every origin {@code o} in {@code [from, to)}, each as {@link #forecast} would give
+     * it having observed {@code history[0, o)}; {@code null} where there was nothing to forecast from. Used by
+     * evaluations that score intervals; implementations batch where that is cheaper.
+     */
+    default Forecast[] intervalForecasts(double[] history, int from, int to, int horizonSteps) {
+        Forecast[] out = new Forecast[Math.max(0, to - from)];
+        for (int o = from; o < to; o++) {
+            observe(java.util.Arrays.copyOf(history, o));
+            out[o - from] = forecast(horizonSteps);
         }
         return out;
     }

@@ -17,12 +17,20 @@ import java.util.List;
  *   <li>{@code std_w}: rolling standard deviation over scale</li>
  *   <li>{@code slope_w}: least-squares slope of the last w steps times h, over scale (weight 1 = extrapolate the trend)</li>
  *   <li>{@code season}: (if a season S is set) {@code (y[t + h - S * ceil(h / S)] - y[t]) / scale}</li>
+ *   <li>{@code slag_P}, {@code slag_P_change}, for each seasonal lag P (e.g. one day, one week, in steps, P > h + 2):
+ *       the 5-step mean around {@code y[t + h - P]} minus {@code y[t]}, and that mean minus the 5-step mean around
+ *       {@code y[t - P]} (what happened over the horizon one period ago), over scale. A gap or a step before the
+ *       history reads as "no information" (0), never as a real zero.</li>
+ *   <li>{@code tod_sin1, tod_cos1, tod_sin2, tod_cos2, dow_sin, dow_cos}: (if calendar is on and the time axis is
+ *       known) cyclic time of day (two harmonics) and day of week (UTC) of the target step {@code t + h}.</li>
  * </ul>
  */
 public final class LagFeatureSchema {
     private final int lags;
     private final int[] windows;
     private final int season;
+    private final int[] seasonalLags;
+    private final boolean calendar;
     private final String[] names;
 
     /**
@@ -31,6 +39,24 @@ public final class LagFeatureSchema {
      * @param season  season length in steps, 0 for none
      */
     public LagFeatureSchema(int lags, int[] windows, int season) {
+        this(lags, windows, season, new int[0], false);
+    }
+
+    /**
+     * @param lags         recent lags, including the level (>= 1)
+     * @param windows      rolling window lengths (each >= 2)
+     * @param season       season length in steps, 0 for none
+     * @param seasonalLags periods in steps for the {@code slag_P} features (each >= 8), e.g. a day and a week
+     * @param calendar     cyclic time of day and day of week (used only with a known {@link TimeAxis})
+     */
+    public LagFeatureSchema(int lags, int[] windows, int season, int[] seasonalLags, boolean calendar) {
+        for (int p : seasonalLags) {
+            if (p < 8) {
+                throw new IllegalArgumentException("seasonal lag: " + p + " (expected: >= 8 steps)");
+            }
+        }
+        this.seasonalLags = seasonalLags.clone();
+        this.calendar = calendar;
         if (lags < 1 || season < 0) {
             throw new IllegalArgumentException("lags: " + lags + ", season: " + season + " (expected: lags >= 1, season >= 0)");
         }
@@ -56,12 +82,65 @@ public final class LagFeatureSchema {
         if (season > 0) {
             n.add("season");
         }
+        for (int p : seasonalLags) {
+            n.add("slag_" + p);
+            n.add("slag_" + p + "_change");
+        }
+        if (calendar) {
+            n.addAll(List.of("tod_sin1", "tod_cos1", "tod_sin2", "tod_cos2", "dow_sin", "dow_cos"));
+        }
         this.names = n.toArray(String[]::new);
     }
 
     /** 10 lags, windows of 5, 15 and 60 steps, no season. */
     public static LagFeatureSchema standard(int season) {
         return new LagFeatureSchema(10, new int[] {5, 15, 60}, season);
+    }
+
+    /**
+     * The standard schema for a series on {@code axis}: 10 lags, windows of 5, 15 and 60 steps, and, when the axis is
+     * known, seasonal lags of a day and a week and calendar features ({@link #fitting} drops what a history is too
+     * short for).
+     */
+    public static LagFeatureSchema standard(int season, TimeAxis axis) {
+        if (!axis.known() || axis.daySteps() < 8) {
+            return standard(season);
+        }
+        return new LagFeatureSchema(10, new int[] {5, 15, 60}, season, new int[] {axis.daySteps(), axis.weekSteps()}, true);
+    }
+
+    /**
+     * This schema without what a history of {@code length} steps cannot support at horizon {@code h}: a seasonal lag
+     * needs {@code minRows} rows after one period; calendar features need a known axis and at least a day of history
+     * (on a shorter history time of day is only a trend, which would extrapolate badly).
+     */
+    public LagFeatureSchema fitting(int length, int h, int minRows, TimeAxis axis) {
+        int[] keep = java.util.Arrays.stream(seasonalLags).filter(p -> p > h + 2 && p + 2 + h + minRows <= length).toArray();
+        boolean cal = calendar && axis.known() && axis.daySteps() > 0 && length >= axis.daySteps();
+        if (keep.length == seasonalLags.length && cal == calendar) {
+            return this;
+        }
+        return new LagFeatureSchema(lags, windows, season, keep, cal);
+    }
+
+    public int lags() {
+        return lags;
+    }
+
+    public int[] windows() {
+        return windows.clone();
+    }
+
+    public int season() {
+        return season;
+    }
+
+    public int[] seasonalLags() {
+        return seasonalLags.clone();
+    }
+
+    public boolean calendar() {
+        return calendar;
     }
 
     public String[] names() {
@@ -109,6 +188,11 @@ public final class LagFeatureSchema {
 
     /** Features at origin {@code t} into {@code out}; {@code y} must be gap-free over the span (see {@link #complete}). */
     public void compute(double[] y, int t, int h, double scale, double[] out) {
+        compute(y, t, h, scale, TimeAxis.NONE, out);
+    }
+
+    /** Features at origin {@code t}, reading calendar features (if on) from {@code axis} (index 0 of {@code y}). */
+    public void compute(double[] y, int t, int h, double scale, TimeAxis axis, double[] out) {
         double level = y[t];
         int k = 0;
         out[k++] = level / scale;
@@ -140,7 +224,43 @@ public final class LagFeatureSchema {
             out[k++] = sxy / sxx * h / scale;
         }
         if (season > 0) {
-            out[k] = (y[seasonIndex(t, h)] - level) / scale;
+            out[k++] = (y[seasonIndex(t, h)] - level) / scale;
         }
+        for (int p : seasonalLags) {
+            double then = smoothed(y, t + h - p, t);
+            double before = smoothed(y, t - p, t);
+            out[k++] = Double.isNaN(then) ? 0 : (then - level) / scale;
+            out[k++] = Double.isNaN(then) || Double.isNaN(before) ? 0 : (then - before) / scale;
+        }
+        if (calendar) {
+            if (axis.known()) {
+                long target = axis.epochSecond(t + h);
+                double day = Math.floorMod(target, 86_400L) / 86_400.0 * 2 * Math.PI;
+                double week = Math.floorMod(target + 3 * 86_400L, 7 * 86_400L) / (7 * 86_400.0) * 2 * Math.PI; // 0 = Monday
+                out[k++] = Math.sin(day);
+                out[k++] = Math.cos(day);
+                out[k++] = Math.sin(2 * day);
+                out[k++] = Math.cos(2 * day);
+                out[k++] = Math.sin(week);
+                out[k++] = Math.cos(week);
+            } else {
+                for (int i = 0; i < 6; i++) {
+                    out[k++] = 0;
+                }
+            }
+        }
+    }
+
+    /** Mean of the observed steps among {@code c-2..c+2} that lie in {@code [0, limit]}; NaN if none. */
+    private static double smoothed(double[] y, int c, int limit) {
+        double sum = 0;
+        int n = 0;
+        for (int i = Math.max(0, c - 2); i <= Math.min(limit, c + 2); i++) {
+            if (!Double.isNaN(y[i])) {
+                sum += y[i];
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 }

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The standard competitors for a series: last-value, seasonal naive (if a season is set), linear SGD on lag
- * features, and optionally XGBoost. Baselines come first, so a learned model must strictly beat them.
+ * The standard competitors for a series: last-value, seasonal naive (if a season is set), EWMA, Holt-Winters (with a
+ * season), linear SGD on lag features, and optionally XGBoost. Baselines come first, so a learned model must strictly beat them.
  *
  * @param coverage          interval coverage, e.g. 0.9
  * @param calibrationWindow origins the baselines calibrate their interval on
@@ -19,13 +19,30 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
     public static final ModelCatalog DEFAULT = new ModelCatalog(0.9, 300, 0, 1200, 60, false);
 
     public List<SeriesModel.Candidate> candidates(int horizon) {
+        return candidates(horizon, TimeAxis.NONE);
+    }
+
+    /**
+     * The candidates for a series whose steps are {@code axis.stepSeconds()} long (the start does not matter here).
+     * With a known step and a catalog that trains on at least a day ({@code maxRows >= steps per day}), seasonal naive
+     * and Holt-Winters use a daily season (unless {@code season} is set) and the lag models get daily and weekly
+     * seasonal lags and calendar features; on a shorter history they drop what it cannot support.
+     */
+    public List<SeriesModel.Candidate> candidates(int horizon, TimeAxis axis) {
         List<SeriesModel.Candidate> out = new ArrayList<>();
         out.add(new SeriesModel.Candidate(LastValueForecaster.NAME, this::lastValue));
-        if (season > 0) {
+        boolean daily = axis.known() && axis.daySteps() >= 8 && maxRows >= axis.daySteps();
+        int s = season > 0 ? season : daily ? axis.daySteps() : 0;
+        if (s > 0) {
             out.add(new SeriesModel.Candidate(SeasonalNaiveForecaster.NAME,
-                    () -> new SeasonalNaiveForecaster(season, coverage, calibrationWindow)));
+                    () -> new SeasonalNaiveForecaster(s, coverage, calibrationWindow)));
         }
-        LagFeatureSchema schema = LagFeatureSchema.standard(season);
+        out.add(new SeriesModel.Candidate(EwmaForecaster.NAME, () -> new EwmaForecaster(horizon, 0.3, coverage, calibrationWindow)));
+        if (s > 0 && (season > 0 || daily)) {
+            out.add(new SeriesModel.Candidate(HoltWintersForecaster.NAME,
+                    () -> new HoltWintersForecaster(s, horizon, coverage, calibrationWindow)));
+        }
+        LagFeatureSchema schema = daily ? LagFeatureSchema.standard(season, axis) : LagFeatureSchema.standard(season);
         RegressorSpec sgd = RegressorSpec.linearSgd();
         out.add(new SeriesModel.Candidate(sgd.name(), () -> new TribuoLagForecaster(sgd, schema, horizon, coverage, maxRows, minRows)));
         if (xgboost) {
@@ -42,5 +59,10 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
     /** A {@link SeriesModel} for {@code series} at {@code horizon} with these candidates. */
     public SeriesModel model(String series, int horizon, Backtest backtest) {
         return new SeriesModel(series, candidates(horizon), this::lastValue, horizon, backtest);
+    }
+
+    /** A {@link SeriesModel} for a series with steps of {@code axis.stepSeconds()} (see {@link #candidates(int, TimeAxis)}). */
+    public SeriesModel model(String series, int horizon, Backtest backtest, TimeAxis axis) {
+        return new SeriesModel(series, candidates(horizon, axis), this::lastValue, horizon, backtest);
     }
 }

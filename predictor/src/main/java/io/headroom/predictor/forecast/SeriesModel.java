@@ -73,6 +73,9 @@ public final class SeriesModel {
     private final int horizon;
     private final Backtest backtest;
     private final AtomicReference<Active> active;
+    private volatile LevelShiftDetector levelShift = LevelShiftDetector.DEFAULT;
+    private volatile double[] reference;
+    private volatile boolean shiftDetected;
 
     /**
      * @param series     series name, for messages
@@ -97,11 +100,16 @@ public final class SeriesModel {
 
     /** Backtests every candidate on {@code history}, fits the winner on all of it and swaps it in. Synchronous. */
     public Selection retrain(double[] history, long nowMillis) {
+        return retrain(history, TimeAxis.NONE, nowMillis);
+    }
+
+    /** As {@link #retrain(double[], long)}, with index 0 of {@code history} at {@code axis} (calendar features). */
+    public Selection retrain(double[] history, TimeAxis axis, long nowMillis) {
         Map<String, Double> scores = new LinkedHashMap<>();
         Candidate best = null;
         double bestMae = Double.POSITIVE_INFINITY;
         for (Candidate c : candidates) {
-            double mae = backtest.mae(c.factory(), history, horizon);
+            double mae = backtest.mae(c.factory(), history, horizon, axis);
             scores.put(c.name(), mae);
             if (!Double.isNaN(mae) && mae < bestMae) {
                 bestMae = mae;
@@ -111,6 +119,7 @@ public final class SeriesModel {
         Forecaster winner = null;
         if (best != null) {
             winner = best.factory().get();
+            winner.timeAxis(axis);
             try {
                 winner.fit(history);
             } catch (IllegalStateException e) {
@@ -119,18 +128,45 @@ public final class SeriesModel {
         }
         if (winner == null) {
             winner = fallback.get();
+            winner.timeAxis(axis);
             winner.fit(history);
         }
         Selection s = new Selection(winner.name(), scores, winner.describe(), winner.provenance(), nowMillis, history.length);
         active.set(new Active(winner, s));
+        reference = levelShift.reference(history);
+        shiftDetected = false;
         return s;
     }
 
     /** Forecast at the model's horizon, conditioned on {@code recent} (NaN = gap). Call from one thread. */
     public Forecast forecast(double[] recent) {
+        return forecast(recent, TimeAxis.NONE);
+    }
+
+    /** As {@link #forecast(double[])}, with index 0 of {@code recent} at {@code axis}. Call from one thread. */
+    public Forecast forecast(double[] recent, TimeAxis axis) {
         Forecaster f = active.get().forecaster();
+        if (!shiftDetected && levelShift.shifted(reference, recent)) {
+            shiftDetected = true;
+        }
+        f.timeAxis(axis);
         f.observe(recent);
         return f.forecast(horizon);
+    }
+
+    /**
+     * True once a forecast saw the series' level shift away from the end of the history the model was fit on
+     * ({@link LevelShiftDetector}); the owner should refit now rather than wait for its schedule. Cleared by
+     * {@link #retrain}.
+     */
+    public boolean levelShiftDetected() {
+        return shiftDetected;
+    }
+
+    /** Replaces the level-shift detector (the default: {@link LevelShiftDetector#DEFAULT}). */
+    public SeriesModel levelShiftDetector(LevelShiftDetector detector) {
+        this.levelShift = java.util.Objects.requireNonNull(detector, "detector");
+        return this;
     }
 
     public Selection selection() {

@@ -27,7 +27,9 @@ public final class TribuoLagForecaster implements Forecaster {
     private static final String TARGET = "delta";
 
     private final RegressorSpec spec;
-    private final LagFeatureSchema schema;
+    private final LagFeatureSchema baseSchema;
+    private LagFeatureSchema schema;
+    private TimeAxis axis = TimeAxis.NONE;
     private final int horizon;
     private final double coverage;
     private final int maxRows;
@@ -55,6 +57,7 @@ public final class TribuoLagForecaster implements Forecaster {
                     + " (expected: horizon > 0, 0 < coverage < 1, 10 <= minRows <= maxRows)");
         }
         this.spec = spec;
+        this.baseSchema = schema;
         this.schema = schema;
         this.horizon = horizon;
         this.coverage = coverage;
@@ -70,6 +73,16 @@ public final class TribuoLagForecaster implements Forecaster {
 
     public int horizon() {
         return horizon;
+    }
+
+    @Override
+    public void timeAxis(TimeAxis axis) {
+        this.axis = java.util.Objects.requireNonNull(axis, "axis");
+    }
+
+    /** The features the trained model reads (the configured schema less what the history could not support). */
+    public LagFeatureSchema schema() {
+        return schema;
     }
 
     /** Training rows a history yields: origins whose features and target are all observed. */
@@ -91,6 +104,7 @@ public final class TribuoLagForecaster implements Forecaster {
 
     @Override
     public void fit(double[] y) {
+        this.schema = baseSchema.fitting(y.length, horizon, minRows, axis);
         int[] origins = trainingOrigins(y);
         if (origins.length < minRows) {
             throw new IllegalStateException(name() + " needs " + minRows + " gap-free rows at horizon " + horizon + ", history gives "
@@ -138,7 +152,7 @@ public final class TribuoLagForecaster implements Forecaster {
 
     private Example<Regressor> example(double[] y, int t, double sc, double target) {
         double[] f = new double[schema.size()];
-        schema.compute(y, t, horizon, sc, f);
+        schema.compute(y, t, horizon, sc, axis, f);
         return new ArrayExample<>(new Regressor(TARGET, target), schema.namesShared(), f);
     }
 
@@ -194,6 +208,80 @@ public final class TribuoLagForecaster implements Forecaster {
             out[k] = Math.max(0, filled[t] + scale * preds.get(i).getOutput().getValues()[0]);
         }
         return out;
+    }
+
+    /** Batched {@link #pointForecasts} with this model's conformal interval around each. */
+    @Override
+    public Forecast[] intervalForecasts(double[] y, int from, int to, int horizonSteps) {
+        double[] p = pointForecasts(y, from, to, horizonSteps);
+        Forecast[] out = new Forecast[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = Double.isNaN(p[i]) ? null : Forecast.around(p[i], q);
+        }
+        return out;
+    }
+
+    /**
+     * Saves the trained model: {@code model.tribuo} (Tribuo's protobuf format, provenance included) and
+     * {@code forecaster.properties} (schema, scale, interval) in {@code dir}, created if missing.
+     */
+    public void save(java.nio.file.Path dir) throws java.io.IOException {
+        requireTrained();
+        java.nio.file.Files.createDirectories(dir);
+        model.serializeToFile(dir.resolve("model.tribuo"));
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("name", name());
+        p.setProperty("horizon", Integer.toString(horizon));
+        p.setProperty("coverage", Double.toString(coverage));
+        p.setProperty("maxRows", Integer.toString(maxRows));
+        p.setProperty("minRows", Integer.toString(minRows));
+        p.setProperty("scale", Double.toString(scale));
+        p.setProperty("q", Double.toString(q));
+        p.setProperty("trainedRows", Integer.toString(trainedRows));
+        p.setProperty("describe", shortProvenance);
+        p.setProperty("lags", Integer.toString(schema.lags()));
+        p.setProperty("windows", ints(schema.windows()));
+        p.setProperty("season", Integer.toString(schema.season()));
+        p.setProperty("seasonalLags", ints(schema.seasonalLags()));
+        p.setProperty("calendar", Boolean.toString(schema.calendar()));
+        try (var out = java.nio.file.Files.newBufferedWriter(dir.resolve("forecaster.properties"))) {
+            p.store(out, "headroom TribuoLagForecaster");
+        }
+    }
+
+    /** Loads what {@link #save} wrote; refits use {@link RegressorSpec#linearSgd()} or the default XGBoost by name. */
+    @SuppressWarnings("unchecked")
+    public static TribuoLagForecaster load(java.nio.file.Path dir) throws java.io.IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(dir.resolve("forecaster.properties"))) {
+            p.load(in);
+        }
+        String name = p.getProperty("name");
+        RegressorSpec spec = "xgboost".equals(name) ? RegressorSpec.xgboost(40, 3, 42L) : RegressorSpec.linearSgd();
+        LagFeatureSchema schema = new LagFeatureSchema(Integer.parseInt(p.getProperty("lags")), parseInts(p.getProperty("windows")),
+                Integer.parseInt(p.getProperty("season")), parseInts(p.getProperty("seasonalLags")),
+                Boolean.parseBoolean(p.getProperty("calendar")));
+        TribuoLagForecaster f = new TribuoLagForecaster(spec, schema, Integer.parseInt(p.getProperty("horizon")),
+                Double.parseDouble(p.getProperty("coverage")), Integer.parseInt(p.getProperty("maxRows")),
+                Integer.parseInt(p.getProperty("minRows")));
+        org.tribuo.Model<?> m = org.tribuo.Model.deserializeFromFile(dir.resolve("model.tribuo"));
+        if (!m.validate(Regressor.class)) {
+            throw new java.io.IOException(dir + "/model.tribuo is not a regression model");
+        }
+        f.model = (Model<Regressor>) m;
+        f.scale = Double.parseDouble(p.getProperty("scale"));
+        f.q = Double.parseDouble(p.getProperty("q"));
+        f.trainedRows = Integer.parseInt(p.getProperty("trainedRows"));
+        f.shortProvenance = p.getProperty("describe");
+        return f;
+    }
+
+    private static String ints(int[] a) {
+        return java.util.Arrays.stream(a).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private static int[] parseInts(String s) {
+        return s == null || s.isBlank() ? new int[0] : java.util.Arrays.stream(s.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     private void requireHorizon(int h) {

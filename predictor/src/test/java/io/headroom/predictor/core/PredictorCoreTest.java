@@ -81,4 +81,27 @@ class PredictorCoreTest {
         assertThat(t.intents()).singleElement().satisfies(i -> assertThat(i.model()).isEqualTo("last-value"));
         assertThat(core.tick((T0 + 60) * 1000).intents()).as("no telemetry for 40 s").isEmpty();
     }
+
+    @Test
+    void aLevelShiftTriggersARefitBeforeTheSchedule() {
+        PredictorCore core = PredictorCore.inline(PredictorSettings.of(Map.of("api", new PoolSettings("api", 100, 0.8)))
+                .withRetrainInterval(Duration.ofHours(1)));
+        long s = T0;
+        for (; s < T0 + 400; s++) {
+            core.accept(new TelemetryWindow("r1", s, s * 1000, 1000, "api", "api", List.of(ok("b1", 100 + (s % 3)))));
+        }
+        core.tick((s + 1) * 1000);
+        assertThat(core.stats().retrains()).isEqualTo(1);
+        for (; s < T0 + 430; s++) {
+            core.accept(new TelemetryWindow("r1", s, s * 1000, 1000, "api", "api", List.of(ok("b1", 100 + (s % 3)))));
+            core.tick((s + 2) * 1000);
+        }
+        assertThat(core.stats().retrains()).as("steady level: only the schedule retrains").isEqualTo(1);
+        for (; s < T0 + 480; s++) {
+            core.accept(new TelemetryWindow("r1", s, s * 1000, 1000, "api", "api", List.of(ok("b1", 400 + (s % 3)))));
+            core.tick((s + 2) * 1000);
+        }
+        assertThat(core.stats().retrains()).as("the shift to 4x refits within the hour").isGreaterThan(1);
+        assertThat(core.latest("api")).hasValueSatisfying(f -> assertThat(f.mean()).isGreaterThan(300));
+    }
 }
