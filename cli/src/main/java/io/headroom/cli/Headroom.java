@@ -29,6 +29,9 @@ import java.util.logging.LogManager;
                 BrokerCommand.class,
                 BackendCommand.class,
                 ReplayCommand.class,
+                ForecastCommand.class,
+                AutoscaleCommand.class,
+                ReportCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class
         })

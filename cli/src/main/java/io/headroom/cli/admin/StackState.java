@@ -6,6 +6,7 @@ import io.headroom.ingest.kafka.BoundedPublisher;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.predictor.core.PoolForecast;
+import io.headroom.router.control.MemberStatus;
 import io.headroom.router.control.PoolSnapshot;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -148,9 +149,20 @@ public final class StackState {
         for (String pool : pools()) {
             j.beginObject().field("name", pool);
             snapshot(pool).ifPresent(snap -> {
+                Map<String, MemberStatus> health = new java.util.HashMap<>();
+                for (MemberStatus ms : stack.router().memberStates(pool)) {
+                    health.put(ms.address(), ms);
+                }
                 j.name("members").beginArray();
                 for (PoolSnapshot.Member m : snap.members()) {
-                    j.beginObject().field("address", m.address()).field("weight", m.weight()).field("static", m.isStatic()).endObject();
+                    j.beginObject().field("address", m.address()).field("weight", m.weight()).field("static", m.isStatic());
+                    MemberStatus ms = health.get(m.address());
+                    if (ms != null) {
+                        j.field("available", ms.available()).field("healthy", ms.healthy()).field("ejected", ms.ejected())
+                                .field("ejections", ms.ejections()).field("consecutive_failures", ms.consecutiveFailures())
+                                .field("breaker", ms.breaker()).field("in_flight", ms.outstanding()).field("last_error", ms.lastError());
+                    }
+                    j.endObject();
                 }
                 j.endArray();
                 j.field("predictor_epoch", snap.predictorEpoch()).field("autoscaler_epoch", snap.autoscalerEpoch());

@@ -87,7 +87,8 @@ class AdminServerTest {
 
             String state = get(http, base + "/api/state").body();
             assertThat(state).contains("\"instance\":\"admin-test\"").contains("\"name\":\"api\"")
-                    .contains("\"address\":\"127.0.0.1:" + backend.getAddress().getPort() + "\"").contains("\"history\":[[");
+                    .contains("\"address\":\"127.0.0.1:" + backend.getAddress().getPort() + "\"").contains("\"history\":[[")
+                    .contains("\"healthy\":true").contains("\"ejected\":false").contains("\"breaker\":\"CLOSED\"");
 
             HttpResponse<String> page = get(http, base + "/");
             assertThat(page.statusCode()).isEqualTo(200);

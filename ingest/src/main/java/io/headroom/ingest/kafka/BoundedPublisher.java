@@ -23,8 +23,10 @@ import java.util.logging.Logger;
  *
  * <p>{@link #offer} puts a record in a fixed-size queue and returns at once; when the queue is full the record
  * is dropped and counted. One sender thread drains the queue into the Kafka producer, so a slow or dead broker
- * costs buffered records and counted drops, never a blocked request thread. Records handed to the producer
- * that later fail (after the producer's own retries) are counted as failed.
+ * costs buffered records and counted drops, never a blocked request thread. While the producer refuses records
+ * (no metadata: the broker is away) they stay queued and are retried with back-off, so an outage shorter than the
+ * queue loses nothing. Records handed to the producer that later fail (after the producer's own retries, within
+ * its delivery timeout) are counted as failed.
  */
 public final class BoundedPublisher<V> implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BoundedPublisher.class.getName());
@@ -40,6 +42,12 @@ public final class BoundedPublisher<V> implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    /**
+     * The record being handed to the producer, owned by the sender thread: it stays here while the broker is away,
+     * and new records queue behind it in the bounded queue until offer() must drop.
+     */
+    private volatile Pending<V> head;
     private volatile boolean running = true;
     private volatile String lastError = "";
 
@@ -82,44 +90,64 @@ public final class BoundedPublisher<V> implements AutoCloseable {
                 }
             }
         };
-        while (running || !queue.isEmpty()) {
-            Pending<V> p;
+        long backoffMillis = 0;
+        while (running || head != null || !queue.isEmpty()) {
             try {
-                p = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (head == null) {
+                    head = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (head == null) {
+                        continue;
+                    }
+                }
+                if (backoffMillis > 0) {
+                    Thread.sleep(backoffMillis);
+                }
             } catch (InterruptedException e) {
-                if (!running) {
+                if (!running && head == null) {
                     break;
                 }
                 continue;
             }
-            if (p == null) {
-                continue;
-            }
             try {
-                producer.send(new ProducerRecord<>(p.topic(), p.key(), p.value()), callback);
+                producer.send(new ProducerRecord<>(head.topic(), head.key(), head.value()), callback);
+                head = null;
                 sent.incrementAndGet();
+                backoffMillis = 0;
             } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
                      | AuthenticationException e) {
                 // Fatal for this producer: stop, and let the owner see it in stats() and the log.
+                head = null;
                 failed.incrementAndGet();
                 lastError = e.toString();
-                LOG.log(Level.SEVERE, "fatal producer error, telemetry publishing stops: " + e, e);
+                LOG.log(Level.SEVERE, "fatal producer error, publishing stops: " + e, e);
                 running = false;
             } catch (KafkaException e) {
-                // e.g. max.block.ms elapsed waiting for metadata: the broker is away. Count and go on.
-                failed.incrementAndGet();
                 lastError = e.toString();
-                LOG.log(Level.FINE, "send not accepted: {0}", e.toString());
+                if (!running) {
+                    // Closing with the broker away: what is left is lost, and counted as failed.
+                    head = null;
+                    failed.incrementAndGet();
+                    continue;
+                }
+                // e.g. no metadata within max.block.ms: the broker is away. Keep the record and retry with back-off.
+                retries.incrementAndGet();
+                backoffMillis = Math.min(2_000, Math.max(100, backoffMillis * 2));
+                LOG.log(Level.FINE, "send not accepted, retrying in {0} ms: {1}", new Object[]{backoffMillis, e.toString()});
             }
         }
     }
 
     public Stats stats() {
-        return new Stats(offered.get(), dropped.get(), sent.get(), acked.get(), failed.get(), queue.size(), lastError);
+        return new Stats(offered.get(), dropped.get(), sent.get(), acked.get(), failed.get(), queue.size() + (head == null ? 0 : 1), lastError,
+                retries.get());
     }
 
-    /** Counters since start. {@code buffered} is the current queue depth. */
-    public record Stats(long offered, long dropped, long sent, long acked, long failed, int buffered, String lastError) {
+    /**
+     * Counters since start. {@code buffered} is the current queue depth; {@code sendRetries} counts hand-overs to the
+     * producer that were refused (broker away) and retried.
+     */
+    public record Stats(long offered, long dropped, long sent, long acked, long failed, int buffered, String lastError,
+                        long sendRetries) {
     }
 
     /** Flushes what is buffered (waiting up to {@code timeout}), then closes the producer. */

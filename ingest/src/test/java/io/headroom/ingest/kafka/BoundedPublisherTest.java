@@ -57,7 +57,7 @@ class BoundedPublisherTest {
             BoundedPublisher.Stats s = pub.stats();
             assertThat(s.offered()).isEqualTo(101);
             assertThat(s.dropped()).isEqualTo(97);
-            assertThat(s.buffered()).isEqualTo(3);
+            assertThat(s.buffered()).as("three queued plus the one being handed over").isEqualTo(4);
             producer.release.countDown();
             await().atMost(Duration.ofSeconds(5)).until(() -> pub.stats().acked() == 4);
             assertThat(producer.history()).extracting(ProducerRecord::value).containsExactly("first", "v0", "v1", "v2");
@@ -83,6 +83,48 @@ class BoundedPublisherTest {
             assertThat(pub.stats().lastError()).contains("broker away");
         } finally {
             pub.close(Duration.ofSeconds(1));
+        }
+    }
+
+    /** A producer that refuses records (like one without metadata while the broker is away) until told otherwise. */
+    static final class AwayProducer extends MockProducer<String, String> {
+        volatile boolean away = true;
+
+        AwayProducer() {
+            super(true, null, new StringSerializer(), new StringSerializer());
+        }
+
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<String, String> record, Callback callback) {
+            if (away) {
+                throw new org.apache.kafka.common.errors.TimeoutException("Topic t not present in metadata after 1000 ms.");
+            }
+            return super.send(record, callback);
+        }
+    }
+
+    @Test
+    void recordsWaitInTheBufferWhileTheBrokerIsAwayAndNoneIsLost() {
+        AwayProducer producer = new AwayProducer();
+        BoundedPublisher<String> pub = new BoundedPublisher<>(producer, 5, "away");
+        try {
+            for (int i = 0; i < 8; i++) {
+                pub.offer("t", "k", "w" + i);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> pub.stats().sendRetries() >= 2);
+            BoundedPublisher.Stats away = pub.stats();
+            // One record held by the sender, five queued behind it; the other two were dropped and counted.
+            assertThat(away.buffered()).isEqualTo(6);
+            assertThat(away.dropped()).isEqualTo(2);
+            assertThat(away.failed()).isZero();
+            assertThat(away.lastError()).contains("not present in metadata");
+            producer.away = false;
+            await().atMost(Duration.ofSeconds(10)).until(() -> pub.stats().acked() == 6);
+            assertThat(producer.history()).extracting(ProducerRecord::value).containsExactly("w0", "w1", "w2", "w3", "w4", "w5");
+            assertThat(pub.stats().buffered()).isZero();
+        } finally {
+            producer.away = false;
+            pub.close();
         }
     }
 }

@@ -1,0 +1,66 @@
+package io.headroom.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(60)
+class AutoscaleCommandTest {
+
+    static Path stepCsv(Path dir) throws Exception {
+        StringBuilder b = new StringBuilder("period,count\n");
+        Instant t = Instant.parse("2024-01-01T00:00:00Z");
+        for (int i = 0; i < 240; i++) {
+            b.append(t.plusSeconds(60L * i).toString().replace('T', ' ').replace("Z", "")).append(',').append(i < 120 ? 600 : 6000)
+                    .append('\n');
+        }
+        Path f = dir.resolve("step.csv");
+        Files.writeString(f, b);
+        return f;
+    }
+
+    static String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int rc = Headroom.commandLine().execute(args);
+            assertThat(rc).as("exit code").isZero();
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void evaluateWritesJsonWithThePoliciesObject(@TempDir Path dir) throws Exception {
+        String json = run("autoscale", "evaluate", "--dataset", stepCsv(dir).toString(), "--lead-time", "3m", "--format", "json");
+        assertThat(json).contains("\"policies\": {", "\"predictive\": {\"underprovisioned_minutes\":",
+                "\"reactive\": {\"underprovisioned_minutes\": 3, \"excess_requests\": 15300,",
+                "\"static\": {\"underprovisioned_minutes\": 0, \"excess_requests\": 0, \"instance_minutes\": 4800,",
+                "\"mean_utilization\"", "\"capacity_per_instance\": 5,");
+    }
+
+    @Test
+    void evaluateTableAndExplicitCapacity(@TempDir Path dir) throws Exception {
+        String table = run("autoscale", "evaluate", "--dataset", stepCsv(dir).toString(), "--lead-time", "2m",
+                "--capacity-per-instance", "10", "--from", "2024-01-01T01:00Z", "--to", "2024-01-01T03:00Z");
+        assertThat(table).contains("policy", "under-prov. min", "predictive", "reactive", "static", "lead time 2m (2 steps)",
+                "10.00 req/s per instance", "static fleet 10", "120 steps");
+    }
+
+    @Test
+    void badLeadTimeIsAUsageError(@TempDir Path dir) throws Exception {
+        int rc = Headroom.commandLine().execute("autoscale", "evaluate", "--dataset", stepCsv(dir).toString(), "--lead-time", "0s");
+        assertThat(rc).isEqualTo(ExitCodes.USAGE);
+    }
+}

@@ -1,0 +1,123 @@
+package io.headroom.cli.evaluate;
+
+import io.headroom.datasets.Traces;
+import io.headroom.datasets.synthetic.SyntheticWorkload;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+@Timeout(60)
+class WhatIfEvaluatorTest {
+    private static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
+
+    /** 120 minutes at {@code low} per minute, then 120 at {@code high}. */
+    private static DemandSeries step(double low, double high) {
+        double[] c = new double[240];
+        Arrays.fill(c, 0, 120, low);
+        Arrays.fill(c, 120, 240, high);
+        return DemandSeries.of("step", T0, Duration.ofMinutes(1), c);
+    }
+
+    @Test
+    void aStepIncreaseLeavesReactiveShortForExactlyTheLeadTime() {
+        for (int leadMinutes : new int[] {3, 5}) {
+            Evaluation e = WhatIfEvaluator.evaluate(step(600, 6000), EvaluationSettings.defaults(Duration.ofMinutes(leadMinutes)));
+            // peak 100 req/s over 20 instances: 5 req/s each; 10 req/s at 80 % needs 3 instances (15 req/s ready)
+            assertThat(e.capacityPerInstance()).isCloseTo(5.0, within(1e-9));
+            assertThat(e.staticFleet()).isEqualTo(20);
+            PolicyResult r = e.reactive();
+            assertThat(r.underprovisionedMinutes()).isEqualTo(leadMinutes);
+            assertThat(r.excessRequests()).isCloseTo(leadMinutes * (6000 - 3 * 5 * 60), within(1e-6));
+            // asked for at the step, ready one lead time later: ceil(100 / 4) = 25
+            assertThat(r.target()[120]).isEqualTo(25);
+            assertThat(r.ready()[120 + leadMinutes - 1]).isEqualTo(3);
+            assertThat(r.ready()[120 + leadMinutes]).isEqualTo(25);
+            // nothing forecasts a step out of a flat line, but the reactive floor keeps predictive no worse
+            assertThat(e.predictive().underprovisionedMinutes()).isBetween(1.0, (double) leadMinutes);
+            PolicyResult s = e.staticFleetResult();
+            assertThat(s.underprovisionedMinutes()).isZero();
+            assertThat(s.excessRequests()).isZero();
+            assertThat(s.instanceMinutes()).isEqualTo(20 * 240);
+            assertThat(s.meanUtilization()).isCloseTo((120 * 0.1 + 120 * 1.0) / 240, within(1e-9));
+        }
+    }
+
+    @Test
+    void reactiveHoldsWithinToleranceAndScalesDownOnlyAfterTheStabilisationWindow() {
+        ReactivePolicy p = new ReactivePolicy(4.0, 0.1, 5);
+        assertThat(p.decide(0, 40, 10)).isEqualTo(10);   // exactly at target
+        assertThat(p.decide(1, 43, 10)).isEqualTo(10);   // +7.5 %: within tolerance
+        assertThat(p.decide(2, 46, 10)).isEqualTo(12);   // +15 %: up at once
+        for (int t = 3; t <= 6; t++) {
+            assertThat(p.decide(t, 8, 12)).as("minute %d", t).isEqualTo(12); // 12 recommended within the last 5 minutes
+        }
+        assertThat(p.decide(7, 8, 12)).isEqualTo(2);
+    }
+
+    @Test
+    void fleetMakesInstancesReadyOneLeadTimeLaterAndCancelsStartingOnesFirst() {
+        Fleet f = new Fleet(3, 2);
+        f.advance(0);
+        f.setTarget(5, 0);
+        assertThat(f.requested()).isEqualTo(5);
+        f.advance(2);
+        assertThat(f.ready()).isEqualTo(2);
+        f.setTarget(4, 2); // cancels one still starting
+        f.advance(3);
+        assertThat(f.ready()).isEqualTo(4);
+        f.setTarget(1, 3);
+        assertThat(f.ready()).isEqualTo(1);
+    }
+
+    @Test
+    void gapsAreNeitherScoredNorDecidedOn() {
+        double[] c = new double[100];
+        Arrays.fill(c, 300);
+        Arrays.fill(c, 40, 60, Double.NaN);
+        Evaluation e = WhatIfEvaluator.evaluate(DemandSeries.of("gappy", T0, Duration.ofMinutes(1), c),
+                EvaluationSettings.defaults(Duration.ofMinutes(3)));
+        assertThat(e.staticFleetResult().instanceMinutes()).isEqualTo(20 * 80);
+        assertThat(e.reactive().underprovisionedMinutes()).isZero();
+        assertThat(e.toJson()).contains("\"recorded_steps\": 80");
+    }
+
+    @Test
+    void onASyntheticDayTheStaticFleetIsNeverShortAndPredictiveIsNoWorseThanReactive() throws Exception {
+        DemandSeries d = DemandSeries.read(SyntheticWorkload.defaults(7), null);
+        Evaluation e = WhatIfEvaluator.evaluate(d, EvaluationSettings.defaults(Duration.ofMinutes(3)));
+        assertThat(d.length()).isEqualTo(1440);
+        assertThat(e.staticFleetResult().underprovisionedMinutes()).isZero();
+        assertThat(e.staticFleet()).isEqualTo(20);
+        // a 5-minute ramp to 6x with one day of history: nothing forecasts it, the reactive floor keeps predictive level
+        assertThat(e.predictive().underprovisionedMinutes()).isLessThanOrEqualTo(e.reactive().underprovisionedMinutes());
+        assertThat(e.retrains()).isEqualTo(24);
+        assertThat(e.toJson()).contains("\"synthetic\": true");
+    }
+
+    @Test
+    void realNasaWeekWhenPresent() throws Exception {
+        Path nasa = Traces.SHARED_ROOT.resolve("nasa-http-1995/nasa_1995_per_minute_derived.csv.gz");
+        Assumptions.assumeTrue(Files.isRegularFile(nasa), "NASA per-minute file absent: " + nasa);
+        // the week of the STS-70 launch day, the month's peak
+        DemandSeries d = DemandSeries.read(Traces.open(nasa).slice(Instant.parse("1995-07-08T04:00:00Z"),
+                Instant.parse("1995-07-15T04:00:00Z")), null);
+        assertThat(d.length()).isEqualTo(7 * 1440);
+        assertThat(d.peakRate()).isCloseTo(405 / 60.0, within(1e-9));
+        Evaluation e = WhatIfEvaluator.evaluate(d, EvaluationSettings.defaults(Duration.ofMinutes(3)));
+        assertThat(e.seasonSteps()).isEqualTo(1440);
+        assertThat(e.staticFleetResult().underprovisionedMinutes()).isZero();
+        assertThat(e.reactive().underprovisionedMinutes()).isPositive();
+        assertThat(e.predictive().underprovisionedMinutes()).isLessThan(0.5 * e.reactive().underprovisionedMinutes());
+        assertThat(e.trainingFailures()).isZero();
+        assertThat(e.stepsByModel()).containsKey("linear-sgd");
+    }
+}
