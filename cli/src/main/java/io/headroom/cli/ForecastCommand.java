@@ -1,6 +1,7 @@
 package io.headroom.cli;
 
 import io.headroom.datasets.Traces;
+import io.headroom.datasets.trace.MultiSeriesTrace;
 import io.headroom.datasets.trace.RateBucket;
 import io.headroom.datasets.trace.Trace;
 import io.headroom.datasets.trace.TraceReader;
@@ -33,7 +34,10 @@ final class ForecastCommand implements Runnable {
                     "  headroom forecast evaluate --dataset ../shared/datasets/worldcup98/wc98_requests_per_minute.csv.gz \\",
                     "      --horizons 5m,15m,60m --format json",
                     "  headroom forecast evaluate --dataset access.log --to 1995-08-01T12:00Z",
-                    "", "Any format the readers accept; request logs are counted per minute. Exit code 2 when the series is too short."})
+                    "  headroom forecast evaluate --dataset ../shared/datasets/azure-functions-2019-sample1000/azure2019_sample1000_inv.csv.gz \\",
+                    "      --series 95dc325a",
+                    "", "Any format the readers accept; request logs are counted per minute. A file of many series (the Azure Functions",
+                    "invocation matrix) is evaluated on its sum unless --series names one. Exit code 2 when the series is too short."})
     static final class Evaluate implements Callable<Integer> {
         enum Format { table, json }
 
@@ -53,9 +57,20 @@ final class ForecastCommand implements Runnable {
         @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
         Format format;
 
+        @Option(names = "--series", paramLabel = "NAME|all",
+                description = {"For a file of many series (the Azure Functions matrix): one series by name or unique prefix",
+                        "(a HashFunction value), or 'all' for the sum over all of them (the default)."})
+        String series;
+
         @Override
         public Integer call() throws Exception {
             Trace trace = Traces.open(dataset);
+            if (trace instanceof MultiSeriesTrace many) {
+                trace = many.series(series == null ? MultiSeriesTrace.ALL : series);
+            } else if (series != null && !series.equalsIgnoreCase(MultiSeriesTrace.ALL)) {
+                throw new IllegalArgumentException("--series " + series + ": " + dataset + " holds one series ("
+                        + trace.description() + "); --series applies to a file of many, such as the Azure Functions matrix");
+            }
             if (from != null || to != null) {
                 trace = trace.slice(from == null ? Instant.MIN : from.toInstant(), to == null ? Instant.MAX : to.toInstant());
             }

@@ -30,6 +30,7 @@ import java.util.logging.LogManager;
                 BackendCommand.class,
                 ReplayCommand.class,
                 ForecastCommand.class,
+                DatasetsCommand.class,
                 AutoscaleCommand.class,
                 ReportCommand.class,
                 ConfigCommand.class,

@@ -1,6 +1,8 @@
 package io.headroom.datasets;
 
 import io.headroom.datasets.read.AccessLogTrace;
+import io.headroom.datasets.read.AzureFunctionsTrace;
+import io.headroom.datasets.read.AzureLlmTrace;
 import io.headroom.datasets.read.CountCsvTrace;
 import io.headroom.datasets.read.CountSeriesTrace;
 import io.headroom.datasets.read.Inputs;
@@ -48,8 +50,12 @@ public final class Traces {
     /**
      * Detects the format from the name and first line: a whitespace-separated count series (the NASA
      * per-second file gets its July/August time mapping; others start at the epoch, so prefer
-     * {@link CountSeriesTrace#perSecond} with a real start), a counts CSV with a header, a request TSV
-     * with {@code time} and {@code url} columns, or a Common/Combined access log.
+     * {@link CountSeriesTrace#perSecond} with a real start), the Azure Functions invocation matrix
+     * ({@code HashFunction} and minute columns; the aggregate, a {@link io.headroom.datasets.trace.MultiSeriesTrace}),
+     * the Azure LLM inference trace ({@code TIMESTAMP,ContextTokens,GeneratedTokens}), a counts CSV with a
+     * header, a request TSV with {@code time} and {@code url} columns, a CSV with a time column and no
+     * count column (one request per row), or a Common/Combined access log. Other request tables are opened
+     * with {@link RequestTableTrace#builder}.
      *
      * @throws IllegalArgumentException when the format is not recognised (the message says what was seen)
      */
@@ -75,6 +81,12 @@ public final class Traces {
             return AccessLogTrace.of(path);
         }
         if (first.indexOf(',') >= 0 && !Character.isDigit(first.strip().charAt(0))) {
+            if (AzureFunctionsTrace.looksLike(first)) {
+                return AzureFunctionsTrace.of(path);
+            }
+            if (AzureLlmTrace.looksLike(first)) {
+                return AzureLlmTrace.of(path);
+            }
             if (file.startsWith("nasa_1995_per_minute")) {
                 return CountCsvTrace.builder(path)
                         .description("NASA-HTTP 1995 requests per minute (real; derived, outage=1 marks gaps) " + path).build();

@@ -1,0 +1,158 @@
+package io.headroom.datasets.read;
+
+import io.headroom.datasets.trace.AbstractTraceReader;
+import io.headroom.datasets.trace.InferenceRequest;
+import io.headroom.datasets.trace.ReadReport;
+import io.headroom.datasets.trace.RecordedRequest;
+import io.headroom.datasets.trace.TraceReader;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The Azure LLM inference trace 2023 ({@code TIMESTAMP,ContextTokens,GeneratedTokens}, one request per
+ * row, timestamps without an offset read as UTC). {@link #openInferences()} keeps the token counts;
+ * {@link #openRequests()} replays each row as one request to a fixed method and path (default
+ * {@code GET /}). Rows whose time or token counts do not parse are reported with their line numbers.
+ */
+public final class AzureLlmTrace extends RequestLogTrace {
+    static final List<String> COLUMNS = List.of("TIMESTAMP", "ContextTokens", "GeneratedTokens");
+    private static final int MAX_LINE = 4096;
+    private final String method;
+    private final String requestPath;
+
+    private AzureLlmTrace(Path path, String method, String requestPath) {
+        super(path, null);
+        this.method = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
+        this.requestPath = Objects.requireNonNull(requestPath, "requestPath");
+        if (!requestPath.startsWith("/")) {
+            throw new IllegalArgumentException("requestPath: '" + requestPath + "' (expected: starts with /)");
+        }
+    }
+
+    public static AzureLlmTrace of(Path path) {
+        return new AzureLlmTrace(path, "GET", "/");
+    }
+
+    /** Every row replays as {@code method requestPath}, e.g. {@code POST /v1/completions}. */
+    public static AzureLlmTrace of(Path path, String method, String requestPath) {
+        return new AzureLlmTrace(path, method, requestPath);
+    }
+
+    /** The header names the three columns (any order, any case). */
+    public static boolean looksLike(String header) {
+        List<String> h = Csv.split(CountCsvTrace.stripBom(header), ',');
+        return COLUMNS.stream().allMatch(c -> Csv.indexOf(h, c) >= 0);
+    }
+
+    @Override
+    public String description() {
+        return "Azure LLM inference trace (one request per row with context/generated tokens, UTC; replayed as "
+                + method + " " + requestPath + ") " + path;
+    }
+
+    @Override
+    public TraceReader<RecordedRequest> openRequests() throws IOException {
+        TraceReader<InferenceRequest> in = openInferences();
+        return new AbstractTraceReader<>() {
+            @Override
+            protected RecordedRequest computeNext() {
+                return in.hasNext() ? new RecordedRequest(in.next().at(), method, requestPath) : null;
+            }
+
+            @Override
+            public ReadReport report() {
+                return in.report();
+            }
+
+            @Override
+            public void close() {
+                in.close();
+            }
+        };
+    }
+
+    /** The rows with their token counts, in file order. */
+    public TraceReader<InferenceRequest> openInferences() throws IOException {
+        LineSource lines = new LineSource(Inputs.reader(path), MAX_LINE);
+        ReadReport report = new ReadReport(path.toString());
+        String headerLine = lines.next();
+        if (headerLine == null) {
+            CountCsvTrace.closeQuietly(lines);
+            report.malformed(1, "empty file (expected: a header " + String.join(",", COLUMNS) + ")", "");
+            return CountCsvTrace.empty(report);
+        }
+        report.line();
+        List<String> header = Csv.split(CountCsvTrace.stripBom(headerLine), ',');
+        int ti = Csv.indexOf(header, COLUMNS.get(0));
+        int ci = Csv.indexOf(header, COLUMNS.get(1));
+        int gi = Csv.indexOf(header, COLUMNS.get(2));
+        if (ti < 0 || ci < 0 || gi < 0) {
+            CountCsvTrace.closeQuietly(lines);
+            throw new IllegalArgumentException(path + ":1: header " + header + " lacks one of " + COLUMNS);
+        }
+        int need = Math.max(ti, Math.max(ci, gi)) + 1;
+        return new AbstractTraceReader<>() {
+            @Override
+            protected InferenceRequest computeNext() throws IOException {
+                String line;
+                while ((line = lines.next()) != null) {
+                    report.line();
+                    long n = lines.lineNumber();
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    if (lines.truncated()) {
+                        report.malformed(n, "line longer than " + MAX_LINE + " characters", line);
+                        continue;
+                    }
+                    List<String> f = Csv.split(line, ',');
+                    if (f.size() < need) {
+                        report.malformed(n, "expected at least " + need + " fields, found " + f.size(), line);
+                        continue;
+                    }
+                    Instant at;
+                    try {
+                        at = Timestamps.parse(f.get(ti), ZoneOffset.UTC);
+                    } catch (RuntimeException e) {
+                        report.malformed(n, e.getMessage(), line);
+                        continue;
+                    }
+                    long context = tokens(f.get(ci));
+                    long generated = tokens(f.get(gi));
+                    if (context < 0 || generated < 0) {
+                        report.malformed(n, "token counts '" + f.get(ci).strip() + "', '" + f.get(gi).strip()
+                                + "' (expected: non-negative integers)", line);
+                        continue;
+                    }
+                    report.record();
+                    return new InferenceRequest(at, context, generated);
+                }
+                return null;
+            }
+
+            @Override
+            public ReadReport report() {
+                return report;
+            }
+
+            @Override
+            public void close() {
+                CountCsvTrace.closeQuietly(lines);
+            }
+        };
+    }
+
+    private static long tokens(String s) {
+        try {
+            return Long.parseLong(s.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}
