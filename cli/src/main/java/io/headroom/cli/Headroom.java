@@ -18,6 +18,7 @@ import java.util.logging.LogManager;
         footer = {"", "Examples:",
                 "  headroom demo                      the whole loop on an embedded broker, a few minutes",
                 "  headroom proxy --listen 127.0.0.1:8080 --upstreams 127.0.0.1:9001,127.0.0.1:9002",
+                "  headroom edge --listen 127.0.0.1:7000 --members 127.0.0.1:8080,127.0.0.1:8081",
                 "  headroom broker --data /var/lib/headroom/kafka --port 9092",
                 "  headroom config check headroom.yaml",
                 "",
@@ -25,6 +26,7 @@ import java.util.logging.LogManager;
         subcommands = {
                 DemoCommand.class,
                 ProxyCommand.class,
+                EdgeCommand.class,
                 RunCommand.class,
                 BrokerCommand.class,
                 BackendCommand.class,

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs the roles named in a configuration file: router, predictor, autoscaler.",
+        description = {"Runs the roles named in a configuration file: router, predictor, autoscaler, edge (L4).",
                 "With no kafka.bootstrap-servers an embedded broker starts in the same process."},
         footer = {"", "Examples:",
                 "  headroom run --config headroom.yaml                          every configured role",
@@ -23,7 +23,7 @@ import java.util.concurrent.CountDownLatch;
                 "  headroom run --config headroom.yaml --roles predictor,autoscaler",
                 "", "Stop with Ctrl-C or SIGTERM: roles stop newest first; autoscaled instances are stopped."})
 final class RunCommand implements Callable<Integer> {
-    enum Role { router, predictor, autoscaler }
+    enum Role { router, predictor, autoscaler, edge }
 
     @Option(names = {"-c", "--config"}, required = true, description = "The YAML configuration file.")
     Path config;
@@ -36,7 +36,8 @@ final class RunCommand implements Callable<Integer> {
         HeadroomConfig cfg = HeadroomConfig.load(config);
         Set<Role> r = roles == null || roles.isEmpty() ? EnumSet.allOf(Role.class) : roles;
         HeadroomMetrics metrics = new HeadroomMetrics();
-        Stack stack = Stack.start(cfg, new Stack.Roles(r.contains(Role.router), r.contains(Role.predictor), r.contains(Role.autoscaler)),
+        Stack stack = Stack.start(cfg, new Stack.Roles(r.contains(Role.router), r.contains(Role.predictor), r.contains(Role.autoscaler),
+                        r.contains(Role.edge)),
                 Clock.systemUTC(), null, metrics::onWindow);
         AdminServer admin = cfg.admin() == null ? null
                 : AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin().host(), cfg.admin().port());
@@ -45,6 +46,7 @@ final class RunCommand implements Callable<Integer> {
                 + (stack.router() != null ? ", router on " + cfg.router().listen().host() + ":" + stack.router().port() : "")
                 + (stack.predictor() != null ? ", predictor" : "")
                 + (stack.autoscaler() != null ? ", autoscaler" : "")
+                + (stack.edge() != null ? ", L4 edge on " + cfg.edge().listen() + " (port " + stack.edge().port() + ")" : "")
                 + (admin != null ? "; admin and dashboard on http://" + cfg.admin().host() + ":" + admin.port() + "/" : ""));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -6,6 +6,7 @@ import io.headroom.config.ConfigNode;
 import io.headroom.ingest.kafka.KafkaConfigSection;
 import io.headroom.predictor.plan.PredictorSettings;
 import io.headroom.router.config.RouterConfig;
+import io.headroom.router.l4.EdgeConfig;
 
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -16,9 +17,9 @@ import java.nio.file.Path;
  * its file:line.
  */
 public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, RouterConfig router, PredictorSettings predictor,
-                             AutoscalerConfig autoscaler, AdminConfig admin, ConfigNode root) {
+                             AutoscalerConfig autoscaler, EdgeConfig edge, AdminConfig admin, ConfigNode root) {
 
-    public static final String[] TOP_LEVEL_KEYS = {"instance-id", "kafka", "router", "predictor", "autoscaler", "admin"};
+    public static final String[] TOP_LEVEL_KEYS = {"instance-id", "kafka", "router", "predictor", "autoscaler", "edge", "admin"};
 
     public static HeadroomConfig load(Path file) {
         return from(ConfigNode.load(file));
@@ -31,8 +32,9 @@ public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, Router
         RouterConfig router = root.has("router") ? RouterConfig.from(root) : null;
         PredictorSettings predictor = root.has("predictor") ? PredictorSettings.from(root) : null;
         AutoscalerConfig autoscaler = root.has("autoscaler") ? AutoscalerConfig.from(root) : null;
+        EdgeConfig edge = root.has("edge") ? EdgeConfig.from(root) : null;
         AdminConfig admin = root.has("admin") ? AdminConfig.from(root) : null;
-        return new HeadroomConfig(id, kafka, router, predictor, autoscaler, admin, root);
+        return new HeadroomConfig(id, kafka, router, predictor, autoscaler, edge, admin, root);
     }
 
     /** {@code host-pid}: unique per process on a machine, stable for its life. */

@@ -9,6 +9,9 @@ import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.service.PredictorService;
 import io.headroom.router.Router;
 import io.headroom.router.control.ControlPlanSubscriber;
+import io.headroom.router.l4.EdgeControlSubscriber;
+import io.headroom.router.l4.EdgeMembership;
+import io.headroom.router.l4.EdgeServer;
 import io.headroom.router.telemetry.KafkaTelemetrySink;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -30,8 +33,12 @@ public final class Stack implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Stack.class.getName());
 
     /** Which roles to run. */
-    public record Roles(boolean router, boolean predictor, boolean autoscaler) {
-        public static final Roles ALL = new Roles(true, true, true);
+    public record Roles(boolean router, boolean predictor, boolean autoscaler, boolean edge) {
+        public static final Roles ALL = new Roles(true, true, true, true);
+
+        public Roles(boolean router, boolean predictor, boolean autoscaler) {
+            this(router, predictor, autoscaler, true);
+        }
     }
 
     private final HeadroomConfig config;
@@ -43,6 +50,8 @@ public final class Stack implements AutoCloseable {
     private ControlPlanSubscriber controlSubscriber;
     private PredictorService predictor;
     private AutoscalerService autoscaler;
+    private EdgeServer edge;
+    private EdgeControlSubscriber edgeSubscriber;
     private Consumer<TelemetryWindow> windowObserver = w -> { };
 
     private Stack(HeadroomConfig config) {
@@ -108,6 +117,19 @@ public final class Stack implements AutoCloseable {
             router.start();
             started.add(router);
         }
+        if (roles.edge() && config.edge() != null) {
+            EdgeMembership membership = EdgeMembership.of(config.edge());
+            edge = new EdgeServer(config.edge(), membership);
+            edge.start();
+            started.add(edge);
+            edgeSubscriber = EdgeControlSubscriber.start(clients, topics.control(), membership);
+            started.add(edgeSubscriber);
+        }
+    }
+
+    /** The L4 edge, or null when not configured or not asked for. */
+    public EdgeServer edge() {
+        return edge;
     }
 
     public HeadroomConfig config() {
