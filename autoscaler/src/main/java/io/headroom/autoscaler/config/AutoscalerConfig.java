@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  *   kill-switch: false          # true: no actions, membership still published
  *   tick: 1s                    # how often policies run
  *   membership-ttl: 15s         # validUntil of the membership plan = now + this
+ *   intent-ttl: 10s             # an intent older than this: the predictor is silent, the pool goes reactive
+ *   reactive-window: 5s         # the reactive policy sizes on the mean load of this last span of telemetry
  *   pools:
  *     api:
  *       min: 1
@@ -40,6 +42,8 @@ import java.util.regex.Pattern;
  *       max-step-up: 4
  *       max-step-down: 1
  *       dry-run: false          # forecast only: decide and audit, never act
+ *       capacity-per-instance: 100   # reactive fallback; default: what the last intent planned, else local.capacity
+ *       target-utilisation: 0.8      # reactive fallback: plan each instance at this share of its capacity
  *       provider: local         # local | webhook | command | kubernetes | aws; one section for the chosen one
  *       local: {base-port: 9100, capacity: 100, latency: 5ms, drain: 2s, stop-grace: 5s, ready-timeout: 30s,
  *               host: 127.0.0.1, log-dir: .headroom/instances}
@@ -53,7 +57,28 @@ import java.util.regex.Pattern;
  * <p>Secrets never sit in the YAML: the webhook's HMAC key comes from an environment variable or a file, AWS and
  * Kubernetes credentials from their ecosystems' usual places; a secret-looking key is rejected with where it goes.
  */
-public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membershipTtl, Map<String, PoolConfig> pools) {
+public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membershipTtl, Map<String, PoolConfig> pools,
+                               Duration intentTtl, Duration reactiveWindow) {
+
+    /**
+     * The reactive fallback's sizing of one pool: {@code ceil(rate / (capacityPerInstance × targetUtilisation))}.
+     *
+     * @param capacityPerInstance requests per second one instance serves; 0 = not set: the last intent's planned
+     *                            per-instance rate, else the local provider's capacity
+     * @param targetUtilisation   in (0, 1]
+     */
+    public record Reactive(double capacityPerInstance, double targetUtilisation) {
+        public static final Reactive DEFAULT = new Reactive(0, 0.8);
+
+        public Reactive {
+            if (!(capacityPerInstance >= 0) || Double.isInfinite(capacityPerInstance)) {
+                throw new IllegalArgumentException("capacityPerInstance: " + capacityPerInstance + " (expected: >= 0, 0 = not set)");
+            }
+            if (!(targetUtilisation > 0 && targetUtilisation <= 1)) {
+                throw new IllegalArgumentException("targetUtilisation: " + targetUtilisation + " (expected: in (0, 1])");
+            }
+        }
+    }
 
     /** Which provider runs a pool's instances. */
     public enum ProviderKind { LOCAL, WEBHOOK, COMMAND, KUBERNETES, AWS;
@@ -69,9 +94,10 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
      * for the provider the pool names, null otherwise.
      */
     public record PoolConfig(String name, PolicyConfig policy, ProviderKind provider, LocalProviderConfig local, WebhookConfig webhook,
-                             CommandConfig command, KubernetesConfig kubernetes, AwsConfig aws) {
+                             CommandConfig command, KubernetesConfig kubernetes, AwsConfig aws, Reactive reactive) {
         public PoolConfig {
             Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(reactive, "reactive");
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(provider, "provider");
             switch (provider) {
@@ -83,6 +109,12 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
             }
         }
 
+        /** A pool with the default reactive sizing. */
+        public PoolConfig(String name, PolicyConfig policy, ProviderKind provider, LocalProviderConfig local, WebhookConfig webhook,
+                          CommandConfig command, KubernetesConfig kubernetes, AwsConfig aws) {
+            this(name, policy, provider, local, webhook, command, kubernetes, aws, Reactive.DEFAULT);
+        }
+
         /** A pool run by local processes. */
         public PoolConfig(String name, PolicyConfig policy, ProviderKind provider, LocalProviderConfig local) {
             this(name, policy, provider, local, null, null, null, null);
@@ -92,11 +124,35 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
     public AutoscalerConfig {
         Objects.requireNonNull(tick, "tick");
         Objects.requireNonNull(membershipTtl, "membershipTtl");
+        Objects.requireNonNull(intentTtl, "intentTtl");
+        Objects.requireNonNull(reactiveWindow, "reactiveWindow");
+        if (intentTtl.compareTo(tick) <= 0) {
+            throw new IllegalArgumentException("intentTtl: " + intentTtl + " (expected: > tick " + tick + ")");
+        }
+        if (reactiveWindow.toMillis() < 1000) {
+            throw new IllegalArgumentException("reactiveWindow: " + reactiveWindow + " (expected: >= 1s)");
+        }
         pools = Map.copyOf(new LinkedHashMap<>(pools));
+    }
+
+    /** A configuration with the default intent TTL for {@code tick} and the default reactive window. */
+    public AutoscalerConfig(boolean killSwitch, Duration tick, Duration membershipTtl, Map<String, PoolConfig> pools) {
+        this(killSwitch, tick, membershipTtl, pools, defaultIntentTtl(tick), DEFAULT_REACTIVE_WINDOW);
     }
 
     public static final Duration DEFAULT_TICK = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MEMBERSHIP_TTL = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_REACTIVE_WINDOW = Duration.ofSeconds(5);
+    /** Added to three ticks for the default intent TTL: room for the predictor's own tick and Kafka's latency. */
+    public static final Duration INTENT_TTL_MARGIN = Duration.ofSeconds(7);
+
+    /**
+     * {@code 3 × tick + 7 s} (10 s at the default 1 s tick): three missed intents, plus room for a predictor that
+     * publishes once a second or so and for Kafka's latency, before a pool stops trusting the forecast.
+     */
+    public static Duration defaultIntentTtl(Duration tick) {
+        return tick.multipliedBy(3).plus(INTENT_TTL_MARGIN);
+    }
 
     /** Parses the {@code autoscaler:} section of the root node; absent: no pools. Secrets from the process environment. */
     public static AutoscalerConfig from(ConfigNode root) {
@@ -105,7 +161,8 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
 
     /** As {@link #from(ConfigNode)}, reading {@code secret-env} variables through {@code env}. */
     public static AutoscalerConfig from(ConfigNode root, Function<String, String> env) {
-        ConfigNode a = root.child("autoscaler").requireOnly("kill-switch", "tick", "membership-ttl", "pools");
+        ConfigNode a = root.child("autoscaler").requireOnly("kill-switch", "tick", "membership-ttl", "intent-ttl", "reactive-window",
+                "pools");
         Duration tick = a.duration("tick", DEFAULT_TICK);
         if (tick.toMillis() < 10) {
             throw a.errorAt("tick", "tick " + tick.toMillis() + " ms is too short", "use at least 10ms; 1s is usual");
@@ -115,18 +172,28 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
             throw a.errorAt("membership-ttl", "membership-ttl must be longer than tick (" + tick.toMillis() + " ms)",
                     "use e.g. 15s so routers keep members between plans");
         }
+        Duration intentTtl = a.duration("intent-ttl", defaultIntentTtl(tick));
+        if (intentTtl.compareTo(tick) <= 0) {
+            throw a.errorAt("intent-ttl", "intent-ttl must be longer than tick (" + tick.toMillis() + " ms)",
+                    "use e.g. " + defaultIntentTtl(tick).toSeconds() + "s (3 x tick + 7s) so one late intent does not switch pools to reactive");
+        }
+        Duration window = a.duration("reactive-window", DEFAULT_REACTIVE_WINDOW);
+        if (window.toMillis() < 1000) {
+            throw a.errorAt("reactive-window", "reactive-window " + window.toMillis() + " ms is shorter than one telemetry window",
+                    "use at least 1s; 5s is usual");
+        }
         ConfigNode pools = a.child("pools");
         Map<String, PoolConfig> out = new LinkedHashMap<>();
         for (String name : pools.keys()) {
             out.put(name, pool(name, pools.child(name), env));
         }
-        return new AutoscalerConfig(a.bool("kill-switch", false), tick, ttl, out);
+        return new AutoscalerConfig(a.bool("kill-switch", false), tick, ttl, out, intentTtl, window);
     }
 
     private static PoolConfig pool(String name, ConfigNode p, Function<String, String> env) {
         rejectSecrets(p, "the pool");
-        p.requireOnly("min", "max", "cooldown", "scale-down-window", "max-step-up", "max-step-down", "dry-run", "provider", "local",
-                "webhook", "command", "kubernetes", "aws");
+        p.requireOnly("min", "max", "cooldown", "scale-down-window", "max-step-up", "max-step-down", "dry-run", "capacity-per-instance",
+                "target-utilisation", "provider", "local", "webhook", "command", "kubernetes", "aws");
         int min = p.integer("min", 1, 0, 10_000);
         int max = p.integer("max", Math.max(min, 8), 1, 10_000);
         if (max < min) {
@@ -139,6 +206,8 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
                 p.integer("max-step-up", defaults.maxStepUp(), 1, 10_000),
                 p.integer("max-step-down", defaults.maxStepDown(), 1, 10_000),
                 p.bool("dry-run", false));
+        Reactive reactive = new Reactive(p.decimal("capacity-per-instance", 0, 0, 1e9),
+                p.decimal("target-utilisation", Reactive.DEFAULT.targetUtilisation(), 0.01, 1));
         ProviderKind kind = p.enumValue("provider", ProviderKind.class, ProviderKind.LOCAL);
         ConfigNode l = p.child("local").requireOnly("base-port", "capacity", "latency", "drain", "stop-grace", "ready-timeout", "host",
                 "log-dir");
@@ -165,11 +234,11 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
                     + EXAMPLES.get(kind));
         }
         return switch (kind) {
-            case LOCAL -> new PoolConfig(name, policy, kind, local);
-            case WEBHOOK -> new PoolConfig(name, policy, kind, local, webhook(p.child("webhook"), env), null, null, null);
-            case COMMAND -> new PoolConfig(name, policy, kind, local, null, command(p.child("command")), null, null);
-            case KUBERNETES -> new PoolConfig(name, policy, kind, local, null, null, kubernetes(p.child("kubernetes")), null);
-            case AWS -> new PoolConfig(name, policy, kind, local, null, null, null, aws(p.child("aws")));
+            case LOCAL -> new PoolConfig(name, policy, kind, local, null, null, null, null, reactive);
+            case WEBHOOK -> new PoolConfig(name, policy, kind, local, webhook(p.child("webhook"), env), null, null, null, reactive);
+            case COMMAND -> new PoolConfig(name, policy, kind, local, null, command(p.child("command")), null, null, reactive);
+            case KUBERNETES -> new PoolConfig(name, policy, kind, local, null, null, kubernetes(p.child("kubernetes")), null, reactive);
+            case AWS -> new PoolConfig(name, policy, kind, local, null, null, null, aws(p.child("aws")), reactive);
         };
     }
 

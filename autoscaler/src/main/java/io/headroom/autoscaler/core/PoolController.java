@@ -7,6 +7,7 @@ import io.headroom.autoscaler.provider.Instance;
 import io.headroom.autoscaler.provider.InstanceListener;
 import io.headroom.autoscaler.provider.Provider;
 import io.headroom.autoscaler.provider.ScaleRequest;
+import io.headroom.autoscaler.reactive.ReactiveFallback;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -33,6 +35,11 @@ import java.util.logging.Logger;
  *
  * <p>Idempotent: the same intent seen again yields the same decision against the same pool size, so nothing
  * happens; decisions and holds are audited when they change, not every tick.
+ *
+ * <p>With a {@link ReactiveFallback}, a pool whose latest intent is older than the fallback's intent TTL (the
+ * predictor is silent) is sized by the reactive policy on the load it carries now ({@link Mode#REACTIVE}), and goes
+ * back to {@link Mode#PREDICTIVE} with the next fresh intent. Each switch is logged and audited, and every reactive
+ * decision's reason starts with {@code "predictor silent for Ns: reactive"}.
  */
 public final class PoolController {
     private static final Logger LOG = Logger.getLogger(PoolController.class.getName());
@@ -45,6 +52,7 @@ public final class PoolController {
     private final LongSupplier wallMillis;
     private final Executor actions;
     private final ArrayDeque<ScalingEvent> recent = new ArrayDeque<>();
+    private final ReactiveFallback fallback; // null: always predictive
 
     private volatile ScalingIntent intent;
     private volatile boolean inFlight;
@@ -52,6 +60,8 @@ public final class PoolController {
     private Decision last; // guarded by this
     private String lastSignature = ""; // guarded by this
     private volatile boolean killSwitch;
+    private volatile Mode mode = Mode.PREDICTIVE;
+    private long firstTickMillis = Long.MIN_VALUE; // guarded by this
 
     /**
      * @param pool       pool name
@@ -63,6 +73,16 @@ public final class PoolController {
      */
     public PoolController(String pool, ScalingPolicy policy, Function<InstanceListener, Provider> providers,
                           Consumer<ScalingEvent> events, LongSupplier wallMillis, Executor actions) {
+        this(pool, policy, providers, events, wallMillis, actions, null);
+    }
+
+    /**
+     * As {@link #PoolController(String, ScalingPolicy, Function, Consumer, LongSupplier, Executor)}, falling back to the
+     * reactive policy when the predictor is silent ({@code fallback} null: never).
+     */
+    public PoolController(String pool, ScalingPolicy policy, Function<InstanceListener, Provider> providers,
+                          Consumer<ScalingEvent> events, LongSupplier wallMillis, Executor actions, ReactiveFallback fallback) {
+        this.fallback = fallback;
         this.pool = Objects.requireNonNull(pool, "pool");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.events = Objects.requireNonNull(events, "events");
@@ -117,16 +137,30 @@ public final class PoolController {
             return Optional.empty();
         }
         int current = provider.current();
-        ScalingIntent in = intent;
-        if (in == null) {
-            // No forecast yet: keep what runs, within bounds (this restores min at start).
-            in = new ScalingIntent(pool, nowMillis, current, 0, 0, 0, 0, 0, 1, "none", "no intent received yet");
+        ScalingIntent latest = intent;
+        if (firstTickMillis == Long.MIN_VALUE) {
+            firstTickMillis = nowMillis;
         }
-        Decision d = policy.decide(in, current, nowMillis, state);
+        // Silent since the latest intent was issued or, before any, since the first tick (the predictor may be warming up).
+        long silentMillis = nowMillis - (latest != null ? latest.issuedAtMillis() : firstTickMillis);
+        Mode now = fallback != null && silentMillis > fallback.intentTtl().toMillis() ? Mode.REACTIVE : Mode.PREDICTIVE;
+        Decision d = now == Mode.REACTIVE ? decideReactive(latest, current, nowMillis, silentMillis) : decidePredictive(latest, current,
+                nowMillis);
         state = d.next();
         last = d;
+        Mode before = mode;
+        mode = now;
+        boolean modeChanged = before != now;
+        if (modeChanged) {
+            if (now == Mode.REACTIVE) {
+                LOG.warning(String.format(java.util.Locale.ROOT, "pool %s: predictor silent for %.1f s (intent-ttl %.1f s): reactive policy"
+                        + " on the observed load; %s", pool, silentMillis / 1000.0, fallback.intentTtl().toMillis() / 1000.0, d.reason()));
+            } else {
+                LOG.info("pool " + pool + ": intents from the predictor again: predictive policy; " + d.reason());
+            }
+        }
         boolean kill = killSwitch;
-        String signature = d.kind() + "|" + d.target() + "|" + d.desired() + "|" + current + "|" + d.dryRun() + "|" + kill;
+        String signature = now + "|" + d.kind() + "|" + d.target() + "|" + d.desired() + "|" + current + "|" + d.dryRun() + "|" + kill;
         boolean changed = !signature.equals(lastSignature);
         lastSignature = signature;
         if (kill && d.kind() != Decision.Kind.HOLD) {
@@ -136,7 +170,7 @@ public final class PoolController {
             return Optional.of(d);
         }
         if (!d.acts()) {
-            if (changed && (d.kind() != Decision.Kind.HOLD || d.desired() != current)) {
+            if (changed && (d.kind() != Decision.Kind.HOLD || d.desired() != current || modeChanged)) {
                 emit(nowMillis, ScalingEvent.Action.HELD, "", d.target(), d.reason());
             }
             return Optional.of(d);
@@ -152,6 +186,40 @@ public final class PoolController {
             emit(nowMillis, ScalingEvent.Action.FAILED, "", d.target(), "could not schedule the action: " + e);
         }
         return Optional.of(d);
+    }
+
+    private Decision decidePredictive(ScalingIntent in, int current, long nowMillis) {
+        if (in == null) {
+            // No forecast yet: keep what runs, within bounds (this restores min at start).
+            in = new ScalingIntent(pool, nowMillis, current, 0, 0, 0, 0, 0, 1, "none", "no intent received yet");
+        }
+        Decision d = policy.decide(in, current, nowMillis, state);
+        if (mode == Mode.REACTIVE) {
+            return withReason(d, "predictor back: predictive; " + d.reason());
+        }
+        return d;
+    }
+
+    private Decision decideReactive(ScalingIntent latest, int current, long nowMillis, long silentMillis) {
+        String prefix = "predictor silent for " + silentMillis / 1000 + "s: reactive";
+        OptionalDouble rate = fallback.load().rate(pool, nowMillis);
+        if (rate.isEmpty()) {
+            // No router reported either: silence is not zero load, so keep what runs (within bounds).
+            Decision d = policy.decide(new ScalingIntent(pool, nowMillis, current, 0, 0, 0, 0, 0, 1, "none", "no telemetry"), current,
+                    nowMillis, state);
+            return withReason(d, prefix + ", but no telemetry from the routers: keeping " + current + "; " + d.reason());
+        }
+        Decision d = policy.decideReactive(rate.getAsDouble(), fallback.perInstance(latest), current, nowMillis, state);
+        return withReason(d, prefix + "; " + d.reason());
+    }
+
+    private static Decision withReason(Decision d, String reason) {
+        return new Decision(d.target(), reason, d.kind(), d.dryRun(), d.desired(), d.next());
+    }
+
+    /** Which policy sized the pool at the last tick. */
+    public Mode mode() {
+        return mode;
     }
 
     private void runAction(ScaleRequest request) {
@@ -223,7 +291,7 @@ public final class PoolController {
         return new PoolStatus(pool, d == null ? -1 : d.desired(), d == null ? -1 : d.target(),
                 (int) all.stream().filter(Instance::counts).count(),
                 (int) all.stream().filter(i -> i.state() == Instance.State.READY).count(), all, inFlight,
-                policy.config().dryRun(), killSwitch, d == null ? "" : d.reason(), ev);
+                policy.config().dryRun(), killSwitch, d == null ? "" : d.reason(), ev, mode);
     }
 
     /** Closes the provider (stops its instances). */

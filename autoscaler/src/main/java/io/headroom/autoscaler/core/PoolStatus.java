@@ -19,11 +19,20 @@ import java.util.List;
  * @param killSwitch   actions stopped
  * @param lastReason   reason of the last decision
  * @param recentEvents the last few events, oldest first
+ * @param mode         which policy sized the pool at the last tick: predictive, or reactive while the predictor is silent
  */
 public record PoolStatus(String pool, int desired, int target, int current, int ready, List<Instance> instances, boolean actionInFlight,
-                         boolean dryRun, boolean killSwitch, String lastReason, List<ScalingEvent> recentEvents) {
+                         boolean dryRun, boolean killSwitch, String lastReason, List<ScalingEvent> recentEvents, Mode mode) {
     public PoolStatus {
         instances = List.copyOf(instances);
         recentEvents = List.copyOf(recentEvents);
+        java.util.Objects.requireNonNull(mode, "mode");
+    }
+
+    /** A status in {@link Mode#PREDICTIVE} mode (the shape before the reactive fallback existed). */
+    public PoolStatus(String pool, int desired, int target, int current, int ready, List<Instance> instances, boolean actionInFlight,
+                      boolean dryRun, boolean killSwitch, String lastReason, List<ScalingEvent> recentEvents) {
+        this(pool, desired, target, current, ready, instances, actionInFlight, dryRun, killSwitch, lastReason, recentEvents,
+                Mode.PREDICTIVE);
     }
 }

@@ -17,6 +17,8 @@ import java.util.Objects;
  *       per action;</li>
  *   <li>dry run: the same decision, flagged as not to be applied.</li>
  * </ol>
+ *
+ * <p>{@link #decideReactive} is the same with the forecast left out, for when the predictor is silent.
  */
 public final class ScalingPolicy {
     private final PolicyConfig config;
@@ -57,6 +59,28 @@ public final class ScalingPolicy {
         String why = floor > intent.desiredNow()
                 ? "reactive floor " + floor + " (observed " + fmt(intent.observedRate()) + " req/s) above forecast " + intent.desiredNow()
                 : "forecast wants " + intent.desiredNow() + " (" + intent.model() + ")";
+        return decide(raw, why, current, nowMillis, state);
+    }
+
+    /**
+     * Decides for one pool without a forecast (the predictor is silent): desired = {@link #reactiveFloor
+     * ceil(observedRate / perInstanceCapacity)}, then the same clamps, cooldown, stabilisation, step limits and dry
+     * run as {@link #decide(ScalingIntent, int, long, PolicyState)}.
+     *
+     * @param observedRate        requests per second the pool carries now
+     * @param perInstanceCapacity requests per second one instance should carry (capacity × target utilisation)
+     */
+    public Decision decideReactive(double observedRate, double perInstanceCapacity, int current, long nowMillis, PolicyState state) {
+        Objects.requireNonNull(state, "state");
+        if (current < 0) {
+            throw new IllegalArgumentException("current: " + current + " (expected: >= 0)");
+        }
+        int raw = reactiveFloor(observedRate, perInstanceCapacity);
+        String why = "observed " + fmt(observedRate) + " req/s at " + fmt(perInstanceCapacity) + " req/s per instance needs " + raw;
+        return decide(raw, why, current, nowMillis, state);
+    }
+
+    private Decision decide(int raw, String why, int current, long nowMillis, PolicyState state) {
         int desired = Math.min(config.max(), Math.max(config.min(), raw));
         if (desired != raw) {
             why += desired > raw ? ", raised to min " + config.min() : ", capped at max " + config.max();

@@ -4,6 +4,8 @@ import io.headroom.autoscaler.config.AutoscalerConfig;
 import io.headroom.autoscaler.core.PoolController;
 import io.headroom.autoscaler.core.PoolStatus;
 import io.headroom.autoscaler.policy.ScalingPolicy;
+import io.headroom.autoscaler.reactive.ObservedLoad;
+import io.headroom.autoscaler.reactive.ReactiveFallback;
 import io.headroom.ingest.codec.Codecs;
 import io.headroom.ingest.kafka.BoundedPublisher;
 import io.headroom.ingest.kafka.ConsumerLoop;
@@ -12,6 +14,7 @@ import io.headroom.ingest.kafka.Topics;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
+import io.headroom.ingest.model.TelemetryWindow;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 
@@ -36,10 +39,17 @@ import java.util.logging.Logger;
  * {@link PoolController} on a fixed tick, publishes every audit event to the events topic (key = pool) and, every
  * tick, the autoscaler's membership plan of each pool to the control topic (key = {@link ControlPlan#key()}).
  *
+ * <p>It also reads the telemetry topic in its own group ({@value #TELEMETRY_GROUP}) into an {@link ObservedLoad}: when a
+ * pool's latest intent is older than {@code intent-ttl} (the predictor is down or stuck), the pool falls back to the
+ * reactive policy on that observed load (see {@link PoolController}). Run one autoscaler per set of pools: a second
+ * member of the telemetry group would get only part of the partitions, and so only part of the load.
+ *
  * <p>Lifecycle: construct, {@link #start()}, {@link #close()} (stops every instance it started).
  */
 public final class AutoscalerService implements AutoCloseable {
     public static final String GROUP = "headroom-autoscaler";
+    /** The consumer group of the telemetry the reactive fallback sizes on. */
+    public static final String TELEMETRY_GROUP = "headroom-autoscaler-telemetry";
     private static final Logger LOG = Logger.getLogger(AutoscalerService.class.getName());
 
     private final AutoscalerConfig config;
@@ -53,7 +63,9 @@ public final class AutoscalerService implements AutoCloseable {
     private final BoundedPublisher<ControlPlan> plans;
     private final AtomicLong epoch;
     private final Set<String> unknownPools = ConcurrentHashMap.newKeySet();
+    private final ObservedLoad load;
     private volatile ConsumerLoop<ScalingIntent> intents;
+    private volatile ConsumerLoop<TelemetryWindow> telemetry;
     private volatile boolean killSwitch;
     private volatile boolean started;
     private volatile boolean closed;
@@ -66,6 +78,7 @@ public final class AutoscalerService implements AutoCloseable {
         Objects.requireNonNull(providers, "providers");
         this.killSwitch = config.killSwitch();
         this.epoch = new AtomicLong(clock.millis() - 1);
+        this.load = new ObservedLoad(config.reactiveWindow(), ObservedLoad.DEFAULT_SETTLE);
         this.events = new BoundedPublisher<>(clients.producer("autoscaler-events", Codecs.EVENT.serializer()), 10_000,
                 "autoscaler-events");
         this.plans = new BoundedPublisher<>(clients.producer("autoscaler-control", Codecs.CONTROL.serializer()), 1_000,
@@ -74,8 +87,10 @@ public final class AutoscalerService implements AutoCloseable {
                 .unstarted(r));
         try {
             for (AutoscalerConfig.PoolConfig pool : config.pools().values()) {
+                ReactiveFallback fallback = new ReactiveFallback(config.intentTtl(), pool.reactive().capacityPerInstance(),
+                        pool.reactive().targetUtilisation(), pool.local().capacity(), load::rate);
                 PoolController c = new PoolController(pool.name(), new ScalingPolicy(pool.policy()),
-                        listener -> providers.create(pool, listener), this::publish, clock::millis, actions);
+                        listener -> providers.create(pool, listener), this::publish, clock::millis, actions, fallback);
                 c.setKillSwitch(killSwitch);
                 controllers.put(pool.name(), c);
             }
@@ -91,7 +106,7 @@ public final class AutoscalerService implements AutoCloseable {
         return new AutoscalerService(config, clients, topics, clock, ProviderFactory.standard(clock));
     }
 
-    /** Subscribes to the scaling topic and starts ticking. */
+    /** Subscribes to the scaling and telemetry topics and starts ticking. */
     public synchronized AutoscalerService start() {
         if (started) {
             return this;
@@ -99,6 +114,8 @@ public final class AutoscalerService implements AutoCloseable {
         started = true;
         intents = ConsumerLoop.subscribe(clients.consumer("autoscaler-intents", GROUP, Codecs.INTENT.deserializer()),
                 List.of(topics.scaling()), null, this::onIntents, "autoscaler-intents").start();
+        telemetry = ConsumerLoop.subscribe(clients.consumer("autoscaler-telemetry", TELEMETRY_GROUP, Codecs.TELEMETRY.deserializer()),
+                List.of(topics.telemetry()), null, this::onTelemetry, "autoscaler-telemetry").start();
         long period = config.tick().toMillis();
         ticker.scheduleAtFixedRate(this::tickAll, 0, period, TimeUnit.MILLISECONDS);
         LOG.info("autoscaler started for pools " + controllers.keySet() + (killSwitch ? " (kill switch ON)" : ""));
@@ -112,6 +129,25 @@ public final class AutoscalerService implements AutoCloseable {
                 onIntent(i);
             }
         }
+    }
+
+    private void onTelemetry(ConsumerRecords<String, TelemetryWindow> records) {
+        long now = clock.millis();
+        for (ConsumerRecord<String, TelemetryWindow> r : records) {
+            if (r.value() != null) {
+                load.accept(r.value(), now);
+            }
+        }
+    }
+
+    /** Counts a telemetry window towards its pool's observed load (what the consumer does; also for tests). */
+    public void onTelemetry(TelemetryWindow w) {
+        load.accept(w, clock.millis());
+    }
+
+    /** The load each pool carries, as read from the telemetry topic. */
+    public ObservedLoad observedLoad() {
+        return load;
     }
 
     /** Hands an intent to its pool's controller (what the consumer does; also for tests and embedding). */
@@ -208,6 +244,10 @@ public final class AutoscalerService implements AutoCloseable {
         ConsumerLoop<ScalingIntent> loop = intents;
         if (loop != null) {
             loop.close();
+        }
+        ConsumerLoop<TelemetryWindow> t = telemetry;
+        if (t != null) {
+            t.close();
         }
         for (PoolController c : controllers.values()) {
             try {

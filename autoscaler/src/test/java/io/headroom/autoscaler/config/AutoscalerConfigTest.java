@@ -214,4 +214,46 @@ class AutoscalerConfigTest {
                     api: {provider: kubernetes, kubernetes: {namespace: shop}}
                 """, Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("name");
     }
+
+    @Test
+    void reactiveFallbackKeysAndTheirDefaults() {
+        AutoscalerConfig d = AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  tick: 2s
+                  pools:
+                    api: {min: 1, max: 4}
+                """));
+        assertThat(d.intentTtl()).as("3 x tick + 7 s").isEqualTo(Duration.ofSeconds(13));
+        assertThat(d.reactiveWindow()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(d.pools().get("api").reactive()).isEqualTo(AutoscalerConfig.Reactive.DEFAULT);
+        assertThat(AutoscalerConfig.defaultIntentTtl(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(10));
+
+        AutoscalerConfig c = AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  intent-ttl: 20s
+                  reactive-window: 3s
+                  pools:
+                    api: {min: 1, max: 4, capacity-per-instance: 70, target-utilisation: 0.5}
+                """));
+        assertThat(c.intentTtl()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.reactiveWindow()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.pools().get("api").reactive()).isEqualTo(new AutoscalerConfig.Reactive(70, 0.5));
+    }
+
+    @Test
+    void anIntentTtlNotLongerThanTheTickIsAnErrorAtItsLine() {
+        assertThatThrownBy(() -> AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  tick: 2s
+                  intent-ttl: 2s
+                """))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("h.yaml:3:")
+                .hasMessageContaining("intent-ttl must be longer than tick")
+                .hasMessageContaining("fix: use e.g. 13s");
+        assertThatThrownBy(() -> AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  pools:
+                    api: {target-utilisation: 1.5}
+                """))).isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:3:");
+    }
 }

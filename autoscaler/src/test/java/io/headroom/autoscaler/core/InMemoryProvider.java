@@ -11,14 +11,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** A provider whose instances become ready at once: for driving the core in simulated time. */
-final class InMemoryProvider implements Provider {
+public final class InMemoryProvider implements Provider {
     private final InstanceListener listener;
     private final List<Instance> instances = new ArrayList<>();
     int starts;
     int drains;
     private long seq;
 
-    InMemoryProvider(InstanceListener listener) {
+    public InMemoryProvider(InstanceListener listener) {
         this.listener = listener;
     }
 

@@ -199,4 +199,135 @@ class PoolControllerTest {
         assertThat(p.applied).hasSize(1);
         c.close();
     }
+
+    // ---- reactive fallback when the predictor is silent ----
+
+    private final java.util.concurrent.atomic.AtomicReference<java.util.OptionalDouble> observed =
+            new java.util.concurrent.atomic.AtomicReference<>(java.util.OptionalDouble.empty());
+
+    /** Fallback after 10 s of silence, sized at 100 req/s x 0.5 = 50 req/s per instance. */
+    private PoolController reactiveController(PolicyConfig cfg) {
+        io.headroom.autoscaler.reactive.ReactiveFallback fallback = new io.headroom.autoscaler.reactive.ReactiveFallback(
+                Duration.ofSeconds(10), 100, 0.5, 100, (pool, at) -> observed.get());
+        return new PoolController("api", new ScalingPolicy(cfg), l -> provider = new InMemoryProvider(l), events::add, now::get,
+                Runnable::run, fallback);
+    }
+
+    @Test
+    void silentPredictorSwitchesThePoolToReactiveOnTheObservedLoadAndBack() {
+        PoolController c = reactiveController(new PolicyConfig(1, 10, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        c.onIntent(intent(now.get(), 2));
+        c.tick(now.get());
+        assertThat(provider.current()).isEqualTo(2);
+        assertThat(c.mode()).isEqualTo(Mode.PREDICTIVE);
+
+        // 10 s after the intent: still trusted (the TTL is exceeded only past it).
+        observed.set(java.util.OptionalDouble.of(180));
+        c.tick(now.addAndGet(10_000));
+        assertThat(c.mode()).isEqualTo(Mode.PREDICTIVE);
+        assertThat(provider.current()).isEqualTo(2);
+
+        // 11 s: the predictor is silent; 180 req/s / 50 per instance -> 4.
+        events.clear();
+        c.tick(now.addAndGet(1_000));
+        assertThat(c.mode()).isEqualTo(Mode.REACTIVE);
+        assertThat(provider.current()).isEqualTo(4);
+        assertThat(events.getFirst().action()).isEqualTo(Action.DECIDED);
+        assertThat(events.getFirst().reason()).startsWith("predictor silent for 11s: reactive; scale up 2 -> 4: observed 180.0 req/s");
+        PoolStatus st = c.status();
+        assertThat(st.mode()).isEqualTo(Mode.REACTIVE);
+        assertThat(st.mode().key()).isEqualTo("reactive");
+        assertThat(st.lastReason()).startsWith("predictor silent for 11s: reactive");
+
+        // Load rises further: reactive still scales, within max and the step limit.
+        observed.set(java.util.OptionalDouble.of(1_000));
+        c.tick(now.addAndGet(1_000));
+        assertThat(provider.current()).isEqualTo(8);
+        c.tick(now.addAndGet(1_000));
+        assertThat(provider.current()).as("capped at max").isEqualTo(10);
+
+        // A fresh intent: predictive again, said so once.
+        events.clear();
+        c.onIntent(intent(now.get(), 10));
+        c.tick(now.addAndGet(1_000));
+        assertThat(c.mode()).isEqualTo(Mode.PREDICTIVE);
+        assertThat(c.status().mode()).isEqualTo(Mode.PREDICTIVE);
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.action()).isEqualTo(Action.HELD);
+            assertThat(e.reason()).startsWith("predictor back: predictive; at target 10");
+        });
+    }
+
+    @Test
+    void switchingToReactiveIsAuditedEvenWhenNothingChanges() {
+        PoolController c = reactiveController(new PolicyConfig(1, 10, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        c.onIntent(intent(now.get(), 2));
+        c.tick(now.get());
+        events.clear();
+        observed.set(java.util.OptionalDouble.of(90)); // 90 / 50 -> 2: what runs
+        c.tick(now.addAndGet(15_000));
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.action()).isEqualTo(Action.HELD);
+            assertThat(e.reason()).isEqualTo("predictor silent for 15s: reactive; at target 2: observed 90.0 req/s at 50.0 req/s per "
+                    + "instance needs 2");
+        });
+        c.tick(now.addAndGet(1_000));
+        assertThat(events).as("audited on change, not every tick").hasSize(1);
+    }
+
+    @Test
+    void withoutTelemetryTheReactivePolicyKeepsWhatRunsAndScalesDownOnlyOnSeenLoad() {
+        PoolController c = reactiveController(new PolicyConfig(1, 10, Duration.ZERO, Duration.ZERO, 5, 1, false));
+        c.onIntent(intent(now.get(), 5));
+        c.tick(now.get());
+        assertThat(provider.current()).isEqualTo(5);
+        // Predictor and routers silent (e.g. Kafka away): no scale-down to min on silence.
+        c.tick(now.addAndGet(30_000));
+        assertThat(c.mode()).isEqualTo(Mode.REACTIVE);
+        assertThat(provider.current()).isEqualTo(5);
+        assertThat(c.status().lastReason()).startsWith("predictor silent for 30s: reactive, but no telemetry from the routers: keeping 5");
+        // Telemetry back with a low load: scale down one step at a time.
+        observed.set(java.util.OptionalDouble.of(40));
+        c.tick(now.addAndGet(1_000));
+        assertThat(provider.current()).isEqualTo(4);
+        assertThat(c.status().lastReason()).startsWith("predictor silent for 31s: reactive; scale down 5 -> 4 (step limit -1)");
+    }
+
+    @Test
+    void noIntentAtAllGoesReactiveOneTtlAfterTheFirstTick() {
+        PoolController c = reactiveController(new PolicyConfig(1, 10, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        observed.set(java.util.OptionalDouble.of(120));
+        c.tick(now.get());
+        assertThat(c.mode()).as("the predictor may be warming up").isEqualTo(Mode.PREDICTIVE);
+        assertThat(provider.current()).isEqualTo(1);
+        c.tick(now.addAndGet(5_000));
+        assertThat(provider.current()).isEqualTo(1);
+        c.tick(now.addAndGet(6_000));
+        assertThat(c.mode()).isEqualTo(Mode.REACTIVE);
+        assertThat(provider.current()).isEqualTo(3);
+        assertThat(c.status().lastReason()).startsWith("predictor silent for 11s: reactive; scale up 1 -> 3");
+    }
+
+    @Test
+    void capacityPerInstanceComesFromConfigElseTheLastIntentElseTheDefault() {
+        ScalingIntent last = new ScalingIntent("api", 0, 1, 30, 0, 0, 0, 0, 56, "m", "r");
+        var configured = new io.headroom.autoscaler.reactive.ReactiveFallback(Duration.ofSeconds(10), 100, 0.5, 70,
+                (p, t) -> java.util.OptionalDouble.empty());
+        var unset = new io.headroom.autoscaler.reactive.ReactiveFallback(Duration.ofSeconds(10), 0, 0.5, 70,
+                (p, t) -> java.util.OptionalDouble.empty());
+        assertThat(configured.perInstance(last)).isEqualTo(50.0);
+        assertThat(unset.perInstance(last)).isEqualTo(56.0);
+        assertThat(unset.perInstance(null)).isEqualTo(35.0);
+    }
+
+    @Test
+    void withoutAFallbackThePoolStaysPredictive() {
+        PoolController c = controller(new PolicyConfig(1, 10, Duration.ZERO, Duration.ZERO, 4, 1, false));
+        c.onIntent(intent(now.get(), 2));
+        c.tick(now.get());
+        c.tick(now.addAndGet(600_000));
+        assertThat(c.mode()).isEqualTo(Mode.PREDICTIVE);
+        assertThat(provider.current()).isEqualTo(2);
+        assertThat(c.status().mode()).isEqualTo(Mode.PREDICTIVE);
+    }
 }

@@ -127,4 +127,23 @@ class ScalingPolicyTest {
         assertThat(a).isEqualTo(b);
         assertThat(a.kind()).isEqualTo(Decision.Kind.HOLD);
     }
+
+    @Test
+    void reactiveDecisionSizesOnTheObservedRateWithTheSameGuardrails() {
+        PolicyConfig cfg = new PolicyConfig(2, 6, Duration.ofSeconds(20), Duration.ZERO, 2, 1, false);
+        ScalingPolicy p = new ScalingPolicy(cfg);
+        Decision up = p.decideReactive(250, 56, 2, 1_000, PolicyState.INITIAL); // ceil(250 / 56) = 5, step +2
+        assertThat(up.kind()).isEqualTo(Decision.Kind.UP);
+        assertThat(up.desired()).isEqualTo(5);
+        assertThat(up.target()).isEqualTo(4);
+        assertThat(up.reason()).isEqualTo("scale up 2 -> 4 (step limit +2): observed 250.0 req/s at 56.0 req/s per instance needs 5");
+        Decision held = p.decideReactive(250, 56, 4, 2_000, up.next());
+        assertThat(held.kind()).as("cooldown applies to reactive decisions too").isEqualTo(Decision.Kind.HOLD);
+        Decision capped = p.decideReactive(10_000, 56, 6, 60_000, held.next());
+        assertThat(capped.desired()).isEqualTo(6);
+        assertThat(capped.reason()).contains("capped at max 6");
+        Decision floor = p.decideReactive(0, 56, 3, 61_000, capped.next());
+        assertThat(floor.target()).as("never below min").isEqualTo(2);
+        assertThat(new ScalingPolicy(cfg.withDryRun(true)).decideReactive(250, 56, 2, 1_000, PolicyState.INITIAL).acts()).isFalse();
+    }
 }
