@@ -175,7 +175,7 @@ public final class StackState {
             scaling(pool).ifPresent(s -> {
                 j.name("scaling").beginObject().field("desired", s.desired()).field("target", s.target()).field("current", s.current())
                         .field("ready", s.ready()).field("action_in_flight", s.actionInFlight()).field("dry_run", s.dryRun())
-                        .field("kill_switch", s.killSwitch()).field("reason", s.lastReason());
+                        .field("kill_switch", s.killSwitch()).field("mode", s.mode().key()).field("reason", s.lastReason());
                 j.name("events").beginArray();
                 for (ScalingEvent e : s.recentEvents()) {
                     j.beginObject().field("at", e.atMillis()).field("action", e.action().name()).field("instance", e.instance())
@@ -225,6 +225,11 @@ public final class StackState {
         if (stack.autoscaler() != null) {
             publisherMeters(r, "headroom.autoscaler.events.publisher", () -> stack.autoscaler().eventStats());
             Gauge.builder("headroom.autoscaler.kill.switch", stack.autoscaler(), a -> a.killSwitch() ? 1 : 0).register(r);
+            for (String pool : pools()) {
+                Gauge.builder("headroom.autoscaler.reactive.fallback", this,
+                                s -> scaling(pool).map(p -> p.mode() == io.headroom.autoscaler.core.Mode.REACTIVE ? 1.0 : 0.0).orElse(Double.NaN))
+                        .description("1 while the predictor is silent and the pool is sized on observed load").tag("pool", pool).register(r);
+            }
         }
         for (String pool : pools()) {
             if (stack.router() != null) {
