@@ -1,6 +1,9 @@
 package io.headroom.router;
 
+import io.headroom.router.auth.Authenticator;
 import io.headroom.router.config.RouteConfig;
+import io.headroom.router.limit.QuotaLeases;
+import io.headroom.router.limit.RateLimiter;
 import io.headroom.router.config.RouterConfig;
 import io.headroom.router.control.ControlPlanStore;
 import io.headroom.router.control.MemberStatus;
@@ -9,6 +12,11 @@ import io.headroom.router.health.HealthChecker;
 import io.headroom.router.control.PoolSnapshot;
 import io.headroom.router.proxy.ProxyHandler;
 import io.headroom.router.proxy.Route;
+import io.headroom.router.proxy.RoutePolicy;
+import io.headroom.router.route.Mirror;
+import io.headroom.router.route.PathRewriter;
+import io.headroom.router.route.RouteMatcher;
+import io.headroom.router.route.TrafficSplit;
 import io.headroom.router.proxy.RouteTable;
 import io.headroom.router.telemetry.TelemetryAggregator;
 import io.headroom.router.telemetry.TelemetrySink;
@@ -46,6 +54,9 @@ public final class Router implements AutoCloseable {
     private final RouteTable routes;
     private final ProxyHandler handler;
     private final List<HealthChecker> checkers = new ArrayList<>();
+    private final Authenticator authenticator;
+    private final QuotaLeases leases;
+    private final RateLimiter limiter;
     private WebServer server;
 
     private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock) {
@@ -54,18 +65,52 @@ public final class Router implements AutoCloseable {
         this.watchdog = Watchdog.startSystem();
         this.store = new ControlPlanStore(config.pools(), watchdog, clock);
         this.telemetry = new TelemetryAggregator(instanceId, sink, clock, 1000);
+        this.authenticator = new Authenticator(config.auth(), clock, Ticker.system());
+        this.leases = new QuotaLeases(instanceId);
+        this.limiter = new RateLimiter(config.rateLimits(), leases, Ticker.system(), clock);
+        store.onPlansChanged(leases::update);
+        long seed = System.nanoTime();
         List<Route> rs = new ArrayList<>();
+        int order = 0;
         for (RouteConfig rc : config.routes()) {
-            rs.add(new Route(rc.name(), rc.pathPrefix(), store.pool(rc.pool()), telemetry.route(rc.name(), rc.pool())));
+            rs.add(route(rc, order++, seed + 7919L * order));
         }
         this.routes = new RouteTable(rs);
         this.handler = new ProxyHandler(routes, Ticker.system());
-        long seed = System.nanoTime();
         for (Map.Entry<String, PoolState> e : store.pools().entrySet()) {
             if (e.getValue().config().health() != null) {
                 checkers.add(new HealthChecker(e.getKey(), e.getValue(), e.getValue().config().health(), store, seed++));
             }
         }
+    }
+
+    private Route route(RouteConfig rc, int order, long seed) {
+        RouteMatcher matcher = new RouteMatcher(rc, order);
+        Route.Target primary = new Route.Target(store.pool(rc.pool()), telemetry.route(rc.name(), rc.pool()));
+        TrafficSplit<Route.Target> split = null;
+        if (!rc.split().isEmpty()) {
+            List<Route.Target> targets = new ArrayList<>();
+            double[] weights = new double[rc.split().size()];
+            for (int i = 0; i < weights.length; i++) {
+                RouteConfig.WeightedPool w = rc.split().get(i);
+                targets.add(w.pool().equals(rc.pool()) ? primary
+                        : new Route.Target(store.pool(w.pool()), telemetry.route(rc.name(), w.pool())));
+                weights[i] = w.weight();
+            }
+            split = new TrafficSplit<>(targets, weights, seed);
+        }
+        Mirror mirror = null;
+        if (rc.mirror() != null) {
+            mirror = new Mirror(store.pool(rc.mirror().pool()), rc.mirror().percent(), rc.mirror().maxInFlight(), Ticker.system(),
+                    seed + 1);
+        }
+        RoutePolicy policy = RoutePolicy.of(rc.auth(), authenticator, limiter.forRoute(rc.limits()));
+        return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
+    }
+
+    /** The routes, most specific first (the order they are tried in). */
+    public List<Route> routes() {
+        return routes.routes();
     }
 
     /**
@@ -95,6 +140,9 @@ public final class Router implements AutoCloseable {
                 .start();
         telemetry.start();
         store.startExpiryTimer(Duration.ofMillis(250));
+        if (config.auth().apiKeys() != null && config.auth().apiKeys().file() != null) {
+            authenticator.start(config.auth().apiKeys().reloadInterval());
+        }
         checkers.forEach(HealthChecker::start);
         return server.port();
     }
@@ -111,6 +159,7 @@ public final class Router implements AutoCloseable {
             server = null;
         }
         telemetry.close();
+        authenticator.close();
         checkers.forEach(HealthChecker::close);
         store.close();
         for (var p : store.pools().values()) {
@@ -153,6 +202,16 @@ public final class Router implements AutoCloseable {
      */
     public List<MemberStatus> memberStates(String pool) {
         return store.memberStates(pool);
+    }
+
+    /** API keys and JWT issuers (for tests and the admin API: key reloads, JWKS fetch counts). */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    /** This instance's quota leases from the control plans. */
+    public QuotaLeases quotaLeases() {
+        return leases;
     }
 
     /** Upstream connection accounting (open connections). */

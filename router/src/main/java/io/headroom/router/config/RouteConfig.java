@@ -1,21 +1,168 @@
 package io.headroom.router.config;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * A route: requests whose path starts with {@code pathPrefix} (longest prefix wins) go to {@code pool}.
+ * A route: which requests it takes ({@link Match}), how their path is rewritten, which pool(s) get them, where a copy
+ * goes, who may call it and how often. docs/gateway.md has every key and the precedence between routes.
  *
  * @param name       route name (telemetry key)
- * @param pathPrefix path prefix, starting with {@code /}
- * @param pool       pool name
+ * @param pathPrefix path prefix, starting with {@code /} (ignored when {@code match.path()} is set)
+ * @param pool       the primary pool: the only one, or the first of {@code split}
+ * @param match      the other conditions ({@link Match#ANY}: none)
+ * @param rewrite    path rewrite, or null to forward the path as it came (less a version prefix)
+ * @param split      weighted pools (canary); empty means all traffic to {@code pool}
+ * @param mirror     shadow pool that gets a copy, or null
+ * @param auth       required credentials and scopes, or null for anonymous access
+ * @param limits     rate limits of this route, or {@link Limits#NONE}
  */
-public record RouteConfig(String name, String pathPrefix, String pool) {
+public record RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
+                          Mirror mirror, Auth auth, Limits limits) {
     public RouteConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(pathPrefix, "pathPrefix");
         Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(match, "match");
+        split = List.copyOf(split);
+        Objects.requireNonNull(limits, "limits");
         if (!pathPrefix.startsWith("/")) {
             throw new IllegalArgumentException("path-prefix '" + pathPrefix + "' must start with /");
+        }
+    }
+
+    /** A plain prefix route, as in the walking skeleton. */
+    public RouteConfig(String name, String pathPrefix, String pool) {
+        this(name, pathPrefix, pool, Match.ANY, null, List.of(), null, null, Limits.NONE);
+    }
+
+    /** Every pool this route may forward to (primary, split and mirror). */
+    public List<String> pools() {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        out.add(pool);
+        for (WeightedPool w : split) {
+            if (!out.contains(w.pool())) {
+                out.add(w.pool());
+            }
+        }
+        if (mirror != null && !out.contains(mirror.pool())) {
+            out.add(mirror.pool());
+        }
+        return out;
+    }
+
+    /**
+     * Conditions besides the path prefix. All given ones must hold.
+     *
+     * @param host    exact host ({@code api.example.com}) or a suffix wildcard ({@code *.example.com}); null = any
+     * @param path    exact path ({@code /health}) or template ({@code /users/{id}}); null = use the prefix
+     * @param methods upper-case method names; empty = any
+     * @param headers header name → required value ({@code "*"}: present with any value)
+     * @param query   query parameter → required value ({@code "*"}: present)
+     * @param version API version condition, or null
+     */
+    public record Match(String host, String path, List<String> methods, Map<String, String> headers,
+                        Map<String, String> query, Version version) {
+        public static final Match ANY = new Match(null, null, List.of(), Map.of(), Map.of(), null);
+
+        public Match {
+            methods = List.copyOf(methods);
+            headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+            query = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(query));
+        }
+    }
+
+    /** How the API version is chosen. */
+    public enum VersionKind { PATH, HEADER, MEDIA_TYPE }
+
+    /**
+     * @param kind   by leading path segment, by header or by media type in {@code Accept}
+     * @param value  {@code /v2}; the header value; or the media type ({@code application/vnd.acme.v2+json},
+     *               {@code application/json; version=2})
+     * @param header header name for {@link VersionKind#HEADER}, else null
+     * @param strip  for {@link VersionKind#PATH}: remove the version segment before forwarding
+     */
+    public record Version(VersionKind kind, String value, String header, boolean strip) {
+        public Version {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    public enum RewriteKind { STRIP_PREFIX, PREFIX, PATH }
+
+    /**
+     * @param kind  strip the matched prefix; replace it with {@code value}; or build the whole path from the
+     *              template {@code value} with the variables of the route's path template
+     * @param value replacement prefix or template; null for {@link RewriteKind#STRIP_PREFIX}
+     */
+    public record Rewrite(RewriteKind kind, String value) {
+        public Rewrite {
+            Objects.requireNonNull(kind, "kind");
+        }
+    }
+
+    /** One pool of a weighted split. */
+    public record WeightedPool(String pool, double weight) {
+        public WeightedPool {
+            Objects.requireNonNull(pool, "pool");
+            if (!(weight >= 0) || Double.isInfinite(weight)) {
+                throw new IllegalArgumentException("split weight of " + pool + ": " + weight + " (expected: finite, >= 0)");
+            }
+        }
+    }
+
+    /**
+     * @param pool        shadow pool
+     * @param percent     share of requests mirrored, 0..100
+     * @param maxInFlight mirrored requests outstanding at once; more are dropped
+     */
+    public record Mirror(String pool, double percent, int maxInFlight) {
+        public Mirror {
+            Objects.requireNonNull(pool, "pool");
+            if (maxInFlight < 1) {
+                throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: >= 1)");
+            }
+        }
+    }
+
+    public enum AuthMethod { API_KEY, JWT }
+
+    /**
+     * @param methods accepted credentials (any one suffices)
+     * @param scopes  scopes the consumer must hold, all of them
+     */
+    public record Auth(List<AuthMethod> methods, List<String> scopes) {
+        public Auth {
+            methods = List.copyOf(methods);
+            scopes = List.copyOf(scopes);
+            if (methods.isEmpty()) {
+                throw new IllegalArgumentException("auth needs at least one method");
+            }
+        }
+    }
+
+    /**
+     * @param route    one limit for all of the route's traffic, or null
+     * @param consumer a limit for each consumer on this route, or null
+     */
+    public record Limits(Rate route, Rate consumer) {
+        public static final Limits NONE = new Limits(null, null);
+    }
+
+    /**
+     * A sustained rate with a burst (GCRA).
+     *
+     * @param perSecond sustained requests per second
+     * @param burst     requests admitted at once from idle (at least 1)
+     * @param text      how the file wrote the rate ({@code 100/s}), for messages
+     */
+    public record Rate(double perSecond, long burst, String text) {
+        public Rate {
+            if (!(perSecond > 0) || Double.isInfinite(perSecond) || burst < 1) {
+                throw new IllegalArgumentException("rate " + perSecond + "/s, burst " + burst + " (expected: rate > 0, burst >= 1)");
+            }
         }
     }
 }

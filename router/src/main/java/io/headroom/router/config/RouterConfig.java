@@ -36,14 +36,20 @@ import java.util.Set;
  *       breaker: {failure-rate: 50, window: 20, minimum-calls: 10, open-for: 10s, half-open-calls: 3}
  *   routes:
  *     - {name: api, path-prefix: /, pool: api}
+ *   auth: {...}          # API keys and JWT issuers (docs/gateway.md)
+ *   rate-limits: {...}   # per-consumer limits (docs/gateway.md)
  * </pre>
- * (docs/router.md describes the balancing, health and resilience keys.)
+ * (docs/router.md describes the balancing, health and resilience keys; docs/gateway.md the route matching, rewrite,
+ * split, mirror, auth and rate-limit keys.)
  *
  * @param listen where the proxy listens; port 0 picks a free port (tests)
  * @param pools  pools by name, in file order
- * @param routes routes, matched by longest path prefix
+ * @param routes routes, most specific first (docs/gateway.md)
+ * @param auth   API keys and JWT issuers
+ * @param rateLimits per-consumer rate limits
  */
-public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes) {
+public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
+                           RateLimitConfig rateLimits) {
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
 
@@ -51,15 +57,24 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         Objects.requireNonNull(listen, "listen");
         pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
         routes = List.copyOf(routes);
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(rateLimits, "rateLimits");
         Set<String> names = new HashSet<>();
         for (RouteConfig r : routes) {
-            if (!pools.containsKey(r.pool())) {
-                throw new IllegalArgumentException("route " + r.name() + " names unknown pool " + r.pool());
+            for (String p : r.pools()) {
+                if (!pools.containsKey(p)) {
+                    throw new IllegalArgumentException("route " + r.name() + " names unknown pool " + p);
+                }
             }
             if (!names.add(r.name())) {
                 throw new IllegalArgumentException("duplicate route name " + r.name());
             }
         }
+    }
+
+    /** Without auth and rate limits. */
+    public RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes) {
+        this(listen, pools, routes, AuthConfig.NONE, RateLimitConfig.NONE);
     }
 
     /**
@@ -68,7 +83,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
      * @throws ConfigException with file:line, the problem and the fix
      */
     public static RouterConfig from(ConfigNode root) {
-        ConfigNode r = root.child("router").requireOnly("listen", "pools", "routes");
+        ConfigNode r = root.child("router").requireOnly("listen", "pools", "routes", "auth", "rate-limits");
         HostPort listen = hostPort(r, "listen", r.string("listen", DEFAULT_LISTEN));
 
         ConfigNode poolsNode = r.child("pools");
@@ -80,8 +95,10 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             throw r.errorAt("pools", "no pools configured", "add e.g. 'pools: {api: {backends: [127.0.0.1:9001]}}' under router:");
         }
 
+        AuthConfig auth = GatewayConfigParser.auth(r);
+        RateLimitConfig limits = GatewayConfigParser.rateLimits(r);
         List<RouteConfig> routes = new ArrayList<>();
-        Map<String, String> prefixes = new HashMap<>();
+        Map<String, String> signatures = new HashMap<>();
         Set<String> routeNames = new HashSet<>();
         List<ConfigNode> routeNodes = r.list("routes");
         if (routeNodes.isEmpty()) {
@@ -89,28 +106,21 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
                     "add e.g. 'routes: [{name: api, path-prefix: /, pool: " + pools.keySet().iterator().next() + "}]'");
         }
         for (ConfigNode rn : routeNodes) {
-            rn.requireOnly("name", "path-prefix", "pool");
-            String name = rn.requireString("name", "give every route a unique 'name:'");
-            String prefix = rn.string("path-prefix", "/");
-            String pool = rn.requireString("pool", "name the pool this route forwards to, one of " + pools.keySet());
-            if (!routeNames.add(name)) {
-                throw rn.errorAt("name", "duplicate route name '" + name + "'", "give every route a unique name");
+            StringBuilder signature = new StringBuilder();
+            RouteConfig rc = GatewayConfigParser.route(rn, pools.keySet(), auth, signature);
+            if (!routeNames.add(rc.name())) {
+                throw rn.errorAt("name", "duplicate route name '" + rc.name() + "'", "give every route a unique name");
             }
-            if (!prefix.startsWith("/")) {
-                throw rn.errorAt("path-prefix", "path-prefix '" + prefix + "' does not start with /", "write e.g. /api");
-            }
-            String other = prefixes.putIfAbsent(prefix, name);
+            String other = signatures.putIfAbsent(signature.toString(), rc.name());
             if (other != null) {
-                throw rn.errorAt("path-prefix", "path-prefix '" + prefix + "' is already used by route '" + other + "'",
-                        "use a different prefix or remove one of the routes");
+                String key = rc.match().path() != null ? "path" : "path-prefix";
+                String what = rc.match().path() != null ? rc.match().path() : rc.pathPrefix();
+                throw rn.errorAt(key, key + " '" + what + "' is already used by route '" + other + "' with the same conditions",
+                        "use a different " + key + " or condition (host, methods, headers, query, version), or remove one of the routes");
             }
-            if (!pools.containsKey(pool)) {
-                throw rn.errorAt("pool", "unknown pool '" + pool + "'", "use one of " + pools.keySet()
-                        + " or define it under router.pools");
-            }
-            routes.add(new RouteConfig(name, prefix, pool));
+            routes.add(rc);
         }
-        return new RouterConfig(listen, pools, routes);
+        return new RouterConfig(listen, pools, routes, auth, limits);
     }
 
     private static PoolConfig pool(String name, ConfigNode p) {

@@ -79,6 +79,7 @@ public final class ControlPlanStore implements AutoCloseable {
     private boolean built;
     private final Map<String, Long> lastEpoch = new HashMap<>();
     private final Map<String, ControlPlan> active = new HashMap<>();
+    private final List<java.util.function.Consumer<List<ControlPlan>>> listeners = new ArrayList<>();
     private long versions;
     private ScheduledExecutorService timer;
 
@@ -135,6 +136,7 @@ public final class ControlPlanStore implements AutoCloseable {
         }
         lastEpoch.put(plan.key(), plan.epoch());
         active.put(plan.key(), plan);
+        plansChanged();
         String pool = poolOf(plan.scope());
         if (pool == null || !pools.containsKey(pool)) {
             return Outcome.UNKNOWN_SCOPE;
@@ -166,7 +168,33 @@ public final class ControlPlanStore implements AutoCloseable {
         for (String pool : touched) {
             rebuild(pool);
         }
+        if (dropped > 0) {
+            plansChanged();
+        }
         return dropped;
+    }
+
+    /**
+     * Calls {@code listener} with the plans in force (any scope) now and after every change: a plan applied or
+     * expired. It runs under the store's lock, so it must be quick (the rate limiter swaps its lease map).
+     */
+    public synchronized void onPlansChanged(java.util.function.Consumer<List<ControlPlan>> listener) {
+        listeners.add(listener);
+        listener.accept(List.copyOf(active.values()));
+    }
+
+    private void plansChanged() {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        List<ControlPlan> plans = List.copyOf(active.values());
+        for (var l : listeners) {
+            try {
+                l.accept(plans);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a control-plan listener failed", e);
+            }
+        }
     }
 
     private static String poolOf(String scope) {

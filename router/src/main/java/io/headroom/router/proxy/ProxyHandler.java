@@ -7,6 +7,10 @@ import io.headroom.router.balance.Rng;
 import io.headroom.router.config.BalancerConfig;
 import io.headroom.router.control.PoolSnapshot;
 import io.headroom.router.control.PoolState;
+import io.headroom.router.route.Mirror;
+import io.headroom.router.auth.AuthResult;
+import io.headroom.router.auth.Identity;
+import io.headroom.router.limit.RouteLimiter;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.ResponseHead;
 import io.headroom.router.upstream.UpstreamConnection;
@@ -26,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -47,6 +52,9 @@ import java.util.Locale;
 public final class ProxyHandler implements Handler {
     private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
     private static final String JSON = "application/json";
+    private static final HeaderName RETRY_AFTER = HeaderNames.RETRY_AFTER;
+    private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
+    private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
 
     private final RouteTable routes;
     private final Ticker ticker;
@@ -67,16 +75,53 @@ public final class ProxyHandler implements Handler {
     public void handle(ServerRequest req, ServerResponse res) {
         long start = ticker.read();
         String path = req.prologue().uriPath().rawPath();
-        Route route = routes.match(path);
+        Method method = req.prologue().method();
+        Route route = routes.match(new HelidonRequestView(req, path, method));
         if (route == null) {
-            sendError(res, Status.NOT_FOUND_404, "no_route", "no route matches " + path);
+            sendError(res, Status.NOT_FOUND_404, "no_route", "no route matches " + method.text() + " " + path);
             return;
         }
-        PoolState pool = route.pool();
+        RoutePolicy policy = route.policy();
+        Identity identity = Identity.ANONYMOUS;
+        if (policy.auth() != null) {
+            AuthResult a = authenticate(policy, req);
+            if (!a.ok()) {
+                for (String c : a.challenges()) {
+                    res.headers().add(HeaderNames.WWW_AUTHENTICATE, c);
+                }
+                sendError(res, Status.create(a.status()), a.error(), a.detail());
+                route.telemetry().rejection(0, 0, ticker.read() - start);
+                return;
+            }
+            identity = a.identity();
+        }
+        String[] limitHeaders = null;
+        if (policy.limits() != null) {
+            RouteLimiter.Decision d = policy.limits().acquire(identity.consumer());
+            if (d != null) {
+                if (!d.allowed()) {
+                    res.headers().set(RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
+                    res.headers().set(RATE_LIMIT, d.rateLimit());
+                    res.headers().set(RATE_LIMIT_POLICY, d.policies());
+                    sendError(res, Status.TOO_MANY_REQUESTS_429, "rate_limited", d.policyName() + " limit reached for "
+                            + identity.consumer() + "; retry after " + d.retryAfterSeconds() + " s");
+                    route.telemetry().rejection(0, 0, ticker.read() - start);
+                    return;
+                }
+                limitHeaders = new String[]{d.rateLimit(), d.policies()};
+            }
+        }
+        Route.Target target = route.pick();
+        PoolState pool = target.pool();
+        String upstreamPath = route.upstreamPath(path);
+        boolean hasBody = req.content().hasEntity();
+        Mirror mirror = route.mirror();
+        if (mirror != null && !hasBody && mirror.wants()) {
+            mirror.offer(copy(req, method, upstreamPath, policy.strip()));
+        }
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders);
         pool.retryBudget().deposit();
         RequestContext ctx = context(pool, route.name(), path, req);
-        Method method = req.prologue().method();
-        boolean hasBody = req.content().hasEntity();
         boolean idempotentNoBody = !hasBody && idempotent(method);
         long deadline = start + pool.requestTimeoutNanos();
         int maxRetries = pool.config().resilience().retryAttempts();
@@ -86,10 +131,10 @@ public final class ProxyHandler implements Handler {
             Backend backend = pick(pool, snap, ctx, previous);
             if (backend == null) {
                 sendError(res, Status.SERVICE_UNAVAILABLE_503, "no_backend", "pool " + snap.pool() + " has no available backend");
-                route.telemetry().rejection(0, 0, ticker.read() - start);
+                target.telemetry().rejection(0, 0, ticker.read() - start);
                 return;
             }
-            Failure f = proxy(req, res, route, pool, backend, method, hasBody, start, deadline);
+            Failure f = proxy(req, res, x, pool, backend, method, hasBody, start, deadline);
             if (f == null) {
                 return;
             }
@@ -99,12 +144,31 @@ public final class ProxyHandler implements Handler {
                     && deadline - ticker.read() > 0 && pool.retryBudget().tryWithdraw();
             if (!retry) {
                 sendError(res, f.status, f.error, f.detail);
-                route.telemetry().error(backend, f.bytesIn, 0, ticker.read() - start);
+                target.telemetry().error(backend, f.bytesIn, 0, ticker.read() - start);
                 return;
             }
             previous = backend;
             backoff(pool, attempt, deadline);
         }
+    }
+
+    /**
+     * What one request carries through its attempts.
+     *
+     * @param target       the pool (and telemetry cell) chosen for it
+     * @param upstreamPath the path sent upstream (rewritten, or the request's own)
+     * @param strip        lower-case names of credential headers not forwarded
+     * @param identity     who sent it (the consumer id is kept for per-consumer telemetry)
+     * @param limitHeaders RateLimit and RateLimit-Policy values to add to the response, or null
+     */
+    private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders) {
+    }
+
+    private static AuthResult authenticate(RoutePolicy policy, ServerRequest req) {
+        var h = req.headers();
+        String key = policy.apiKeyHeader() != null && h.contains(policy.apiKeyHeader()) ? h.get(policy.apiKeyHeader()).get() : null;
+        String authz = h.contains(HeaderNames.AUTHORIZATION) ? h.get(HeaderNames.AUTHORIZATION).get() : null;
+        return policy.authenticator().authenticate(policy.auth(), key, authz);
     }
 
     /** A failed attempt whose answer has not been sent (the caller retries it or sends it). */
@@ -223,17 +287,17 @@ public final class ProxyHandler implements Handler {
     }
 
     /** One attempt on {@code backend}; null when the response went to the client, else the failure (not yet sent). */
-    private Failure proxy(ServerRequest req, ServerResponse res, Route route, PoolState pool, Backend backend, Method method,
+    private Failure proxy(ServerRequest req, ServerResponse res, Exchange x, PoolState pool, Backend backend, Method method,
                           boolean hasBody, long start, long deadline) {
         backend.started();
         try {
-            return exchange(req, res, route, pool, backend, method, hasBody, start, deadline);
+            return exchange(req, res, x, pool, backend, method, hasBody, start, deadline);
         } finally {
             backend.finished();
         }
     }
 
-    private Failure exchange(ServerRequest req, ServerResponse res, Route route, PoolState pool, Backend backend, Method method,
+    private Failure exchange(ServerRequest req, ServerResponse res, Exchange x, PoolState pool, Backend backend, Method method,
                              boolean hasBody, long start, long deadline) {
         long contentLength = hasBody ? req.headers().contentLength().orElse(-1) : -1;
         boolean retryable = !hasBody && idempotent(method);
@@ -262,7 +326,7 @@ public final class ProxyHandler implements Handler {
             }
             conn.begin(deadline);
             try {
-                writeHead(conn, req, method, hasBody, contentLength);
+                writeHead(conn, req, x, method, hasBody, contentLength);
                 if (hasBody) {
                     bytesIn = conn.copyRequestBody(req.content().inputStream(), contentLength < 0);
                 } else {
@@ -298,6 +362,10 @@ public final class ProxyHandler implements Handler {
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
         copyResponseHeaders(head, res);
+        if (x.limitHeaders() != null) {
+            res.headers().set(RATE_LIMIT, x.limitHeaders()[0]);
+            res.headers().set(RATE_LIMIT_POLICY, x.limitHeaders()[1]);
+        }
         boolean body = head.hasBody(method == Method.HEAD);
         long bytesOut = 0;
         try {
@@ -314,7 +382,7 @@ public final class ProxyHandler implements Handler {
         } catch (IOException | UncheckedIOException e) {
             // The response is committed: all we can do is cut the client connection so it sees a truncated body.
             conn.close();
-            route.telemetry().error(backend, bytesIn, bytesOut, ticker.read() - start);
+            x.target().telemetry().error(backend, bytesIn, bytesOut, ticker.read() - start);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
         }
         if (conn.reusableAfter(head, body)) {
@@ -322,7 +390,7 @@ public final class ProxyHandler implements Handler {
         } else {
             conn.close();
         }
-        route.telemetry().response(backend, status, bytesIn, bytesOut, ticker.read() - start);
+        x.target().telemetry().response(backend, status, bytesIn, bytesOut, ticker.read() - start);
         return null;
     }
 
@@ -334,11 +402,11 @@ public final class ProxyHandler implements Handler {
 
     // ---- request head ------------------------------------------------------------------------------------------------
 
-    private static void writeHead(UpstreamConnection c, ServerRequest req, Method method, boolean hasBody, long contentLength)
-            throws IOException {
+    private static void writeHead(UpstreamConnection c, ServerRequest req, Exchange x, Method method, boolean hasBody,
+                                  long contentLength) throws IOException {
         c.writeAscii(method.text());
         c.writeAscii(" ");
-        c.writeAscii(req.prologue().uriPath().rawPath());
+        c.writeAscii(x.upstreamPath());
         if (req.prologue().hasQuery()) {
             c.writeAscii("?");
             c.writeAscii(req.prologue().query().rawValue());
@@ -370,7 +438,7 @@ public final class ProxyHandler implements Handler {
                 }
                 case "host" -> host = h.get();
                 default -> {
-                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower)) {
+                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower) || listed(x.strip(), lower)) {
                         continue;
                     }
                 }
@@ -398,6 +466,47 @@ public final class ProxyHandler implements Handler {
             }
         }
         c.writeCrlf();
+    }
+
+    /** The head of a mirrored copy: end-to-end headers only, Host marked {@code -shadow}, forwarding headers added. */
+    private static Mirror.Copy copy(ServerRequest req, Method method, String upstreamPath, String[] strip) {
+        String target = req.prologue().hasQuery() ? upstreamPath + "?" + req.prologue().query().rawValue() : upstreamPath;
+        var headers = req.headers();
+        String[] connectionTokens = headers.contains(HeaderNames.CONNECTION) ? tokens(headers.get(HeaderNames.CONNECTION).values()) : null;
+        List<String> out = new ArrayList<>(headers.size() * 2 + 4);
+        for (Header h : headers) {
+            String lower = h.headerName().lowerCase();
+            switch (lower) {
+                case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "expect" -> {
+                    continue;
+                }
+                case "host" -> {
+                    out.add(h.name());
+                    out.add(shadowHost(h.get()));
+                    continue;
+                }
+                default -> {
+                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower) || listed(strip, lower)) {
+                        continue;
+                    }
+                }
+            }
+            List<String> values = h.allValues();
+            for (int i = 0; i < values.size(); i++) {
+                out.add(h.name());
+                out.add(values.get(i));
+            }
+        }
+        return new Mirror.Copy(method.text(), target, out.toArray(new String[0]));
+    }
+
+    /** {@code host:port} becomes {@code host-shadow:port} (Envoy's convention). */
+    static String shadowHost(String host) {
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && host.indexOf(']') < colon) {
+            return host.substring(0, colon) + "-shadow" + host.substring(colon);
+        }
+        return host + "-shadow";
     }
 
     private static String clientAddress(SocketAddress a) {

@@ -55,9 +55,12 @@ public final class TelemetryAggregator implements AutoCloseable {
         this.nextSequence = now;
     }
 
-    /** Registers a route (before traffic starts); returns its recording handle. */
+    /**
+     * Registers a route × pool (before traffic starts); returns its recording handle. A route that splits its traffic
+     * across pools has one handle, and one window a second, per pool.
+     */
     public synchronized RouteTelemetry route(String route, String pool) {
-        return routes.computeIfAbsent(route, r -> new RouteTelemetry(r, pool));
+        return routes.computeIfAbsent(route + '\n' + pool, k -> new RouteTelemetry(route, pool));
     }
 
     private long align(long millis) {

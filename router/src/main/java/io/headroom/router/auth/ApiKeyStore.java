@@ -1,0 +1,169 @@
+package io.headroom.router.auth;
+
+import io.headroom.router.config.AuthConfig;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * API keys, kept only as SHA-256 hashes: from the config file and from an optional key file that is read again when
+ * its modification time or size changes ({@link #reloadIfChanged()}, called by a timer), so keys rotate without a
+ * restart. A bad key file is reported and the previous keys stay in force.
+ *
+ * <p>A presented key is hashed, the first 8 bytes of its hash pick the candidate entry from an immutable map, and the
+ * full 32 bytes are compared with {@link MessageDigest#isEqual} (constant time). Timing can then at most reveal
+ * something about a hash of the key, never the key. The map is swapped whole on reload; the request path takes no lock.
+ *
+ * <p>Key file lines: {@code consumer-id sha256-hex [scope,scope,...]}; {@code #} starts a comment.
+ */
+public final class ApiKeyStore {
+    private static final Logger LOG = Logger.getLogger(ApiKeyStore.class.getName());
+
+    /** One key: its hash, who it identifies, what it may do. */
+    private record Entry(byte[] hash, Identity identity) {
+    }
+
+    private final List<AuthConfig.Key> inline;
+    private final Path file;
+    private volatile Map<Long, Entry[]> keys;
+    private volatile long fileStamp = Long.MIN_VALUE;
+    private volatile long fileSize = -1;
+
+    public ApiKeyStore(AuthConfig.ApiKeys config) {
+        this.inline = config.keys();
+        this.file = config.file();
+        this.keys = build(inline, List.of());
+        if (file != null && !reloadIfChanged()) {
+            LOG.log(Level.WARNING, "API key file {0} could not be read; only the keys in the config file are in force", file);
+        }
+    }
+
+    /** The identity of a presented key, or null if it is not a known key. */
+    public Identity verify(String presented) {
+        byte[] h = sha256(presented.getBytes(StandardCharsets.UTF_8));
+        Entry[] candidates = keys.get(prefix(h));
+        if (candidates == null) {
+            return null;
+        }
+        Identity found = null;
+        for (Entry e : candidates) {
+            if (MessageDigest.isEqual(e.hash, h)) {
+                found = e.identity;
+            }
+        }
+        return found;
+    }
+
+    /** Number of keys in force. */
+    public int size() {
+        int n = 0;
+        for (Entry[] es : keys.values()) {
+            n += es.length;
+        }
+        return n;
+    }
+
+    /**
+     * Reads the key file again if its modification time or size changed since the last read.
+     *
+     * @return false if the file could not be read or parsed (the previous keys stay in force)
+     */
+    public synchronized boolean reloadIfChanged() {
+        if (file == null) {
+            return true;
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            long stamp = a.lastModifiedTime().toMillis();
+            if (stamp == fileStamp && a.size() == fileSize) {
+                return true;
+            }
+            List<AuthConfig.Key> fromFile = parse(Files.readAllLines(file, StandardCharsets.UTF_8));
+            keys = build(inline, fromFile);
+            fileStamp = stamp;
+            fileSize = a.size();
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "API key file {0}: {1}; keeping the keys in force", new Object[]{file, e.getMessage()});
+            return false;
+        }
+    }
+
+    static List<AuthConfig.Key> parse(List<String> lines) {
+        List<AuthConfig.Key> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            int hash = l.indexOf('#');
+            if (hash >= 0) {
+                l = l.substring(0, hash);
+            }
+            l = l.strip();
+            if (l.isEmpty()) {
+                continue;
+            }
+            String[] parts = l.split("\\s+");
+            if (parts.length < 2 || parts.length > 3 || !parts[1].toLowerCase(Locale.ROOT).matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("line " + (i + 1) + ": expected 'consumer sha256-hex [scope,scope]'");
+            }
+            List<String> scopes = parts.length == 3 ? Arrays.asList(parts[2].split(",")) : List.of();
+            out.add(new AuthConfig.Key(parts[0], parts[1].toLowerCase(Locale.ROOT), scopes));
+        }
+        return out;
+    }
+
+    private static Map<Long, Entry[]> build(List<AuthConfig.Key> a, List<AuthConfig.Key> b) {
+        Map<Long, List<Entry>> m = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        for (List<AuthConfig.Key> list : List.of(a, b)) {
+            for (AuthConfig.Key k : list) {
+                if (!seen.add(k.sha256Hex())) {
+                    continue; // the config file's entry wins over the key file's
+                }
+                byte[] h = HexFormat.of().parseHex(k.sha256Hex());
+                m.computeIfAbsent(prefix(h), x -> new ArrayList<>())
+                        .add(new Entry(h, new Identity(k.consumer(), Set.copyOf(k.scopes()), "api-key")));
+            }
+        }
+        Map<Long, Entry[]> out = new HashMap<>();
+        m.forEach((k, v) -> out.put(k, v.toArray(new Entry[0])));
+        return Map.copyOf(out);
+    }
+
+    private static long prefix(byte[] h) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (h[i] & 0xff);
+        }
+        return v;
+    }
+
+    /** SHA-256 of {@code data}. */
+    public static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** Lower-case hex SHA-256 of a key (what the config file and the key file hold). */
+    public static String hashHex(String key) {
+        return HexFormat.of().formatHex(sha256(key.getBytes(StandardCharsets.UTF_8)));
+    }
+}

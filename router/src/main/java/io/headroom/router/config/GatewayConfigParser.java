@@ -1,0 +1,445 @@
+package io.headroom.router.config;
+
+import io.headroom.config.ConfigException;
+import io.headroom.config.ConfigNode;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads the gateway keys of {@code router:}: routes, {@code auth:} and {@code rate-limits:} (docs/gateway.md). */
+final class GatewayConfigParser {
+    static final String[] ROUTE_KEYS = {"name", "host", "path-prefix", "path", "methods", "headers", "query", "version", "rewrite",
+            "pool", "split", "mirror", "auth", "rate-limits"};
+    private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+    private static final Set<String> ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
+            "ES512", "EdDSA", "Ed25519");
+
+    private GatewayConfigParser() {
+    }
+
+    /** One item of {@code routes:}; {@code signature} receives what makes it distinct from other routes. */
+    static RouteConfig route(ConfigNode rn, Set<String> pools, AuthConfig auth, StringBuilder signature) {
+        rn.requireOnly(ROUTE_KEYS);
+        String name = rn.requireString("name", "give every route a unique 'name:'");
+        if (rn.has("path-prefix") && rn.has("path")) {
+            throw rn.errorAt("path", "a route has either path-prefix or path, not both",
+                    "keep path-prefix: /users for everything below /users, or path: /users/{id} for one exact or template path");
+        }
+        String prefix = rn.string("path-prefix", "/");
+        if (!prefix.startsWith("/")) {
+            throw rn.errorAt("path-prefix", "path-prefix '" + prefix + "' does not start with /", "write e.g. /api");
+        }
+        String path = rn.string("path", null);
+        List<String> vars = List.of();
+        if (path != null) {
+            vars = templateVariables(rn, path);
+        }
+        String host = rn.string("host", null);
+        if (host != null) {
+            host = host.strip().toLowerCase(Locale.ROOT);
+            String h = host.startsWith("*.") ? host.substring(2) : host;
+            if (h.isEmpty() || !h.matches("[a-z0-9.-]+|\\[[0-9a-f:.]+]")) {
+                throw rn.errorAt("host", "'" + host + "' is not a host name", "write e.g. api.example.com or *.example.com (no port)");
+            }
+        }
+        List<String> methods = new ArrayList<>();
+        for (String m : rn.stringList("methods")) {
+            String u = m.strip().toUpperCase(Locale.ROOT);
+            if (!u.matches(TOKEN)) {
+                throw rn.errorAt("methods", "'" + m + "' is not an HTTP method", "write e.g. [GET, POST]");
+            }
+            if (!methods.contains(u)) {
+                methods.add(u);
+            }
+        }
+        Map<String, String> headers = pairs(rn, "headers", true);
+        Map<String, String> query = pairs(rn, "query", false);
+        RouteConfig.Version version = version(rn);
+        RouteConfig.Rewrite rewrite = rewrite(rn, path, vars);
+
+        String pool;
+        List<RouteConfig.WeightedPool> split = new ArrayList<>();
+        if (rn.has("pool") == rn.has("split")) {
+            throw rn.error("route '" + name + "' needs exactly one of pool: and split:",
+                    "write pool: NAME, or split: [{pool: stable, weight: 95}, {pool: canary, weight: 5}]");
+        }
+        if (rn.has("pool")) {
+            pool = rn.requireString("pool", "name the pool this route forwards to, one of " + pools);
+            knownPool(rn, "pool", pool, pools);
+        } else {
+            double total = 0;
+            Set<String> seen = new HashSet<>();
+            for (ConfigNode s : rn.list("split")) {
+                s.requireOnly("pool", "weight");
+                String p = s.requireString("pool", "write {pool: NAME, weight: 10}");
+                knownPool(s, "pool", p, pools);
+                if (!seen.add(p)) {
+                    throw s.errorAt("pool", "pool '" + p + "' is listed twice in the split", "list each pool once");
+                }
+                double w = s.decimal("weight", 1.0, 0, 1e6);
+                total += w;
+                split.add(new RouteConfig.WeightedPool(p, w));
+            }
+            if (split.isEmpty() || total <= 0) {
+                throw rn.errorAt("split", "a split needs at least one pool with a weight above 0",
+                        "write split: [{pool: stable, weight: 95}, {pool: canary, weight: 5}]");
+            }
+            pool = split.get(0).pool();
+        }
+        RouteConfig.Mirror mirror = null;
+        if (rn.has("mirror")) {
+            ConfigNode m = rn.child("mirror").requireOnly("pool", "percent", "max-in-flight");
+            String p = m.requireString("pool", "write mirror: {pool: shadow}");
+            knownPool(m, "pool", p, pools);
+            mirror = new RouteConfig.Mirror(p, m.decimal("percent", 100, 0, 100), m.integer("max-in-flight", 64, 1, 100_000));
+        }
+        RouteConfig.Auth routeAuth = routeAuth(rn, auth);
+        RouteConfig.Limits limits = RouteConfig.Limits.NONE;
+        if (rn.has("rate-limits")) {
+            ConfigNode l = rn.child("rate-limits").requireOnly("route", "consumer");
+            limits = new RouteConfig.Limits(rate(l, "route"), rate(l, "consumer"));
+        }
+        signature.append(host).append('|').append(path == null ? "prefix:" + prefix : "path:" + path.replaceAll("\\{[^}]*}", "{}"))
+                .append('|').append(version).append('|').append(new java.util.TreeSet<>(methods)).append('|')
+                .append(new java.util.TreeMap<>(headers)).append('|').append(new java.util.TreeMap<>(query));
+        return new RouteConfig(name, prefix, pool, new RouteConfig.Match(host, path, methods, headers, query, version), rewrite,
+                split, mirror, routeAuth, limits);
+    }
+
+    private static void knownPool(ConfigNode n, String key, String pool, Set<String> pools) {
+        if (!pools.contains(pool)) {
+            throw n.errorAt(key, "unknown pool '" + pool + "'", "use one of " + pools + " or define it under router.pools");
+        }
+    }
+
+    /** Variables of a path template, checking its shape. */
+    static List<String> templateVariables(ConfigNode rn, String path) {
+        if (!path.startsWith("/")) {
+            throw rn.errorAt("path", "path '" + path + "' does not start with /", "write e.g. /users/{id}");
+        }
+        List<String> vars = new ArrayList<>();
+        for (String seg : path.substring(1).split("/", -1)) {
+            boolean open = seg.indexOf('{') >= 0 || seg.indexOf('}') >= 0;
+            if (!open) {
+                continue;
+            }
+            if (!seg.matches("\\{[A-Za-z_][A-Za-z0-9_-]*}")) {
+                throw rn.errorAt("path", "segment '" + seg + "' of '" + path + "' is not a whole {variable}",
+                        "a variable takes a whole segment: /users/{id}/orders/{order}");
+            }
+            String v = seg.substring(1, seg.length() - 1);
+            if (vars.contains(v)) {
+                throw rn.errorAt("path", "variable {" + v + "} appears twice in '" + path + "'", "give each variable its own name");
+            }
+            vars.add(v);
+        }
+        return vars;
+    }
+
+    private static Map<String, String> pairs(ConfigNode rn, String key, boolean headerNames) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (!rn.has(key)) {
+            return out;
+        }
+        ConfigNode h = rn.child(key);
+        for (String k : h.keys()) {
+            if (headerNames && !k.matches(TOKEN)) {
+                throw h.errorAt(k, "'" + k + "' is not a valid header name", "write e.g. X-Tenant: acme");
+            }
+            out.put(k, h.string(k, ""));
+        }
+        return out;
+    }
+
+    private static RouteConfig.Version version(ConfigNode rn) {
+        if (!rn.has("version")) {
+            return null;
+        }
+        ConfigNode v = rn.child("version").requireOnly("path", "strip", "header", "value", "media-type");
+        int n = (v.has("path") ? 1 : 0) + (v.has("header") ? 1 : 0) + (v.has("media-type") ? 1 : 0);
+        if (n != 1) {
+            throw v.error("version needs exactly one of path, header or media-type",
+                    "write {path: /v2}, {header: Api-Version, value: \"2\"} or {media-type: application/vnd.acme.v2+json}");
+        }
+        if (v.has("path")) {
+            String p = v.string("path", "");
+            if (!p.startsWith("/")) {
+                p = "/" + p;
+            }
+            if (p.length() < 2 || p.endsWith("/") || p.indexOf('{') >= 0) {
+                throw v.errorAt("path", "version path '" + p + "' is not a literal prefix", "write e.g. /v2");
+            }
+            if (v.has("header") || v.has("value")) {
+                throw v.errorAt("value", "value belongs to a header version", "remove it");
+            }
+            return new RouteConfig.Version(RouteConfig.VersionKind.PATH, p, null, v.bool("strip", true));
+        }
+        if (v.has("strip")) {
+            throw v.errorAt("strip", "strip applies only to a version path", "remove it");
+        }
+        if (v.has("header")) {
+            String h = v.string("header", "");
+            if (!h.matches(TOKEN)) {
+                throw v.errorAt("header", "'" + h + "' is not a valid header name", "write e.g. Api-Version");
+            }
+            String value = v.requireString("value", "write {header: " + h + ", value: \"2\"}");
+            return new RouteConfig.Version(RouteConfig.VersionKind.HEADER, value, h, false);
+        }
+        String mt = v.string("media-type", "");
+        if (MediaTypes.parse(mt) == null) {
+            throw v.errorAt("media-type", "'" + mt + "' is not a media type",
+                    "write e.g. application/vnd.acme.v2+json or 'application/json; version=2'");
+        }
+        return new RouteConfig.Version(RouteConfig.VersionKind.MEDIA_TYPE, mt, null, false);
+    }
+
+    private static RouteConfig.Rewrite rewrite(ConfigNode rn, String path, List<String> vars) {
+        if (!rn.has("rewrite")) {
+            return null;
+        }
+        ConfigNode w = rn.child("rewrite").requireOnly("strip-prefix", "prefix", "path");
+        int n = (w.has("strip-prefix") ? 1 : 0) + (w.has("prefix") ? 1 : 0) + (w.has("path") ? 1 : 0);
+        if (n != 1) {
+            throw w.error("rewrite needs exactly one of strip-prefix, prefix or path",
+                    "write {strip-prefix: true}, {prefix: /internal} or {path: /internal/users/{id}}");
+        }
+        if (w.has("path")) {
+            String t = w.string("path", "");
+            List<String> used = templateVariables(w, t);
+            for (String u : used) {
+                if (!vars.contains(u)) {
+                    throw w.errorAt("path", "{" + u + "} is not a variable of the route's path"
+                            + (path == null ? " (the route has no path template)" : " '" + path + "'"),
+                            vars.isEmpty() ? "match with path: /users/{id} to capture variables" : "use one of " + vars);
+                }
+            }
+            return new RouteConfig.Rewrite(RouteConfig.RewriteKind.PATH, t);
+        }
+        if (path != null) {
+            throw w.error("strip-prefix and prefix rewrite a path-prefix route; this route matches path '" + path + "'",
+                    "use rewrite: {path: /new/{var}} or match with path-prefix:");
+        }
+        if (w.has("prefix")) {
+            String p = w.string("prefix", "");
+            if (!p.startsWith("/")) {
+                throw w.errorAt("prefix", "prefix '" + p + "' does not start with /", "write e.g. /internal");
+            }
+            return new RouteConfig.Rewrite(RouteConfig.RewriteKind.PREFIX, p);
+        }
+        if (!w.bool("strip-prefix", true)) {
+            throw w.errorAt("strip-prefix", "strip-prefix: false does nothing", "remove the rewrite");
+        }
+        return new RouteConfig.Rewrite(RouteConfig.RewriteKind.STRIP_PREFIX, null);
+    }
+
+    private static RouteConfig.Auth routeAuth(ConfigNode rn, AuthConfig auth) {
+        if (!rn.has("auth")) {
+            return null;
+        }
+        ConfigNode a = rn.child("auth").requireOnly("methods", "scopes");
+        List<RouteConfig.AuthMethod> methods = new ArrayList<>();
+        List<ConfigNode> items = a.list("methods");
+        for (ConfigNode m : items) {
+            String t = m.scalarValue().strip().toLowerCase(Locale.ROOT);
+            RouteConfig.AuthMethod am = switch (t) {
+                case "api-key" -> RouteConfig.AuthMethod.API_KEY;
+                case "jwt" -> RouteConfig.AuthMethod.JWT;
+                default -> throw m.error("unknown auth method '" + t + "'", "use api-key or jwt");
+            };
+            if (am == RouteConfig.AuthMethod.API_KEY && auth.apiKeys() == null) {
+                throw m.error("the route accepts api-key but router.auth.api-keys is not configured",
+                        "add router.auth.api-keys: {keys: [...]} or {file: keys.txt}");
+            }
+            if (am == RouteConfig.AuthMethod.JWT && auth.issuers().isEmpty()) {
+                throw m.error("the route accepts jwt but router.auth.jwt lists no issuer",
+                        "add router.auth.jwt: [{issuer: ..., jwks-url: ..., algorithms: [RS256]}]");
+            }
+            if (!methods.contains(am)) {
+                methods.add(am);
+            }
+        }
+        if (methods.isEmpty()) {
+            throw a.errorAt("methods", "auth needs at least one method", "write methods: [api-key] or [jwt] or [api-key, jwt]");
+        }
+        return new RouteConfig.Auth(methods, a.stringList("scopes"));
+    }
+
+    /** {@code router.auth:}. */
+    static AuthConfig auth(ConfigNode r) {
+        if (!r.has("auth")) {
+            return AuthConfig.NONE;
+        }
+        ConfigNode a = r.child("auth").requireOnly("realm", "api-keys", "jwt");
+        String realm = a.string("realm", "headroom");
+        if (realm.indexOf('"') >= 0 || realm.indexOf('\\') >= 0) {
+            throw a.errorAt("realm", "the realm may not contain quotes or backslashes", "write e.g. headroom");
+        }
+        AuthConfig.ApiKeys keys = null;
+        if (a.has("api-keys")) {
+            ConfigNode k = a.child("api-keys").requireOnly("header", "keys", "file", "reload-interval");
+            String header = k.string("header", "X-Api-Key");
+            if (!header.matches(TOKEN)) {
+                throw k.errorAt("header", "'" + header + "' is not a valid header name", "write e.g. X-Api-Key");
+            }
+            List<AuthConfig.Key> list = new ArrayList<>();
+            Set<String> hashes = new HashSet<>();
+            for (ConfigNode e : k.list("keys")) {
+                if (e.has("key")) {
+                    throw e.errorAt("key", "a plain API key in the config file is refused",
+                            "store its hash: sha256: <printf %s KEY | sha256sum>");
+                }
+                e.requireOnly("consumer", "sha256", "scopes");
+                String consumer = e.requireString("consumer", "write {consumer: mobile-app, sha256: <64 hex digits>}");
+                String hex = e.requireString("sha256", "write the key's SHA-256: printf %s KEY | sha256sum").strip().toLowerCase(Locale.ROOT);
+                if (!hex.matches("[0-9a-f]{64}")) {
+                    throw e.errorAt("sha256", "expected 64 hex digits (a SHA-256), found " + hex.length() + " characters",
+                            "write the output of: printf %s KEY | sha256sum");
+                }
+                if (!hashes.add(hex)) {
+                    throw e.errorAt("sha256", "this key hash is listed twice", "list each key once");
+                }
+                list.add(new AuthConfig.Key(consumer, hex, e.stringList("scopes")));
+            }
+            String file = k.string("file", null);
+            if (list.isEmpty() && file == null) {
+                throw k.error("api-keys has neither keys nor a file", "add keys: [{consumer: NAME, sha256: HEX}] or file: keys.txt");
+            }
+            Duration reload = k.duration("reload-interval", Duration.ofSeconds(5));
+            if (reload.isZero() || reload.isNegative()) {
+                throw k.errorAt("reload-interval", "reload-interval must be greater than zero", "write e.g. 5s");
+            }
+            keys = new AuthConfig.ApiKeys(header, list, file == null ? null : Path.of(file), reload);
+        }
+        List<AuthConfig.JwtIssuer> issuers = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode j : a.list("jwt")) {
+            j.requireOnly("issuer", "jwks-url", "algorithms", "audiences", "consumer-claim", "scope-claim", "clock-skew",
+                    "refresh-interval", "min-refresh-interval", "fetch-timeout");
+            String iss = j.requireString("issuer", "write the exact iss value, e.g. issuer: https://id.example.com");
+            if (!names.add(iss)) {
+                throw j.errorAt("issuer", "issuer '" + iss + "' is listed twice", "list each issuer once");
+            }
+            String url = j.requireString("jwks-url", "write the issuer's key set URL, e.g. jwks-url: https://id.example.com/.well-known/jwks.json");
+            URI uri;
+            try {
+                uri = URI.create(url);
+            } catch (IllegalArgumentException e) {
+                throw j.errorAt("jwks-url", "bad URL: " + e.getMessage(), "write e.g. https://id.example.com/jwks.json");
+            }
+            if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
+                throw j.errorAt("jwks-url", "jwks-url must be http or https", "write e.g. https://id.example.com/jwks.json");
+            }
+            List<String> algs = new ArrayList<>();
+            for (String alg : j.stringList("algorithms")) {
+                if (!ALGORITHMS.contains(alg)) {
+                    String why = alg.toUpperCase(Locale.ROOT).startsWith("HS") || alg.equalsIgnoreCase("none")
+                            ? "'" + alg + "' is refused: only asymmetric signatures are accepted"
+                            : "unknown algorithm '" + alg + "'";
+                    throw j.errorAt("algorithms", why, "use RS256, PS256, ES256, EdDSA (or their 384/512 forms)");
+                }
+                algs.add(alg.equals("Ed25519") ? "EdDSA" : alg);
+            }
+            if (algs.isEmpty()) {
+                throw j.errorAt("algorithms", "the issuer's algorithms must be pinned", "write e.g. algorithms: [RS256]");
+            }
+            issuers.add(new AuthConfig.JwtIssuer(iss, uri, algs, j.stringList("audiences"), j.string("consumer-claim", "sub"),
+                    j.string("scope-claim", "scope"), nonNegative(j, "clock-skew", Duration.ofSeconds(30)),
+                    positive(j, "refresh-interval", Duration.ofMinutes(10)), nonNegative(j, "min-refresh-interval", Duration.ofSeconds(30)),
+                    positive(j, "fetch-timeout", Duration.ofSeconds(2))));
+        }
+        return new AuthConfig(realm, keys, issuers);
+    }
+
+    /** {@code router.rate-limits:}. */
+    static RateLimitConfig rateLimits(ConfigNode r) {
+        if (!r.has("rate-limits")) {
+            return RateLimitConfig.NONE;
+        }
+        ConfigNode l = r.child("rate-limits").requireOnly("consumer", "consumers");
+        Map<String, RouteConfig.Rate> per = new LinkedHashMap<>();
+        ConfigNode c = l.child("consumers");
+        for (String k : c.keys()) {
+            per.put(k, rate(c, k));
+        }
+        return new RateLimitConfig(rate(l, "consumer"), per);
+    }
+
+    /** A rate: {@code 100/s} or {@code {rate: 6000/m, burst: 50}}; burst defaults to one second's worth (at least 1). */
+    static RouteConfig.Rate rate(ConfigNode parent, String key) {
+        if (!parent.has(key)) {
+            return null;
+        }
+        String text;
+        long burst = -1;
+        ConfigNode at = parent;
+        String rateKey = key;
+        String scalar;
+        try {
+            scalar = parent.string(key, null);
+        } catch (ConfigException notScalar) {
+            scalar = null;
+        }
+        if (scalar != null) {
+            text = scalar;
+        } else {
+            at = parent.child(key).requireOnly("rate", "burst");
+            rateKey = "rate";
+            text = at.requireString("rate", "write rate: 100/s (or /m, /h, /d)");
+            burst = at.longValue("burst", -1, 1, 1_000_000_000L);
+        }
+        double perSecond = perSecond(text);
+        if (perSecond <= 0) {
+            throw at.errorAt(rateKey, "'" + text + "' is not a rate", "write e.g. 100/s, 6000/m, 10000/h or 50000/d");
+        }
+        if (burst < 0) {
+            burst = Math.max(1, (long) Math.ceil(perSecond));
+        }
+        return new RouteConfig.Rate(perSecond, burst, text.strip());
+    }
+
+    private static double perSecond(String text) {
+        String t = text.strip();
+        int slash = t.indexOf('/');
+        if (slash <= 0) {
+            return -1;
+        }
+        double n;
+        try {
+            n = Double.parseDouble(t.substring(0, slash).strip().replace("_", ""));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+        double seconds = switch (t.substring(slash + 1).strip()) {
+            case "s" -> 1;
+            case "m" -> 60;
+            case "h" -> 3600;
+            case "d" -> 86400;
+            default -> -1;
+        };
+        return seconds < 0 || !(n > 0) || Double.isInfinite(n) ? -1 : n / seconds;
+    }
+
+    private static Duration positive(ConfigNode p, String key, Duration def) {
+        Duration d = p.duration(key, def);
+        if (d.isZero() || d.isNegative()) {
+            throw p.errorAt(key, key + " must be greater than zero", "write e.g. " + def.toMillis() + "ms");
+        }
+        return d;
+    }
+
+    private static Duration nonNegative(ConfigNode p, String key, Duration def) {
+        Duration d = p.duration(key, def);
+        if (d.isNegative()) {
+            throw p.errorAt(key, key + " must not be negative", "write e.g. " + def.toMillis() + "ms");
+        }
+        return d;
+    }
+}

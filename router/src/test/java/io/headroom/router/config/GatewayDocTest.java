@@ -1,0 +1,66 @@
+package io.headroom.router.config;
+
+import io.headroom.config.ConfigException;
+import io.headroom.config.ConfigNode;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The example in docs/gateway.md parses and means what the page says; auth and limit keys fail at their line. */
+class GatewayDocTest {
+
+    @Test
+    void theDocumentedExampleParses() throws Exception {
+        String doc = Files.readString(Path.of("../docs/gateway.md"));
+        int from = doc.indexOf("```yaml\n") + 8;
+        RouterConfig c = RouterConfig.from(ConfigNode.parse("gateway.md", doc.substring(from, doc.indexOf("```", from))));
+        assertThat(c.auth().apiKeys().header()).isEqualTo("X-Api-Key");
+        assertThat(c.auth().apiKeys().keys()).hasSize(1);
+        assertThat(c.auth().apiKeys().reloadInterval()).isEqualTo(Duration.ofSeconds(5));
+        AuthConfig.JwtIssuer iss = c.auth().issuers().get(0);
+        assertThat(iss.algorithms()).containsExactly("RS256", "ES256");
+        assertThat(iss.minRefreshInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.rateLimits().consumer().perSecond()).isEqualTo(100.0);
+        assertThat(c.rateLimits().consumers().get("mobile-app").perSecond()).isEqualTo(100.0);
+        assertThat(c.rateLimits().consumers().get("mobile-app").burst()).isEqualTo(200);
+        RouteConfig byId = c.routes().get(1);
+        assertThat(byId.match().path()).isEqualTo("/users/{id}");
+        assertThat(byId.split()).hasSize(2);
+        assertThat(byId.mirror().maxInFlight()).isEqualTo(32);
+        assertThat(byId.pools()).containsExactly("users", "users-canary", "shadow");
+        RouteConfig orders = c.routes().get(5);
+        assertThat(orders.match().host()).isEqualTo("api.example.com");
+        assertThat(orders.auth().scopes()).containsExactly("orders:read");
+        assertThat(orders.limits().consumer().burst()).isEqualTo(20);
+        assertThat(c.routes().get(2).match().version().kind()).isEqualTo(RouteConfig.VersionKind.PATH);
+    }
+
+    private static void fails(String authYaml, String... fragments) {
+        var a = assertThatThrownBy(() -> RouterConfig.from(ConfigNode.parse("bad.yaml", """
+                router:
+                  pools:
+                    a: {backends: [127.0.0.1:9001]}
+                  routes:
+                    - {name: a, path-prefix: /, pool: a}
+                """ + authYaml.indent(2)))).isInstanceOf(ConfigException.class);
+        for (String f : fragments) {
+            a.hasMessageContaining(f);
+        }
+    }
+
+    @Test
+    void authAndLimitErrorsPointAtTheLine() {
+        fails("auth: {jwt: [{issuer: x, jwks-url: 'http://127.0.0.1:1/j', algorithms: [HS256]}]}", "bad.yaml:6:",
+                "'HS256' is refused");
+        fails("auth: {jwt: [{issuer: x, jwks-url: 'http://127.0.0.1:1/j'}]}", "algorithms must be pinned");
+        fails("auth: {api-keys: {keys: [{consumer: c, key: hunter2}]}}", "plain API key", "sha256sum");
+        fails("auth: {api-keys: {keys: [{consumer: c, sha256: abc}]}}", "64 hex digits");
+        fails("rate-limits: {consumer: 10/w}", "bad.yaml:6:", "not a rate");
+        fails("rate-limits: {consumer: {rate: 10/s, burst: 0}}", "out of range");
+    }
+}
