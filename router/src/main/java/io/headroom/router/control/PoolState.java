@@ -99,14 +99,22 @@ public final class PoolState {
     }
 
     /**
-     * An answer came back from {@code b}. 5xx counts as a failure for outlier detection and the breaker; only other
-     * non-429 answers feed the latency estimate, so a fast error never makes a backend look fast.
+     * An answer came back from {@code b}. 5xx counts as a failure for outlier detection and the breaker, except a 503
+     * with Retry-After, which like a 429 is a healthy backend shedding load: ejecting it or opening its breaker would
+     * turn overload into an outage. Only answers that are neither 5xx nor 429 feed the latency estimate, so a fast
+     * error never makes a backend look fast.
      *
      * @param headNanos time from sending the request to the response head
      */
     public void succeeded(Backend b, int status, long headNanos, long nowNanos) {
+        succeeded(b, status, false, headNanos, nowNanos);
+    }
+
+    /** As {@link #succeeded(Backend, int, long, long)}; {@code retryAfter} tells whether the answer carried Retry-After. */
+    public void succeeded(Backend b, int status, boolean retryAfter, long headNanos, long nowNanos) {
         MemberHealth h = b.health();
-        if (status >= 500) {
+        boolean shedding = status == 429 || (status == 503 && retryAfter);
+        if (status >= 500 && !shedding) {
             failed(b, "status " + status, headNanos);
             return;
         }
@@ -115,7 +123,7 @@ public final class PoolState {
         if (cb != null) {
             cb.onSuccess(headNanos, TimeUnit.NANOSECONDS);
         }
-        if (trackLatency && status != 429) {
+        if (trackLatency && !shedding) {
             b.observeLatency(headNanos, nowNanos);
         }
     }

@@ -357,7 +357,7 @@ public final class ProxyHandler implements Handler {
         }
         int status = head.status();
         long headAt = ticker.read();
-        pool.succeeded(backend, status, headAt - attemptStart, headAt);
+        pool.succeeded(backend, status, head.hasRetryAfter(), headAt - attemptStart, headAt);
 
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
@@ -397,6 +397,10 @@ public final class ProxyHandler implements Handler {
     private static void sendError(ServerResponse res, Status status, String error, String detail) {
         res.status(status);
         res.header(CONTENT_TYPE, JSON);
+        if (status.code() == 503) {
+            // Our own 503s (no backend available, shedding) tell clients when to come back, as a backend would.
+            res.headers().set(RETRY_AFTER, "1");
+        }
         res.send(ErrorBody.json(error, detail));
     }
 

@@ -74,4 +74,14 @@ public final class ResponseHead {
     public boolean hasBody(boolean headRequest) {
         return !headRequest && status >= 200 && status != 204 && status != 304;
     }
+
+    /** True if the backend sent a Retry-After header: a 503 with it is deliberate load shedding, not a fault. */
+    public boolean hasRetryAfter() {
+        for (int i = 0; i < headerCount(); i++) {
+            if (name(i).equalsIgnoreCase("Retry-After")) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
