@@ -7,7 +7,7 @@ import io.headroom.ingest.kafka.KafkaConfigSection;
 import io.headroom.ingest.kafka.Topics;
 import io.headroom.router.config.HostPort;
 import io.headroom.router.l4.EdgeConfig;
-import io.headroom.router.l4.EdgeControlSubscriber;
+import io.headroom.router.control.ControlPlanSubscriber;
 import io.headroom.router.l4.EdgeMembership;
 import io.headroom.router.l4.EdgeServer;
 import picocli.CommandLine;
@@ -108,8 +108,8 @@ final class EdgeCommand implements Callable<Integer> {
         EdgeMembership membership = EdgeMembership.of(cfg);
         EdgeServer edge = new EdgeServer(cfg, membership);
         int port = edge.start();
-        EdgeControlSubscriber subscriber = bootstrap == null ? null
-                : EdgeControlSubscriber.start(new KafkaClients(bootstrap, id, clientProperties), controlTopic, membership);
+        ControlPlanSubscriber subscriber = bootstrap == null ? null
+                : EdgeMembership.subscribe(new KafkaClients(bootstrap, id, clientProperties), controlTopic, membership);
         System.out.println("edge listening on " + cfg.listen().host() + ":" + port + " -> pool " + cfg.pool() + " "
                 + membership.snapshot().addresses() + " (" + cfg.balancer().yamlName() + ", max " + cfg.maxConnections()
                 + " connections)" + (subscriber == null ? " (static members: pass --kafka for autoscaler plans)"

@@ -9,7 +9,7 @@ import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.service.PredictorService;
 import io.headroom.router.Router;
 import io.headroom.router.control.ControlPlanSubscriber;
-import io.headroom.router.l4.EdgeControlSubscriber;
+
 import io.headroom.router.l4.EdgeMembership;
 import io.headroom.router.l4.EdgeServer;
 import io.headroom.router.telemetry.KafkaTelemetrySink;
@@ -51,7 +51,7 @@ public final class Stack implements AutoCloseable {
     private PredictorService predictor;
     private AutoscalerService autoscaler;
     private EdgeServer edge;
-    private EdgeControlSubscriber edgeSubscriber;
+    private ControlPlanSubscriber edgeSubscriber;
     private Consumer<TelemetryWindow> windowObserver = w -> { };
 
     private Stack(HeadroomConfig config) {
@@ -122,7 +122,7 @@ public final class Stack implements AutoCloseable {
             edge = new EdgeServer(config.edge(), membership);
             edge.start();
             started.add(edge);
-            edgeSubscriber = EdgeControlSubscriber.start(clients, topics.control(), membership);
+            edgeSubscriber = EdgeMembership.subscribe(clients, topics.control(), membership);
             started.add(edgeSubscriber);
         }
     }

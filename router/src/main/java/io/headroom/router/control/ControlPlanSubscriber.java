@@ -8,40 +8,51 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Reads every partition of the control topic from the beginning (no consumer group: every router reads every plan)
- * and feeds each plan to a {@link ControlPlanStore}. Tombstones are skipped.
+ * Reads every partition of the control topic from the beginning (no consumer group: every router and edge reads every
+ * plan) and feeds each plan to whoever applies it: a router's {@link ControlPlanStore}, or an L4 edge's membership.
+ * Tombstones are skipped.
  */
 public final class ControlPlanSubscriber implements AutoCloseable {
     private final ConsumerLoop<ControlPlan> loop;
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
 
-    private ControlPlanSubscriber(Consumer<String, ControlPlan> consumer, String topic, ControlPlanStore store) {
+    private ControlPlanSubscriber(Consumer<String, ControlPlan> consumer, String topic, Predicate<ControlPlan> apply, String name) {
         this.loop = ConsumerLoop.assignAll(consumer, List.of(topic), records -> {
             for (ConsumerRecord<String, ControlPlan> r : records) {
                 if (r.value() == null) {
                     continue;
                 }
-                if (store.apply(r.value()) == ControlPlanStore.Outcome.APPLIED) {
+                if (apply.test(r.value())) {
                     applied.incrementAndGet();
                 } else {
                     ignored.incrementAndGet();
                 }
             }
-        }, "router-control");
+        }, name);
     }
 
-    /** Starts reading {@code controlTopic} with a consumer from {@code clients}. */
+    /** Starts reading {@code controlTopic} with a consumer from {@code clients}, applying plans to a router's store. */
     public static ControlPlanSubscriber start(KafkaClients clients, String controlTopic, ControlPlanStore store) {
         return start(clients.consumer("router-control", null, Codecs.CONTROL.deserializer()), controlTopic, store);
     }
 
-    /** Starts reading with the given consumer (which this subscriber closes). */
+    /** Starts reading with the given consumer (which this subscriber closes), applying plans to a router's store. */
     public static ControlPlanSubscriber start(Consumer<String, ControlPlan> consumer, String controlTopic, ControlPlanStore store) {
-        ControlPlanSubscriber s = new ControlPlanSubscriber(consumer, controlTopic, store);
+        return start(consumer, controlTopic, p -> store.apply(p) == ControlPlanStore.Outcome.APPLIED, "router-control");
+    }
+
+    /**
+     * Starts reading with the given consumer (which this subscriber closes); {@code apply} applies one plan and says
+     * whether it took effect.
+     */
+    public static ControlPlanSubscriber start(Consumer<String, ControlPlan> consumer, String controlTopic, Predicate<ControlPlan> apply,
+                                              String name) {
+        ControlPlanSubscriber s = new ControlPlanSubscriber(consumer, controlTopic, apply, name);
         s.loop.start();
         return s;
     }
@@ -51,7 +62,7 @@ public final class ControlPlanSubscriber implements AutoCloseable {
         return applied.get();
     }
 
-    /** Plans ignored (stale epoch, expired, unknown scope or source). */
+    /** Plans ignored (other scope or source, stale epoch, expired). */
     public long ignoredCount() {
         return ignored.get();
     }

@@ -169,4 +169,14 @@ public final class EdgeMembership {
     public synchronized List<EdgeMember> known() {
         return List.copyOf(known.values());
     }
+
+    /**
+     * Reads the control topic from the beginning and applies every plan to {@code membership}; close it to stop.
+     */
+    public static io.headroom.router.control.ControlPlanSubscriber subscribe(io.headroom.ingest.kafka.KafkaClients clients,
+                                                                            String controlTopic, EdgeMembership membership) {
+        return io.headroom.router.control.ControlPlanSubscriber.start(
+                clients.consumer("edge-control", null, io.headroom.ingest.codec.Codecs.CONTROL.deserializer()), controlTopic,
+                p -> membership.apply(p) == Outcome.APPLIED, "edge-control");
+    }
 }

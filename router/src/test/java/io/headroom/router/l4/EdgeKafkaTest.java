@@ -1,5 +1,7 @@
 package io.headroom.router.l4;
 
+import io.headroom.router.control.ControlPlanSubscriber;
+
 import io.headroom.ingest.broker.EmbeddedKafka;
 import io.headroom.ingest.codec.Codecs;
 import io.headroom.ingest.kafka.KafkaClients;
@@ -45,7 +47,7 @@ class EdgeKafkaTest {
                     List.of(), List.of(first.address(), added.address()), "scale-out to 2");
             try (EdgeServer edge = new EdgeServer(cfg, membership, Ticker.system());
                  KafkaProducer<String, ControlPlan> p = clients.producer("plans", Codecs.CONTROL.serializer());
-                 EdgeControlSubscriber sub = EdgeControlSubscriber.start(clients, Topics.DEFAULT.control(), membership)) {
+                 ControlPlanSubscriber sub = EdgeMembership.subscribe(clients, Topics.DEFAULT.control(), membership)) {
                 int port = edge.start();
                 try (Socket one = connect(port)) {
                     assertThat(readLine(one.getInputStream())).isEqualTo("first");
