@@ -56,16 +56,8 @@ public final class AccessLogTrace extends RequestLogTrace {
             @Override
             protected RecordedRequest computeNext() throws IOException {
                 String line;
-                while ((line = lines.next()) != null) {
-                    report.line();
+                while ((line = lines.nextRecord(report)) != null) {
                     long n = lines.lineNumber();
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    if (lines.truncated()) {
-                        report.malformed(n, "line longer than " + MAX_LINE + " characters", line);
-                        continue;
-                    }
                     RecordedRequest r = parse(line, n, report);
                     if (r != null) {
                         report.record();

@@ -100,22 +100,10 @@ public final class AzureLlmTrace extends RequestLogTrace {
         return new AbstractTraceReader<>() {
             @Override
             protected InferenceRequest computeNext() throws IOException {
-                String line;
-                while ((line = lines.next()) != null) {
-                    report.line();
+                List<String> f;
+                while ((f = Csv.nextRow(lines, report, ',', need)) != null) {
                     long n = lines.lineNumber();
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    if (lines.truncated()) {
-                        report.malformed(n, "line longer than " + MAX_LINE + " characters", line);
-                        continue;
-                    }
-                    List<String> f = Csv.split(line, ',');
-                    if (f.size() < need) {
-                        report.malformed(n, "expected at least " + need + " fields, found " + f.size(), line);
-                        continue;
-                    }
+                    String line = lines.current();
                     Instant at;
                     try {
                         at = Timestamps.parse(f.get(ti), ZoneOffset.UTC);

@@ -117,22 +117,10 @@ public final class CountCsvTrace implements Trace {
         return new AbstractTraceReader<>() {
             @Override
             protected RateBucket computeNext() throws IOException {
-                String line;
-                while ((line = lines.next()) != null) {
-                    report.line();
+                List<String> f;
+                while ((f = Csv.nextRow(lines, report, separator, need)) != null) {
                     long n = lines.lineNumber();
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    if (lines.truncated()) {
-                        report.malformed(n, "line longer than " + MAX_LINE + " characters", line);
-                        continue;
-                    }
-                    List<String> f = Csv.split(line, separator);
-                    if (f.size() < need) {
-                        report.malformed(n, "expected at least " + need + " fields, found " + f.size(), line);
-                        continue;
-                    }
+                    String line = lines.current();
                     Instant t;
                     try {
                         t = Timestamps.parse(f.get(ti), zone);

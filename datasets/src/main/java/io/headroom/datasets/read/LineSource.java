@@ -1,5 +1,7 @@
 package io.headroom.datasets.read;
 
+import io.headroom.datasets.trace.ReadReport;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Reader;
@@ -17,6 +19,7 @@ final class LineSource implements Closeable {
     private long lineNumber;
     private boolean truncated;
     private final StringBuilder sb = new StringBuilder();
+    private String current;
 
     LineSource(Reader in, int maxChars) {
         this.in = in;
@@ -57,6 +60,32 @@ final class LineSource implements Closeable {
             sb.setLength(n - 1);
         }
         return sb.toString();
+    }
+
+    /**
+     * The next line worth parsing, or null at the end: every line read is counted in {@code report}, blank lines are
+     * skipped, and over-long ones are reported as malformed (with their number) and skipped.
+     */
+    String nextRecord(ReadReport report) throws IOException {
+        String line;
+        while ((line = next()) != null) {
+            report.line();
+            if (line.isBlank()) {
+                continue;
+            }
+            if (truncated) {
+                report.malformed(lineNumber, "line longer than " + max + " characters", line);
+                continue;
+            }
+            current = line;
+            return line;
+        }
+        return null;
+    }
+
+    /** The line last returned by {@link #nextRecord}, for malformed-line reports. */
+    String current() {
+        return current;
     }
 
     /** 1-based number of the line last returned. */

@@ -122,22 +122,10 @@ public final class RequestTableTrace extends RequestLogTrace {
         return new AbstractTraceReader<>() {
             @Override
             protected RecordedRequest computeNext() throws IOException {
-                String line;
-                while ((line = lines.next()) != null) {
-                    report.line();
+                List<String> f;
+                while ((f = Csv.nextRow(lines, report, separator, need)) != null) {
                     long n = lines.lineNumber();
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    if (lines.truncated()) {
-                        report.malformed(n, "line longer than " + MAX_LINE + " characters", line);
-                        continue;
-                    }
-                    List<String> f = Csv.split(line, separator);
-                    if (f.size() < need) {
-                        report.malformed(n, "expected at least " + need + " fields, found " + f.size(), line);
-                        continue;
-                    }
+                    String line = lines.current();
                     Instant at;
                     try {
                         at = timeFormat.parse(f.get(ti), zone);
