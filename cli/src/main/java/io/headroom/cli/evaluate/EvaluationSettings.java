@@ -15,11 +15,24 @@ import java.util.Objects;
  * @param season               season of the forecaster ({@code null}: one day when the trace spans at least three, else none)
  * @param hpaTolerance         reactive: no change while demand / (current × capacity × target) is within 1 ± this
  * @param hpaScaleDownWindow   reactive: scale down only to the highest recommendation within this window
+ * @param marginQuantile       predictive: size on the point forecast plus this quantile of its recent errors at the lead
+ *                             time; {@code NaN} (the default) = size on the upper bound of the interval
+ * @param marginWindow         predictive: the recent errors are those of this window (one day)
+ * @param sizingUtilisation    predictive: the utilisation it sizes the forecast for; {@code NaN} (the default) = the target
+ * @param floorAtFullCapacity  predictive: the reactive floor is current demand at 100 % instead of at the target (default false)
  */
 public record EvaluationSettings(Duration leadTime, double capacityPerInstance, int peakInstances, double targetUtilisation,
                                  double coverage, Duration retrainEvery, Duration season, double hpaTolerance,
-                                 Duration hpaScaleDownWindow) {
+                                 Duration hpaScaleDownWindow, double marginQuantile, Duration marginWindow, double sizingUtilisation,
+                                 boolean floorAtFullCapacity) {
     public EvaluationSettings {
+        Objects.requireNonNull(marginWindow, "marginWindow");
+        if (!Double.isNaN(marginQuantile) && !(marginQuantile > 0 && marginQuantile < 1)) {
+            throw new IllegalArgumentException("marginQuantile: " + marginQuantile + " (expected: in (0, 1), or NaN to size on the upper bound)");
+        }
+        if (!Double.isNaN(sizingUtilisation) && !(sizingUtilisation > 0 && sizingUtilisation <= 1)) {
+            throw new IllegalArgumentException("sizingUtilisation: " + sizingUtilisation + " (expected: in (0, 1], or NaN for the target utilisation)");
+        }
         Objects.requireNonNull(leadTime, "leadTime");
         Objects.requireNonNull(retrainEvery, "retrainEvery");
         Objects.requireNonNull(hpaScaleDownWindow, "hpaScaleDownWindow");
@@ -51,31 +64,38 @@ public record EvaluationSettings(Duration leadTime, double capacityPerInstance, 
 
     /** Lead time as given, capacity sized from the peak (20 instances), 80 % target, 90 % intervals, hourly retraining. */
     public static EvaluationSettings defaults(Duration leadTime) {
-        return new EvaluationSettings(leadTime, Double.NaN, 20, 0.8, 0.9, Duration.ofHours(1), null, 0.1, Duration.ofMinutes(5));
+        return new EvaluationSettings(leadTime, Double.NaN, 20, 0.8, 0.9, Duration.ofHours(1), null, 0.1, Duration.ofMinutes(5),
+                Double.NaN, Duration.ofDays(1), Double.NaN, false);
     }
 
     public EvaluationSettings withCapacityPerInstance(double c) {
         return new EvaluationSettings(leadTime, c, peakInstances, targetUtilisation, coverage, retrainEvery, season, hpaTolerance,
-                hpaScaleDownWindow);
+                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
     }
 
     public EvaluationSettings withTargetUtilisation(double u) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, u, coverage, retrainEvery, season, hpaTolerance,
-                hpaScaleDownWindow);
+                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
     }
 
     public EvaluationSettings withCoverage(double c) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, c, retrainEvery, season,
-                hpaTolerance, hpaScaleDownWindow);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
     }
 
     public EvaluationSettings withRetrainEvery(Duration d) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, d, season,
-                hpaTolerance, hpaScaleDownWindow);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
+    }
+
+    /** The predictive policy sized on the point forecast plus a quantile of its recent errors (see {@link #marginQuantile}). */
+    public EvaluationSettings withResidualMargin(double quantile, Duration window, double sizingUtil, boolean floorAtFull) {
+        return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, season,
+                hpaTolerance, hpaScaleDownWindow, quantile, window, sizingUtil, floorAtFull);
     }
 
     public EvaluationSettings withSeason(Duration d) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, d,
-                hpaTolerance, hpaScaleDownWindow);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
     }
 }

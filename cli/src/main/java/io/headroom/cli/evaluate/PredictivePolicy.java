@@ -12,7 +12,6 @@ import io.headroom.predictor.forecast.ModelCatalog;
 import io.headroom.predictor.forecast.RegressorSpec;
 import io.headroom.predictor.forecast.SeriesModel;
 import io.headroom.predictor.forecast.TribuoLagForecaster;
-import io.headroom.predictor.plan.CapacityPlanner;
 import io.headroom.predictor.plan.PoolSettings;
 
 import java.time.Duration;
@@ -24,20 +23,29 @@ import java.util.Map;
 
 /**
  * The predictive policy as the running system applies it, in simulated time: the predictor's {@link SeriesModel}
- * (candidates from {@link ModelCatalog}, chosen by {@link Backtest}) forecasts the demand one lead time ahead,
- * {@link CapacityPlanner} sizes on the upper bound, and the autoscaler's {@link ScalingPolicy} applies the reactive
- * floor and its guardrails. The model is retrained on a schedule (every simulated hour by default), on the most recent
+ * (candidates from {@link ModelCatalog}, chosen by {@link Backtest}) forecasts the demand one lead time ahead, the
+ * fleet is sized on a high estimate of it, and the autoscaler's {@link ScalingPolicy} applies the reactive floor and
+ * its guardrails. The model is retrained on a schedule (every simulated hour by default), on the most recent
  * history only. To keep a month of per-minute data (about 1,400 retrains) to seconds, training is lighter than in the
  * running predictor: {@value #ROWS} rows instead of 1,200, a backtest of 2 folds instead of 3, and 5 SGD epochs
  * instead of 20; the candidates, features, intervals and selection are the same.
  *
+ * <p>The high estimate is, by default, the upper bound of the forecast interval (as {@code CapacityPlanner} sizes).
+ * With a margin quantile set it is instead the point forecast plus that quantile of the policy's own recent errors at
+ * the lead time ({@link ResidualMargin}); each error is recorded only once the step it forecast has been observed, and
+ * until {@link #MIN_ERRORS} are known the upper bound is used. Instances = {@code ceil(estimate / (capacity × sizing
+ * utilisation))}; the reactive floor is {@code ceil(observed / c)} with {@code c} the capacity at the target
+ * utilisation, or at 100 % when so set.
+ *
  * <p>The scale-down window is the lead time: instances asked for in the last lead time were asked for a moment that
- * has not come yet, so they are kept until it has.
+ * has not come yet, so they are kept until it has. No longer stabilisation is applied.
  */
 final class PredictivePolicy {
     static final int ROWS = 600;
     static final int CALIBRATION = 300;
     static final int SGD_EPOCHS = 5;
+    /** Known errors needed before the margin replaces the forecast interval: one hour of minutes. */
+    static final int MIN_ERRORS = 60;
 
     private final SeriesModel model;
     private final ScalingPolicy policy;
@@ -54,14 +62,25 @@ final class PredictivePolicy {
     private int retrains;
     private int trainingFailures;
     private String lastSelection = "none";
+    private final ResidualMargin margin;
+    private final double sizingUtilisation;
+    private final double floorPerInstance;
+    private final int[] forecastStep; // the step each pending point forecast is for, by step mod (horizon + 1)
+    private final double[] forecastMean;
 
     /** What the policy did at one step; the forecast is in req/s for step {@code t + horizon}. */
     record Step(int target, Forecast forecast, String model) {
     }
 
     PredictivePolicy(PoolSettings pool, int horizonSteps, Duration step, Duration leadTime, double coverage, Duration retrainEvery,
-                     int seasonSteps) {
+                     int seasonSteps, double marginQuantile, int marginWindowSteps, double sizingUtilisation, boolean floorAtFullCapacity) {
         this.pool = pool;
+        this.margin = Double.isNaN(marginQuantile) ? null : new ResidualMargin(marginQuantile, Math.max(1, marginWindowSteps), MIN_ERRORS);
+        this.sizingUtilisation = Double.isNaN(sizingUtilisation) ? pool.targetUtilisation() : sizingUtilisation;
+        this.floorPerInstance = floorAtFullCapacity ? pool.capacityPerInstance() : pool.plannedPerInstance();
+        this.forecastStep = new int[horizonSteps + 1];
+        Arrays.fill(forecastStep, -1);
+        this.forecastMean = new double[horizonSteps + 1];
         this.horizon = horizonSteps;
         this.stepSeconds = step.toMillis() / 1000.0;
         this.leadSeconds = (int) Math.ceil(leadTime.toMillis() / 1000.0);
@@ -106,14 +125,33 @@ final class PredictivePolicy {
                 trainingFailures++; // keeps its previous model, as the running predictor does
             }
         }
+        int slot = t % forecastStep.length;
+        if (margin != null && forecastStep[slot] == t) { // the forecast made one horizon ago for this step: its error is known now
+            margin.add(counts[t] - forecastMean[slot]);
+        }
         Forecast perStep = model.forecast(Arrays.copyOfRange(counts, Math.max(0, t + 1 - recentSteps), t + 1));
+        int ahead = (t + horizon) % forecastStep.length;
+        forecastStep[ahead] = t + horizon;
+        forecastMean[ahead] = perStep.mean();
         Forecast f = new Forecast(perStep.mean() / stepSeconds, perStep.lower() / stepSeconds, perStep.upper() / stepSeconds);
         String name = model.selection().model();
         stepsByModel.merge(name, 1, Integer::sum);
-        ScalingIntent intent = CapacityPlanner.intent(pool, nowMillis, leadSeconds, counts[t] / stepSeconds, f, name, "what-if");
+        double m = margin == null ? Double.NaN : margin.margin();
+        boolean learned = !Double.isNaN(m);
+        double sized = Math.max(0, learned ? f.mean() + m / stepSeconds : f.upper());
+        int desired = desiredInstances(sized, pool.capacityPerInstance() * sizingUtilisation);
+        String why = String.format(java.util.Locale.ROOT, "%s %.2f req/s in %ds at %.0f%% = %d", learned ? "mean + error quantile" : "upper",
+                sized, leadSeconds, 100 * sizingUtilisation, desired);
+        ScalingIntent intent = new ScalingIntent(pool.name(), nowMillis, desired, leadSeconds, counts[t] / stepSeconds, f.mean(),
+                f.lower(), f.upper(), floorPerInstance, name, why);
         Decision d = policy.decide(intent, current, nowMillis, state);
         state = d.next();
         return new Step(d.target(), f, name);
+    }
+
+    /** {@code ceil(rate / perInstance)}, 0 for no demand (the policy's minimum of 1 applies after). */
+    static int desiredInstances(double rate, double perInstance) {
+        return rate > 0 ? (int) Math.ceil(rate / perInstance - 1e-9) : 0;
     }
 
     int retrains() {

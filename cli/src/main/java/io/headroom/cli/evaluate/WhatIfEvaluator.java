@@ -94,7 +94,8 @@ public final class WhatIfEvaluator {
         Score ps = new Score("predictive", n);
         Score rs = new Score("reactive", n);
         Score ss = new Score("static", n);
-        PredictivePolicy predictive = new PredictivePolicy(pool, lead, d.step(), s.leadTime(), s.coverage(), s.retrainEvery(), season);
+        PredictivePolicy predictive = new PredictivePolicy(pool, lead, d.step(), s.leadTime(), s.coverage(), s.retrainEvery(), season,
+                s.marginQuantile(), (int) Math.max(1, s.marginWindow().toMillis() / stepMillis), s.sizingUtilisation(), s.floorAtFullCapacity());
         ReactivePolicy reactive = new ReactivePolicy(planned, s.hpaTolerance(),
                 (int) Math.max(1, s.hpaScaleDownWindow().toMillis() / stepMillis));
         double[] mean = nanArray(n + lead);

@@ -91,6 +91,68 @@ class WhatIfEvaluatorTest {
     }
 
     @Test
+    void residualMarginIsTheConformalQuantileOfTheRecentErrorsOnly() {
+        ResidualMargin m = new ResidualMargin(0.9, 10, 5);
+        for (int e = 1; e <= 4; e++) {
+            m.add(e);
+        }
+        assertThat(m.margin()).isNaN(); // fewer than 5 known errors: the caller falls back to the interval
+        m.add(5);
+        assertThat(m.margin()).isEqualTo(5.0); // ceil(0.9 x 5) = 5th smallest of 1..5
+        for (int e = 6; e <= 10; e++) {
+            m.add(e);
+        }
+        assertThat(m.margin()).isEqualTo(9.0); // ceil(0.9 x 10) = 9th smallest of 1..10
+        m.add(Double.NaN); // an unknown error is not an error of 0
+        assertThat(m.size()).isEqualTo(10);
+        for (int i = 0; i < 10; i++) {
+            m.add(-3); // the window slides: 1..10 drop out oldest first
+        }
+        assertThat(m.size()).isEqualTo(10);
+        assertThat(m.margin()).isEqualTo(-3.0); // a model that forecasts too high gets its bias taken off
+        m.add(100);
+        assertThat(m.margin()).isEqualTo(-3.0); // 9th smallest of nine -3 and one 100
+        m.add(50);
+        assertThat(m.margin()).isEqualTo(50.0);
+    }
+
+    @Test
+    void theResidualMarginSizesOnPointForecastPlusKnownErrorsAndNeverLooksAhead() {
+        // a flat 600 per minute (10 req/s, capacity 5 req/s): every error is 0 once the model has learnt the level, so
+        // after an hour of known errors the policy sizes on the point forecast: 10 / (5 x 0.8) -> 3 instances
+        double[] c = new double[240];
+        Arrays.fill(c, 600);
+        c[0] = 10_000; // sets the peak (capacity 500 / 60 / 20 req/s per instance): recorded, but far in the past
+        double cap = 10_000 / 60.0 / 20;
+        EvaluationSettings s = EvaluationSettings.defaults(Duration.ofMinutes(3)).withResidualMargin(0.9, Duration.ofDays(1), Double.NaN, true);
+        Evaluation e = WhatIfEvaluator.evaluate(DemandSeries.of("flat", T0, Duration.ofMinutes(1), c), s);
+        int expected = (int) Math.ceil(10 / (cap * 0.8));
+        assertThat(e.predictive().target()[200]).isEqualTo(expected);
+        assertThat(e.predictive().underprovisionedMinutes()).isZero();
+        // at 100 %, with the floor at 100 % too: ceil(10 / cap)
+        Evaluation full = WhatIfEvaluator.evaluate(DemandSeries.of("flat", T0, Duration.ofMinutes(1), c),
+                EvaluationSettings.defaults(Duration.ofMinutes(3)).withResidualMargin(0.9, Duration.ofDays(1), 1.0, true));
+        assertThat(full.predictive().target()[200]).isEqualTo((int) Math.ceil(10 / cap - 1e-9));
+        // no look-ahead: changing the future leaves every earlier decision as it was
+        double[] changed = c.clone();
+        Arrays.fill(changed, 210, 240, 3000);
+        Evaluation e2 = WhatIfEvaluator.evaluate(DemandSeries.of("flat", T0, Duration.ofMinutes(1), changed), s);
+        for (int t = 0; t < 210; t++) {
+            assertThat(e2.predictive().target()[t]).as("step %d", t).isEqualTo(e.predictive().target()[t]);
+        }
+    }
+
+    @Test
+    void residualMarginSettingsAreChecked() {
+        EvaluationSettings d = EvaluationSettings.defaults(Duration.ofMinutes(3));
+        assertThat(d.marginQuantile()).isNaN(); // the default sizes on the upper bound
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withResidualMargin(1.0, Duration.ofDays(1), Double.NaN, false))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withResidualMargin(0.9, Duration.ofDays(1), 0, false))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void onASyntheticDayTheStaticFleetIsNeverShortAndPredictiveIsNoWorseThanReactive() throws Exception {
         DemandSeries d = DemandSeries.read(SyntheticWorkload.defaults(7), null);
         Evaluation e = WhatIfEvaluator.evaluate(d, EvaluationSettings.defaults(Duration.ofMinutes(3)));
