@@ -1,6 +1,7 @@
 package io.headroom.predictor.core;
 
 import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.ScalingIntent;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.forecast.Backtest;
@@ -10,10 +11,13 @@ import io.headroom.predictor.forecast.SeriesModel;
 import io.headroom.predictor.forecast.TimeAxis;
 import io.headroom.predictor.history.BackendThroughput;
 import io.headroom.predictor.history.HistoryStore;
+import io.headroom.predictor.history.InstanceTraffic;
 import io.headroom.predictor.history.SeriesHistory;
 import io.headroom.predictor.plan.CapacityPlanner;
 import io.headroom.predictor.plan.PoolSettings;
 import io.headroom.predictor.plan.PredictorSettings;
+import io.headroom.predictor.plan.QuotaLeaseAllocator;
+import io.headroom.predictor.plan.QuotaSettings;
 import io.headroom.predictor.plan.WeightPlanner;
 
 import java.util.ArrayList;
@@ -40,6 +44,12 @@ import java.util.logging.Logger;
  * Pools with no telemetry in the last {@value #STALE_SECONDS} seconds get no intent or plan: no data is not zero
  * traffic, and the autoscaler's reactive floor and the routers' fail-static fallback handle it.
  *
+ * <p>With global limits configured ({@code predictor.quotas}), every pool's plan also carries the quota leases of
+ * {@link QuotaLeaseAllocator}: the same leases in each plan, because a consumer's limit spans all routes and the
+ * router takes the newest lease of any plan. They share the plan's TTL, so a router whose predictor goes quiet falls
+ * back to its static limits. A pool whose backends have no evidence yet still gets a plan (with no weights) when
+ * there are leases to carry.
+ *
  * <p>Retraining runs on the {@code trainingExecutor} every {@code retrain-interval} (at most one job at a time),
  * on copies of the history, and swaps models in atomically; with {@link #inline} it runs inside the tick
  * (deterministic, for simulation and tests). Thread-safe: {@link #accept} and {@link #tick} may be called from
@@ -50,6 +60,7 @@ public final class PredictorCore {
     static final int STALE_SECONDS = 10;
     static final int OBSERVED_SECONDS = 5;
     static final double THROUGHPUT_HALF_LIFE_SECONDS = 5;
+    static final int MAX_LEASES_DESCRIBED = 32;
 
     /** What one tick produced. */
     public record Tick(long nowMillis, List<ScalingIntent> intents, List<ControlPlan> plans, List<PoolForecast> forecasts) {
@@ -204,6 +215,8 @@ public final class PredictorCore {
         List<ScalingIntent> intents = new ArrayList<>();
         List<ControlPlan> plans = new ArrayList<>();
         List<PoolForecast> forecasts = new ArrayList<>();
+        List<QuotaLease> leases = leases(last);
+        String leaseNote = leases.isEmpty() ? "" : "; " + describe(leases);
         for (PoolSettings pool : settings.pools().values()) {
             SeriesHistory h = store.pool(pool.name());
             if (h == null || h.newestSecond() <= last - STALE_SECONDS) {
@@ -228,18 +241,53 @@ public final class PredictorCore {
             BackendThroughput tp = store.throughput(pool.name());
             Map<String, Double> ratios = tp == null ? Map.of()
                     : tp.successRatios(last, THROUGHPUT_HALF_LIFE_SECONDS, WeightPlanner.MIN_EVIDENCE);
-            if (!ratios.isEmpty()) {
+            if (!ratios.isEmpty() || !leases.isEmpty()) {
                 lastEpoch = Math.max(lastEpoch + 1, nowMillis);
                 Map<String, Double> weights = WeightPlanner.weights(ratios, WeightPlanner.DEFAULT_FLOOR);
-                Map<String, Double> healthy = tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
+                Map<String, Double> healthy = tp == null ? Map.of() : tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
                 String provenance = String.format(Locale.ROOT,
                         "weights = smoothed success ratio (2xx-4xx over requests, half-life %.0fs) %s; healthy req/s %s; forecast %s; %s",
-                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), rounded(healthy), sel.summary(), sel.description());
+                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), rounded(healthy), sel.summary(), sel.description()) + leaseNote;
                 plans.add(new ControlPlan(ControlPlan.poolScope(pool.name()), ControlPlan.SOURCE_PREDICTOR, lastEpoch, nowMillis,
-                        nowMillis + settings.planTtl().toMillis(), weights, List.of(), List.of(), provenance));
+                        nowMillis + settings.planTtl().toMillis(), weights, leases, List.of(), provenance));
             }
         }
         return new Tick(nowMillis, List.copyOf(intents), List.copyOf(plans), List.copyOf(forecasts));
+    }
+
+    /** The quota leases for the instances' traffic up to second {@code last}; empty without global limits. */
+    private List<QuotaLease> leases(long last) {
+        QuotaSettings q = settings.quotas();
+        if (q.isEmpty()) {
+            return List.of();
+        }
+        List<QuotaLeaseAllocator.InstanceShare> shares = new ArrayList<>();
+        for (InstanceTraffic.Rate r : store.instances().rates(last, q.halfLife().toMillis() / 1000.0)) {
+            shares.add(new QuotaLeaseAllocator.InstanceShare(r.instanceId(), r.requestsPerSecond(), r.secondsObserved(),
+                    r.secondsSinceSeen()));
+        }
+        return QuotaLeaseAllocator.allocate(q, shares);
+    }
+
+    /** Latest leases, for tests and the dashboard (recomputed; empty without global limits). */
+    public synchronized List<QuotaLease> quotaLeases(long nowMillis) {
+        return leases(lastCompleteSecond(nowMillis));
+    }
+
+    private String describe(List<QuotaLease> leases) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "quota leases = floor %.0f%% of each limit spread over live instances + the rest by smoothed share of offered"
+                        + " requests (half-life %ds; telemetry has no consumer id, so each instance's share of all traffic stands"
+                        + " in for every consumer's):", settings.quotas().reserve() * 100, settings.quotas().halfLife().toSeconds()));
+        // Bounded: the plan is one Kafka record, and many consumers × instances must not make it huge.
+        int shown = Math.min(leases.size(), MAX_LEASES_DESCRIBED);
+        for (QuotaLease l : leases.subList(0, shown)) {
+            b.append(String.format(Locale.ROOT, " %s@%s=%.2f/s burst %d", l.consumer(), l.instanceId(), l.ratePerSecond(), l.burst()));
+        }
+        if (shown < leases.size()) {
+            b.append(" and ").append(leases.size() - shown).append(" more");
+        }
+        return b.toString();
     }
 
     private static String rounded(Map<String, Double> m) {

@@ -35,12 +35,14 @@ public final class HistoryStore {
     private final Map<String, SeriesHistory> pools = new LinkedHashMap<>();
     private final Map<String, Set<String>> poolRoutes = new LinkedHashMap<>();
     private final Map<String, BackendThroughput> throughput = new LinkedHashMap<>();
+    private final InstanceTraffic instances;
     private long accepted;
     private long refused;
 
     public HistoryStore(Limits limits) {
         this.limits = limits;
         this.dedup = new WindowDeduplicator(limits.dedupSpan(), limits.maxInstances());
+        this.instances = new InstanceTraffic(limits.throughputSeconds(), limits.maxInstances());
     }
 
     /** Records a window; false if it was a duplicate or belongs to a series beyond the limit. */
@@ -72,6 +74,7 @@ public final class HistoryStore {
         for (int i = 0; i < seconds; i++) {
             route.add(first + i, perSecond);
             pool.add(first + i, perSecond);
+            instances.add(w.instanceId(), first + i, perSecond);
         }
         for (BackendStats b : w.backends()) {
             tp.add(first, seconds == 1 ? b : scaled(b, seconds));
@@ -109,6 +112,11 @@ public final class HistoryStore {
 
     public BackendThroughput throughput(String pool) {
         return throughput.get(pool);
+    }
+
+    /** Offered traffic per router instance, over every pool (quota lease shares). */
+    public InstanceTraffic instances() {
+        return instances;
     }
 
     public long acceptedCount() {

@@ -22,11 +22,14 @@ import java.util.Map;
  *   xgboost: false            # let XGBoost compete too
  *   pools:
  *     api: {capacity-per-instance: 100, target-utilisation: 0.8}
+ *   quotas:                   # global per-consumer limits split into quota leases ({@link QuotaSettings})
+ *     mobile-app: 100/s
+ *   quota-leases: {reserve: 0.1, half-life: 5s, warm-up: 3s, forget-after: 30s}
  * </pre>
  */
 public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
                                 Duration trainingWindow, Duration season, double coverage, Duration settle, boolean xgboost,
-                                Map<String, PoolSettings> pools) {
+                                Map<String, PoolSettings> pools, QuotaSettings quotas) {
 
     public static final Duration DEFAULT_LEAD_TIME = Duration.ofSeconds(30);
     public static final Duration DEFAULT_PLAN_TTL = Duration.ofSeconds(30);
@@ -39,12 +42,19 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
                     + settle + ", " + trainingWindow + ", " + history);
         }
         pools = Map.copyOf(new LinkedHashMap<>(pools));
+        quotas = java.util.Objects.requireNonNull(quotas, "quotas");
         long min = minimumTrainingWindowSeconds(leadTime, settle, season);
         if (trainingWindow.toSeconds() < min) {
             throw new IllegalArgumentException("training-window " + trainingWindow.toSeconds() + "s is too short for lead-time "
                     + leadTime.toSeconds() + "s" + (season.isZero() ? "" : " and season " + season.toSeconds() + "s")
                     + ": a Tribuo model could never be fitted and backtested; use at least " + min + "s");
         }
+    }
+
+    /** Without global quotas (no leases). */
+    public PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history, Duration trainingWindow,
+                             Duration season, double coverage, Duration settle, boolean xgboost, Map<String, PoolSettings> pools) {
+        this(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, QuotaSettings.NONE);
     }
 
     /**
@@ -65,11 +75,15 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     }
 
     public PredictorSettings withLeadTime(Duration d) {
-        return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools);
+        return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas);
     }
 
     public PredictorSettings withRetrainInterval(Duration d) {
-        return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools);
+        return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas);
+    }
+
+    public PredictorSettings withQuotas(QuotaSettings q) {
+        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, q);
     }
 
     /** Lead time in whole seconds (rounded up). */
@@ -80,7 +94,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     /** Parses {@code predictor:} of {@code root}; errors name file:line and the fix. */
     public static PredictorSettings from(ConfigNode root) {
         ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
-                "season", "coverage", "settle", "xgboost", "pools");
+                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases");
         Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
         Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
         Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));
@@ -123,7 +137,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
             double util = pool.decimal("target-utilisation", 0.8, 0.01, 1.0);
             pools.put(name, new PoolSettings(name, cap, util));
         }
-        return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools);
+        return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(p));
     }
 
     private static Duration positive(ConfigNode p, String key, Duration def) {

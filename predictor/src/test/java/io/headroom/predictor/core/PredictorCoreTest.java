@@ -7,6 +7,9 @@ import io.headroom.ingest.model.ScalingIntent;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.plan.PoolSettings;
 import io.headroom.predictor.plan.PredictorSettings;
+import io.headroom.predictor.plan.QuotaLeaseAllocator;
+import io.headroom.predictor.plan.QuotaSettings;
+import io.headroom.ingest.model.QuotaLease;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -103,5 +106,50 @@ class PredictorCoreTest {
         }
         assertThat(core.stats().retrains()).as("the shift to 4x refits within the hour").isGreaterThan(1);
         assertThat(core.latest("api")).hasValueSatisfying(f -> assertThat(f.mean()).isGreaterThan(300));
+    }
+
+    @Test
+    void everyPoolPlanCarriesTheQuotaLeasesWithThePlansTtl() {
+        PredictorSettings settings = PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8),
+                        "web", new PoolSettings("web", 50, 0.8)))
+                .withQuotas(QuotaSettings.of(Map.of("app", new QuotaLeaseAllocator.GlobalLimit("app", 120, 60))));
+        PredictorCore core = PredictorCore.inline(settings);
+        long seq = 0;
+        for (long s = T0; s < T0 + 20; s++) {
+            // r1 70, r2 20, r3 10 requests a second; r3's are all refused by the router itself (backend "-").
+            core.accept(new TelemetryWindow("r1", seq++, s * 1000, 1000, "api", "api", List.of(ok("b1", 50))));
+            core.accept(new TelemetryWindow("r1", seq++, s * 1000, 1000, "web", "web", List.of(ok("w1", 20))));
+            core.accept(new TelemetryWindow("r2", seq++, s * 1000, 1000, "api", "api", List.of(ok("b1", 20))));
+            core.accept(new TelemetryWindow("r3", seq++, s * 1000, 1000, "web", "web", List.of(
+                    new BackendStats("-", 10, 0, 0, 10, 0, 0, 10, 0, 0, LatencyHistogram.EMPTY))));
+        }
+        long now = (T0 + 21) * 1000; // last complete second = T0 + 19
+        PredictorCore.Tick t = core.tick(now);
+        assertThat(t.plans()).extracting(ControlPlan::scope).containsExactlyInAnyOrder("pool:api", "pool:web");
+        for (ControlPlan p : t.plans()) {
+            assertThat(p.validUntilMillis() - p.issuedAtMillis()).isEqualTo(settings.planTtl().toMillis());
+            assertThat(p.quotas()).extracting(QuotaLease::instanceId).containsExactly("r1", "r2", "r3");
+            assertThat(p.quotas().get(0).ratePerSecond()).isCloseTo(4 + 75.6, within(1e-6));
+            assertThat(p.quotas().get(1).ratePerSecond()).isCloseTo(4 + 21.6, within(1e-6));
+            assertThat(p.quotas().get(2).ratePerSecond()).isCloseTo(4 + 10.8, within(1e-6));
+            assertThat(p.provenance()).contains("quota leases").contains("app@r1=79.60/s");
+        }
+        assertThat(core.quotaLeases(now)).isEqualTo(t.plans().get(0).quotas());
+        // A pool whose backends have no evidence (every request refused by the router) still carries the leases.
+        PredictorCore refused = PredictorCore.inline(PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8)))
+                .withQuotas(QuotaSettings.of(Map.of("app", new QuotaLeaseAllocator.GlobalLimit("app", 120, 60)))));
+        for (long s = T0; s < T0 + 5; s++) {
+            refused.accept(new TelemetryWindow("r1", s, s * 1000, 1000, "api", "api", List.of(
+                    new BackendStats("-", 10, 0, 0, 10, 0, 0, 10, 0, 0, LatencyHistogram.EMPTY))));
+        }
+        List<ControlPlan> only = refused.tick((T0 + 6) * 1000).plans();
+        assertThat(only).singleElement().satisfies(p -> {
+            assertThat(p.weights()).isEmpty();
+            assertThat(p.quotas()).containsExactly(new QuotaLease("app", "r1", 120, 60));
+        });
+        // Without global limits, no leases.
+        PredictorCore plain = PredictorCore.inline(PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8))));
+        plain.accept(new TelemetryWindow("r1", 0, T0 * 1000, 1000, "api", "api", List.of(ok("b1", 50))));
+        assertThat(plain.quotaLeases((T0 + 2) * 1000)).isEmpty();
     }
 }
