@@ -22,7 +22,9 @@ import io.headroom.router.telemetry.TelemetryAggregator;
 import io.headroom.router.telemetry.TelemetrySink;
 import io.headroom.router.upstream.Watchdog;
 import io.headroom.time.Ticker;
+import io.headroom.router.log.AccessLog;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +32,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 
 /**
  * The L7 gateway: a Helidon WebServer (one virtual thread per request) in front of the reverse proxy, with per-second
@@ -57,9 +61,11 @@ public final class Router implements AutoCloseable {
     private final Authenticator authenticator;
     private final QuotaLeases leases;
     private final RateLimiter limiter;
+    private AccessLog accessLog;
+    private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
 
-    private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock) {
+    private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.watchdog = Watchdog.startSystem();
@@ -76,7 +82,8 @@ public final class Router implements AutoCloseable {
             rs.add(route(rc, order++, seed + 7919L * order));
         }
         this.routes = new RouteTable(rs);
-        this.handler = new ProxyHandler(routes, Ticker.system());
+        this.accessLog = AccessLog.open(config.accessLog());
+        this.handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds);
         for (Map.Entry<String, PoolState> e : store.pools().entrySet()) {
             if (e.getValue().config().health() != null) {
                 checkers.add(new HealthChecker(e.getKey(), e.getValue(), e.getValue().config().health(), store, seed++));
@@ -122,7 +129,13 @@ public final class Router implements AutoCloseable {
      * @param clock      wall clock for windows and plan expiry
      */
     public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock) {
-        return new Router(config, instanceId, sink, clock);
+        // ThreadLocalRandom: no state shared between request threads; trace ids need uniqueness, not secrecy
+        return new Router(config, instanceId, sink, clock, () -> ThreadLocalRandom.current().nextLong());
+    }
+
+    /** As {@link #create(RouterConfig, String, TelemetrySink, Clock)}, with new trace and span ids from {@code traceIds}. */
+    public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds) {
+        return new Router(config, instanceId, sink, clock, Objects.requireNonNull(traceIds, "traceIds"));
     }
 
     /** Binds the listener, starts the window closer and the plan expiry timer; returns the bound port. */
@@ -130,11 +143,29 @@ public final class Router implements AutoCloseable {
         if (server != null) {
             return server.port();
         }
+        Http1Config.Builder http1 = Http1Config.builder()
+                .maxHeadersSize(config.limits().maxHeaderSize())
+                .maxPrologueLength(config.limits().maxRequestLine());
+        if (!config.limits().headerReadTimeout().isZero()) {
+            headerDeadline = new io.headroom.router.proxy.HeaderReadDeadline(config.limits().headerReadTimeout());
+            http1.addReceiveListener(headerDeadline);
+        }
         server = WebServer.builder()
                 .host(config.listen().host())
                 .port(config.listen().port())
                 .featuresDiscoverServices(false) // no observe/health endpoints on the proxy port
                 .shutdownHook(false)
+                // hostile-input limits, enforced by Helidon's HTTP/1.1 codec before the proxy runs (docs/router.md)
+                .maxPayloadSize(config.limits().maxRequestBody())
+                // SO_TIMEOUT does not apply to Helidon's channel reads; its idle-connection sweep closes a connection
+                // that has been silent this long (slow headers or bodies, idle keep-alive), checked every half of it
+                .idleConnectionTimeout(config.limits().clientIdleTimeout())
+                .idleConnectionPeriod(config.limits().clientIdleTimeout().dividedBy(2))
+                // pass the codec's (safe) message to CodecErrors, which needs it to tell oversized headers apart
+                .errorHandling(e -> e.includeEntity(true))
+                .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.BAD_REQUEST,
+                        new io.headroom.router.proxy.CodecErrors()))
+                .addProtocol(http1.build())
                 .routing(r -> r.any(handler))
                 .build()
                 .start();
@@ -166,6 +197,19 @@ public final class Router implements AutoCloseable {
             p.backends().closeIdle();
         }
         watchdog.close();
+        if (headerDeadline != null) {
+            headerDeadline.close();
+            headerDeadline = null;
+        }
+        if (accessLog != null) {
+            accessLog.close();
+            accessLog = null;
+        }
+    }
+
+    /** The JSON access log, or null when {@code router.access-log.enabled} is false. */
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.headroom.router.config;
 
 import io.headroom.config.ConfigException;
 import io.headroom.config.ConfigNode;
+import io.headroom.router.log.AccessLogConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,9 @@ import java.util.Set;
  *     - {name: api, path-prefix: /, pool: api}
  *   auth: {...}          # API keys and JWT issuers (docs/gateway.md)
  *   rate-limits: {...}   # per-consumer limits (docs/gateway.md)
+ *   access-log: {enabled: false, fields: [time, route, ...], file: PATH | stdout, queue: 8192}
+ *   max-request-body: 10MB   # 413 beyond; also max-header-size: 16KB (431), max-request-line: 8KB, client-idle-timeout: 30s,
+ *                            # header-read-timeout: 10s (off by default)
  * </pre>
  * (docs/router.md describes the balancing, health and resilience keys; docs/gateway.md the route matching, rewrite,
  * split, mirror, auth and rate-limit keys.)
@@ -47,9 +51,11 @@ import java.util.Set;
  * @param routes routes, most specific first (docs/gateway.md)
  * @param auth   API keys and JWT issuers
  * @param rateLimits per-consumer rate limits
+ * @param accessLog  {@code access-log:} JSON access log (off by default)
+ * @param limits     {@code max-request-body}, {@code max-header-size}, {@code max-request-line}, {@code client-idle-timeout}
  */
 public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
-                           RateLimitConfig rateLimits) {
+                           RateLimitConfig rateLimits, AccessLogConfig accessLog, HttpLimits limits) {
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
 
@@ -59,6 +65,8 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         routes = List.copyOf(routes);
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(rateLimits, "rateLimits");
+        Objects.requireNonNull(accessLog, "accessLog");
+        Objects.requireNonNull(limits, "limits");
         Set<String> names = new HashSet<>();
         for (RouteConfig r : routes) {
             for (String p : r.pools()) {
@@ -72,6 +80,12 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         }
     }
 
+    /** Without access log, with default HTTP limits. */
+    public RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
+                        RateLimitConfig rateLimits) {
+        this(listen, pools, routes, auth, rateLimits, AccessLogConfig.OFF, HttpLimits.DEFAULT);
+    }
+
     /** Without auth and rate limits. */
     public RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes) {
         this(listen, pools, routes, AuthConfig.NONE, RateLimitConfig.NONE);
@@ -83,7 +97,9 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
      * @throws ConfigException with file:line, the problem and the fix
      */
     public static RouterConfig from(ConfigNode root) {
-        ConfigNode r = root.child("router").requireOnly("listen", "pools", "routes", "auth", "rate-limits");
+        ConfigNode r = root.child("router").requireOnly("listen", "pools", "routes", "auth", "rate-limits", "access-log",
+                "max-request-body", "max-header-size", "max-request-line", "client-idle-timeout",
+                "header-read-timeout");
         HostPort listen = hostPort(r, "listen", r.string("listen", DEFAULT_LISTEN));
 
         ConfigNode poolsNode = r.child("pools");
@@ -120,7 +136,85 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             }
             routes.add(rc);
         }
-        return new RouterConfig(listen, pools, routes, auth, limits);
+        return new RouterConfig(listen, pools, routes, auth, limits, accessLog(r), httpLimits(r));
+    }
+
+    private static AccessLogConfig accessLog(ConfigNode r) {
+        if (!r.has("access-log")) {
+            return AccessLogConfig.OFF;
+        }
+        ConfigNode a = r.child("access-log").requireOnly("enabled", "fields", "file", "queue");
+        boolean enabled = a.bool("enabled", false);
+        List<AccessLogConfig.Field> fields = new ArrayList<>();
+        if (a.has("fields")) {
+            for (String f : a.stringList("fields")) {
+                AccessLogConfig.Field field = AccessLogConfig.Field.of(f.strip());
+                if (field == null) {
+                    List<String> known = new ArrayList<>();
+                    for (AccessLogConfig.Field k : AccessLogConfig.Field.values()) {
+                        known.add(k.key());
+                    }
+                    throw a.errorAt("fields", "unknown access-log field '" + f + "'", "use some of " + String.join(", ", known));
+                }
+                if (fields.contains(field)) {
+                    throw a.errorAt("fields", "access-log field '" + f + "' is listed twice", "list each field once");
+                }
+                fields.add(field);
+            }
+            if (fields.isEmpty()) {
+                throw a.errorAt("fields", "no access-log fields", "list some, e.g. [time, route, status, duration_ms]");
+            }
+        } else {
+            fields.addAll(List.of(AccessLogConfig.Field.values()));
+        }
+        String file = a.string("file", "stdout").strip();
+        if (file.isEmpty()) {
+            throw a.errorAt("file", "empty access-log file", "write a path, or stdout");
+        }
+        int queue = a.integer("queue", AccessLogConfig.DEFAULT_QUEUE, 1, 10_000_000);
+        return new AccessLogConfig(enabled, fields, file.equals("stdout") ? null : java.nio.file.Path.of(file), queue);
+    }
+
+    private static HttpLimits httpLimits(ConfigNode r) {
+        HttpLimits d = HttpLimits.DEFAULT;
+        long body = r.has("max-request-body") && "unlimited".equals(r.string("max-request-body", "").strip())
+                ? -1 : bytes(r, "max-request-body", d.maxRequestBody(), 0, Long.MAX_VALUE);
+        int headers = (int) bytes(r, "max-header-size", d.maxHeaderSize(), 256, 1 << 20);
+        int line = (int) bytes(r, "max-request-line", d.maxRequestLine(), 64, 1 << 20);
+        Duration read = positive(r, "client-idle-timeout", d.clientIdleTimeout());
+        Duration headerRead = r.duration("header-read-timeout", Duration.ZERO);
+        if (headerRead.isNegative()) {
+            throw r.errorAt("header-read-timeout", "header-read-timeout must not be negative", "write e.g. 10s, or 0s to switch it off");
+        }
+        return new HttpLimits(body, headers, line, read, headerRead);
+    }
+
+    /** A size such as {@code 512}, {@code 16KB}, {@code 10MB}, {@code 1GB} (binary multiples). */
+    static long bytes(ConfigNode p, String key, long def, long min, long max) {
+        if (!p.has(key)) {
+            return def;
+        }
+        String v = p.string(key, "").strip().toUpperCase(java.util.Locale.ROOT).replace("_", "");
+        long unit = 1;
+        String digits = v;
+        for (String[] u : new String[][]{{"KB", "1024"}, {"MB", "1048576"}, {"GB", "1073741824"}, {"K", "1024"}, {"M", "1048576"},
+                {"G", "1073741824"}, {"B", "1"}}) {
+            if (v.endsWith(u[0])) {
+                unit = Long.parseLong(u[1]);
+                digits = v.substring(0, v.length() - u[0].length()).strip();
+                break;
+            }
+        }
+        long n;
+        try {
+            n = Math.multiplyExact(Long.parseLong(digits), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw p.errorAt(key, "expected a size but found '" + p.string(key, "") + "'", "write e.g. 16KB or 10MB");
+        }
+        if (n < min || n > max) {
+            throw p.errorAt(key, key + " " + n + " bytes is out of range", "use " + min + " to " + max + " bytes");
+        }
+        return n;
     }
 
     private static PoolConfig pool(String name, ConfigNode p) {

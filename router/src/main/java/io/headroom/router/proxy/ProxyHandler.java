@@ -11,6 +11,9 @@ import io.headroom.router.route.Mirror;
 import io.headroom.router.auth.AuthResult;
 import io.headroom.router.auth.Identity;
 import io.headroom.router.limit.RouteLimiter;
+import io.headroom.router.log.AccessLog;
+import io.headroom.router.route.PathNormalizer;
+import io.headroom.router.trace.TraceContext;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.ResponseHead;
 import io.headroom.router.upstream.UpstreamConnection;
@@ -19,6 +22,7 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -33,6 +37,7 @@ import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * The reverse proxy: matches a route, picks a backend from the pool's current snapshot, forwards the request over a
@@ -55,10 +60,13 @@ public final class ProxyHandler implements Handler {
     private static final HeaderName RETRY_AFTER = HeaderNames.RETRY_AFTER;
     private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
     private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
 
     private final RouteTable routes;
     private final Ticker ticker;
     private final Rng jitter;
+    private final AccessLog accessLog;
+    private final LongSupplier traceIds;
 
     public ProxyHandler(RouteTable routes, Ticker ticker) {
         this(routes, ticker, System.nanoTime());
@@ -66,20 +74,81 @@ public final class ProxyHandler implements Handler {
 
     /** @param seed seed of the retry back-off jitter */
     public ProxyHandler(RouteTable routes, Ticker ticker, long seed) {
+        this(routes, ticker, seed, null, new Rng(seed ^ 0x5DEECE66DL)::nextLong);
+    }
+
+    /**
+     * @param seed      seed of the retry back-off jitter
+     * @param accessLog where each request's entry goes, or null when the access log is off
+     * @param traceIds  random 64-bit values for new trace and span ids
+     */
+    public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds) {
         this.routes = routes;
         this.ticker = ticker;
         this.jitter = new Rng(seed);
+        this.accessLog = accessLog;
+        this.traceIds = traceIds;
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         long start = ticker.read();
-        String path = req.prologue().uriPath().rawPath();
+        var headers = req.headers();
+        String traceparent = null;
+        if (headers.contains(TRACEPARENT)) {
+            Header h = headers.get(TRACEPARENT);
+            traceparent = h.valueCount() == 1 ? h.get() : null; // several traceparents: start a new trace
+        }
+        TraceContext trace = TraceContext.of(traceparent, traceIds);
+        if (accessLog == null) {
+            serve(req, res, start, trace, null);
+            return;
+        }
+        AccessLog.Entry entry = new AccessLog.Entry();
+        entry.timeMillis = System.currentTimeMillis();
+        entry.method = req.prologue().method().text();
+        entry.path = req.prologue().uriPath().rawPath();
+        entry.client = clientAddress(req.remotePeer().address());
+        entry.traceId = trace.traceId();
+        int failedWith = 500;
+        boolean failed = true;
+        try {
+            serve(req, res, start, trace, entry);
+            failed = false;
+        } catch (RequestException e) {
+            failedWith = e.status().code();
+            throw e;
+        } finally {
+            entry.status = failed && !res.isSent() ? failedWith : res.status().code();
+            entry.durationNanos = ticker.read() - start;
+            accessLog.log(entry);
+        }
+    }
+
+    private void serve(ServerRequest req, ServerResponse res, long start, TraceContext trace, AccessLog.Entry entry) {
+        String rawPath = req.prologue().uriPath().rawPath();
         Method method = req.prologue().method();
+        String framing = ambiguousFraming(req.headers());
+        if (framing != null) {
+            // Request smuggling defence: never forward a request whose length two parsers could read differently, and
+            // close the connection, since we cannot know where the next request would start.
+            res.header(HeaderNames.CONNECTION, "close");
+            sendError(res, Status.BAD_REQUEST_400, "ambiguous_framing", framing);
+            return;
+        }
+        String path = PathNormalizer.normalize(rawPath);
+        if (path == null) {
+            sendError(res, Status.BAD_REQUEST_400, "bad_path",
+                    "the path has an encoded slash, backslash or control character, or a malformed %-escape");
+            return;
+        }
         Route route = routes.match(new HelidonRequestView(req, path, method));
         if (route == null) {
             sendError(res, Status.NOT_FOUND_404, "no_route", "no route matches " + method.text() + " " + path);
             return;
+        }
+        if (entry != null) {
+            entry.route = route.name();
         }
         RoutePolicy policy = route.policy();
         Identity identity = Identity.ANONYMOUS;
@@ -94,6 +163,9 @@ public final class ProxyHandler implements Handler {
                 return;
             }
             identity = a.identity();
+            if (entry != null) {
+                entry.consumer = identity.consumer();
+            }
         }
         String[] limitHeaders = null;
         if (policy.limits() != null) {
@@ -113,13 +185,16 @@ public final class ProxyHandler implements Handler {
         }
         Route.Target target = route.pick();
         PoolState pool = target.pool();
+        if (entry != null) {
+            entry.pool = pool.config().name();
+        }
         String upstreamPath = route.upstreamPath(path);
         boolean hasBody = req.content().hasEntity();
         Mirror mirror = route.mirror();
         if (mirror != null && !hasBody && mirror.wants()) {
             mirror.offer(copy(req, method, upstreamPath, policy.strip()));
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders);
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry);
         pool.retryBudget().deposit();
         RequestContext ctx = context(pool, route.name(), path, req);
         boolean idempotentNoBody = !hasBody && idempotent(method);
@@ -134,6 +209,9 @@ public final class ProxyHandler implements Handler {
                 target.telemetry().rejection(0, 0, ticker.read() - start);
                 return;
             }
+            if (entry != null) {
+                entry.backend = backend.address();
+            }
             Failure f = proxy(req, res, x, pool, backend, method, hasBody, start, deadline);
             if (f == null) {
                 return;
@@ -144,6 +222,9 @@ public final class ProxyHandler implements Handler {
                     && deadline - ticker.read() > 0 && pool.retryBudget().tryWithdraw();
             if (!retry) {
                 sendError(res, f.status, f.error, f.detail);
+                if (entry != null) {
+                    entry.bytesIn = f.bytesIn;
+                }
                 target.telemetry().error(backend, f.bytesIn, 0, ticker.read() - start);
                 return;
             }
@@ -160,8 +241,53 @@ public final class ProxyHandler implements Handler {
      * @param strip        lower-case names of credential headers not forwarded
      * @param identity     who sent it (the consumer id is kept for per-consumer telemetry)
      * @param limitHeaders RateLimit and RateLimit-Policy values to add to the response, or null
+     * @param trace        the W3C trace context forwarded upstream
+     * @param log          the access-log entry, or null when the log is off
      */
-    private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders) {
+    private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
+                            TraceContext trace, AccessLog.Entry log) {
+    }
+
+    /**
+     * Why the request's framing is ambiguous (RFC 9112 §6.1, §6.3), or null: Transfer-Encoding together with
+     * Content-Length (CL.TE / TE.CL), a Transfer-Encoding other than one {@code chunked}, several differing or
+     * non-numeric Content-Length values.
+     */
+    static String ambiguousFraming(io.helidon.http.Headers headers) {
+        boolean cl = headers.contains(HeaderNames.CONTENT_LENGTH);
+        if (headers.contains(HeaderNames.TRANSFER_ENCODING)) {
+            if (cl) {
+                return "both Transfer-Encoding and Content-Length";
+            }
+            Header te = headers.get(HeaderNames.TRANSFER_ENCODING);
+            if (te.valueCount() != 1 || !te.get().strip().equalsIgnoreCase("chunked")) {
+                return "Transfer-Encoding other than a single chunked";
+            }
+            return null;
+        }
+        if (cl) {
+            Header h = headers.get(HeaderNames.CONTENT_LENGTH);
+            List<String> values = h.allValues();
+            String first = null;
+            for (int i = 0; i < values.size(); i++) {
+                String v = values.get(i).strip();
+                if (v.isEmpty() || v.length() > 18) {
+                    return "malformed Content-Length";
+                }
+                for (int j = 0; j < v.length(); j++) {
+                    char c = v.charAt(j);
+                    if (c < '0' || c > '9') {
+                        return "malformed Content-Length";
+                    }
+                }
+                if (first == null) {
+                    first = v;
+                } else if (!first.equals(v)) {
+                    return "conflicting Content-Length values";
+                }
+            }
+        }
+        return null;
     }
 
     private static AuthResult authenticate(RoutePolicy policy, ServerRequest req) {
@@ -337,6 +463,9 @@ public final class ProxyHandler implements Handler {
             } catch (UpstreamConnection.ClientBodyException e) {
                 conn.close();
                 pool.release(backend);
+                if (e.getCause() instanceof RequestException re) {
+                    throw re; // Helidon's own verdict on the body (413 over max-request-body, 400 bad chunking)
+                }
                 throw new UncheckedIOException(e);
             } catch (IOException e) {
                 conn.close();
@@ -382,6 +511,10 @@ public final class ProxyHandler implements Handler {
         } catch (IOException | UncheckedIOException e) {
             // The response is committed: all we can do is cut the client connection so it sees a truncated body.
             conn.close();
+            if (x.log() != null) {
+                x.log().bytesIn = bytesIn;
+                x.log().bytesOut = bytesOut;
+            }
             x.target().telemetry().error(backend, bytesIn, bytesOut, ticker.read() - start);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
         }
@@ -389,6 +522,10 @@ public final class ProxyHandler implements Handler {
             conn.release(ticker.read());
         } else {
             conn.close();
+        }
+        if (x.log() != null) {
+            x.log().bytesIn = bytesIn;
+            x.log().bytesOut = bytesOut;
         }
         x.target().telemetry().response(backend, status, bytesIn, bytesOut, ticker.read() - start);
         return null;
@@ -421,6 +558,7 @@ public final class ProxyHandler implements Handler {
         String xff = null;
         String forwarded = null;
         String host = null;
+        String tracestate = null;
         var headers = req.headers();
         if (headers.contains(HeaderNames.CONNECTION)) {
             connectionTokens = tokens(headers.get(HeaderNames.CONNECTION).values());
@@ -438,6 +576,13 @@ public final class ProxyHandler implements Handler {
                 }
                 case "forwarded" -> {
                     forwarded = h.values();
+                    continue;
+                }
+                case "traceparent" -> {
+                    continue;
+                }
+                case "tracestate" -> {
+                    tracestate = h.values();
                     continue;
                 }
                 case "host" -> host = h.get();
@@ -462,6 +607,10 @@ public final class ProxyHandler implements Handler {
         String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
         String fwd = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
         c.writeHeader("Forwarded", forwarded == null ? fwd : forwarded + ", " + fwd);
+        c.writeHeader("traceparent", x.trace().traceparent());
+        if (tracestate != null && x.trace().continued()) {
+            c.writeHeader("tracestate", tracestate);
+        }
         if (hasBody) {
             if (contentLength >= 0) {
                 c.writeHeader("Content-Length", Long.toString(contentLength));

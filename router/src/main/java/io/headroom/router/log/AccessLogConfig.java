@@ -1,0 +1,48 @@
+package io.headroom.router.log;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * {@code router.access-log}: one JSON line per request, written off the request thread.
+ *
+ * @param enabled       off by default
+ * @param fields        the fields of each line, in this order
+ * @param file          the file appended to, or null for standard output
+ * @param queueCapacity entries waiting for the writer; beyond it entries are dropped and counted
+ */
+public record AccessLogConfig(boolean enabled, List<Field> fields, Path file, int queueCapacity) {
+    public static final int DEFAULT_QUEUE = 8192;
+    public static final AccessLogConfig OFF = new AccessLogConfig(false, List.of(Field.values()), null, DEFAULT_QUEUE);
+
+    public AccessLogConfig {
+        fields = List.copyOf(fields);
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity: " + queueCapacity + " (expected: >= 1)");
+        }
+        Objects.requireNonNull(fields, "fields");
+    }
+
+    /** A field of an access-log line; {@link #key()} is both the YAML name and the JSON key. */
+    public enum Field {
+        TIME, ROUTE, POOL, BACKEND, METHOD, PATH, STATUS, DURATION_MS, BYTES_IN, BYTES_OUT, CLIENT, CONSUMER, TRACE_ID;
+
+        private final String key = name().toLowerCase(Locale.ROOT);
+
+        public String key() {
+            return key;
+        }
+
+        /** The field named {@code key}, or null. */
+        public static Field of(String key) {
+            for (Field f : values()) {
+                if (f.key.equals(key)) {
+                    return f;
+                }
+            }
+            return null;
+        }
+    }
+}
