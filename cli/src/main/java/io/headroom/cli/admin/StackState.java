@@ -210,6 +210,11 @@ public final class StackState {
         if (stack.telemetrySink() != null) {
             publisherMeters(r, "headroom.telemetry.publisher", () -> stack.telemetrySink().stats());
         }
+        if (stack.router() != null && stack.router().accessLog() != null) {
+            FunctionCounter.builder("headroom.access.log.written", stack.router(), r0 -> r0.accessLog() == null ? 0 : r0.accessLog().written()).register(r);
+            FunctionCounter.builder("headroom.access.log.dropped", stack.router(), r0 -> r0.accessLog() == null ? 0 : r0.accessLog().dropped())
+                    .description("Access log lines dropped because the writer's bounded queue was full").register(r);
+        }
         if (stack.controlSubscriber() != null) {
             FunctionCounter.builder("headroom.control.plans.applied", stack.controlSubscriber(), c -> c.appliedCount())
                     .description("Control plans the router applied").register(r);
