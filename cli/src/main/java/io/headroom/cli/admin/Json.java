@@ -1,5 +1,7 @@
 package io.headroom.cli.admin;
 
+import io.headroom.ingest.json.JsonStrings;
+
 import java.util.Locale;
 
 /** A minimal JSON writer for the admin API: objects, arrays, escaped strings, finite numbers (NaN becomes null). */
@@ -91,26 +93,7 @@ final class Json {
     }
 
     private void quote(String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '<' -> sb.append("\\u003c"); // safe to embed in HTML
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        JsonStrings.append(sb, s);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.headroom.cli.evaluate;
 
+import io.headroom.ingest.json.JsonStrings;
+
 /** The two JSON helpers the evaluation output needs. */
 final class Json {
     private Json() {
@@ -16,27 +18,6 @@ final class Json {
     }
 
     static String quote(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return JsonStrings.quote(s);
     }
 }

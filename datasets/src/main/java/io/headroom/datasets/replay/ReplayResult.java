@@ -1,5 +1,7 @@
 package io.headroom.datasets.replay;
 
+import io.headroom.ingest.json.JsonStrings;
+
 import org.HdrHistogram.Histogram;
 
 import java.time.Duration;
@@ -106,28 +108,7 @@ public record ReplayResult(String trace, String description, boolean synthetic, 
     }
 
     static String q(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return JsonStrings.quote(s);
     }
 
     @Override

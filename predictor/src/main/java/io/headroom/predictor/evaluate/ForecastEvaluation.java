@@ -1,5 +1,7 @@
 package io.headroom.predictor.evaluate;
 
+import io.headroom.ingest.json.JsonStrings;
+
 import io.headroom.predictor.forecast.Backtest;
 import io.headroom.predictor.forecast.Forecast;
 import io.headroom.predictor.forecast.Forecaster;
@@ -161,7 +163,7 @@ public final class ForecastEvaluation {
         }
 
         private static String str(String s) {
-            return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+            return JsonStrings.quote(s);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.headroom.router.log;
 
+import io.headroom.ingest.json.JsonStrings;
+
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -172,41 +174,7 @@ public final class AccessLog implements AutoCloseable {
 
     /** {@code s} as a JSON string (or null): quotes, backslashes, control characters and lone surrogates escaped. */
     public static void string(StringBuilder sb, String s) {
-        if (s == null) {
-            sb.append("null");
-            return;
-        }
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
-                        unicode(sb, c);
-                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                        sb.append(c).append(s.charAt(++i));
-                    } else if (Character.isSurrogate(c)) {
-                        unicode(sb, c); // a lone surrogate would not survive UTF-8 encoding
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    private static void unicode(StringBuilder sb, char c) {
-        sb.append("\\u");
-        String h = Integer.toHexString(c);
-        sb.append("0000", 0, 4 - h.length()).append(h);
+        JsonStrings.append(sb, s);
     }
 
     /** The fields of this log as configured. */
