@@ -248,6 +248,16 @@ public final class Router implements AutoCloseable {
         return store.memberStates(pool);
     }
 
+    /**
+     * The adaptive concurrency limit of {@code pool} now (limit, requests in flight, 503s sent, RTTs), or empty when the
+     * pool is unknown or has no {@code concurrency-limit}.
+     */
+    public java.util.Optional<io.headroom.router.resilience.ConcurrencyLimiter.Status> concurrency(String pool) {
+        PoolState p = store.pool(pool);
+        return p == null || p.concurrencyLimiter() == null ? java.util.Optional.empty()
+                : java.util.Optional.of(p.concurrencyLimiter().status());
+    }
+
     /** API keys and JWT issuers (for tests and the admin API: key reloads, JWKS fetch counts). */
     public Authenticator authenticator() {
         return authenticator;

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A raw HTTP/1.1 test backend on virtual threads that counts connections and requests.
  * Paths: {@code /who} name; {@code /headers} the request head it received; {@code /echo} the request body;
  * {@code /big?n=N} N bytes chunked (byte i = i % 251); {@code /slow} answers after 3 s; {@code /drop} answers, then
- * closes the kept-alive connection without saying so; {@code /missing} 404; anything else 200 name.
+ * closes the kept-alive connection without saying so; {@code /missing} 404; {@code /delay} answers after
+ * {@link #delayMillis}; {@code /hang} reads the request and never answers; anything else 200 name.
  */
 final class TinyBackend implements AutoCloseable {
     final String name;
@@ -25,6 +26,8 @@ final class TinyBackend implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
     final ConcurrentLinkedQueue<Socket> sockets = new ConcurrentLinkedQueue<>();
+    /** How long {@code /delay} waits before answering. */
+    volatile long delayMillis;
 
     TinyBackend(String name) throws IOException {
         this.name = name;
@@ -95,7 +98,12 @@ final class TinyBackend implements AutoCloseable {
                 }
                 byte[] body = chunked ? readChunked(in) : in.readNBytes((int) len);
                 String path = reqLine.split(" ")[1];
-                if (path.startsWith("/slow")) {
+                if (path.startsWith("/delay")) {
+                    Thread.sleep(delayMillis);
+                    respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
+                } else if (path.startsWith("/hang")) {
+                    Thread.sleep(Long.MAX_VALUE);
+                } else if (path.startsWith("/slow")) {
                     Thread.sleep(3000);
                     respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
                 } else if (path.startsWith("/headers")) {

@@ -165,6 +165,9 @@ public final class StackState {
                     j.endObject();
                 }
                 j.endArray();
+                stack.router().concurrency(pool).ifPresent(c -> j.name("concurrency_limit").beginObject().field("limit", c.limit())
+                        .field("in_flight", c.inFlight()).field("rejected", c.rejected()).field("rtt_ms", c.lastRttMs())
+                        .field("long_rtt_ms", c.longRttMs()).endObject());
                 j.field("predictor_epoch", snap.predictorEpoch()).field("autoscaler_epoch", snap.autoscalerEpoch());
                 plan(pool, ControlPlan.SOURCE_PREDICTOR).ifPresent(p -> j.field("predictor_plan_age_s", (clock.millis() - p.issuedAtMillis()) / 1000.0));
                 plan(pool, ControlPlan.SOURCE_AUTOSCALER).ifPresent(p -> j.field("autoscaler_plan_age_s", (clock.millis() - p.issuedAtMillis()) / 1000.0));

@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param outlier            passive outlier detection
  * @param health             active health checks, or null for none
  * @param resilience         retries and circuit breakers
+ * @param concurrencyLimit   adaptive concurrency limit ({@link ConcurrencyLimitConfig#OFF} by default)
  */
 public record PoolConfig(String name, List<BackendConfig> backends, Duration connectTimeout, Duration requestTimeout,
                          String healthPath, Duration idleTimeout, int maxIdlePerBackend, BalancerConfig balancer,
-                         Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience) {
+                         Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience,
+                         ConcurrencyLimitConfig concurrencyLimit) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -44,9 +46,18 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
         Objects.requireNonNull(slowStart, "slowStart");
         Objects.requireNonNull(outlier, "outlier");
         Objects.requireNonNull(resilience, "resilience");
+        Objects.requireNonNull(concurrencyLimit, "concurrencyLimit");
         if (maxIdlePerBackend < 0) {
             throw new IllegalArgumentException("maxIdlePerBackend: " + maxIdlePerBackend + " (expected: >= 0)");
         }
+    }
+
+    /** Without the options added after the first data-plane release (concurrency limit off). */
+    public PoolConfig(String name, List<BackendConfig> backends, Duration connectTimeout, Duration requestTimeout,
+                      String healthPath, Duration idleTimeout, int maxIdlePerBackend, BalancerConfig balancer,
+                      Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience) {
+        this(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, balancer, slowStart,
+                outlier, health, resilience, ConcurrencyLimitConfig.OFF);
     }
 
     /** A pool with the walking skeleton's settings and default balancing, outlier detection and resilience. */
@@ -59,7 +70,13 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
     /** A copy with another balancer. */
     public PoolConfig withBalancer(BalancerConfig b) {
         return new PoolConfig(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, b,
-                slowStart, outlier, health, resilience);
+                slowStart, outlier, health, resilience, concurrencyLimit);
+    }
+
+    /** A copy with another concurrency limit. */
+    public PoolConfig withConcurrencyLimit(ConcurrencyLimitConfig c) {
+        return new PoolConfig(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, balancer,
+                slowStart, outlier, health, resilience, c);
     }
 
     /** A pool with default timeouts. */

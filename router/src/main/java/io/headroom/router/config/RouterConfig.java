@@ -218,8 +218,10 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
     }
 
     private static PoolConfig pool(String name, ConfigNode p) {
-        p.requireOnly("backends", "connect-timeout", "request-timeout", "health-path", "idle-timeout", "max-idle-connections",
-                "balancer", "slow-start", "outlier", "health", "retry", "breaker");
+        List<String> keys = new ArrayList<>(List.of("backends", "connect-timeout", "request-timeout", "health-path", "idle-timeout",
+                "max-idle-connections", "balancer", "slow-start", "outlier", "health", "retry", "breaker"));
+        keys.addAll(List.of(PoolOptionsParser.KEYS));
+        p.requireOnly(keys.toArray(new String[0]));
         List<BackendConfig> backends = new ArrayList<>();
         Set<HostPort> seen = new HashSet<>();
         for (ConfigNode b : p.list("backends")) {
@@ -259,7 +261,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
                     + " (consistent hashing keeps keys where they are)", "remove slow-start or use another balancer type");
         }
         return new PoolConfig(name, backends, connect, request, health, idle, maxIdle, balancer, slowStart, outlier(p),
-                healthCheck(p, health), resilience(p));
+                healthCheck(p, health), resilience(p), PoolOptionsParser.concurrencyLimit(p));
     }
 
     private static BalancerConfig balancer(ConfigNode p) {

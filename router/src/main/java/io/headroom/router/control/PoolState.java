@@ -3,6 +3,7 @@ package io.headroom.router.control;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.headroom.router.config.BalancerConfig;
 import io.headroom.router.config.PoolConfig;
+import io.headroom.router.resilience.ConcurrencyLimiter;
 import io.headroom.router.resilience.RetryBudget;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.BackendSet;
@@ -33,6 +34,8 @@ public final class PoolState {
     private final HeaderName hashHeader;
     /** Only peak-EWMA reads latency estimates: other pools skip the per-response update. */
     private final boolean trackLatency;
+    /** The pool's adaptive concurrency limit, or null when it has none. */
+    private final ConcurrencyLimiter concurrency;
     private volatile PoolSnapshot snapshot;
     /** Every effective member of the current snapshot, available or not (control path only). */
     volatile List<Backend> all = List.of();
@@ -47,6 +50,7 @@ public final class PoolState {
         this.retryBudget = new RetryBudget(config.resilience().budgetPercent(), config.resilience().budgetMinPerSecond(), ticker);
         this.ejectAfter = config.outlier().enabled() ? config.outlier().consecutiveFailures() : Integer.MAX_VALUE;
         this.trackLatency = config.balancer().type() == BalancerConfig.Type.PEAK_EWMA;
+        this.concurrency = config.concurrencyLimit().enabled() ? new ConcurrencyLimiter(config.concurrencyLimit(), ticker) : null;
         BalancerConfig.HashOn h = config.balancer().hashOn();
         this.hashHeader = h == null ? null : HeaderNames.create(h.source() == BalancerConfig.Source.COOKIE ? "Cookie" : h.name());
     }
@@ -89,6 +93,11 @@ public final class PoolState {
         return retryBudget;
     }
 
+    /** The pool's adaptive concurrency limit, or null when {@code concurrency-limit} is off. */
+    public ConcurrencyLimiter concurrencyLimiter() {
+        return concurrency;
+    }
+
     /**
      * Asks {@code b}'s circuit breaker for a call; true when there is no breaker or it lets the call through (then the
      * outcome must be reported with {@link #succeeded} or {@link #failed}).
@@ -114,6 +123,9 @@ public final class PoolState {
     public void succeeded(Backend b, int status, boolean retryAfter, long headNanos, long nowNanos) {
         MemberHealth h = b.health();
         boolean shedding = status == 429 || (status == 503 && retryAfter);
+        if (concurrency != null && status < 500 && !shedding) {
+            concurrency.sample(headNanos); // as for latency: a fast error must not make the pool look fast
+        }
         if (status >= 500 && !shedding) {
             failed(b, "status " + status, headNanos);
             return;
@@ -138,6 +150,17 @@ public final class PoolState {
         if (h.failure(error) >= ejectAfter) {
             store.maybeEject(this, b);
         }
+    }
+
+    /**
+     * The exchange with {@code b} ran past the request timeout: a failure, and for the concurrency limit a round trip
+     * at least this long.
+     */
+    public void timedOut(Backend b, long nanos) {
+        if (concurrency != null) {
+            concurrency.sample(nanos);
+        }
+        failed(b, "timeout", nanos);
     }
 
     void swap(PoolSnapshot s) {

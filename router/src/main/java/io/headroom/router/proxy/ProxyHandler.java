@@ -12,6 +12,7 @@ import io.headroom.router.auth.AuthResult;
 import io.headroom.router.auth.Identity;
 import io.headroom.router.limit.RouteLimiter;
 import io.headroom.router.log.AccessLog;
+import io.headroom.router.resilience.ConcurrencyLimiter;
 import io.headroom.router.route.PathNormalizer;
 import io.headroom.router.trace.TraceContext;
 import io.headroom.router.upstream.Backend;
@@ -188,6 +189,26 @@ public final class ProxyHandler implements Handler {
         if (entry != null) {
             entry.pool = pool.config().name();
         }
+        ConcurrencyLimiter limiter = pool.concurrencyLimiter();
+        if (limiter != null && !limiter.tryAcquire()) {
+            // Shed at once rather than queue: the pool is at its adaptive limit (its latency says it is saturated).
+            sendError(res, Status.SERVICE_UNAVAILABLE_503, "concurrency_limit", "pool " + pool.config().name()
+                    + " is at its concurrency limit of " + limiter.limit() + " requests in flight; retry after 1 s");
+            target.telemetry().rejection(0, 0, ticker.read() - start);
+            return;
+        }
+        try {
+            forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace);
+        } finally {
+            if (limiter != null) {
+                limiter.release();
+            }
+        }
+    }
+
+    private void forward(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
+                         Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path,
+                         Method method, TraceContext trace) {
         String upstreamPath = route.upstreamPath(path);
         boolean hasBody = req.content().hasEntity();
         Mirror mirror = route.mirror();
@@ -470,7 +491,7 @@ public final class ProxyHandler implements Handler {
             } catch (IOException e) {
                 conn.close();
                 if (conn.timedOut()) {
-                    pool.failed(backend, "timeout", ticker.read() - attemptStart);
+                    pool.timedOut(backend, ticker.read() - attemptStart);
                     return new Failure(Status.GATEWAY_TIMEOUT_504, "upstream_timeout",
                             backend.address() + " did not answer within the request timeout", bytesIn, false, true);
                 }

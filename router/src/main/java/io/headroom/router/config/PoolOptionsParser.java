@@ -1,0 +1,48 @@
+package io.headroom.router.config;
+
+import io.headroom.config.ConfigNode;
+
+import java.time.Duration;
+
+/**
+ * Reads the data-plane options of a pool that came after the walking skeleton ({@code concurrency-limit:}, ...), so
+ * that {@link RouterConfig} only lists their keys. Errors carry file:line and the fix.
+ */
+final class PoolOptionsParser {
+    private PoolOptionsParser() {
+    }
+
+    /** The keys this parser reads under {@code router.pools.<name>}. */
+    static final String[] KEYS = {"concurrency-limit"};
+
+    /** {@code concurrency-limit:}, or {@link ConcurrencyLimitConfig#OFF} without it. */
+    static ConcurrencyLimitConfig concurrencyLimit(ConfigNode pool) {
+        if (!pool.has("concurrency-limit")) {
+            return ConcurrencyLimitConfig.OFF;
+        }
+        ConcurrencyLimitConfig d = ConcurrencyLimitConfig.OFF;
+        ConfigNode c = pool.child("concurrency-limit").requireOnly("enabled", "initial-limit", "min-limit", "max-limit", "smoothing",
+                "tolerance", "queue-size", "long-window", "update-interval", "min-samples");
+        boolean enabled = c.bool("enabled", true);
+        int min = c.integer("min-limit", d.minLimit(), 1, 1_000_000);
+        int max = c.integer("max-limit", Math.max(d.maxLimit(), min), 1, 1_000_000);
+        if (max < min) {
+            throw c.errorAt("max-limit", "max-limit " + max + " is below min-limit " + min, "make max-limit at least min-limit");
+        }
+        int initial = c.integer("initial-limit", Math.max(min, Math.min(d.initialLimit(), max)), 1, 1_000_000);
+        if (initial < min || initial > max) {
+            throw c.errorAt("initial-limit", "initial-limit " + initial + " is outside [min-limit " + min + ", max-limit " + max + "]",
+                    "choose an initial-limit between min-limit and max-limit");
+        }
+        double smoothing = c.decimal("smoothing", d.smoothing(), Double.MIN_VALUE, 1.0);
+        double tolerance = c.decimal("tolerance", d.tolerance(), 1.0, 100.0);
+        int queue = c.integer("queue-size", d.queueSize(), 0, 1_000_000);
+        int longWindow = c.integer("long-window", d.longWindow(), 1, 1_000_000);
+        Duration interval = c.duration("update-interval", d.updateInterval());
+        if (interval.isNegative()) {
+            throw c.errorAt("update-interval", "update-interval must not be negative", "write e.g. 100ms");
+        }
+        int minSamples = c.integer("min-samples", d.minSamples(), 1, 1_000_000);
+        return new ConcurrencyLimitConfig(enabled, initial, min, max, smoothing, tolerance, queue, longWindow, interval, minSamples);
+    }
+}

@@ -1,0 +1,58 @@
+package io.headroom.router.config;
+
+import io.headroom.config.ConfigException;
+import io.headroom.config.ConfigNode;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The pool options read by {@link PoolOptionsParser}: defaults, values and errors at file:line. */
+class PoolOptionsConfigTest {
+    private static final String BASE = """
+            router:
+              pools:
+                api:
+                  backends: [127.0.0.1:9001]
+                  %s
+              routes: [{name: api, path-prefix: /, pool: api}]
+            """;
+
+    private static PoolConfig pool(String option) {
+        return RouterConfig.from(ConfigNode.parse("t.yaml", BASE.formatted(option))).pools().get("api");
+    }
+
+    private static void fails(String option, int line, String... fragments) {
+        var t = assertThatThrownBy(() -> pool(option)).isInstanceOf(ConfigException.class).hasMessageContaining("t.yaml:" + line);
+        for (String f : fragments) {
+            t.hasMessageContaining(f);
+        }
+    }
+
+    @Test
+    void concurrencyLimitIsOffByDefaultAndReadWithItsDefaults() {
+        assertThat(pool("slow-start: 0s").concurrencyLimit()).isEqualTo(ConcurrencyLimitConfig.OFF);
+        assertThat(ConcurrencyLimitConfig.OFF.enabled()).isFalse();
+        ConcurrencyLimitConfig c = pool("concurrency-limit: {}").concurrencyLimit();
+        assertThat(c.enabled()).isTrue();
+        assertThat(c).isEqualTo(new ConcurrencyLimitConfig(true, 20, 4, 200, 0.2, 1.5, 4, 600, Duration.ofMillis(100), 10));
+        ConcurrencyLimitConfig d = pool("concurrency-limit: {initial-limit: 8, min-limit: 2, max-limit: 64, smoothing: 0.5, "
+                + "tolerance: 2, queue-size: 1, long-window: 100, update-interval: 1s, min-samples: 5}").concurrencyLimit();
+        assertThat(d).isEqualTo(new ConcurrencyLimitConfig(true, 8, 2, 64, 0.5, 2.0, 1, 100, Duration.ofSeconds(1), 5));
+        assertThat(pool("concurrency-limit: {enabled: false}").concurrencyLimit().enabled()).isFalse();
+        // a small max pulls the default initial limit down with it
+        assertThat(pool("concurrency-limit: {max-limit: 10}").concurrencyLimit().initialLimit()).isEqualTo(10);
+    }
+
+    @Test
+    void concurrencyLimitErrorsNameTheLineAndTheFix() {
+        fails("concurrency-limit: {min-limit: 10, max-limit: 5}", 5, "max-limit 5 is below min-limit 10");
+        fails("concurrency-limit: {initial-limit: 500}", 5, "initial-limit 500 is outside");
+        fails("concurrency-limit: {smoothing: 0}", 5, "smoothing");
+        fails("concurrency-limit: {tolerance: 0.5}", 5, "tolerance");
+        fails("concurrency-limit: {limit: 5}", 5, "limit");
+        fails("concurrency-limit: {update-interval: soon}", 5, "update-interval");
+    }
+}
