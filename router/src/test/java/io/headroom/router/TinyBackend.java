@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Paths: {@code /who} name; {@code /headers} the request head it received; {@code /echo} the request body;
  * {@code /big?n=N} N bytes chunked (byte i = i % 251); {@code /slow} answers after 3 s; {@code /drop} answers, then
  * closes the kept-alive connection without saying so; {@code /missing} 404; {@code /delay} answers after
- * {@link #delayMillis}; {@code /hang} reads the request and never answers; anything else 200 name.
+ * {@link #delayMillis}; {@code /hang} reads the request and never answers; {@code /trickle?n=N} sends the head at once, then N
+ * two-byte chunks 100 ms apart; anything else 200 name.
  */
 final class TinyBackend implements AutoCloseable {
     final String name;
@@ -102,7 +103,22 @@ final class TinyBackend implements AutoCloseable {
                     Thread.sleep(delayMillis);
                     respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
                 } else if (path.startsWith("/hang")) {
-                    Thread.sleep(Long.MAX_VALUE);
+                    while (in.read() >= 0) {
+                        // never answer; return when the peer closes
+                    }
+                    return;
+                } else if (path.startsWith("/trickle")) {
+                    int n = Integer.parseInt(path.substring(path.indexOf("n=") + 2));
+                    out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    for (int i = 0; i < n; i++) {
+                        Thread.sleep(100);
+                        out.write(("2\r\n" + (char) ('a' + i % 26) + "\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                    }
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
                 } else if (path.startsWith("/slow")) {
                     Thread.sleep(3000);
                     respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param name               pool name (routes refer to it)
  * @param backends           static members; may be empty when the autoscaler provides members
  * @param connectTimeout     TCP connect timeout
- * @param requestTimeout     total time for one proxied exchange (connect, request, response head and body)
+ * @param requestTimeout     total time for one proxied request (connect, request, response head and body, retries)
  * @param healthPath         path used by health checks (reserved; not probed yet)
  * @param idleTimeout        pooled keep-alive connections idle longer than this are closed (keep it below the backend's)
  * @param maxIdlePerBackend  idle keep-alive connections kept per backend
@@ -20,11 +20,13 @@ import java.util.Objects;
  * @param health             active health checks, or null for none
  * @param resilience         retries and circuit breakers
  * @param concurrencyLimit   adaptive concurrency limit ({@link ConcurrencyLimitConfig#OFF} by default)
+ * @param firstByteTimeout   longest wait from the request sent (body included) to the response head; zero = only the
+ *                           request timeout applies
  */
 public record PoolConfig(String name, List<BackendConfig> backends, Duration connectTimeout, Duration requestTimeout,
                          String healthPath, Duration idleTimeout, int maxIdlePerBackend, BalancerConfig balancer,
                          Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience,
-                         ConcurrencyLimitConfig concurrencyLimit) {
+                         ConcurrencyLimitConfig concurrencyLimit, Duration firstByteTimeout) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -47,6 +49,10 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
         Objects.requireNonNull(outlier, "outlier");
         Objects.requireNonNull(resilience, "resilience");
         Objects.requireNonNull(concurrencyLimit, "concurrencyLimit");
+        Objects.requireNonNull(firstByteTimeout, "firstByteTimeout");
+        if (firstByteTimeout.isNegative()) {
+            throw new IllegalArgumentException("firstByteTimeout of pool " + name + ": " + firstByteTimeout + " (expected: >= 0)");
+        }
         if (maxIdlePerBackend < 0) {
             throw new IllegalArgumentException("maxIdlePerBackend: " + maxIdlePerBackend + " (expected: >= 0)");
         }
@@ -57,7 +63,7 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
                       String healthPath, Duration idleTimeout, int maxIdlePerBackend, BalancerConfig balancer,
                       Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience) {
         this(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, balancer, slowStart,
-                outlier, health, resilience, ConcurrencyLimitConfig.OFF);
+                outlier, health, resilience, ConcurrencyLimitConfig.OFF, Duration.ZERO);
     }
 
     /** A pool with the walking skeleton's settings and default balancing, outlier detection and resilience. */
@@ -70,13 +76,13 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
     /** A copy with another balancer. */
     public PoolConfig withBalancer(BalancerConfig b) {
         return new PoolConfig(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, b,
-                slowStart, outlier, health, resilience, concurrencyLimit);
+                slowStart, outlier, health, resilience, concurrencyLimit, firstByteTimeout);
     }
 
     /** A copy with another concurrency limit. */
     public PoolConfig withConcurrencyLimit(ConcurrencyLimitConfig c) {
         return new PoolConfig(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, balancer,
-                slowStart, outlier, health, resilience, c);
+                slowStart, outlier, health, resilience, c, firstByteTimeout);
     }
 
     /** A pool with default timeouts. */

@@ -13,7 +13,16 @@ final class PoolOptionsParser {
     }
 
     /** The keys this parser reads under {@code router.pools.<name>}. */
-    static final String[] KEYS = {"concurrency-limit"};
+    static final String[] KEYS = {"concurrency-limit", "first-byte-timeout"};
+
+    /** {@code first-byte-timeout:}, zero (off) without it. */
+    static Duration firstByteTimeout(ConfigNode pool) {
+        Duration d = pool.duration("first-byte-timeout", Duration.ZERO);
+        if (d.isNegative()) {
+            throw pool.errorAt("first-byte-timeout", "first-byte-timeout must not be negative", "write e.g. 5s, or 0s to switch it off");
+        }
+        return d;
+    }
 
     /** {@code concurrency-limit:}, or {@link ConcurrencyLimitConfig#OFF} without it. */
     static ConcurrencyLimitConfig concurrencyLimit(ConfigNode pool) {

@@ -261,7 +261,8 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
                     + " (consistent hashing keeps keys where they are)", "remove slow-start or use another balancer type");
         }
         return new PoolConfig(name, backends, connect, request, health, idle, maxIdle, balancer, slowStart, outlier(p),
-                healthCheck(p, health), resilience(p), PoolOptionsParser.concurrencyLimit(p));
+                healthCheck(p, health), resilience(p), PoolOptionsParser.concurrencyLimit(p),
+                PoolOptionsParser.firstByteTimeout(p));
     }
 
     private static BalancerConfig balancer(ConfigNode p) {

@@ -28,6 +28,7 @@ public final class PoolState {
     private final PoolConfig config;
     private final BackendSet backends;
     private final long requestTimeoutNanos;
+    private final long firstByteTimeoutNanos;
     private final ControlPlanStore store;
     private final RetryBudget retryBudget;
     private final int ejectAfter;
@@ -46,6 +47,7 @@ public final class PoolState {
         this.config = config;
         this.backends = backends;
         this.requestTimeoutNanos = config.requestTimeout().toNanos();
+        this.firstByteTimeoutNanos = config.firstByteTimeout().toNanos();
         this.store = store;
         this.retryBudget = new RetryBudget(config.resilience().budgetPercent(), config.resilience().budgetMinPerSecond(), ticker);
         this.ejectAfter = config.outlier().enabled() ? config.outlier().consecutiveFailures() : Integer.MAX_VALUE;
@@ -78,6 +80,11 @@ public final class PoolState {
 
     public long requestTimeoutNanos() {
         return requestTimeoutNanos;
+    }
+
+    /** Longest wait from the request sent to the response head; 0 = only the request timeout applies. */
+    public long firstByteTimeoutNanos() {
+        return firstByteTimeoutNanos;
     }
 
     public PoolSnapshot snapshot() {

@@ -472,6 +472,7 @@ public final class ProxyHandler implements Handler {
                 }
             }
             conn.begin(deadline);
+            long firstByteDeadline = 0;
             try {
                 writeHead(conn, req, x, method, hasBody, contentLength);
                 if (hasBody) {
@@ -479,7 +480,18 @@ public final class ProxyHandler implements Handler {
                 } else {
                     conn.flush();
                 }
+                long fb = pool.firstByteTimeoutNanos();
+                if (fb > 0) {
+                    long d = ticker.read() + fb;
+                    if (d - deadline < 0) { // else the request deadline comes first anyway
+                        firstByteDeadline = d;
+                        conn.deadline(d);
+                    }
+                }
                 head = conn.readHead();
+                if (firstByteDeadline != 0) {
+                    conn.deadline(deadline);
+                }
                 break;
             } catch (UpstreamConnection.ClientBodyException e) {
                 conn.close();
@@ -492,6 +504,11 @@ public final class ProxyHandler implements Handler {
                 conn.close();
                 if (conn.timedOut()) {
                     pool.timedOut(backend, ticker.read() - attemptStart);
+                    if (firstByteDeadline != 0) {
+                        return new Failure(Status.GATEWAY_TIMEOUT_504, "first_byte_timeout", backend.address()
+                                + " sent no response within the first-byte timeout of " + pool.config().firstByteTimeout().toMillis()
+                                + " ms", bytesIn, false, true);
+                    }
                     return new Failure(Status.GATEWAY_TIMEOUT_504, "upstream_timeout",
                             backend.address() + " did not answer within the request timeout", bytesIn, false, true);
                 }

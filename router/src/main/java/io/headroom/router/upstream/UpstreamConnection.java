@@ -62,6 +62,11 @@ public final class UpstreamConnection {
         deadlineNanos = deadline == 0 ? 1 : deadline;
     }
 
+    /** Moves the current exchange's deadline (ticker time), e.g. to a first-byte deadline while waiting for the head. */
+    public void deadline(long deadline) {
+        deadlineNanos = deadline == 0 ? 1 : deadline;
+    }
+
     long deadlineNanos() {
         return deadlineNanos;
     }

@@ -55,4 +55,11 @@ class PoolOptionsConfigTest {
         fails("concurrency-limit: {limit: 5}", 5, "limit");
         fails("concurrency-limit: {update-interval: soon}", 5, "update-interval");
     }
+
+    @Test
+    void firstByteTimeoutIsOffByDefault() {
+        assertThat(pool("slow-start: 0s").firstByteTimeout()).isZero();
+        assertThat(pool("first-byte-timeout: 2s").firstByteTimeout()).isEqualTo(Duration.ofSeconds(2));
+        fails("first-byte-timeout: later", 5, "first-byte-timeout");
+    }
 }
