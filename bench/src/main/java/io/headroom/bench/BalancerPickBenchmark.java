@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class BalancerPickBenchmark {
-    @Param({"SMOOTH_WEIGHTED", "ROUND_ROBIN", "LEAST_REQUEST", "PEAK_EWMA", "RING_HASH", "MAGLEV", "RANDOM"})
+    @Param({"SMOOTH_WEIGHTED", "ROUND_ROBIN", "LEAST_REQUEST", "PEAK_EWMA", "RING_HASH", "MAGLEV", "RANDOM", "HOT_COLD"})
     String type;
 
     @Param({"2", "16"})

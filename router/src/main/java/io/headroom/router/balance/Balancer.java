@@ -48,7 +48,17 @@ public interface Balancer {
             case PEAK_EWMA -> new PeakEwma(new Members(backends, weights), seed, ticker);
             case RING_HASH -> new RingHash(new Members(backends, weights), seed);
             case MAGLEV -> new Maglev(new Members(backends, weights), seed);
+            case HOT_COLD -> new HotCold(new Members(backends, weights), seed, ticker, BalancerConfig.DEFAULT_CHOICES,
+                    BalancerConfig.DEFAULT_HOT_QUANTILE);
         };
+    }
+
+    /** As {@link #of(BalancerConfig.Type, List, double[], long, Ticker)}, with the type's settings from {@code config}. */
+    static Balancer of(BalancerConfig config, List<Backend> backends, double[] weights, long seed, Ticker ticker) {
+        if (config.type() == BalancerConfig.Type.HOT_COLD) {
+            return new HotCold(new Members(backends, weights), seed, ticker, config.choices(), config.hotQuantile());
+        }
+        return of(config.type(), backends, weights, seed, ticker);
     }
 
     /** A balancer with no members: every pick is null (the proxy answers 503). */

@@ -9,16 +9,25 @@ import java.util.Objects;
  *
  * @param type   the algorithm
  * @param hashOn what ring-hash and Maglev hash; null for the others (and then they fall back to a random pick)
- * @param decay  peak-EWMA decay time (how fast an old latency peak is forgotten)
+ * @param decay  peak-EWMA decay time (how fast an old latency peak is forgotten; also for hot-cold's latency)
+ * @param choices     hot-cold: candidates drawn per pick
+ * @param hotQuantile hot-cold: a candidate is hot when its requests in flight exceed this quantile of the pool's
  */
-public record BalancerConfig(Type type, HashOn hashOn, Duration decay) {
+public record BalancerConfig(Type type, HashOn hashOn, Duration decay, int choices, double hotQuantile) {
 
     public static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
+    public static final int DEFAULT_CHOICES = 3;
+    public static final double DEFAULT_HOT_QUANTILE = 0.75;
     public static final BalancerConfig DEFAULT = new BalancerConfig(Type.SMOOTH_WEIGHTED, null, DEFAULT_DECAY);
+
+    /** With hot-cold's defaults. */
+    public BalancerConfig(Type type, HashOn hashOn, Duration decay) {
+        this(type, hashOn, decay, DEFAULT_CHOICES, DEFAULT_HOT_QUANTILE);
+    }
 
     /** The algorithms, spelt in YAML as the lower-case name with dashes. */
     public enum Type {
-        SMOOTH_WEIGHTED, ROUND_ROBIN, LEAST_REQUEST, PEAK_EWMA, RING_HASH, MAGLEV, RANDOM;
+        SMOOTH_WEIGHTED, ROUND_ROBIN, LEAST_REQUEST, PEAK_EWMA, RING_HASH, MAGLEV, RANDOM, HOT_COLD;
 
         /** Consistent-hash balancers: weights are fixed at build time and slow start does not apply. */
         public boolean hashing() {
@@ -72,5 +81,14 @@ public record BalancerConfig(Type type, HashOn hashOn, Duration decay) {
     public BalancerConfig {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(decay, "decay");
+        if (choices < 1 || !(hotQuantile >= 0 && hotQuantile <= 1)) {
+            throw new IllegalArgumentException("choices: " + choices + ", hotQuantile: " + hotQuantile
+                    + " (expected: >= 1, 0 <= q <= 1)");
+        }
+    }
+
+    /** Whether the balancer reads the members' latency estimates (so the proxy must feed them). */
+    public boolean tracksLatency() {
+        return type == Type.PEAK_EWMA || type == Type.HOT_COLD;
     }
 }

@@ -15,6 +15,18 @@ final class PoolOptionsParser {
     /** The keys this parser reads under {@code router.pools.<name>}. */
     static final String[] KEYS = {"concurrency-limit", "first-byte-timeout"};
 
+    /** The balancer with hot-cold's {@code choices} and {@code hot-quantile}, which only that type accepts. */
+    static BalancerConfig hotCold(ConfigNode b, BalancerConfig.Type type, BalancerConfig.HashOn hashOn, Duration decay) {
+        for (String key : new String[]{"choices", "hot-quantile"}) {
+            if (b.has(key) && type != BalancerConfig.Type.HOT_COLD) {
+                throw b.errorAt(key, key + " applies only to hot-cold, not " + type.yamlName(), "remove " + key + " or write type: hot-cold");
+            }
+        }
+        int choices = b.integer("choices", BalancerConfig.DEFAULT_CHOICES, 1, 64);
+        double q = b.decimal("hot-quantile", BalancerConfig.DEFAULT_HOT_QUANTILE, 0.0, 1.0);
+        return new BalancerConfig(type, hashOn, decay, choices, q);
+    }
+
     /** {@code first-byte-timeout:}, zero (off) without it. */
     static Duration firstByteTimeout(ConfigNode pool) {
         Duration d = pool.duration("first-byte-timeout", Duration.ZERO);

@@ -269,7 +269,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         if (!p.has("balancer")) {
             return BalancerConfig.DEFAULT;
         }
-        ConfigNode b = p.child("balancer").requireOnly("type", "hash-on", "decay");
+        ConfigNode b = p.child("balancer").requireOnly("type", "hash-on", "decay", "choices", "hot-quantile");
         BalancerConfig.Type type = b.enumValue("type", BalancerConfig.Type.class, BalancerConfig.Type.SMOOTH_WEIGHTED);
         String hashText = b.string("hash-on", null);
         BalancerConfig.HashOn hashOn = null;
@@ -290,7 +290,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             throw b.errorAt("type", type.yamlName() + " needs hash-on", "add hash-on: header:X-User, cookie:sid or client-ip");
         }
         Duration decay = positive(b, "decay", BalancerConfig.DEFAULT_DECAY);
-        return new BalancerConfig(type, hashOn, decay);
+        return PoolOptionsParser.hotCold(b, type, hashOn, decay);
     }
 
     private static OutlierConfig outlier(ConfigNode p) {

@@ -279,7 +279,7 @@ public final class ControlPlanStore implements AutoCloseable {
         }
         long version = ++versions;
         Balancer balancer = backends.isEmpty() ? Balancer.empty()
-                : Balancer.of(pc.balancer().type(), backends, weights, seed + version, ticker);
+                : Balancer.of(pc.balancer(), backends, weights, seed + version, ticker);
         state.all = List.copyOf(all);
         state.ramping = ramping;
         state.swap(new PoolSnapshot(pool, version, new ArrayList<>(members.values()), balancer,

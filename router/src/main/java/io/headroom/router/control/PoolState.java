@@ -33,7 +33,7 @@ public final class PoolState {
     private final RetryBudget retryBudget;
     private final int ejectAfter;
     private final HeaderName hashHeader;
-    /** Only peak-EWMA reads latency estimates: other pools skip the per-response update. */
+    /** Only peak-EWMA and hot-cold read latency estimates: other pools skip the per-response update. */
     private final boolean trackLatency;
     /** The pool's adaptive concurrency limit, or null when it has none. */
     private final ConcurrencyLimiter concurrency;
@@ -51,7 +51,7 @@ public final class PoolState {
         this.store = store;
         this.retryBudget = new RetryBudget(config.resilience().budgetPercent(), config.resilience().budgetMinPerSecond(), ticker);
         this.ejectAfter = config.outlier().enabled() ? config.outlier().consecutiveFailures() : Integer.MAX_VALUE;
-        this.trackLatency = config.balancer().type() == BalancerConfig.Type.PEAK_EWMA;
+        this.trackLatency = config.balancer().tracksLatency();
         this.concurrency = config.concurrencyLimit().enabled() ? new ConcurrencyLimiter(config.concurrencyLimit(), ticker) : null;
         BalancerConfig.HashOn h = config.balancer().hashOn();
         this.hashHeader = h == null ? null : HeaderNames.create(h.source() == BalancerConfig.Source.COOKIE ? "Cookie" : h.name());

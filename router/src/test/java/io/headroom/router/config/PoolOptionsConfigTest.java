@@ -62,4 +62,18 @@ class PoolOptionsConfigTest {
         assertThat(pool("first-byte-timeout: 2s").firstByteTimeout()).isEqualTo(Duration.ofSeconds(2));
         fails("first-byte-timeout: later", 5, "first-byte-timeout");
     }
+
+    @Test
+    void hotColdTakesChoicesAndAQuantileAndOnlyItDoes() {
+        BalancerConfig d = pool("balancer: {type: hot-cold}").balancer();
+        assertThat(d.type()).isEqualTo(BalancerConfig.Type.HOT_COLD);
+        assertThat(d.choices()).isEqualTo(3);
+        assertThat(d.hotQuantile()).isEqualTo(0.75);
+        assertThat(d.tracksLatency()).isTrue();
+        BalancerConfig c = pool("balancer: {type: hot-cold, choices: 4, hot-quantile: 0.9, decay: 2s}").balancer();
+        assertThat(c).isEqualTo(new BalancerConfig(BalancerConfig.Type.HOT_COLD, null, Duration.ofSeconds(2), 4, 0.9));
+        fails("balancer: {type: least-request, choices: 3}", 5, "choices applies only to hot-cold");
+        fails("balancer: {type: hot-cold, hot-quantile: 2}", 5, "hot-quantile");
+        fails("balancer: {type: hot-cold, choices: 0}", 5, "choices");
+    }
 }

@@ -182,4 +182,20 @@ class PoolHealthTest {
         assertThat(s).allMatch(m -> m.available() && m.healthy() && !m.ejected() && m.breaker().equals("CLOSED"));
         assertThat(store.memberStates("nope")).isEmpty();
     }
+
+    @Test
+    void hotColdPoolsFeedLatencyButAFastShedOrErrorNeverMakesAMemberLookFast() {
+        PoolState p = pool("balancer: {type: hot-cold, choices: 2, hot-quantile: 0.5}");
+        Backend a = member(p, 1);
+        long now = ticker.read();
+        p.succeeded(a, 200, 50_000_000L, now);
+        assertThat(a.latencyEstimate(now)).isEqualTo(50_000_000.0);
+        p.succeeded(a, 429, 1_000L, now);
+        p.succeeded(a, 503, true, 1_000L, now);
+        p.succeeded(a, 500, 1_000L, now);
+        p.succeeded(a, 502, 1_000L, now);
+        assertThat(a.latencyEstimate(now)).isEqualTo(50_000_000.0);
+        p.succeeded(a, 404, 60_000_000L, now); // a 4xx is the backend's real answer: its time counts
+        assertThat(a.latencyEstimate(now)).isEqualTo(60_000_000.0);
+    }
 }
