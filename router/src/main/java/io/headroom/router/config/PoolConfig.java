@@ -22,11 +22,13 @@ import java.util.Objects;
  * @param concurrencyLimit   adaptive concurrency limit ({@link ConcurrencyLimitConfig#OFF} by default)
  * @param firstByteTimeout   longest wait from the request sent (body included) to the response head; zero = only the
  *                           request timeout applies
+ * @param affinityCookie     cookie affinity, or null for none
  */
 public record PoolConfig(String name, List<BackendConfig> backends, Duration connectTimeout, Duration requestTimeout,
                          String healthPath, Duration idleTimeout, int maxIdlePerBackend, BalancerConfig balancer,
                          Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience,
-                         ConcurrencyLimitConfig concurrencyLimit, Duration firstByteTimeout) {
+                         ConcurrencyLimitConfig concurrencyLimit, Duration firstByteTimeout,
+                         AffinityCookieConfig affinityCookie) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -50,6 +52,11 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
         Objects.requireNonNull(resilience, "resilience");
         Objects.requireNonNull(concurrencyLimit, "concurrencyLimit");
         Objects.requireNonNull(firstByteTimeout, "firstByteTimeout");
+        if (affinityCookie != null && (balancer.hashOn() == null || balancer.hashOn().source() != BalancerConfig.Source.COOKIE
+                || !balancer.hashOn().name().equals(affinityCookie.name()))) {
+            throw new IllegalArgumentException("affinity cookie " + affinityCookie.name() + " of pool " + name
+                    + " needs a ring-hash or maglev balancer with hash-on: cookie:" + affinityCookie.name());
+        }
         if (firstByteTimeout.isNegative()) {
             throw new IllegalArgumentException("firstByteTimeout of pool " + name + ": " + firstByteTimeout + " (expected: >= 0)");
         }
@@ -63,7 +70,7 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
                       String healthPath, Duration idleTimeout, int maxIdlePerBackend, BalancerConfig balancer,
                       Duration slowStart, OutlierConfig outlier, HealthConfig health, ResilienceConfig resilience) {
         this(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, balancer, slowStart,
-                outlier, health, resilience, ConcurrencyLimitConfig.OFF, Duration.ZERO);
+                outlier, health, resilience, ConcurrencyLimitConfig.OFF, Duration.ZERO, null);
     }
 
     /** A pool with the walking skeleton's settings and default balancing, outlier detection and resilience. */
@@ -76,13 +83,13 @@ public record PoolConfig(String name, List<BackendConfig> backends, Duration con
     /** A copy with another balancer. */
     public PoolConfig withBalancer(BalancerConfig b) {
         return new PoolConfig(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, b,
-                slowStart, outlier, health, resilience, concurrencyLimit, firstByteTimeout);
+                slowStart, outlier, health, resilience, concurrencyLimit, firstByteTimeout, affinityCookie);
     }
 
     /** A copy with another concurrency limit. */
     public PoolConfig withConcurrencyLimit(ConcurrencyLimitConfig c) {
         return new PoolConfig(name, backends, connectTimeout, requestTimeout, healthPath, idleTimeout, maxIdlePerBackend, balancer,
-                slowStart, outlier, health, resilience, c, firstByteTimeout);
+                slowStart, outlier, health, resilience, c, firstByteTimeout, affinityCookie);
     }
 
     /** A pool with default timeouts. */

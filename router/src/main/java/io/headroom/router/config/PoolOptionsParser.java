@@ -13,7 +13,38 @@ final class PoolOptionsParser {
     }
 
     /** The keys this parser reads under {@code router.pools.<name>}. */
-    static final String[] KEYS = {"concurrency-limit", "first-byte-timeout"};
+    static final String[] KEYS = {"concurrency-limit", "first-byte-timeout", "affinity-cookie"};
+
+    /** {@code affinity-cookie:}, or null without it; the balancer must hash on that cookie. */
+    static AffinityCookieConfig affinityCookie(ConfigNode pool, BalancerConfig balancer) {
+        if (!pool.has("affinity-cookie")) {
+            return null;
+        }
+        ConfigNode a = pool.child("affinity-cookie").requireOnly("name", "ttl", "path", "http-only", "same-site", "secure");
+        BalancerConfig.HashOn on = balancer.hashOn();
+        boolean cookieHash = on != null && on.source() == BalancerConfig.Source.COOKIE;
+        String name = a.string("name", cookieHash ? on.name() : null);
+        if (!cookieHash) {
+            throw a.error("affinity-cookie needs a balancer that hashes on the cookie",
+                    "write balancer: {type: maglev, hash-on: cookie:" + (name == null ? "hr_affinity" : name) + "} (or ring-hash)");
+        }
+        if (!name.equals(on.name())) {
+            throw a.errorAt("name", "affinity cookie '" + name + "' is not the cookie the balancer hashes on ('" + on.name() + "')",
+                    "use the same name in both, or leave name out");
+        }
+        Duration ttl = a.duration("ttl", Duration.ofHours(1));
+        String path = a.string("path", "/");
+        boolean httpOnly = a.bool("http-only", true);
+        String sameSite = a.string("same-site", "lax");
+        boolean secure = a.bool("secure", false);
+        try {
+            return new AffinityCookieConfig(name, ttl, path, httpOnly, sameSite, secure);
+        } catch (IllegalArgumentException e) {
+            String key = e.getMessage().startsWith("path") ? "path" : e.getMessage().startsWith("same-site") ? "same-site"
+                    : e.getMessage().startsWith("cookie name") ? "name" : "ttl";
+            throw a.errorAt(a.has(key) ? key : "same-site", e.getMessage(), "see docs/router.md, cookie affinity");
+        }
+    }
 
     /** The balancer with hot-cold's {@code choices} and {@code hot-quantile}, which only that type accepts. */
     static BalancerConfig hotCold(ConfigNode b, BalancerConfig.Type type, BalancerConfig.HashOn hashOn, Duration decay) {

@@ -262,7 +262,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         }
         return new PoolConfig(name, backends, connect, request, health, idle, maxIdle, balancer, slowStart, outlier(p),
                 healthCheck(p, health), resilience(p), PoolOptionsParser.concurrencyLimit(p),
-                PoolOptionsParser.firstByteTimeout(p));
+                PoolOptionsParser.firstByteTimeout(p), PoolOptionsParser.affinityCookie(p, balancer));
     }
 
     private static BalancerConfig balancer(ConfigNode p) {

@@ -33,6 +33,8 @@ public final class PoolState {
     private final RetryBudget retryBudget;
     private final int ejectAfter;
     private final HeaderName hashHeader;
+    /** The affinity cookie's attributes ({@code ; Path=/; Max-Age=...}), built once; null without affinity. */
+    private final String affinityAttributes;
     /** Only peak-EWMA and hot-cold read latency estimates: other pools skip the per-response update. */
     private final boolean trackLatency;
     /** The pool's adaptive concurrency limit, or null when it has none. */
@@ -53,6 +55,7 @@ public final class PoolState {
         this.ejectAfter = config.outlier().enabled() ? config.outlier().consecutiveFailures() : Integer.MAX_VALUE;
         this.trackLatency = config.balancer().tracksLatency();
         this.concurrency = config.concurrencyLimit().enabled() ? new ConcurrencyLimiter(config.concurrencyLimit(), ticker) : null;
+        this.affinityAttributes = config.affinityCookie() == null ? null : config.affinityCookie().attributes();
         BalancerConfig.HashOn h = config.balancer().hashOn();
         this.hashHeader = h == null ? null : HeaderNames.create(h.source() == BalancerConfig.Source.COOKIE ? "Cookie" : h.name());
     }
@@ -60,6 +63,11 @@ public final class PoolState {
     /** The header that carries the hash key ({@code Cookie} for cookie hashing), or null. */
     public HeaderName hashHeader() {
         return hashHeader;
+    }
+
+    /** The affinity cookie's attributes after {@code name=value}, or null when the pool has no affinity cookie. */
+    public String affinityAttributes() {
+        return affinityAttributes;
     }
 
     /** Gives back a permission taken by {@link #admit} when the attempt ended before reaching the backend. */

@@ -4,6 +4,7 @@ import io.headroom.router.balance.Balancer;
 import io.headroom.router.balance.Hashing;
 import io.headroom.router.balance.RequestContext;
 import io.headroom.router.balance.Rng;
+import io.headroom.router.config.AffinityCookieConfig;
 import io.headroom.router.config.BalancerConfig;
 import io.headroom.router.control.PoolSnapshot;
 import io.headroom.router.control.PoolState;
@@ -215,9 +216,17 @@ public final class ProxyHandler implements Handler {
         if (mirror != null && !hasBody && mirror.wants()) {
             mirror.offer(copy(req, method, upstreamPath, policy.strip()));
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry);
-        pool.retryBudget().deposit();
         RequestContext ctx = context(pool, route.name(), path, req);
+        String setCookie = null;
+        AffinityCookieConfig affinity = pool.config().affinityCookie();
+        if (affinity != null && !ctx.hashed()) {
+            // no affinity cookie yet: a fresh token, routed by its hash like every later request that carries it
+            String token = Long.toHexString(traceIds.getAsLong()) + Long.toHexString(traceIds.getAsLong());
+            ctx = new RequestContext(route.name(), path, Hashing.hash64(token), true);
+            setCookie = affinity.name() + "=" + token + pool.affinityAttributes() + (req.isSecure() && !affinity.secure() ? "; Secure" : "");
+        }
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie);
+        pool.retryBudget().deposit();
         boolean idempotentNoBody = !hasBody && idempotent(method);
         long deadline = start + pool.requestTimeoutNanos();
         int maxRetries = pool.config().resilience().retryAttempts();
@@ -264,9 +273,10 @@ public final class ProxyHandler implements Handler {
      * @param limitHeaders RateLimit and RateLimit-Policy values to add to the response, or null
      * @param trace        the W3C trace context forwarded upstream
      * @param log          the access-log entry, or null when the log is off
+     * @param setCookie    a {@code Set-Cookie} value for a new affinity cookie, or null
      */
     private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
-                            TraceContext trace, AccessLog.Entry log) {
+                            TraceContext trace, AccessLog.Entry log, String setCookie) {
     }
 
     /**
@@ -330,20 +340,31 @@ public final class ProxyHandler implements Handler {
         Balancer balancer = snap.balancer();
         int tries = balancer.members().size() + 2;
         Backend fallback = null;
+        RequestContext c = ctx;
         for (int i = 0; i < tries; i++) {
-            Backend b = balancer.pick(ctx);
+            Backend b = balancer.pick(c);
             if (b == null) {
                 return null;
             }
             if (b == previous && i < tries - 1) {
                 fallback = b;
+                c = rehash(c, i);
                 continue;
             }
             if (pool.admit(b)) {
                 return b;
             }
+            c = rehash(c, i);
         }
         return fallback != null && pool.admit(fallback) ? fallback : null;
+    }
+
+    /**
+     * A hashed request whose member cannot take it (the attempt that failed, or a refusing breaker) tries the member of
+     * a derived key: the same key always falls over to the same member, so a sticky client stays sticky meanwhile.
+     */
+    private static RequestContext rehash(RequestContext c, int round) {
+        return c.hashed() ? new RequestContext(c.route(), c.path(), Rng.mix(c.hash() + (round + 1) * 0x9E3779B97F4A7C15L), true) : c;
     }
 
     /** Full-jitter exponential back-off: a random time in [0, min(max, base × 2^attempt)], never past the deadline. */
@@ -529,6 +550,9 @@ public final class ProxyHandler implements Handler {
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
         copyResponseHeaders(head, res);
+        if (x.setCookie() != null) {
+            res.headers().add(HeaderNames.SET_COOKIE, x.setCookie());
+        }
         if (x.limitHeaders() != null) {
             res.headers().set(RATE_LIMIT, x.limitHeaders()[0]);
             res.headers().set(RATE_LIMIT_POLICY, x.limitHeaders()[1]);

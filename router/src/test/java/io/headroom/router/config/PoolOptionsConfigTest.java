@@ -76,4 +76,22 @@ class PoolOptionsConfigTest {
         fails("balancer: {type: hot-cold, hot-quantile: 2}", 5, "hot-quantile");
         fails("balancer: {type: hot-cold, choices: 0}", 5, "choices");
     }
+
+    @Test
+    void affinityCookieNeedsACookieHashAndWritesItsAttributesOnce() {
+        String hashing = "balancer: {type: maglev, hash-on: cookie:sid}\n      ";
+        assertThat(pool(hashing + "slow-start: 0s").affinityCookie()).isNull();
+        AffinityCookieConfig a = pool(hashing + "affinity-cookie: {}").affinityCookie();
+        assertThat(a).isEqualTo(new AffinityCookieConfig("sid", Duration.ofHours(1), "/", true, "Lax", false));
+        assertThat(a.attributes()).isEqualTo("; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax");
+        AffinityCookieConfig b = pool(hashing + "affinity-cookie: {name: sid, ttl: 0s, path: /app, http-only: false, same-site: none, "
+                + "secure: true}").affinityCookie();
+        assertThat(b.attributes()).isEqualTo("; Path=/app; SameSite=None; Secure");
+        fails("affinity-cookie: {name: sid}", 5, "needs a balancer that hashes on the cookie", "hash-on: cookie:sid");
+        fails(hashing + "affinity-cookie: {name: other}", 6, "is not the cookie the balancer hashes on");
+        fails(hashing + "affinity-cookie: {same-site: none}", 6, "needs secure");
+        fails(hashing + "affinity-cookie: {same-site: loose}", 6, "strict, lax or none");
+        fails(hashing + "affinity-cookie: {path: app}", 6, "starting with /");
+        fails(hashing + "affinity-cookie: {domain: x}", 6, "domain");
+    }
 }
