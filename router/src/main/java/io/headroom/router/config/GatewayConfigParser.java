@@ -252,7 +252,8 @@ final class GatewayConfigParser {
             RouteConfig.AuthMethod am = switch (t) {
                 case "api-key" -> RouteConfig.AuthMethod.API_KEY;
                 case "jwt" -> RouteConfig.AuthMethod.JWT;
-                default -> throw m.error("unknown auth method '" + t + "'", "use api-key or jwt");
+                case "introspection" -> RouteConfig.AuthMethod.INTROSPECTION;
+                default -> throw m.error("unknown auth method '" + t + "'", "use api-key, jwt or introspection");
             };
             if (am == RouteConfig.AuthMethod.API_KEY && auth.apiKeys() == null) {
                 throw m.error("the route accepts api-key but router.auth.api-keys is not configured",
@@ -262,12 +263,16 @@ final class GatewayConfigParser {
                 throw m.error("the route accepts jwt but router.auth.jwt lists no issuer",
                         "add router.auth.jwt: [{issuer: ..., jwks-url: ..., algorithms: [RS256]}]");
             }
+            if (am == RouteConfig.AuthMethod.INTROSPECTION && auth.introspection() == null) {
+                throw m.error("the route accepts introspection but router.auth.introspection is not configured",
+                        "add router.auth.introspection: {url: ..., client-id: ..., client-secret-env: NAME}");
+            }
             if (!methods.contains(am)) {
                 methods.add(am);
             }
         }
         if (methods.isEmpty()) {
-            throw a.errorAt("methods", "auth needs at least one method", "write methods: [api-key] or [jwt] or [api-key, jwt]");
+            throw a.errorAt("methods", "auth needs at least one method", "write methods: [api-key], [jwt], [introspection] or [api-key, jwt]");
         }
         return new RouteConfig.Auth(methods, a.stringList("scopes"));
     }
@@ -277,7 +282,7 @@ final class GatewayConfigParser {
         if (!r.has("auth")) {
             return AuthConfig.NONE;
         }
-        ConfigNode a = r.child("auth").requireOnly("realm", "api-keys", "jwt");
+        ConfigNode a = r.child("auth").requireOnly("realm", "api-keys", "jwt", "introspection");
         String realm = a.string("realm", "headroom");
         if (realm.indexOf('"') >= 0 || realm.indexOf('\\') >= 0) {
             throw a.errorAt("realm", "the realm may not contain quotes or backslashes", "write e.g. headroom");
@@ -355,7 +360,71 @@ final class GatewayConfigParser {
                     positive(j, "refresh-interval", Duration.ofMinutes(10)), nonNegative(j, "min-refresh-interval", Duration.ofSeconds(30)),
                     positive(j, "fetch-timeout", Duration.ofSeconds(2))));
         }
-        return new AuthConfig(realm, keys, issuers);
+        return new AuthConfig(realm, keys, issuers, introspection(a));
+    }
+
+    /** {@code router.auth.introspection:} (RFC 7662); the client secret comes from an environment variable or a file. */
+    private static AuthConfig.Introspection introspection(ConfigNode a) {
+        if (!a.has("introspection")) {
+            return null;
+        }
+        ConfigNode n = a.child("introspection").requireOnly("url", "client-id", "client-secret", "client-secret-env", "client-secret-file",
+                "issuer", "audiences", "consumer-claim", "scope-claim", "clock-skew", "timeout", "cache-size", "cache-ttl",
+                "negative-ttl", "max-in-flight", "on-failure");
+        String url = n.requireString("url", "write the endpoint, e.g. url: https://id.example.com/oauth2/introspect");
+        URI uri;
+        try {
+            uri = URI.create(url.strip());
+        } catch (IllegalArgumentException e) {
+            throw n.errorAt("url", "bad URL: " + e.getMessage(), "write e.g. https://id.example.com/oauth2/introspect");
+        }
+        if ((!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw n.errorAt("url", "the introspection url must be an http or https URL with a host",
+                    "write e.g. https://id.example.com/oauth2/introspect");
+        }
+        if (n.has("client-secret")) {
+            throw n.errorAt("client-secret", "a client secret written in the config file is refused",
+                    "put it in an environment variable (client-secret-env: NAME) or a file readable only by the router (client-secret-file: PATH)");
+        }
+        String clientId = n.requireString("client-id", "write the gateway's client id at the authorization server, e.g. client-id: headroom");
+        if (n.has("client-secret-env") == n.has("client-secret-file")) {
+            throw n.error("introspection needs exactly one of client-secret-env and client-secret-file",
+                    "write client-secret-env: HEADROOM_INTROSPECTION_SECRET or client-secret-file: /etc/headroom/introspection-secret");
+        }
+        AuthConfig.SecretSource secret;
+        if (n.has("client-secret-env")) {
+            String env = n.string("client-secret-env", "").strip();
+            if (!env.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw n.errorAt("client-secret-env", "'" + env + "' is not an environment variable name", "write e.g. HEADROOM_INTROSPECTION_SECRET");
+            }
+            secret = new AuthConfig.SecretSource(AuthConfig.SecretKind.ENV, env, location(n, "client-secret-env"));
+        } else {
+            String file = n.string("client-secret-file", "").strip();
+            if (file.isEmpty()) {
+                throw n.errorAt("client-secret-file", "empty client-secret-file", "write the path of a file holding the secret");
+            }
+            secret = new AuthConfig.SecretSource(AuthConfig.SecretKind.FILE, file, location(n, "client-secret-file"));
+        }
+        String onFailure = n.string("on-failure", "503").strip();
+        AuthConfig.OnFailure failure = switch (onFailure) {
+            case "503" -> AuthConfig.OnFailure.UNAVAILABLE_503;
+            case "401" -> AuthConfig.OnFailure.UNAUTHORIZED_401;
+            default -> throw n.errorAt("on-failure", "on-failure must be 503 or 401, not '" + onFailure + "'",
+                    "write 503 (the endpoint is down: try again later) or 401 (treat the token as invalid)");
+        };
+        Duration timeout = positive(n, "timeout", Duration.ofSeconds(2));
+        if (timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw n.errorAt("timeout", "an introspection timeout above 1m holds requests too long", "write e.g. 2s");
+        }
+        return new AuthConfig.Introspection(uri, clientId, secret, n.string("issuer", null), n.stringList("audiences"),
+                n.string("consumer-claim", "sub"), n.string("scope-claim", "scope"), nonNegative(n, "clock-skew", Duration.ofSeconds(30)),
+                timeout, n.integer("cache-size", 10_000, 0, 10_000_000), nonNegative(n, "cache-ttl", Duration.ofMinutes(5)),
+                nonNegative(n, "negative-ttl", Duration.ofSeconds(10)), n.integer("max-in-flight", 64, 1, 100_000), failure);
+    }
+
+    /** {@code file:line:col} of the value of {@code key}. */
+    private static String location(ConfigNode n, String key) {
+        return n.errorAt(key, "", "").location();
     }
 
     /** {@code router.rate-limits:}. */

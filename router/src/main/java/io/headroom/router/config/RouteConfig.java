@@ -127,7 +127,8 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         }
     }
 
-    public enum AuthMethod { API_KEY, JWT }
+    /** {@code api-key}, {@code jwt}, or {@code introspection} (opaque bearer tokens checked by RFC 7662). */
+    public enum AuthMethod { API_KEY, JWT, INTROSPECTION }
 
     /**
      * @param methods accepted credentials (any one suffices)

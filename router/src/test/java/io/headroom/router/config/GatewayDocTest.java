@@ -25,6 +25,14 @@ class GatewayDocTest {
         AuthConfig.JwtIssuer iss = c.auth().issuers().get(0);
         assertThat(iss.algorithms()).containsExactly("RS256", "ES256");
         assertThat(iss.minRefreshInterval()).isEqualTo(Duration.ofSeconds(30));
+        AuthConfig.Introspection in = c.auth().introspection();
+        assertThat(in.clientSecret()).isEqualTo(new AuthConfig.SecretSource(AuthConfig.SecretKind.ENV, "HEADROOM_INTROSPECTION_SECRET",
+                in.clientSecret().where()));
+        assertThat(in.clientSecret().where()).startsWith("gateway.md:");
+        assertThat(in.consumerClaim()).isEqualTo("client_id");
+        assertThat(in.cacheTtl()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(in.negativeTtl()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(in.onFailure()).isEqualTo(AuthConfig.OnFailure.UNAVAILABLE_503);
         assertThat(c.rateLimits().consumer().perSecond()).isEqualTo(100.0);
         assertThat(c.rateLimits().consumers().get("mobile-app").perSecond()).isEqualTo(100.0);
         assertThat(c.rateLimits().consumers().get("mobile-app").burst()).isEqualTo(200);
@@ -36,6 +44,7 @@ class GatewayDocTest {
         RouteConfig orders = c.routes().get(5);
         assertThat(orders.match().host()).isEqualTo("api.example.com");
         assertThat(orders.auth().scopes()).containsExactly("orders:read");
+        assertThat(orders.auth().methods()).contains(RouteConfig.AuthMethod.INTROSPECTION);
         assertThat(orders.limits().consumer().burst()).isEqualTo(20);
         assertThat(c.routes().get(2).match().version().kind()).isEqualTo(RouteConfig.VersionKind.PATH);
     }
