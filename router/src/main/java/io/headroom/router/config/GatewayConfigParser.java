@@ -104,8 +104,18 @@ final class GatewayConfigParser {
         RouteConfig.Auth routeAuth = routeAuth(rn, auth);
         RouteConfig.Limits limits = RouteConfig.Limits.NONE;
         if (rn.has("rate-limits")) {
-            ConfigNode l = rn.child("rate-limits").requireOnly("route", "consumer");
-            limits = new RouteConfig.Limits(rate(l, "route"), rate(l, "consumer"));
+            ConfigNode l = rn.child("rate-limits").requireOnly("route", "consumer", "quotas");
+            Map<QuotaPeriod, Long> routeQuotas = Map.of();
+            Map<QuotaPeriod, Long> consumerQuotas = Map.of();
+            if (l.has("quotas")) {
+                ConfigNode q = l.child("quotas").requireOnly("route", "consumer");
+                routeQuotas = quotaPeriods(q, "route");
+                consumerQuotas = quotaPeriods(q, "consumer");
+                if (consumerQuotas.isEmpty() && routeQuotas.isEmpty()) {
+                    throw l.errorAt("quotas", "quotas names no quota", "write e.g. quotas: {route: {hour: 50000}, consumer: {day: 1000}}");
+                }
+            }
+            limits = new RouteConfig.Limits(rate(l, "route"), rate(l, "consumer"), routeQuotas, consumerQuotas);
         }
         signature.append(host).append('|').append(path == null ? "prefix:" + prefix : "path:" + path.replaceAll("\\{[^}]*}", "{}"))
                 .append('|').append(version).append('|').append(new java.util.TreeSet<>(methods)).append('|')
@@ -432,13 +442,53 @@ final class GatewayConfigParser {
         if (!r.has("rate-limits")) {
             return RateLimitConfig.NONE;
         }
-        ConfigNode l = r.child("rate-limits").requireOnly("consumer", "consumers");
+        ConfigNode l = r.child("rate-limits").requireOnly("consumer", "consumers", "quotas");
         Map<String, RouteConfig.Rate> per = new LinkedHashMap<>();
         ConfigNode c = l.child("consumers");
         for (String k : c.keys()) {
             per.put(k, rate(c, k));
         }
-        return new RateLimitConfig(rate(l, "consumer"), per);
+        return new RateLimitConfig(rate(l, "consumer"), per, quotas(l));
+    }
+
+    /** {@code rate-limits.quotas:}: the time zone and the per-consumer quotas. */
+    private static RateLimitConfig.Quotas quotas(ConfigNode l) {
+        if (!l.has("quotas")) {
+            return RateLimitConfig.Quotas.NONE;
+        }
+        ConfigNode q = l.child("quotas").requireOnly("time-zone", "consumer", "consumers");
+        java.time.ZoneId zone = java.time.ZoneOffset.UTC;
+        if (q.has("time-zone")) {
+            String z = q.string("time-zone", "UTC").strip();
+            try {
+                zone = java.time.ZoneId.of(z);
+            } catch (java.time.DateTimeException e) {
+                throw q.errorAt("time-zone", "'" + z + "' is not a time zone", "write an IANA zone such as Europe/Berlin, America/New_York or UTC");
+            }
+        }
+        Map<String, Map<QuotaPeriod, Long>> per = new LinkedHashMap<>();
+        ConfigNode c = q.child("consumers");
+        for (String k : c.keys()) {
+            Map<QuotaPeriod, Long> m = quotaPeriods(c, k);
+            if (m.isEmpty()) {
+                throw c.errorAt(k, "no quota for consumer '" + k + "'", "write e.g. " + k + ": {month: 1000000}");
+            }
+            per.put(k, m);
+        }
+        return new RateLimitConfig.Quotas(zone, quotaPeriods(q, "consumer"), per);
+    }
+
+    /** {@code {minute: N, hour: N, day: N, month: N}} (any of them). */
+    static Map<QuotaPeriod, Long> quotaPeriods(ConfigNode parent, String key) {
+        if (!parent.has(key)) {
+            return Map.of();
+        }
+        ConfigNode m = parent.child(key).requireOnly("minute", "hour", "day", "month");
+        Map<QuotaPeriod, Long> out = new java.util.EnumMap<>(QuotaPeriod.class);
+        for (String k : m.keys()) {
+            out.put(QuotaPeriod.of(k), m.longValue(k, 1, 1, QuotaPeriod.MAX_LIMIT));
+        }
+        return out;
     }
 
     /** A rate: {@code 100/s} or {@code {rate: 6000/m, burst: 50}}; burst defaults to one second's worth (at least 1). */

@@ -145,11 +145,23 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
     }
 
     /**
-     * @param route    one limit for all of the route's traffic, or null
-     * @param consumer a limit for each consumer on this route, or null
+     * @param route          one limit for all of the route's traffic, or null
+     * @param consumer       a limit for each consumer on this route, or null
+     * @param routeQuotas    long-period quotas of all of the route's traffic (period to limit); empty for none
+     * @param consumerQuotas long-period quotas of each consumer on this route; empty for none
      */
-    public record Limits(Rate route, Rate consumer) {
+    public record Limits(Rate route, Rate consumer, Map<QuotaPeriod, Long> routeQuotas, Map<QuotaPeriod, Long> consumerQuotas) {
         public static final Limits NONE = new Limits(null, null);
+
+        public Limits {
+            routeQuotas = RateLimitConfig.Quotas.periods(routeQuotas);
+            consumerQuotas = RateLimitConfig.Quotas.periods(consumerQuotas);
+        }
+
+        /** Rates only, no quotas. */
+        public Limits(Rate route, Rate consumer) {
+            this(route, consumer, Map.of(), Map.of());
+        }
     }
 
     /**

@@ -36,6 +36,9 @@ class GatewayDocTest {
         assertThat(c.rateLimits().consumer().perSecond()).isEqualTo(100.0);
         assertThat(c.rateLimits().consumers().get("mobile-app").perSecond()).isEqualTo(100.0);
         assertThat(c.rateLimits().consumers().get("mobile-app").burst()).isEqualTo(200);
+        assertThat(c.rateLimits().quotas().zone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+        assertThat(c.rateLimits().quotas().consumer()).containsEntry(QuotaPeriod.DAY, 10_000L).containsEntry(QuotaPeriod.MONTH, 200_000L);
+        assertThat(c.rateLimits().quotas().consumers().get("mobile-app")).containsOnlyKeys(QuotaPeriod.MONTH);
         RouteConfig byId = c.routes().get(1);
         assertThat(byId.match().path()).isEqualTo("/users/{id}");
         assertThat(byId.split()).hasSize(2);
@@ -46,6 +49,8 @@ class GatewayDocTest {
         assertThat(orders.auth().scopes()).containsExactly("orders:read");
         assertThat(orders.auth().methods()).contains(RouteConfig.AuthMethod.INTROSPECTION);
         assertThat(orders.limits().consumer().burst()).isEqualTo(20);
+        assertThat(orders.limits().routeQuotas()).containsEntry(QuotaPeriod.HOUR, 500_000L);
+        assertThat(orders.limits().consumerQuotas()).containsEntry(QuotaPeriod.DAY, 5_000L);
         assertThat(c.routes().get(2).match().version().kind()).isEqualTo(RouteConfig.VersionKind.PATH);
     }
 
