@@ -15,17 +15,42 @@ import java.util.Objects;
  * @param issuers trusted JWT issuers (each pins its algorithms)
  * @param introspection OAuth 2.0 token introspection (RFC 7662) for opaque bearer tokens, or null
  */
-public record AuthConfig(String realm, ApiKeys apiKeys, List<JwtIssuer> issuers, Introspection introspection) {
-    public static final AuthConfig NONE = new AuthConfig("headroom", null, List.of(), null);
+public record AuthConfig(String realm, ApiKeys apiKeys, List<JwtIssuer> issuers, Introspection introspection,
+                         IdentityHeaders identityHeaders) {
+    public static final AuthConfig NONE = new AuthConfig("headroom", null, List.of(), null, IdentityHeaders.NONE);
 
     public AuthConfig {
         Objects.requireNonNull(realm, "realm");
         issuers = List.copyOf(issuers);
+        Objects.requireNonNull(identityHeaders, "identityHeaders");
     }
 
-    /** Without token introspection. */
+    /** Without token introspection and identity headers. */
     public AuthConfig(String realm, ApiKeys apiKeys, List<JwtIssuer> issuers) {
-        this(realm, apiKeys, issuers, null);
+        this(realm, apiKeys, issuers, null, IdentityHeaders.NONE);
+    }
+
+    /**
+     * {@code router.auth.identity-headers:}: request headers in which the backend learns who called. They are removed
+     * from every client request on every route (so a client cannot claim an identity) and set on routes with auth.
+     *
+     * @param consumer header for the consumer id, or null
+     * @param scopes   header for the granted scopes (space-separated), or null
+     * @param method   header for how the caller authenticated ({@code api-key}, {@code jwt}, {@code introspection}), or null
+     */
+    public record IdentityHeaders(String consumer, String scopes, String method) {
+        public static final IdentityHeaders NONE = new IdentityHeaders(null, null, null);
+
+        /** The configured names, for stripping. */
+        public List<String> names() {
+            List<String> out = new java.util.ArrayList<>(3);
+            for (String n : new String[]{consumer, scopes, method}) {
+                if (n != null) {
+                    out.add(n);
+                }
+            }
+            return out;
+        }
     }
 
     /**

@@ -17,7 +17,7 @@ import java.util.Set;
 /** Reads the gateway keys of {@code router:}: routes, {@code auth:} and {@code rate-limits:} (docs/gateway.md). */
 final class GatewayConfigParser {
     static final String[] ROUTE_KEYS = {"name", "host", "path-prefix", "path", "methods", "headers", "query", "version", "rewrite",
-            "pool", "split", "mirror", "auth", "rate-limits"};
+            "pool", "split", "mirror", "auth", "rate-limits", "transform"};
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
     private static final Set<String> ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
             "ES512", "EdDSA", "Ed25519");
@@ -120,8 +120,92 @@ final class GatewayConfigParser {
         signature.append(host).append('|').append(path == null ? "prefix:" + prefix : "path:" + path.replaceAll("\\{[^}]*}", "{}"))
                 .append('|').append(version).append('|').append(new java.util.TreeSet<>(methods)).append('|')
                 .append(new java.util.TreeMap<>(headers)).append('|').append(new java.util.TreeMap<>(query));
+        RouteConfig.Transform transform = RouteConfig.Transform.NONE;
+        if (rn.has("transform")) {
+            ConfigNode t = rn.child("transform").requireOnly("request", "response");
+            transform = new RouteConfig.Transform(headerOps(t, "request", auth), headerOps(t, "response", auth));
+        }
         return new RouteConfig(name, prefix, pool, new RouteConfig.Match(host, path, methods, headers, query, version), rewrite,
-                split, mirror, routeAuth, limits);
+                split, mirror, routeAuth, limits, transform);
+    }
+
+    /**
+     * Headers the proxy itself owns (framing, hop-by-hop, forwarding, tracing): a transformation may not touch them, since
+     * the result would be a request or response the proxy cannot frame, or forwarding information a client could forge.
+     */
+    static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection", "keep-alive",
+            "te", "trailer", "upgrade", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
+            "traceparent", "tracestate");
+
+    /** {@code transform.request:} or {@code transform.response:}. */
+    private static RouteConfig.HeaderOps headerOps(ConfigNode t, String key, AuthConfig auth) {
+        if (!t.has(key)) {
+            return RouteConfig.HeaderOps.NONE;
+        }
+        ConfigNode o = t.child(key).requireOnly("set", "remove", "rename");
+        Set<String> seen = new HashSet<>();
+        Map<String, String> set = new LinkedHashMap<>();
+        ConfigNode s = o.child("set");
+        for (String name : s.keys()) {
+            transformable(s, name, name, key, auth);
+            String v = s.string(name, "");
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if ((c < 0x20 && c != '\t') || c > 0x7e) {
+                    throw s.errorAt(name, "the value of " + name + " has a control or non-ASCII character",
+                            "write printable ASCII only (percent-encode anything else)");
+                }
+            }
+            claim(s, name, name, seen);
+            set.put(name, v.strip());
+        }
+        List<String> remove = new ArrayList<>();
+        for (ConfigNode item : o.list("remove")) {
+            String name = item.scalarValue().strip();
+            if (!name.matches(TOKEN) || RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw item.error("cannot remove '" + name + "'", RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))
+                        ? "the proxy manages " + name + " itself" : "write a header name, e.g. X-Debug");
+            }
+            if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+                throw item.error(name + " is named twice in " + key, "name each header once per direction");
+            }
+            remove.add(name);
+        }
+        Map<String, String> rename = new LinkedHashMap<>();
+        ConfigNode r = o.child("rename");
+        for (String from : r.keys()) {
+            String to = r.requireString(from, "write " + from + ": NEW-NAME");
+            transformable(r, from, from, key, auth);
+            transformable(r, from, to, key, auth);
+            claim(r, from, from, seen);
+            claim(r, from, to, seen);
+            rename.put(from, to.strip());
+        }
+        return new RouteConfig.HeaderOps(set, remove, rename);
+    }
+
+    private static void transformable(ConfigNode n, String key, String name, String direction, AuthConfig auth) {
+        String lower = name.strip().toLowerCase(Locale.ROOT);
+        if (!name.strip().matches(TOKEN)) {
+            throw n.errorAt(key, "'" + name + "' is not a valid header name", "write e.g. X-Gateway");
+        }
+        if (RESERVED_HEADERS.contains(lower)) {
+            throw n.errorAt(key, "a transformation cannot change " + name, "the proxy manages " + name + " itself");
+        }
+        if (direction.equals("request")) {
+            for (String id : auth.identityHeaders().names()) {
+                if (id.equalsIgnoreCase(lower)) {
+                    throw n.errorAt(key, name + " is an identity header (router.auth.identity-headers)",
+                            "the router sets it from the authenticated consumer; use another name");
+                }
+            }
+        }
+    }
+
+    private static void claim(ConfigNode n, String key, String name, Set<String> seen) {
+        if (!seen.add(name.strip().toLowerCase(Locale.ROOT))) {
+            throw n.errorAt(key, name + " is named twice in this transformation", "name each header once per direction");
+        }
     }
 
     private static void knownPool(ConfigNode n, String key, String pool, Set<String> pools) {
@@ -292,7 +376,7 @@ final class GatewayConfigParser {
         if (!r.has("auth")) {
             return AuthConfig.NONE;
         }
-        ConfigNode a = r.child("auth").requireOnly("realm", "api-keys", "jwt", "introspection");
+        ConfigNode a = r.child("auth").requireOnly("realm", "api-keys", "jwt", "introspection", "identity-headers");
         String realm = a.string("realm", "headroom");
         if (realm.indexOf('"') >= 0 || realm.indexOf('\\') >= 0) {
             throw a.errorAt("realm", "the realm may not contain quotes or backslashes", "write e.g. headroom");
@@ -370,7 +454,40 @@ final class GatewayConfigParser {
                     positive(j, "refresh-interval", Duration.ofMinutes(10)), nonNegative(j, "min-refresh-interval", Duration.ofSeconds(30)),
                     positive(j, "fetch-timeout", Duration.ofSeconds(2))));
         }
-        return new AuthConfig(realm, keys, issuers, introspection(a));
+        return new AuthConfig(realm, keys, issuers, introspection(a), identityHeaders(a));
+    }
+
+    /** {@code router.auth.identity-headers: {consumer: X-Consumer-Id, scopes: X-Consumer-Scopes, method: X-Auth-Method}}. */
+    private static AuthConfig.IdentityHeaders identityHeaders(ConfigNode a) {
+        if (!a.has("identity-headers")) {
+            return AuthConfig.IdentityHeaders.NONE;
+        }
+        ConfigNode h = a.child("identity-headers").requireOnly("consumer", "scopes", "method");
+        Set<String> seen = new HashSet<>();
+        String[] names = new String[3];
+        String[] keys = {"consumer", "scopes", "method"};
+        for (int i = 0; i < 3; i++) {
+            String n = h.string(keys[i], null);
+            if (n == null) {
+                continue;
+            }
+            n = n.strip();
+            if (!n.matches(TOKEN)) {
+                throw h.errorAt(keys[i], "'" + n + "' is not a valid header name", "write e.g. X-Consumer-Id");
+            }
+            String lower = n.toLowerCase(Locale.ROOT);
+            if (RESERVED_HEADERS.contains(lower) || lower.equals("authorization")) {
+                throw h.errorAt(keys[i], n + " cannot carry the identity", "use a header of your own, e.g. X-Consumer-Id");
+            }
+            if (!seen.add(lower)) {
+                throw h.errorAt(keys[i], n + " is used twice", "give consumer, scopes and method their own headers");
+            }
+            names[i] = n;
+        }
+        if (seen.isEmpty()) {
+            throw h.error("identity-headers names no header", "write e.g. {consumer: X-Consumer-Id, scopes: X-Consumer-Scopes}");
+        }
+        return new AuthConfig.IdentityHeaders(names[0], names[1], names[2]);
     }
 
     /** {@code router.auth.introspection:} (RFC 7662); the client secret comes from an environment variable or a file. */

@@ -14,6 +14,7 @@ import io.headroom.router.limit.RouteLimiter;
 import io.headroom.router.log.AccessLog;
 import io.headroom.router.route.PathNormalizer;
 import io.headroom.router.trace.TraceContext;
+import io.headroom.router.transform.HeaderTransform;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.ResponseHead;
 import io.headroom.router.upstream.UpstreamConnection;
@@ -192,9 +193,9 @@ public final class ProxyHandler implements Handler {
         boolean hasBody = req.content().hasEntity();
         Mirror mirror = route.mirror();
         if (mirror != null && !hasBody && mirror.wants()) {
-            mirror.offer(copy(req, method, upstreamPath, policy.strip()));
+            mirror.offer(copy(req, method, upstreamPath, policy.strip(), policy.transform(), identity));
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry);
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, policy.transform());
         pool.retryBudget().deposit();
         RequestContext ctx = context(pool, route.name(), path, req);
         boolean idempotentNoBody = !hasBody && idempotent(method);
@@ -243,9 +244,10 @@ public final class ProxyHandler implements Handler {
      * @param limitHeaders RateLimit and RateLimit-Policy values to add to the response, or null
      * @param trace        the W3C trace context forwarded upstream
      * @param log          the access-log entry, or null when the log is off
+     * @param transform    the route's header changes (renames, set headers, identity headers)
      */
     private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
-                            TraceContext trace, AccessLog.Entry log) {
+                            TraceContext trace, AccessLog.Entry log, HeaderTransform transform) {
     }
 
     /**
@@ -490,7 +492,7 @@ public final class ProxyHandler implements Handler {
 
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
-        copyResponseHeaders(head, res);
+        copyResponseHeaders(head, res, x.transform());
         if (x.limitHeaders() != null) {
             res.headers().set(RATE_LIMIT, x.limitHeaders()[0]);
             res.headers().set(RATE_LIMIT_POLICY, x.limitHeaders()[1]);
@@ -587,7 +589,17 @@ public final class ProxyHandler implements Handler {
                 }
                 case "host" -> host = h.get();
                 default -> {
-                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower) || listed(x.strip(), lower)) {
+                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower)) {
+                        continue;
+                    }
+                    if (listed(x.strip(), lower)) {
+                        String renamed = x.transform().requestRename(lower);
+                        if (renamed != null) {
+                            List<String> values = h.allValues();
+                            for (int i = 0; i < values.size(); i++) {
+                                c.writeHeader(renamed, values.get(i));
+                            }
+                        }
                         continue;
                     }
                 }
@@ -597,6 +609,7 @@ public final class ProxyHandler implements Handler {
                 c.writeHeader(h.name(), values.get(i));
             }
         }
+        x.transform().requestExtras(x.identity(), c::writeHeader);
         String client = clientAddress(req.remotePeer().address());
         c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
         String proto = req.isSecure() ? "https" : "http";
@@ -622,7 +635,8 @@ public final class ProxyHandler implements Handler {
     }
 
     /** The head of a mirrored copy: end-to-end headers only, Host marked {@code -shadow}, forwarding headers added. */
-    private static Mirror.Copy copy(ServerRequest req, Method method, String upstreamPath, String[] strip) {
+    private static Mirror.Copy copy(ServerRequest req, Method method, String upstreamPath, String[] strip, HeaderTransform transform,
+                                    Identity identity) {
         String target = req.prologue().hasQuery() ? upstreamPath + "?" + req.prologue().query().rawValue() : upstreamPath;
         var headers = req.headers();
         String[] connectionTokens = headers.contains(HeaderNames.CONNECTION) ? tokens(headers.get(HeaderNames.CONNECTION).values()) : null;
@@ -639,7 +653,17 @@ public final class ProxyHandler implements Handler {
                     continue;
                 }
                 default -> {
-                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower) || listed(strip, lower)) {
+                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower)) {
+                        continue;
+                    }
+                    if (listed(strip, lower)) {
+                        String renamed = transform.requestRename(lower);
+                        if (renamed != null) {
+                            for (String v : h.allValues()) {
+                                out.add(renamed);
+                                out.add(v);
+                            }
+                        }
                         continue;
                     }
                 }
@@ -649,6 +673,14 @@ public final class ProxyHandler implements Handler {
                 out.add(h.name());
                 out.add(values.get(i));
             }
+        }
+        try {
+            transform.requestExtras(identity, (n, v) -> {
+                out.add(n);
+                out.add(v);
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a list does not throw
         }
         return new Mirror.Copy(method.text(), target, out.toArray(new String[0]));
     }
@@ -691,8 +723,9 @@ public final class ProxyHandler implements Handler {
 
     // ---- response head -----------------------------------------------------------------------------------------------
 
-    private static void copyResponseHeaders(ResponseHead head, ServerResponse res) {
+    private static void copyResponseHeaders(ResponseHead head, ServerResponse res, HeaderTransform transform) {
         var out = res.headers();
+        boolean transforms = transform.touchesResponses();
         for (int i = 0; i < head.headerCount(); i++) {
             HeaderName name = HeaderNames.create(head.name(i));
             String lower = name.lowerCase();
@@ -704,9 +737,23 @@ public final class ProxyHandler implements Handler {
                     if (lower.startsWith("proxy-") || head.isConnectionToken(lower)) {
                         continue;
                     }
+                    if (transforms && transform.responseDrops(lower)) {
+                        String renamed = transform.responseRename(lower);
+                        if (renamed != null) {
+                            out.add(HeaderNames.create(renamed), head.value(i));
+                        }
+                        continue;
+                    }
                 }
             }
             out.add(name, head.value(i));
+        }
+        if (transforms) {
+            try {
+                transform.responseExtras((n, v) -> out.set(HeaderNames.create(n), v));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // setting response headers does not throw
+            }
         }
     }
 }

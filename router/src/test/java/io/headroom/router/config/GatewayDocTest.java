@@ -51,6 +51,9 @@ class GatewayDocTest {
         assertThat(orders.limits().consumer().burst()).isEqualTo(20);
         assertThat(orders.limits().routeQuotas()).containsEntry(QuotaPeriod.HOUR, 500_000L);
         assertThat(orders.limits().consumerQuotas()).containsEntry(QuotaPeriod.DAY, 5_000L);
+        assertThat(orders.transform().request().rename()).containsEntry("X-Client-Version", "X-App-Version");
+        assertThat(orders.transform().response().remove()).containsExactly("Server");
+        assertThat(c.auth().identityHeaders().names()).containsExactly("X-Consumer-Id", "X-Consumer-Scopes", "X-Auth-Method");
         assertThat(c.routes().get(2).match().version().kind()).isEqualTo(RouteConfig.VersionKind.PATH);
     }
 
