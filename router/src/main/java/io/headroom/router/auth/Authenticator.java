@@ -13,7 +13,9 @@ import java.util.logging.Logger;
 
 /**
  * Checks a request's credentials against a route's {@link RouteConfig.Auth}: an API key in the configured header,
- * or a bearer JWT in {@code Authorization}, whichever the route accepts. A presented but bad credential is refused;
+ * or a bearer token in {@code Authorization} (a JWT checked here, or an opaque token checked by RFC 7662 introspection),
+ * whichever the route accepts. When a route accepts both kinds of bearer token, one shaped like a JWS ({@code eyJ...}
+ * with two dots) goes to the JWT checks and any other to introspection. A presented but bad credential is refused;
  * it does not fall back to another method. Missing or bad credentials get 401 with one {@code WWW-Authenticate} per
  * accepted scheme (RFC 6750 for Bearer); a valid credential without every required scope gets 403 with
  * {@code error="insufficient_scope"}.
@@ -25,6 +27,7 @@ public final class Authenticator implements AutoCloseable {
     private final String apiKeyHeader;
     private final ApiKeyStore apiKeys;
     private final JwtVerifier jwt;
+    private final TokenIntrospector introspector;
     private Thread reloader;
     private volatile boolean running;
 
@@ -33,6 +36,8 @@ public final class Authenticator implements AutoCloseable {
         this.apiKeyHeader = config.apiKeys() == null ? null : config.apiKeys().header();
         this.apiKeys = config.apiKeys() == null ? null : new ApiKeyStore(config.apiKeys());
         this.jwt = config.issuers().isEmpty() ? null : new JwtVerifier(config.issuers(), clock, ticker);
+        this.introspector = config.introspection() == null ? null
+                : new TokenIntrospector(config.introspection(), clock, ticker, System::getenv);
     }
 
     /** The header that carries API keys, or null. */
@@ -48,6 +53,11 @@ public final class Authenticator implements AutoCloseable {
         return jwt;
     }
 
+    /** The opaque-token checker, or null when {@code router.auth.introspection} is not configured. */
+    public TokenIntrospector introspector() {
+        return introspector;
+    }
+
     /**
      * @param policy        the route's requirement
      * @param apiKey        the value of the API key header, or null
@@ -56,17 +66,33 @@ public final class Authenticator implements AutoCloseable {
     public AuthResult authenticate(RouteConfig.Auth policy, String apiKey, String authorization) {
         boolean acceptsKey = apiKeys != null && policy.methods().contains(RouteConfig.AuthMethod.API_KEY);
         boolean acceptsJwt = jwt != null && policy.methods().contains(RouteConfig.AuthMethod.JWT);
+        boolean acceptsOpaque = introspector != null && policy.methods().contains(RouteConfig.AuthMethod.INTROSPECTION);
         Identity id = null;
         if (acceptsKey && apiKey != null) {
             id = apiKeys.verify(apiKey);
             if (id == null) {
                 return refuse(policy, 401, "invalid_api_key", "the API key is not valid", null);
             }
-        } else if (acceptsJwt && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            try {
-                id = jwt.verify(authorization.substring(7).strip());
-            } catch (AuthException e) {
-                return refuse(policy, 401, "invalid_token", e.getMessage(), null);
+        } else if ((acceptsJwt || acceptsOpaque) && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = authorization.substring(7).strip();
+            if (acceptsJwt && (!acceptsOpaque || looksLikeJws(token))) {
+                try {
+                    id = jwt.verify(token);
+                } catch (AuthException e) {
+                    return refuse(policy, 401, "invalid_token", e.getMessage(), null);
+                }
+            } else {
+                try {
+                    id = introspector.introspect(token);
+                } catch (AuthException e) {
+                    return refuse(policy, 401, "invalid_token", e.getMessage(), null);
+                } catch (IntrospectionUnavailableException e) {
+                    if (introspector.onFailure() == AuthConfig.OnFailure.UNAUTHORIZED_401) {
+                        return refuse(policy, 401, "invalid_token", "the token could not be checked: " + e.getMessage(), null);
+                    }
+                    // fail closed, and say it is the gateway's trouble, not the client's: 503 with Retry-After
+                    return new AuthResult(null, 503, List.of(), "introspection_unavailable", e.getMessage());
+                }
             }
         }
         if (id == null) {
@@ -80,11 +106,29 @@ public final class Authenticator implements AutoCloseable {
         return AuthResult.accepted(id);
     }
 
+    /** A compact JWS: a base64url JSON header ({@code eyJ} is {@code {"}) and exactly two dots. */
+    static boolean looksLikeJws(String token) {
+        if (!token.startsWith("eyJ")) {
+            return false;
+        }
+        int dots = 0;
+        for (int i = 0; i < token.length(); i++) {
+            if (token.charAt(i) == '.') {
+                dots++;
+            }
+        }
+        return dots == 2;
+    }
+
+    private boolean acceptsBearer(RouteConfig.Auth policy) {
+        return (jwt != null && policy.methods().contains(RouteConfig.AuthMethod.JWT))
+                || (introspector != null && policy.methods().contains(RouteConfig.AuthMethod.INTROSPECTION));
+    }
+
     private AuthResult refuse(RouteConfig.Auth policy, int status, String error, String detail, String usedMethod) {
         List<String> challenges = new ArrayList<>(2);
         String scope = policy.scopes().isEmpty() ? "" : ", scope=\"" + String.join(" ", policy.scopes()) + "\"";
-        boolean bearer = jwt != null && policy.methods().contains(RouteConfig.AuthMethod.JWT)
-                && (usedMethod == null || usedMethod.equals("jwt"));
+        boolean bearer = acceptsBearer(policy) && (usedMethod == null || !usedMethod.equals("api-key"));
         boolean key = apiKeys != null && policy.methods().contains(RouteConfig.AuthMethod.API_KEY)
                 && (usedMethod == null || usedMethod.equals("api-key"));
         if (bearer) {
@@ -106,7 +150,7 @@ public final class Authenticator implements AutoCloseable {
         if (apiKeys != null && policy.methods().contains(RouteConfig.AuthMethod.API_KEY)) {
             ways.add("an API key in " + apiKeyHeader);
         }
-        if (jwt != null && policy.methods().contains(RouteConfig.AuthMethod.JWT)) {
+        if (acceptsBearer(policy)) {
             ways.add("a bearer token");
         }
         return ways.isEmpty() ? "credentials" : String.join(" or ", ways);
@@ -141,6 +185,9 @@ public final class Authenticator implements AutoCloseable {
         }
         if (jwt != null) {
             jwt.close();
+        }
+        if (introspector != null) {
+            introspector.close();
         }
     }
 }

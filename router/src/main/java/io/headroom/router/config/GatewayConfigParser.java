@@ -17,7 +17,7 @@ import java.util.Set;
 /** Reads the gateway keys of {@code router:}: routes, {@code auth:} and {@code rate-limits:} (docs/gateway.md). */
 final class GatewayConfigParser {
     static final String[] ROUTE_KEYS = {"name", "host", "path-prefix", "path", "methods", "headers", "query", "version", "rewrite",
-            "pool", "split", "mirror", "auth", "rate-limits"};
+            "pool", "split", "mirror", "auth", "rate-limits", "transform"};
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
     private static final Set<String> ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
             "ES512", "EdDSA", "Ed25519");
@@ -104,14 +104,108 @@ final class GatewayConfigParser {
         RouteConfig.Auth routeAuth = routeAuth(rn, auth);
         RouteConfig.Limits limits = RouteConfig.Limits.NONE;
         if (rn.has("rate-limits")) {
-            ConfigNode l = rn.child("rate-limits").requireOnly("route", "consumer");
-            limits = new RouteConfig.Limits(rate(l, "route"), rate(l, "consumer"));
+            ConfigNode l = rn.child("rate-limits").requireOnly("route", "consumer", "quotas");
+            Map<QuotaPeriod, Long> routeQuotas = Map.of();
+            Map<QuotaPeriod, Long> consumerQuotas = Map.of();
+            if (l.has("quotas")) {
+                ConfigNode q = l.child("quotas").requireOnly("route", "consumer");
+                routeQuotas = quotaPeriods(q, "route");
+                consumerQuotas = quotaPeriods(q, "consumer");
+                if (consumerQuotas.isEmpty() && routeQuotas.isEmpty()) {
+                    throw l.errorAt("quotas", "quotas names no quota", "write e.g. quotas: {route: {hour: 50000}, consumer: {day: 1000}}");
+                }
+            }
+            limits = new RouteConfig.Limits(rate(l, "route"), rate(l, "consumer"), routeQuotas, consumerQuotas);
         }
         signature.append(host).append('|').append(path == null ? "prefix:" + prefix : "path:" + path.replaceAll("\\{[^}]*}", "{}"))
                 .append('|').append(version).append('|').append(new java.util.TreeSet<>(methods)).append('|')
                 .append(new java.util.TreeMap<>(headers)).append('|').append(new java.util.TreeMap<>(query));
+        RouteConfig.Transform transform = RouteConfig.Transform.NONE;
+        if (rn.has("transform")) {
+            ConfigNode t = rn.child("transform").requireOnly("request", "response");
+            transform = new RouteConfig.Transform(headerOps(t, "request", auth), headerOps(t, "response", auth));
+        }
         return new RouteConfig(name, prefix, pool, new RouteConfig.Match(host, path, methods, headers, query, version), rewrite,
-                split, mirror, routeAuth, limits);
+                split, mirror, routeAuth, limits, transform);
+    }
+
+    /**
+     * Headers the proxy itself owns (framing, hop-by-hop, forwarding, tracing): a transformation may not touch them, since
+     * the result would be a request or response the proxy cannot frame, or forwarding information a client could forge.
+     */
+    static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection", "keep-alive",
+            "te", "trailer", "upgrade", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
+            "traceparent", "tracestate");
+
+    /** {@code transform.request:} or {@code transform.response:}. */
+    private static RouteConfig.HeaderOps headerOps(ConfigNode t, String key, AuthConfig auth) {
+        if (!t.has(key)) {
+            return RouteConfig.HeaderOps.NONE;
+        }
+        ConfigNode o = t.child(key).requireOnly("set", "remove", "rename");
+        Set<String> seen = new HashSet<>();
+        Map<String, String> set = new LinkedHashMap<>();
+        ConfigNode s = o.child("set");
+        for (String name : s.keys()) {
+            transformable(s, name, name, key, auth);
+            String v = s.string(name, "");
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if ((c < 0x20 && c != '\t') || c > 0x7e) {
+                    throw s.errorAt(name, "the value of " + name + " has a control or non-ASCII character",
+                            "write printable ASCII only (percent-encode anything else)");
+                }
+            }
+            claim(s, name, name, seen);
+            set.put(name, v.strip());
+        }
+        List<String> remove = new ArrayList<>();
+        for (ConfigNode item : o.list("remove")) {
+            String name = item.scalarValue().strip();
+            if (!name.matches(TOKEN) || RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw item.error("cannot remove '" + name + "'", RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))
+                        ? "the proxy manages " + name + " itself" : "write a header name, e.g. X-Debug");
+            }
+            if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+                throw item.error(name + " is named twice in " + key, "name each header once per direction");
+            }
+            remove.add(name);
+        }
+        Map<String, String> rename = new LinkedHashMap<>();
+        ConfigNode r = o.child("rename");
+        for (String from : r.keys()) {
+            String to = r.requireString(from, "write " + from + ": NEW-NAME");
+            transformable(r, from, from, key, auth);
+            transformable(r, from, to, key, auth);
+            claim(r, from, from, seen);
+            claim(r, from, to, seen);
+            rename.put(from, to.strip());
+        }
+        return new RouteConfig.HeaderOps(set, remove, rename);
+    }
+
+    private static void transformable(ConfigNode n, String key, String name, String direction, AuthConfig auth) {
+        String lower = name.strip().toLowerCase(Locale.ROOT);
+        if (!name.strip().matches(TOKEN)) {
+            throw n.errorAt(key, "'" + name + "' is not a valid header name", "write e.g. X-Gateway");
+        }
+        if (RESERVED_HEADERS.contains(lower)) {
+            throw n.errorAt(key, "a transformation cannot change " + name, "the proxy manages " + name + " itself");
+        }
+        if (direction.equals("request")) {
+            for (String id : auth.identityHeaders().names()) {
+                if (id.equalsIgnoreCase(lower)) {
+                    throw n.errorAt(key, name + " is an identity header (router.auth.identity-headers)",
+                            "the router sets it from the authenticated consumer; use another name");
+                }
+            }
+        }
+    }
+
+    private static void claim(ConfigNode n, String key, String name, Set<String> seen) {
+        if (!seen.add(name.strip().toLowerCase(Locale.ROOT))) {
+            throw n.errorAt(key, name + " is named twice in this transformation", "name each header once per direction");
+        }
     }
 
     private static void knownPool(ConfigNode n, String key, String pool, Set<String> pools) {
@@ -252,7 +346,8 @@ final class GatewayConfigParser {
             RouteConfig.AuthMethod am = switch (t) {
                 case "api-key" -> RouteConfig.AuthMethod.API_KEY;
                 case "jwt" -> RouteConfig.AuthMethod.JWT;
-                default -> throw m.error("unknown auth method '" + t + "'", "use api-key or jwt");
+                case "introspection" -> RouteConfig.AuthMethod.INTROSPECTION;
+                default -> throw m.error("unknown auth method '" + t + "'", "use api-key, jwt or introspection");
             };
             if (am == RouteConfig.AuthMethod.API_KEY && auth.apiKeys() == null) {
                 throw m.error("the route accepts api-key but router.auth.api-keys is not configured",
@@ -262,12 +357,16 @@ final class GatewayConfigParser {
                 throw m.error("the route accepts jwt but router.auth.jwt lists no issuer",
                         "add router.auth.jwt: [{issuer: ..., jwks-url: ..., algorithms: [RS256]}]");
             }
+            if (am == RouteConfig.AuthMethod.INTROSPECTION && auth.introspection() == null) {
+                throw m.error("the route accepts introspection but router.auth.introspection is not configured",
+                        "add router.auth.introspection: {url: ..., client-id: ..., client-secret-env: NAME}");
+            }
             if (!methods.contains(am)) {
                 methods.add(am);
             }
         }
         if (methods.isEmpty()) {
-            throw a.errorAt("methods", "auth needs at least one method", "write methods: [api-key] or [jwt] or [api-key, jwt]");
+            throw a.errorAt("methods", "auth needs at least one method", "write methods: [api-key], [jwt], [introspection] or [api-key, jwt]");
         }
         return new RouteConfig.Auth(methods, a.stringList("scopes"));
     }
@@ -277,7 +376,7 @@ final class GatewayConfigParser {
         if (!r.has("auth")) {
             return AuthConfig.NONE;
         }
-        ConfigNode a = r.child("auth").requireOnly("realm", "api-keys", "jwt");
+        ConfigNode a = r.child("auth").requireOnly("realm", "api-keys", "jwt", "introspection", "identity-headers");
         String realm = a.string("realm", "headroom");
         if (realm.indexOf('"') >= 0 || realm.indexOf('\\') >= 0) {
             throw a.errorAt("realm", "the realm may not contain quotes or backslashes", "write e.g. headroom");
@@ -355,7 +454,104 @@ final class GatewayConfigParser {
                     positive(j, "refresh-interval", Duration.ofMinutes(10)), nonNegative(j, "min-refresh-interval", Duration.ofSeconds(30)),
                     positive(j, "fetch-timeout", Duration.ofSeconds(2))));
         }
-        return new AuthConfig(realm, keys, issuers);
+        return new AuthConfig(realm, keys, issuers, introspection(a), identityHeaders(a));
+    }
+
+    /** {@code router.auth.identity-headers: {consumer: X-Consumer-Id, scopes: X-Consumer-Scopes, method: X-Auth-Method}}. */
+    private static AuthConfig.IdentityHeaders identityHeaders(ConfigNode a) {
+        if (!a.has("identity-headers")) {
+            return AuthConfig.IdentityHeaders.NONE;
+        }
+        ConfigNode h = a.child("identity-headers").requireOnly("consumer", "scopes", "method");
+        Set<String> seen = new HashSet<>();
+        String[] names = new String[3];
+        String[] keys = {"consumer", "scopes", "method"};
+        for (int i = 0; i < 3; i++) {
+            String n = h.string(keys[i], null);
+            if (n == null) {
+                continue;
+            }
+            n = n.strip();
+            if (!n.matches(TOKEN)) {
+                throw h.errorAt(keys[i], "'" + n + "' is not a valid header name", "write e.g. X-Consumer-Id");
+            }
+            String lower = n.toLowerCase(Locale.ROOT);
+            if (RESERVED_HEADERS.contains(lower) || lower.equals("authorization")) {
+                throw h.errorAt(keys[i], n + " cannot carry the identity", "use a header of your own, e.g. X-Consumer-Id");
+            }
+            if (!seen.add(lower)) {
+                throw h.errorAt(keys[i], n + " is used twice", "give consumer, scopes and method their own headers");
+            }
+            names[i] = n;
+        }
+        if (seen.isEmpty()) {
+            throw h.error("identity-headers names no header", "write e.g. {consumer: X-Consumer-Id, scopes: X-Consumer-Scopes}");
+        }
+        return new AuthConfig.IdentityHeaders(names[0], names[1], names[2]);
+    }
+
+    /** {@code router.auth.introspection:} (RFC 7662); the client secret comes from an environment variable or a file. */
+    private static AuthConfig.Introspection introspection(ConfigNode a) {
+        if (!a.has("introspection")) {
+            return null;
+        }
+        ConfigNode n = a.child("introspection").requireOnly("url", "client-id", "client-secret", "client-secret-env", "client-secret-file",
+                "issuer", "audiences", "consumer-claim", "scope-claim", "clock-skew", "timeout", "cache-size", "cache-ttl",
+                "negative-ttl", "max-in-flight", "on-failure");
+        String url = n.requireString("url", "write the endpoint, e.g. url: https://id.example.com/oauth2/introspect");
+        URI uri;
+        try {
+            uri = URI.create(url.strip());
+        } catch (IllegalArgumentException e) {
+            throw n.errorAt("url", "bad URL: " + e.getMessage(), "write e.g. https://id.example.com/oauth2/introspect");
+        }
+        if ((!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw n.errorAt("url", "the introspection url must be an http or https URL with a host",
+                    "write e.g. https://id.example.com/oauth2/introspect");
+        }
+        if (n.has("client-secret")) {
+            throw n.errorAt("client-secret", "a client secret written in the config file is refused",
+                    "put it in an environment variable (client-secret-env: NAME) or a file readable only by the router (client-secret-file: PATH)");
+        }
+        String clientId = n.requireString("client-id", "write the gateway's client id at the authorization server, e.g. client-id: headroom");
+        if (n.has("client-secret-env") == n.has("client-secret-file")) {
+            throw n.error("introspection needs exactly one of client-secret-env and client-secret-file",
+                    "write client-secret-env: HEADROOM_INTROSPECTION_SECRET or client-secret-file: /etc/headroom/introspection-secret");
+        }
+        AuthConfig.SecretSource secret;
+        if (n.has("client-secret-env")) {
+            String env = n.string("client-secret-env", "").strip();
+            if (!env.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw n.errorAt("client-secret-env", "'" + env + "' is not an environment variable name", "write e.g. HEADROOM_INTROSPECTION_SECRET");
+            }
+            secret = new AuthConfig.SecretSource(AuthConfig.SecretKind.ENV, env, location(n, "client-secret-env"));
+        } else {
+            String file = n.string("client-secret-file", "").strip();
+            if (file.isEmpty()) {
+                throw n.errorAt("client-secret-file", "empty client-secret-file", "write the path of a file holding the secret");
+            }
+            secret = new AuthConfig.SecretSource(AuthConfig.SecretKind.FILE, file, location(n, "client-secret-file"));
+        }
+        String onFailure = n.string("on-failure", "503").strip();
+        AuthConfig.OnFailure failure = switch (onFailure) {
+            case "503" -> AuthConfig.OnFailure.UNAVAILABLE_503;
+            case "401" -> AuthConfig.OnFailure.UNAUTHORIZED_401;
+            default -> throw n.errorAt("on-failure", "on-failure must be 503 or 401, not '" + onFailure + "'",
+                    "write 503 (the endpoint is down: try again later) or 401 (treat the token as invalid)");
+        };
+        Duration timeout = positive(n, "timeout", Duration.ofSeconds(2));
+        if (timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw n.errorAt("timeout", "an introspection timeout above 1m holds requests too long", "write e.g. 2s");
+        }
+        return new AuthConfig.Introspection(uri, clientId, secret, n.string("issuer", null), n.stringList("audiences"),
+                n.string("consumer-claim", "sub"), n.string("scope-claim", "scope"), nonNegative(n, "clock-skew", Duration.ofSeconds(30)),
+                timeout, n.integer("cache-size", 10_000, 0, 10_000_000), nonNegative(n, "cache-ttl", Duration.ofMinutes(5)),
+                nonNegative(n, "negative-ttl", Duration.ofSeconds(10)), n.integer("max-in-flight", 64, 1, 100_000), failure);
+    }
+
+    /** {@code file:line:col} of the value of {@code key}. */
+    private static String location(ConfigNode n, String key) {
+        return n.errorAt(key, "", "").location();
     }
 
     /** {@code router.rate-limits:}. */
@@ -363,13 +559,53 @@ final class GatewayConfigParser {
         if (!r.has("rate-limits")) {
             return RateLimitConfig.NONE;
         }
-        ConfigNode l = r.child("rate-limits").requireOnly("consumer", "consumers");
+        ConfigNode l = r.child("rate-limits").requireOnly("consumer", "consumers", "quotas");
         Map<String, RouteConfig.Rate> per = new LinkedHashMap<>();
         ConfigNode c = l.child("consumers");
         for (String k : c.keys()) {
             per.put(k, rate(c, k));
         }
-        return new RateLimitConfig(rate(l, "consumer"), per);
+        return new RateLimitConfig(rate(l, "consumer"), per, quotas(l));
+    }
+
+    /** {@code rate-limits.quotas:}: the time zone and the per-consumer quotas. */
+    private static RateLimitConfig.Quotas quotas(ConfigNode l) {
+        if (!l.has("quotas")) {
+            return RateLimitConfig.Quotas.NONE;
+        }
+        ConfigNode q = l.child("quotas").requireOnly("time-zone", "consumer", "consumers");
+        java.time.ZoneId zone = java.time.ZoneOffset.UTC;
+        if (q.has("time-zone")) {
+            String z = q.string("time-zone", "UTC").strip();
+            try {
+                zone = java.time.ZoneId.of(z);
+            } catch (java.time.DateTimeException e) {
+                throw q.errorAt("time-zone", "'" + z + "' is not a time zone", "write an IANA zone such as Europe/Berlin, America/New_York or UTC");
+            }
+        }
+        Map<String, Map<QuotaPeriod, Long>> per = new LinkedHashMap<>();
+        ConfigNode c = q.child("consumers");
+        for (String k : c.keys()) {
+            Map<QuotaPeriod, Long> m = quotaPeriods(c, k);
+            if (m.isEmpty()) {
+                throw c.errorAt(k, "no quota for consumer '" + k + "'", "write e.g. " + k + ": {month: 1000000}");
+            }
+            per.put(k, m);
+        }
+        return new RateLimitConfig.Quotas(zone, quotaPeriods(q, "consumer"), per);
+    }
+
+    /** {@code {minute: N, hour: N, day: N, month: N}} (any of them). */
+    static Map<QuotaPeriod, Long> quotaPeriods(ConfigNode parent, String key) {
+        if (!parent.has(key)) {
+            return Map.of();
+        }
+        ConfigNode m = parent.child(key).requireOnly("minute", "hour", "day", "month");
+        Map<QuotaPeriod, Long> out = new java.util.EnumMap<>(QuotaPeriod.class);
+        for (String k : m.keys()) {
+            out.put(QuotaPeriod.of(k), m.longValue(k, 1, 1, QuotaPeriod.MAX_LIMIT));
+        }
+        return out;
     }
 
     /** A rate: {@code 100/s} or {@code {rate: 6000/m, burst: 50}}; burst defaults to one second's worth (at least 1). */

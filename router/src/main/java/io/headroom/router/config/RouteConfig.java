@@ -17,10 +17,12 @@ import java.util.Objects;
  * @param mirror     shadow pool that gets a copy, or null
  * @param auth       required credentials and scopes, or null for anonymous access
  * @param limits     rate limits of this route, or {@link Limits#NONE}
+ * @param transform  request and response header changes, or {@link Transform#NONE}
  */
 public record RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
-                          Mirror mirror, Auth auth, Limits limits) {
+                          Mirror mirror, Auth auth, Limits limits, Transform transform) {
     public RouteConfig {
+        Objects.requireNonNull(transform, "transform");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(pathPrefix, "pathPrefix");
         Objects.requireNonNull(pool, "pool");
@@ -30,6 +32,12 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         if (!pathPrefix.startsWith("/")) {
             throw new IllegalArgumentException("path-prefix '" + pathPrefix + "' must start with /");
         }
+    }
+
+    /** Without header transformation. */
+    public RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
+                       Mirror mirror, Auth auth, Limits limits) {
+        this(name, pathPrefix, pool, match, rewrite, split, mirror, auth, limits, Transform.NONE);
     }
 
     /** A plain prefix route, as in the walking skeleton. */
@@ -127,7 +135,8 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         }
     }
 
-    public enum AuthMethod { API_KEY, JWT }
+    /** {@code api-key}, {@code jwt}, or {@code introspection} (opaque bearer tokens checked by RFC 7662). */
+    public enum AuthMethod { API_KEY, JWT, INTROSPECTION }
 
     /**
      * @param methods accepted credentials (any one suffices)
@@ -144,11 +153,23 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
     }
 
     /**
-     * @param route    one limit for all of the route's traffic, or null
-     * @param consumer a limit for each consumer on this route, or null
+     * @param route          one limit for all of the route's traffic, or null
+     * @param consumer       a limit for each consumer on this route, or null
+     * @param routeQuotas    long-period quotas of all of the route's traffic (period to limit); empty for none
+     * @param consumerQuotas long-period quotas of each consumer on this route; empty for none
      */
-    public record Limits(Rate route, Rate consumer) {
+    public record Limits(Rate route, Rate consumer, Map<QuotaPeriod, Long> routeQuotas, Map<QuotaPeriod, Long> consumerQuotas) {
         public static final Limits NONE = new Limits(null, null);
+
+        public Limits {
+            routeQuotas = RateLimitConfig.Quotas.periods(routeQuotas);
+            consumerQuotas = RateLimitConfig.Quotas.periods(consumerQuotas);
+        }
+
+        /** Rates only, no quotas. */
+        public Limits(Rate route, Rate consumer) {
+            this(route, consumer, Map.of(), Map.of());
+        }
     }
 
     /**
@@ -163,6 +184,42 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
             if (!(perSecond > 0) || Double.isInfinite(perSecond) || burst < 1) {
                 throw new IllegalArgumentException("rate " + perSecond + "/s, burst " + burst + " (expected: rate > 0, burst >= 1)");
             }
+        }
+    }
+
+    /**
+     * Header changes in one direction. Names keep the case written in the file; matching ignores case.
+     *
+     * @param set    headers set to a value, replacing whatever came
+     * @param remove headers removed
+     * @param rename header to new name: the values move, and any header already under the new name is dropped
+     */
+    public record HeaderOps(Map<String, String> set, List<String> remove, Map<String, String> rename) {
+        public static final HeaderOps NONE = new HeaderOps(Map.of(), List.of(), Map.of());
+
+        public HeaderOps {
+            set = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(set));
+            remove = List.copyOf(remove);
+            rename = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rename));
+        }
+
+        public boolean isEmpty() {
+            return set.isEmpty() && remove.isEmpty() && rename.isEmpty();
+        }
+    }
+
+    /**
+     * A route's header transformation.
+     *
+     * @param request  changes to the request before it goes upstream (and to mirrored copies)
+     * @param response changes to the backend's response before it goes to the client
+     */
+    public record Transform(HeaderOps request, HeaderOps response) {
+        public static final Transform NONE = new Transform(HeaderOps.NONE, HeaderOps.NONE);
+
+        public Transform {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(response, "response");
         }
     }
 }

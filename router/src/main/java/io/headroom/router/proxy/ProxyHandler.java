@@ -16,6 +16,7 @@ import io.headroom.router.log.AccessLog;
 import io.headroom.router.resilience.ConcurrencyLimiter;
 import io.headroom.router.route.PathNormalizer;
 import io.headroom.router.trace.TraceContext;
+import io.headroom.router.transform.HeaderTransform;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.ResponseHead;
 import io.headroom.router.upstream.UpstreamConnection;
@@ -214,7 +215,7 @@ public final class ProxyHandler implements Handler {
         boolean hasBody = req.content().hasEntity();
         Mirror mirror = route.mirror();
         if (mirror != null && !hasBody && mirror.wants()) {
-            mirror.offer(copy(req, method, upstreamPath, policy.strip()));
+            mirror.offer(copy(req, method, upstreamPath, policy.strip(), policy.transform(), identity));
         }
         RequestContext ctx = context(pool, route.name(), path, req);
         String setCookie = null;
@@ -225,7 +226,7 @@ public final class ProxyHandler implements Handler {
             ctx = new RequestContext(route.name(), path, Hashing.hash64(token), true);
             setCookie = affinity.name() + "=" + token + pool.affinityAttributes() + (req.isSecure() && !affinity.secure() ? "; Secure" : "");
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie);
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie, policy.transform());
         pool.retryBudget().deposit();
         boolean idempotentNoBody = !hasBody && idempotent(method);
         long deadline = start + pool.requestTimeoutNanos();
@@ -274,9 +275,10 @@ public final class ProxyHandler implements Handler {
      * @param trace        the W3C trace context forwarded upstream
      * @param log          the access-log entry, or null when the log is off
      * @param setCookie    a {@code Set-Cookie} value for a new affinity cookie, or null
+     * @param transform    the route's header changes (renames, set headers, identity headers)
      */
     private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
-                            TraceContext trace, AccessLog.Entry log, String setCookie) {
+                            TraceContext trace, AccessLog.Entry log, String setCookie, HeaderTransform transform) {
     }
 
     /**
@@ -549,7 +551,7 @@ public final class ProxyHandler implements Handler {
 
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
-        copyResponseHeaders(head, res);
+        copyResponseHeaders(head, res, x.transform());
         if (x.setCookie() != null) {
             res.headers().add(HeaderNames.SET_COOKIE, x.setCookie());
         }
@@ -649,7 +651,17 @@ public final class ProxyHandler implements Handler {
                 }
                 case "host" -> host = h.get();
                 default -> {
-                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower) || listed(x.strip(), lower)) {
+                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower)) {
+                        continue;
+                    }
+                    if (listed(x.strip(), lower)) {
+                        String renamed = x.transform().requestRename(lower);
+                        if (renamed != null) {
+                            List<String> values = h.allValues();
+                            for (int i = 0; i < values.size(); i++) {
+                                c.writeHeader(renamed, values.get(i));
+                            }
+                        }
                         continue;
                     }
                 }
@@ -659,6 +671,7 @@ public final class ProxyHandler implements Handler {
                 c.writeHeader(h.name(), values.get(i));
             }
         }
+        x.transform().requestExtras(x.identity(), c::writeHeader);
         String client = clientAddress(req.remotePeer().address());
         c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
         String proto = req.isSecure() ? "https" : "http";
@@ -684,7 +697,8 @@ public final class ProxyHandler implements Handler {
     }
 
     /** The head of a mirrored copy: end-to-end headers only, Host marked {@code -shadow}, forwarding headers added. */
-    private static Mirror.Copy copy(ServerRequest req, Method method, String upstreamPath, String[] strip) {
+    private static Mirror.Copy copy(ServerRequest req, Method method, String upstreamPath, String[] strip, HeaderTransform transform,
+                                    Identity identity) {
         String target = req.prologue().hasQuery() ? upstreamPath + "?" + req.prologue().query().rawValue() : upstreamPath;
         var headers = req.headers();
         String[] connectionTokens = headers.contains(HeaderNames.CONNECTION) ? tokens(headers.get(HeaderNames.CONNECTION).values()) : null;
@@ -701,7 +715,17 @@ public final class ProxyHandler implements Handler {
                     continue;
                 }
                 default -> {
-                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower) || listed(strip, lower)) {
+                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower)) {
+                        continue;
+                    }
+                    if (listed(strip, lower)) {
+                        String renamed = transform.requestRename(lower);
+                        if (renamed != null) {
+                            for (String v : h.allValues()) {
+                                out.add(renamed);
+                                out.add(v);
+                            }
+                        }
                         continue;
                     }
                 }
@@ -711,6 +735,14 @@ public final class ProxyHandler implements Handler {
                 out.add(h.name());
                 out.add(values.get(i));
             }
+        }
+        try {
+            transform.requestExtras(identity, (n, v) -> {
+                out.add(n);
+                out.add(v);
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a list does not throw
         }
         return new Mirror.Copy(method.text(), target, out.toArray(new String[0]));
     }
@@ -753,8 +785,9 @@ public final class ProxyHandler implements Handler {
 
     // ---- response head -----------------------------------------------------------------------------------------------
 
-    private static void copyResponseHeaders(ResponseHead head, ServerResponse res) {
+    private static void copyResponseHeaders(ResponseHead head, ServerResponse res, HeaderTransform transform) {
         var out = res.headers();
+        boolean transforms = transform.touchesResponses();
         for (int i = 0; i < head.headerCount(); i++) {
             HeaderName name = HeaderNames.create(head.name(i));
             String lower = name.lowerCase();
@@ -766,9 +799,23 @@ public final class ProxyHandler implements Handler {
                     if (lower.startsWith("proxy-") || head.isConnectionToken(lower)) {
                         continue;
                     }
+                    if (transforms && transform.responseDrops(lower)) {
+                        String renamed = transform.responseRename(lower);
+                        if (renamed != null) {
+                            out.add(HeaderNames.create(renamed), head.value(i));
+                        }
+                        continue;
+                    }
                 }
             }
             out.add(name, head.value(i));
+        }
+        if (transforms) {
+            try {
+                transform.responseExtras((n, v) -> out.set(HeaderNames.create(n), v));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // setting response headers does not throw
+            }
         }
     }
 }

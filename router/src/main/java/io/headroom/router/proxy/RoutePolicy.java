@@ -3,33 +3,47 @@ package io.headroom.router.proxy;
 import io.headroom.router.auth.Authenticator;
 import io.headroom.router.config.RouteConfig;
 import io.headroom.router.limit.RouteLimiter;
+import io.headroom.router.transform.HeaderTransform;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 
 import java.util.Locale;
+import java.util.TreeSet;
 
 /**
- * What a route requires before a request is forwarded: credentials and scopes, and rate limits.
+ * What a route requires before a request is forwarded (credentials and scopes, rate limits and quotas) and how its
+ * headers change on the way.
  *
  * @param auth          required credentials and scopes, or null for none
  * @param authenticator checks credentials (shared by every route), or null when {@code auth} is null
  * @param apiKeyHeader  the API key header, or null
- * @param strip         lower-case names of credential headers removed before forwarding (empty when {@code auth} is null)
+ * @param strip         lower-case names of request headers not forwarded as they came: credential headers (when the
+ *                      route checks them) and the transformation's drops (removed, set, renamed, identity headers)
  * @param limits        the rate limits that apply, or null for none
+ * @param transform     header changes ({@link HeaderTransform#NONE}: none)
  */
 public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, HeaderName apiKeyHeader, String[] strip,
-                          RouteLimiter limits) {
+                          RouteLimiter limits, HeaderTransform transform) {
     /** No auth, no limits. */
-    public static final RoutePolicy OPEN = new RoutePolicy(null, null, null, new String[0], null);
+    public static final RoutePolicy OPEN = new RoutePolicy(null, null, null, new String[0], null, HeaderTransform.NONE);
 
     /** The policy of a route; credentials are stripped whenever the route checks them. */
     public static RoutePolicy of(RouteConfig.Auth auth, Authenticator authenticator, RouteLimiter limits) {
+        return of(auth, authenticator, limits, HeaderTransform.NONE);
+    }
+
+    /** As {@link #of(RouteConfig.Auth, Authenticator, RouteLimiter)}, with header changes. */
+    public static RoutePolicy of(RouteConfig.Auth auth, Authenticator authenticator, RouteLimiter limits, HeaderTransform transform) {
+        TreeSet<String> strip = new TreeSet<>(java.util.List.of(transform.requestDrops()));
         if (auth == null) {
-            return new RoutePolicy(null, null, null, new String[0], limits);
+            return new RoutePolicy(null, null, null, strip.toArray(new String[0]), limits, transform);
         }
         String key = authenticator.apiKeyHeader();
-        String[] strip = key == null ? new String[]{"authorization"}
-                : new String[]{"authorization", key.toLowerCase(Locale.ROOT)};
-        return new RoutePolicy(auth, authenticator, key == null ? null : HeaderNames.create(key), strip, limits);
+        strip.add("authorization");
+        if (key != null) {
+            strip.add(key.toLowerCase(Locale.ROOT));
+        }
+        return new RoutePolicy(auth, authenticator, key == null ? null : HeaderNames.create(key), strip.toArray(new String[0]), limits,
+                transform);
     }
 }

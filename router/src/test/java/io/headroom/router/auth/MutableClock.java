@@ -14,6 +14,10 @@ public final class MutableClock extends Clock {
         this.millis = millis;
     }
 
+    public void set(long millis) {
+        this.millis = millis;
+    }
+
     public void advance(Duration d) {
         millis += d.toMillis();
     }

@@ -25,9 +25,20 @@ class GatewayDocTest {
         AuthConfig.JwtIssuer iss = c.auth().issuers().get(0);
         assertThat(iss.algorithms()).containsExactly("RS256", "ES256");
         assertThat(iss.minRefreshInterval()).isEqualTo(Duration.ofSeconds(30));
+        AuthConfig.Introspection in = c.auth().introspection();
+        assertThat(in.clientSecret()).isEqualTo(new AuthConfig.SecretSource(AuthConfig.SecretKind.ENV, "HEADROOM_INTROSPECTION_SECRET",
+                in.clientSecret().where()));
+        assertThat(in.clientSecret().where()).startsWith("gateway.md:");
+        assertThat(in.consumerClaim()).isEqualTo("client_id");
+        assertThat(in.cacheTtl()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(in.negativeTtl()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(in.onFailure()).isEqualTo(AuthConfig.OnFailure.UNAVAILABLE_503);
         assertThat(c.rateLimits().consumer().perSecond()).isEqualTo(100.0);
         assertThat(c.rateLimits().consumers().get("mobile-app").perSecond()).isEqualTo(100.0);
         assertThat(c.rateLimits().consumers().get("mobile-app").burst()).isEqualTo(200);
+        assertThat(c.rateLimits().quotas().zone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+        assertThat(c.rateLimits().quotas().consumer()).containsEntry(QuotaPeriod.DAY, 10_000L).containsEntry(QuotaPeriod.MONTH, 200_000L);
+        assertThat(c.rateLimits().quotas().consumers().get("mobile-app")).containsOnlyKeys(QuotaPeriod.MONTH);
         RouteConfig byId = c.routes().get(1);
         assertThat(byId.match().path()).isEqualTo("/users/{id}");
         assertThat(byId.split()).hasSize(2);
@@ -36,7 +47,13 @@ class GatewayDocTest {
         RouteConfig orders = c.routes().get(5);
         assertThat(orders.match().host()).isEqualTo("api.example.com");
         assertThat(orders.auth().scopes()).containsExactly("orders:read");
+        assertThat(orders.auth().methods()).contains(RouteConfig.AuthMethod.INTROSPECTION);
         assertThat(orders.limits().consumer().burst()).isEqualTo(20);
+        assertThat(orders.limits().routeQuotas()).containsEntry(QuotaPeriod.HOUR, 500_000L);
+        assertThat(orders.limits().consumerQuotas()).containsEntry(QuotaPeriod.DAY, 5_000L);
+        assertThat(orders.transform().request().rename()).containsEntry("X-Client-Version", "X-App-Version");
+        assertThat(orders.transform().response().remove()).containsExactly("Server");
+        assertThat(c.auth().identityHeaders().names()).containsExactly("X-Consumer-Id", "X-Consumer-Scopes", "X-Auth-Method");
         assertThat(c.routes().get(2).match().version().kind()).isEqualTo(RouteConfig.VersionKind.PATH);
     }
 

@@ -1,0 +1,74 @@
+package io.headroom.router.config;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The calendar period of a long-period quota. Windows are calendar-aligned in the quota's time zone and reset at the
+ * start of the next one: a minute or an hour on the instant time line from a local boundary, a day from one local
+ * midnight (or the first instant of the day, where a DST gap swallows midnight) to the next, so 23 or 25 hours on DST
+ * days, and a month from the first of the month to the first of the next.
+ */
+public enum QuotaPeriod {
+    MINUTE("minute"), HOUR("hour"), DAY("day"), MONTH("month");
+
+    /** The largest limit of one quota (what a 36-bit counter holds, less one). */
+    public static final long MAX_LIMIT = (1L << 36) - 2;
+
+    private final String yamlName;
+
+    QuotaPeriod(String yamlName) {
+        this.yamlName = yamlName;
+    }
+
+    /** The key in YAML ({@code minute}, {@code hour}, {@code day}, {@code month}); also the policy name suffix. */
+    public String yamlName() {
+        return yamlName;
+    }
+
+    /** The period named {@code name} in YAML, or null. */
+    public static QuotaPeriod of(String name) {
+        for (QuotaPeriod p : values()) {
+            if (p.yamlName.equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The window containing {@code millis}: {@code [start, end)} in epoch milliseconds.
+     *
+     * @return {start, end}
+     */
+    public long[] window(long millis, ZoneId zone) {
+        ZonedDateTime z = Instant.ofEpochMilli(millis).atZone(zone);
+        ZonedDateTime start;
+        ZonedDateTime end;
+        switch (this) {
+            case MINUTE -> {
+                start = z.truncatedTo(ChronoUnit.MINUTES);
+                end = start.plusMinutes(1);
+            }
+            case HOUR -> {
+                // truncation keeps the offset, so the two 01:00 hours of a fall-back night are two windows
+                start = z.truncatedTo(ChronoUnit.HOURS);
+                end = start.plusHours(1);
+            }
+            case DAY -> {
+                LocalDate d = z.toLocalDate();
+                start = d.atStartOfDay(zone);
+                end = d.plusDays(1).atStartOfDay(zone);
+            }
+            default -> {
+                LocalDate first = z.toLocalDate().withDayOfMonth(1);
+                start = first.atStartOfDay(zone);
+                end = first.plusMonths(1).atStartOfDay(zone);
+            }
+        }
+        return new long[]{start.toInstant().toEpochMilli(), end.toInstant().toEpochMilli()};
+    }
+}
