@@ -69,6 +69,7 @@ class DashboardBrowserTest {
                   routes:
                     - {name: api, path-prefix: /, pool: api}
                 admin: {listen: 127.0.0.1:0, token-file: %s}
+                edge: {listen: 127.0.0.1:0, pool: gateways, members: [127.0.0.1:%d]}
                 predictor:
                   lead-time: 5s
                   retrain-interval: 5s
@@ -76,7 +77,7 @@ class DashboardBrowserTest {
                   history: 10m
                   pools:
                     api: {capacity-per-instance: 50}
-                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile);
+                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile, backend.getAddress().getPort());
         HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("dashboard-test.yaml", yaml));
         AtomicBoolean sending = new AtomicBoolean(true);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -110,6 +111,7 @@ class DashboardBrowserTest {
             String url = base + "/?updates=2#token=" + token;
             String dom = chromium(List.of("--dump-dom", url));
             assertThat(dom).contains("pool api");
+            assertThat(dom).contains("L4 edge · pool gateways");
             assertThat(dom).containsPattern("data-updates=\"[1-9]");
             assertThat(dom).contains("127.0.0.1:" + backend.getAddress().getPort());
 
