@@ -20,6 +20,9 @@ import java.util.concurrent.Callable;
 /** {@code headroom autoscale ...}: autoscaling tools that run without a cluster. */
 @Command(name = "autoscale", mixinStandardHelpOptions = true,
         description = "Autoscaling tools that need no running system.",
+        footer = {"", "Examples:",
+                "  headroom autoscale evaluate --dataset traces/nasa_1995_per_minute_derived.csv.gz --lead-time 3m",
+                "  headroom autoscale evaluate --help      every option of the what-if evaluation"},
         subcommands = {AutoscaleCommand.Evaluate.class, CommandLine.HelpCommand.class})
 final class AutoscaleCommand implements Runnable {
     @CommandLine.Spec
