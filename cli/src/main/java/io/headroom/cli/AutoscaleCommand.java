@@ -4,7 +4,6 @@ import io.headroom.cli.evaluate.DemandSeries;
 import io.headroom.cli.evaluate.Evaluation;
 import io.headroom.cli.evaluate.EvaluationSettings;
 import io.headroom.cli.evaluate.WhatIfEvaluator;
-import io.headroom.datasets.Traces;
 import io.headroom.datasets.trace.Trace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,6 +19,9 @@ import java.util.concurrent.Callable;
 /** {@code headroom autoscale ...}: autoscaling tools that run without a cluster. */
 @Command(name = "autoscale", mixinStandardHelpOptions = true,
         description = "Autoscaling tools that need no running system.",
+        footer = {"", "Examples:",
+                "  headroom autoscale evaluate --dataset traces/nasa_1995_per_minute_derived.csv.gz --lead-time 3m",
+                "  headroom autoscale evaluate --help      every option of the what-if evaluation"},
         subcommands = {AutoscaleCommand.Evaluate.class, CommandLine.HelpCommand.class})
 final class AutoscaleCommand implements Runnable {
     @CommandLine.Spec
@@ -32,8 +34,8 @@ final class AutoscaleCommand implements Runnable {
 
     /** Options shared by {@code autoscale evaluate} and {@code report}. */
     static final class EvaluationOptions {
-        @Option(names = "--dataset", required = true, description = "Trace file: a per-minute or per-second count series, a counts CSV, a request TSV or an access log (gzip by the .gz suffix).")
-        Path dataset;
+        @CommandLine.Mixin
+        TraceOptions source;
 
         @Option(names = "--lead-time", defaultValue = "3m", converter = DurationConverter.class,
                 description = "Time from asking for an instance to its serving; also the forecast horizon (default: ${DEFAULT-VALUE}).")
@@ -73,7 +75,7 @@ final class AutoscaleCommand implements Runnable {
         }
 
         DemandSeries demand() throws java.io.IOException {
-            Trace trace = Traces.open(dataset);
+            Trace trace = source.open();
             if (from != null || to != null) {
                 trace = trace.slice(from == null ? Instant.EPOCH : from.toInstant(), to == null ? null : to.toInstant());
             }

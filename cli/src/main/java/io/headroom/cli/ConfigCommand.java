@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Works with configuration files.",
+        footer = {"", "Examples:",
+                "  headroom config check headroom.yaml     errors as file:line:col (key.path): problem, then the fix"},
         subcommands = ConfigCommand.Check.class)
 final class ConfigCommand implements Runnable {
     @Override

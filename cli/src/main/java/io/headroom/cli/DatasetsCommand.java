@@ -19,6 +19,9 @@ import java.util.concurrent.Callable;
 
 @Command(name = "datasets", mixinStandardHelpOptions = true,
         description = "The public traffic traces Headroom knows: where they come from, their terms and checksums.",
+        footer = {"", "Examples:",
+                "  headroom datasets list",
+                "  headroom datasets fetch nasa-http-1995 --to traces/"},
         subcommands = {DatasetsCommand.ListTraces.class, DatasetsCommand.Fetch.class})
 final class DatasetsCommand implements Runnable {
     @Override

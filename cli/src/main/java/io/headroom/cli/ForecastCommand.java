@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "forecast", mixinStandardHelpOptions = true, description = "Works with the forecaster offline.",
+        footer = {"", "Examples:",
+                "  headroom forecast evaluate --dataset traces/nasa_1995_per_minute_derived.csv.gz",
+                "  headroom forecast evaluate --dataset access.log --horizons 1m,5m --format json"},
         subcommands = ForecastCommand.Evaluate.class)
 final class ForecastCommand implements Runnable {
     @Override

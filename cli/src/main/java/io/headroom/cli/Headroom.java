@@ -39,6 +39,7 @@ import java.util.logging.LogManager;
                 CommandLine.HelpCommand.class
         })
 public final class Headroom implements Runnable {
+    static final int USAGE_WIDTH = 120;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,6 +56,8 @@ public final class Headroom implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Headroom());
+        // Wide enough that picocli never wraps an example line of a footer (HelpExamplesTest parses each one).
+        cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setExecutionExceptionHandler(new Errors());
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();

@@ -1,11 +1,12 @@
 package io.headroom.cli;
 
-import io.headroom.datasets.Traces;
 import io.headroom.datasets.replay.ReplayListener;
 import io.headroom.datasets.replay.ReplayProgress;
 import io.headroom.datasets.replay.ReplayResult;
 import io.headroom.datasets.replay.Replayer;
+import io.headroom.datasets.trace.ReadReport;
 import io.headroom.datasets.trace.Trace;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,12 +28,16 @@ import java.util.concurrent.Callable;
                 "  headroom replay --dataset ../shared/datasets/nasa-http-1995/nasa_1995_per_minute_derived.csv.gz \\",
                 "      --from 1995-07-13T07:30-04:00 --to 1995-07-13T11:00-04:00 --speedup 60 --target http://127.0.0.1:8080",
                 "  headroom replay --dataset wc98.csv.gz --speedup 600 --duration 2m --json result.json --target http://127.0.0.1:8080",
+                "  headroom replay --dataset requests.csv --columns time=ts,method=verb,path=url --time-format epoch_ms \\",
+                "      --speedup 10 --target http://127.0.0.1:8080",
                 "", "Formats: Common/Combined Log Format, the NASA TSV, per-second count series, per-minute count CSV",
-                "(timestamp + count columns). Rate series replay as Poisson arrivals within each bucket.",
+                "(timestamp + count columns); any per-request CSV/TSV with a header row through --columns.",
+                "Rate series replay as Poisson arrivals within each bucket. Malformed lines are skipped, counted and listed",
+                "with their line numbers at the end. See docs/replay.md.",
                 "Exit code 1 when more than --max-error-rate of the requests failed."})
 final class ReplayCommand implements Callable<Integer> {
-    @Option(names = "--dataset", required = true, description = "Trace file (gzip is detected by the .gz suffix).")
-    Path dataset;
+    @CommandLine.Mixin
+    TraceOptions source;
 
     @Option(names = "--target", required = true, description = "Base URL, e.g. http://127.0.0.1:8080")
     URI target;
@@ -66,7 +71,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (!(speedup >= 1 && speedup <= 1000)) {
             throw new IllegalArgumentException("--speedup " + speedup + " is out of range: use 1 to 1000");
         }
-        Trace trace = Traces.open(dataset);
+        Trace trace = source.open();
         if (from != null || to != null) {
             trace = trace.slice(from == null ? Instant.MIN : from.toInstant(), to == null ? Instant.MAX : to.toInstant());
         }
@@ -74,6 +79,7 @@ final class ReplayCommand implements Callable<Integer> {
         err.println("replaying " + trace.description());
         err.println("  -> " + target + " at x" + speedup + (duration == null ? "" : " for at most " + duration));
         boolean tty = System.console() != null;
+        ReadReport[] input = new ReadReport[1];
         Replayer.Builder b = Replayer.builder().target(target).speedup(speedup).maxInFlight(maxInFlight).seed(seed)
                 .progressInterval(Duration.ofMillis(tty ? 250 : 5000))
                 .listener(new ReplayListener() {
@@ -84,6 +90,11 @@ final class ReplayCommand implements Callable<Integer> {
                         } else {
                             err.println(p.render(30));
                         }
+                    }
+
+                    @Override
+                    public void onInput(ReadReport report) {
+                        input[0] = report;
                     }
                 });
         if (duration != null) {
@@ -102,6 +113,9 @@ final class ReplayCommand implements Callable<Integer> {
             err.println();
         }
         System.out.println(Summaries.replay(r));
+        if (input[0] != null && input[0].malformedCount() > 0) {
+            System.out.println(TraceOptions.malformedSummary(input[0]));
+        }
         if (json != null) {
             Files.writeString(json, r.toJson());
             System.out.println("result written to " + json.toAbsolutePath());

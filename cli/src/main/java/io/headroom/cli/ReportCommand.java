@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  headroom report --dataset ../shared/datasets/nasa-http-1995/nasa_1995_per_minute_derived.csv.gz --out report/",
                 "  headroom report --dataset access.log --out report/ --replay-json .headroom/demo/replay.json",
+                "  headroom report --dataset requests.tsv --columns time=when,method=-,path=uri --time-format iso --out report/",
                 "", "Open DIR/index.html in a browser."})
 final class ReportCommand implements Callable<Integer> {
     @CommandLine.Mixin

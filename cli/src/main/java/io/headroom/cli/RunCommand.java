@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
                         r.contains(Role.edge)),
                 Clock.systemUTC(), null, metrics::onWindow);
         AdminServer admin = cfg.admin() == null ? null
-                : AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin().host(), cfg.admin().port());
+                : AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin());
         System.out.println("headroom " + cfg.instanceId() + " running: kafka " + stack.bootstrapServers()
                 + (stack.broker() != null ? " (embedded)" : "")
                 + (stack.router() != null ? ", router on " + cfg.router().listen().host() + ":" + stack.router().port() : "")

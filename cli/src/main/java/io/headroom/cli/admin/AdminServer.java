@@ -3,13 +3,17 @@ package io.headroom.cli.admin;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.headroom.cli.stack.Stack;
+import io.micrometer.core.instrument.Counter;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,10 +35,17 @@ import java.util.logging.Logger;
  * </ul>
  * It runs on its own port, apart from proxied traffic, on virtual threads; at most {@link #MAX_STREAMS} dashboards
  * stream at once.
+ *
+ * <p>Access: the health probes and the dashboard page (which holds no data) are open; {@code /metrics} is open unless
+ * {@code admin.metrics-auth: token}; everything else needs {@code Authorization: Bearer TOKEN} when a token is
+ * configured ({@link AdminConfig}), or the session cookie that {@code GET /api/session} sets for a request bearing
+ * the token (the dashboard's way in: {@code EventSource} cannot send headers). Refusals are 401 and counted in
+ * {@code headroom_admin_unauthorized_total}. The token is never logged or exposed.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
     static final int MAX_STREAMS = 16;
+    static final String SESSION_COOKIE = "headroom_admin";
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -42,20 +53,43 @@ public final class AdminServer implements AutoCloseable {
     private final StackState state;
     private final HeadroomMetrics metrics;
     private final AtomicInteger streams = new AtomicInteger();
+    private final AdminConfig config;
+    /** Random per process: the dashboard's cookie after it showed the token; worthless once the process ends. */
+    private final String session;
+    private final Counter unauthorized;
     private volatile boolean running = true;
 
-    private AdminServer(HttpServer server, StackState state, HeadroomMetrics metrics) {
+    private AdminServer(HttpServer server, StackState state, HeadroomMetrics metrics, AdminConfig config) {
         this.server = server;
         this.state = state;
         this.metrics = metrics;
+        this.config = config;
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        this.session = HexFormat.of().formatHex(b);
+        this.unauthorized = Counter.builder("headroom_admin_unauthorized").description("admin requests refused for a missing or wrong token")
+                .register(metrics.registry());
         this.sampler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("headroom-admin-sampler").unstarted(r));
     }
 
-    /** Starts the admin listener for {@code stack} on {@code host:port} (0 = a free port). */
+    /** Starts an admin listener without a token on the loopback {@code host:port} (0 = a free port). */
     public static AdminServer start(Stack stack, HeadroomMetrics metrics, Clock clock, String host, int port) throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 64);
+        return start(stack, metrics, clock, new AdminConfig(host, port, null, false));
+    }
+
+    /**
+     * Starts the admin listener for {@code stack} as {@code config} says.
+     *
+     * @throws IllegalArgumentException for a non-loopback address without a token ({@link AdminConfig#from} reports
+     *                                  that case at its file:line first)
+     */
+    public static AdminServer start(Stack stack, HeadroomMetrics metrics, Clock clock, AdminConfig config) throws IOException {
+        if (config.token() == null && !AdminConfig.isLoopback(config.host())) {
+            throw new IllegalArgumentException("the admin listener may bind to " + config.host() + " only with a token");
+        }
+        HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
         StackState state = StackState.bind(stack, clock, metrics.registry());
-        AdminServer a = new AdminServer(http, state, metrics);
+        AdminServer a = new AdminServer(http, state, metrics, config);
         http.setExecutor(a.executor);
         http.createContext("/", a::handle);
         http.start();
@@ -66,7 +100,13 @@ public final class AdminServer implements AutoCloseable {
                 LOG.log(Level.FINE, "admin sample failed", e);
             }
         }, 0, 1, TimeUnit.SECONDS);
-        LOG.info("admin listening on http://" + host + ":" + a.port() + "/ (dashboard, /metrics, /health/ready, /api/state)");
+        LOG.info("admin listening on http://" + config.host() + ":" + a.port() + "/ (dashboard, /metrics, /health/ready, /api/state)");
+        if (config.token() == null) {
+            LOG.warning("the admin API has no token: anyone who can reach " + config.host() + ":" + a.port()
+                    + " on this machine can read it; set admin.token-file or admin.token-env");
+        } else {
+            LOG.info("admin API token from " + config.token().source() + "; /metrics " + (config.metricsAuth() ? "needs it" : "is open"));
+        }
         return a;
     }
 
@@ -85,6 +125,13 @@ public final class AdminServer implements AutoCloseable {
                 return;
             }
             String path = ex.getRequestURI().getPath();
+            if (!open(path) && !authorized(ex)) {
+                unauthorized.increment();
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"headroom-admin\"");
+                send(ex, 401, "application/json", "{\"error\":\"unauthorized\",\"detail\":\"send Authorization: Bearer TOKEN "
+                        + "(the admin token); the dashboard takes it as /#token=TOKEN\"}");
+                return;
+            }
             switch (path) {
                 case "/health/live" -> send(ex, 200, "application/json", "{\"status\":\"UP\"}");
                 case "/health/ready" -> {
@@ -96,10 +143,50 @@ public final class AdminServer implements AutoCloseable {
                 case "/metrics" -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
                 case "/api/state" -> send(ex, 200, "application/json", state.json(true));
                 case "/api/stream" -> stream(ex);
+                case "/api/session" -> {
+                    // Reached only with a valid token (or none configured): hand the browser a cookie for the stream.
+                    ex.getResponseHeaders().set("Set-Cookie", SESSION_COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict");
+                    ex.getResponseHeaders().set("Cache-Control", "no-store");
+                    send(ex, 200, "application/json", "{\"status\":\"ok\",\"auth\":" + (config.token() != null) + "}");
+                }
                 case "/", "/index.html" -> send(ex, 200, "text/html; charset=utf-8", dashboard());
                 default -> send(ex, 404, "application/json", "{\"error\":\"not_found\",\"detail\":\"try /, /metrics, /health/ready or /api/state\"}");
             }
         }
+    }
+
+    /** Paths served without a token: the probes (Kubernetes has no token), the page itself, and maybe /metrics. */
+    private boolean open(String path) {
+        return switch (path) {
+            case "/health/live", "/health/ready", "/", "/index.html" -> true;
+            case "/metrics" -> !config.metricsAuth();
+            default -> false;
+        };
+    }
+
+    private boolean authorized(HttpExchange ex) {
+        AdminToken token = config.token();
+        if (token == null) {
+            return true;
+        }
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return token.matches(auth.substring(7).strip());
+        }
+        List<String> cookies = ex.getRequestHeaders().get("Cookie");
+        if (cookies != null) {
+            byte[] expected = session.getBytes(StandardCharsets.US_ASCII);
+            for (String header : cookies) {
+                for (String c : header.split(";")) {
+                    String kv = c.strip();
+                    if (kv.startsWith(SESSION_COOKIE + "=")
+                            && MessageDigest.isEqual(expected, kv.substring(SESSION_COOKIE.length() + 1).getBytes(StandardCharsets.US_ASCII))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private void stream(HttpExchange ex) throws IOException {

@@ -8,6 +8,9 @@ import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.predictor.core.PoolForecast;
 import io.headroom.router.control.MemberStatus;
 import io.headroom.router.control.PoolSnapshot;
+import io.headroom.router.l4.EdgeMemberStatus;
+import io.headroom.router.l4.EdgeServer;
+import io.headroom.router.l4.EdgeStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,6 +44,11 @@ public final class StackState {
     private final Clock clock;
     private final Map<String, Deque<Sample>> history = new java.util.concurrent.ConcurrentHashMap<>();
     private final MultiGauge weights;
+    /** Per L4 edge member; rows are replaced on each refresh, so members that left do not linger as series. */
+    private MultiGauge edgeMemberActive;
+    private MultiGauge edgeMemberUp;
+    private MultiGauge edgeMemberConnections;
+    private MultiGauge edgeMemberConnectFailures;
 
     private StackState(Stack stack, Clock clock, MultiGauge weights) {
         this.stack = stack;
@@ -108,6 +116,35 @@ public final class StackState {
             }
         }
         refreshWeights();
+        refreshEdgeMembers();
+    }
+
+    private void refreshEdgeMembers() {
+        EdgeServer edge = stack.edge();
+        if (edge == null || edgeMemberActive == null) {
+            return;
+        }
+        List<MultiGauge.Row<?>> active = new ArrayList<>();
+        List<MultiGauge.Row<?>> up = new ArrayList<>();
+        List<MultiGauge.Row<?>> opened = new ArrayList<>();
+        List<MultiGauge.Row<?>> failures = new ArrayList<>();
+        String pool = edge.membership().pool();
+        for (EdgeMemberStatus m : edge.memberStates()) {
+            Tags t = Tags.of("pool", pool, "member", m.address());
+            active.add(MultiGauge.Row.of(t.and("state", edgeState(m)), m.active()));
+            up.add(MultiGauge.Row.of(t, m.inPool() && !m.down() ? 1 : 0));
+            opened.add(MultiGauge.Row.of(t, m.connections()));
+            failures.add(MultiGauge.Row.of(t, m.connectFailures()));
+        }
+        edgeMemberActive.register(active, true);
+        edgeMemberUp.register(up, true);
+        edgeMemberConnections.register(opened, true);
+        edgeMemberConnectFailures.register(failures, true);
+    }
+
+    /** {@code up}, {@code down} (a connect failed within the down time) or {@code draining} (left the pool, connections open). */
+    static String edgeState(EdgeMemberStatus m) {
+        return !m.inPool() ? "draining" : m.down() ? "down" : "up";
     }
 
     private void refreshWeights() {
@@ -141,7 +178,10 @@ public final class StackState {
         Json j = new Json().beginObject();
         j.field("instance", stack.config().instanceId()).field("at", clock.millis()).field("kafka", stack.bootstrapServers());
         j.name("roles").beginObject().field("router", stack.router() != null).field("predictor", stack.predictor() != null)
-                .field("autoscaler", stack.autoscaler() != null).endObject();
+                .field("autoscaler", stack.autoscaler() != null).field("edge", stack.edge() != null).endObject();
+        if (stack.edge() != null) {
+            edgeJson(j.name("edge"), stack.edge());
+        }
         if (stack.telemetrySink() != null) {
             publisher(j.name("telemetry"), stack.telemetrySink().stats());
         }
@@ -204,6 +244,23 @@ public final class StackState {
         return j.endArray().endObject().toString();
     }
 
+    private static void edgeJson(Json j, EdgeServer edge) {
+        EdgeStats st = edge.stats();
+        j.beginObject().field("pool", edge.membership().pool()).field("port", edge.port())
+                .field("connections_active", st.active()).field("connections_accepted", st.accepted())
+                .field("connections_refused", st.refused()).field("connections_failed", st.failed())
+                .field("connect_failures", st.connectFailures()).field("idle_closed", st.idleClosed())
+                .field("bytes_up", st.bytesUp()).field("bytes_down", st.bytesDown())
+                .field("membership_epoch", edge.membership().lastEpoch());
+        j.name("members").beginArray();
+        for (EdgeMemberStatus m : edge.memberStates()) {
+            j.beginObject().field("address", m.address()).field("state", edgeState(m)).field("in_pool", m.inPool())
+                    .field("down", m.down()).field("active", m.active()).field("connections", m.connections())
+                    .field("connect_failures", m.connectFailures()).endObject();
+        }
+        j.endArray().endObject();
+    }
+
     private static void publisher(Json j, BoundedPublisher.Stats s) {
         j.beginObject().field("offered", s.offered()).field("dropped", s.dropped()).field("acked", s.acked()).field("failed", s.failed())
                 .field("buffered", s.buffered()).field("last_error", s.lastError()).endObject();
@@ -239,6 +296,9 @@ public final class StackState {
                         .description("1 while the predictor is silent and the pool is sized on observed load").tag("pool", pool).register(r);
             }
         }
+        if (stack.edge() != null) {
+            edgeMeters(r, stack.edge());
+        }
         for (String pool : pools()) {
             if (stack.router() != null) {
                 gauge(r, "headroom.pool.members", pool, "kind", "effective", s -> snapshot(pool).map(p -> p.members().size()).orElse(0));
@@ -266,6 +326,37 @@ public final class StackState {
                 gauge(r, "headroom.autoscaler.instances", pool, "state", "ready", s -> scaling(pool).map(PoolStatus::ready).orElse(-1));
             }
         }
+    }
+
+    private void edgeMeters(MeterRegistry r, EdgeServer edge) {
+        String pool = edge.membership().pool();
+        Gauge.builder("headroom.edge.connections.active", edge, e -> e.stats().active())
+                .description("Client connections open through the L4 edge").tag("pool", pool).register(r);
+        edgeCounter(r, edge, "headroom.edge.connections.accepted", "Client connections accepted under max-connections", EdgeStats::accepted);
+        edgeCounter(r, edge, "headroom.edge.connections.refused", "Client connections closed at once: max-connections were open", EdgeStats::refused);
+        edgeCounter(r, edge, "headroom.edge.connections.failed", "Client connections closed because no member could be connected to", EdgeStats::failed);
+        edgeCounter(r, edge, "headroom.edge.connect.failures", "Connects to members that failed (retried on another member)", EdgeStats::connectFailures);
+        edgeCounter(r, edge, "headroom.edge.connections.idle.closed", "Connections closed by the idle timeout", EdgeStats::idleClosed);
+        FunctionCounter.builder("headroom.edge.bytes", edge, e -> e.stats().bytesUp()).baseUnit("bytes").tag("pool", pool)
+                .tag("direction", "up").description("Bytes relayed: up = client to member, down = member to client").register(r);
+        FunctionCounter.builder("headroom.edge.bytes", edge, e -> e.stats().bytesDown()).baseUnit("bytes").tag("pool", pool)
+                .tag("direction", "down").description("Bytes relayed: up = client to member, down = member to client").register(r);
+        Gauge.builder("headroom.edge.membership.epoch", edge, e -> e.membership().lastEpoch())
+                .description("Epoch of the last membership plan applied (-1: none yet, static members)").tag("pool", pool).register(r);
+        edgeMemberActive = MultiGauge.builder("headroom.edge.member.connections.active")
+                .description("Connections open through each member; state up, down or draining").register(r);
+        edgeMemberUp = MultiGauge.builder("headroom.edge.member.up")
+                .description("1 when the member is in the pool and not marked down after a failed connect").register(r);
+        edgeMemberConnections = MultiGauge.builder("headroom.edge.member.connections.opened")
+                .description("Connections established to the member since it joined (resets when it leaves and rejoins)").register(r);
+        edgeMemberConnectFailures = MultiGauge.builder("headroom.edge.member.connect.failures")
+                .description("Failed connects to the member since it joined (resets when it leaves and rejoins)").register(r);
+        refreshEdgeMembers();
+    }
+
+    private static void edgeCounter(MeterRegistry r, EdgeServer edge, String name, String description, ToDoubleFunction<EdgeStats> f) {
+        FunctionCounter.builder(name, edge, e -> f.applyAsDouble(e.stats())).description(description)
+                .tag("pool", edge.membership().pool()).register(r);
     }
 
     private void forecastGauge(MeterRegistry r, String pool, String kind, ToDoubleFunction<PoolForecast> f) {

@@ -11,6 +11,7 @@ import io.headroom.router.l4.EdgeConfig;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * The whole configuration file, validated section by section at start: the first error stops the start and names
@@ -26,6 +27,11 @@ public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, Router
     }
 
     public static HeadroomConfig from(ConfigNode root) {
+        return from(root, System::getenv);
+    }
+
+    /** As {@link #from(ConfigNode)}, with environment variables (the admin token's) looked up through {@code env}. */
+    public static HeadroomConfig from(ConfigNode root, Function<String, String> env) {
         root.requireOnly(TOP_LEVEL_KEYS);
         String id = root.string("instance-id", defaultInstanceId());
         KafkaConfigSection kafka = KafkaConfigSection.from(root);
@@ -33,7 +39,7 @@ public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, Router
         PredictorSettings predictor = root.has("predictor") ? PredictorSettings.from(root) : null;
         AutoscalerConfig autoscaler = root.has("autoscaler") ? AutoscalerConfig.from(root) : null;
         EdgeConfig edge = root.has("edge") ? EdgeConfig.from(root) : null;
-        AdminConfig admin = root.has("admin") ? AdminConfig.from(root) : null;
+        AdminConfig admin = root.has("admin") ? AdminConfig.from(root, env) : null;
         return new HeadroomConfig(id, kafka, router, predictor, autoscaler, edge, admin, root);
     }
 

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,6 +45,9 @@ class AdminServerTest {
             ex.close();
         });
         backend.start();
+        String token = "s3cret-admin-token-" + Long.toHexString(System.nanoTime());
+        Path tokenFile = tmp.resolve("admin-token");
+        java.nio.file.Files.writeString(tokenFile, token + "\n");
         String yaml = """
                 instance-id: admin-test
                 kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
@@ -53,15 +57,19 @@ class AdminServerTest {
                     api: {backends: [127.0.0.1:%d]}
                   routes:
                     - {name: api, path-prefix: /, pool: api}
-                admin: {listen: 127.0.0.1:0}
-                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort());
+                admin: {listen: 127.0.0.1:0, token-file: %s}
+                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile);
         HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("admin-test.yaml", yaml));
         assertThat(cfg.admin().port()).isZero();
+        assertThat(cfg.admin().token()).isNotNull();
+        assertThat(cfg.admin().token().toString()).doesNotContain(token);
+        LogCapture logs = LogCapture.start();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         try (HeadroomMetrics metrics = new HeadroomMetrics();
              Stack stack = Stack.start(cfg, Stack.Roles.ALL, Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow);
-             AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), "127.0.0.1", 0)) {
+             AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin())) {
             String base = "http://127.0.0.1:" + admin.port();
+            bearer = token;
             String proxy = "http://127.0.0.1:" + stack.router().port();
             for (int i = 0; i < 25; i++) {
                 assertThat(get(http, proxy + "/hello").statusCode()).isEqualTo(200);
@@ -95,7 +103,7 @@ class AdminServerTest {
             assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
             assertThat(page.body()).contains("EventSource(\"api/stream\")");
 
-            HttpRequest sse = HttpRequest.newBuilder(URI.create(base + "/api/stream")).timeout(Duration.ofSeconds(10)).build();
+            HttpRequest sse = HttpRequest.newBuilder(URI.create(base + "/api/stream")).header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build();
             HttpResponse<java.io.InputStream> stream = http.send(sse, HttpResponse.BodyHandlers.ofInputStream());
             assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
             try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
@@ -106,14 +114,63 @@ class AdminServerTest {
                 assertThat(second).startsWith("data: {").doesNotContain("\"history\"");
             }
             assertThat(get(http, base + "/nope").statusCode()).isEqualTo(404);
+
+            // Without the token, or with a wrong one, the API answers 401; the probes, the page and /metrics stay open.
+            bearer = null;
+            for (String path : List.of("/api/state", "/api/stream", "/api/session")) {
+                HttpResponse<String> r = get(http, base + path);
+                assertThat(r.statusCode()).as(path).isEqualTo(401);
+                assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"headroom-admin\"");
+            }
+            bearer = token + "x";
+            assertThat(get(http, base + "/api/state").statusCode()).isEqualTo(401);
+            bearer = token.substring(1);
+            assertThat(get(http, base + "/api/state").statusCode()).isEqualTo(401);
+            bearer = null;
+            assertThat(get(http, base + "/health/live").statusCode()).isEqualTo(200);
+            assertThat(get(http, base + "/health/ready").statusCode()).isEqualTo(200);
+            assertThat(get(http, base + "/").statusCode()).isEqualTo(200);
+            HttpResponse<String> openMetrics = get(http, base + "/metrics");
+            assertThat(openMetrics.statusCode()).isEqualTo(200);
+            assertThat(openMetrics.body()).containsPattern("(?m)^headroom_admin_unauthorized_total 5\\.0$");
+
+            // The token shown once buys the session cookie that the dashboard's event stream then carries.
+            bearer = token;
+            HttpResponse<String> session = get(http, base + "/api/session");
+            assertThat(session.statusCode()).isEqualTo(200);
+            String cookie = session.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(cookie).startsWith(AdminServer.SESSION_COOKIE + "=").contains("HttpOnly").contains("SameSite=Strict")
+                    .doesNotContain(token);
+            bearer = null;
+            HttpResponse<String> withCookie = http.send(HttpRequest.newBuilder(URI.create(base + "/api/state"))
+                    .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(withCookie.statusCode()).isEqualTo(200);
+            HttpResponse<String> badCookie = http.send(HttpRequest.newBuilder(URI.create(base + "/api/state"))
+                    .header("Cookie", AdminServer.SESSION_COOKIE + "=" + "0".repeat(64)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(badCookie.statusCode()).isEqualTo(401);
+
+            // No secret leaks: not in metrics, not in the state, not in anything logged.
+            bearer = token;
+            assertThat(get(http, base + "/metrics").body()).doesNotContain(token);
+            assertThat(get(http, base + "/api/state").body()).doesNotContain(token);
+            assertThat(logs.text()).contains("admin API token from file").doesNotContain(token);
         } finally {
+            logs.close();
             backend.stop(0);
         }
     }
 
-    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** The bearer token sent by {@link #get}, or null for none. */
+    private String bearer;
+
+    private HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Sum of a metric's samples whose labels contain {@code labelFilter}. */

@@ -56,6 +56,9 @@ class DashboardBrowserTest {
             ex.close();
         });
         backend.start();
+        String token = "dashboard-token-" + Long.toHexString(System.nanoTime());
+        Path tokenFile = tmp.resolve("admin-token");
+        Files.writeString(tokenFile, token);
         String yaml = """
                 instance-id: dashboard-test
                 kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
@@ -65,6 +68,8 @@ class DashboardBrowserTest {
                     api: {backends: [127.0.0.1:%d]}
                   routes:
                     - {name: api, path-prefix: /, pool: api}
+                admin: {listen: 127.0.0.1:0, token-file: %s}
+                edge: {listen: 127.0.0.1:0, pool: gateways, members: [127.0.0.1:%d]}
                 predictor:
                   lead-time: 5s
                   retrain-interval: 5s
@@ -72,13 +77,13 @@ class DashboardBrowserTest {
                   history: 10m
                   pools:
                     api: {capacity-per-instance: 50}
-                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort());
+                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile, backend.getAddress().getPort());
         HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("dashboard-test.yaml", yaml));
         AtomicBoolean sending = new AtomicBoolean(true);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         try (HeadroomMetrics metrics = new HeadroomMetrics();
              Stack stack = Stack.start(cfg, Stack.Roles.ALL, Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow);
-             AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), "127.0.0.1", 0)) {
+             AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin())) {
             URI target = URI.create("http://127.0.0.1:" + stack.router().port() + "/");
             Thread load = Thread.ofVirtual().start(() -> {
                 // About 40 requests a second, bounded by the test's lifetime.
@@ -96,10 +101,17 @@ class DashboardBrowserTest {
                     .map(f -> f.observed() > 0).orElse(false));
             Thread.sleep(3_000); // a few seconds of history for the chart
 
+            // Without the token the page shows its login form and draws nothing.
+            String base = "http://127.0.0.1:" + admin.port();
+            String locked = chromium(List.of("--dump-dom", base + "/?updates=2"));
+            assertThat(locked).contains("token needed").doesNotContain("pool api");
+
             // ?updates=2: the page closes its event stream after two updates, so the headless browser can finish.
-            String url = "http://127.0.0.1:" + admin.port() + "/?updates=2";
+            // #token=: the fragment never reaches the server; the page trades it for a session cookie.
+            String url = base + "/?updates=2#token=" + token;
             String dom = chromium(List.of("--dump-dom", url));
             assertThat(dom).contains("pool api");
+            assertThat(dom).contains("L4 edge · pool gateways");
             assertThat(dom).containsPattern("data-updates=\"[1-9]");
             assertThat(dom).contains("127.0.0.1:" + backend.getAddress().getPort());
 

@@ -48,7 +48,10 @@ class KubernetesManifestsTest {
         List<Map<String, Object>> docs = documents();
         Map<String, Object> configMap = docs.stream().filter(d -> "ConfigMap".equals(d.get("kind"))).findFirst().orElseThrow();
         String yaml = (String) ((Map<String, Object>) configMap.get("data")).get("headroom.yaml");
-        HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("deploy/kubernetes/config.yaml", yaml));
+        // The pods get the admin token from the Secret headroom-admin; here any value of the right length stands in.
+        HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("deploy/kubernetes/config.yaml", yaml),
+                name -> "HEADROOM_ADMIN_TOKEN".equals(name) ? "k8s-test-token-0123456789abcdef" : null);
+        assertThat(cfg.admin().token()).as("a non-loopback admin listener needs a token").isNotNull();
         assertThat(cfg.kafka().embedded()).as("pods use an external Kafka cluster").isFalse();
         assertThat(cfg.admin()).as("probes need the admin listener").isNotNull();
 
@@ -68,6 +71,11 @@ class KubernetesManifestsTest {
             Map<String, Object> live = (Map<String, Object>) ((Map<String, Object>) c.get("livenessProbe")).get("httpGet");
             assertThat(ready).containsEntry("path", "/health/ready").containsEntry("port", "admin");
             assertThat(live).containsEntry("path", "/health/live").containsEntry("port", "admin");
+            List<Map<String, Object>> env = (List<Map<String, Object>>) c.get("env");
+            assertThat(env).as("the admin token comes from a Secret").anySatisfy(e -> {
+                assertThat(e).containsEntry("name", "HEADROOM_ADMIN_TOKEN");
+                assertThat(e.get("valueFrom").toString()).contains("secretKeyRef").contains("headroom-admin");
+            });
         }
         assertThat(roles).containsExactlyInAnyOrder("router", "predictor", "autoscaler");
     }

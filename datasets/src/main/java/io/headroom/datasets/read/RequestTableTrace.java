@@ -26,8 +26,8 @@ public final class RequestTableTrace extends RequestLogTrace {
     private static final int MAX_LINE = 16384;
     /** The keys of {@link Builder#mapping(String)}. */
     public static final List<String> MAPPING_KEYS = List.of("time", "format", "method", "path", "sep", "zone");
-    private static final java.util.regex.Pattern MAPPING_SPLIT =
-            java.util.regex.Pattern.compile(",(?=\\s*(?:" + String.join("|", MAPPING_KEYS) + ")\\s*=)");
+    /** A comma followed by {@code word=} starts the next pair (so an unknown key is reported, not folded into a value). */
+    private static final java.util.regex.Pattern MAPPING_SPLIT = java.util.regex.Pattern.compile(",(?=\\s*[A-Za-z_-]+\\s*=)");
     private final String timeColumn;
     private final TimeFormat timeFormat;
     private final String methodColumn;
@@ -130,17 +130,17 @@ public final class RequestTableTrace extends RequestLogTrace {
                     try {
                         at = timeFormat.parse(f.get(ti), zone);
                     } catch (RuntimeException e) {
-                        report.malformed(n, e.getMessage(), line);
+                        report.malformed(n, "column '" + header.get(ti) + "': " + e.getMessage(), line);
                         continue;
                     }
                     String method = mi < 0 ? "GET" : f.get(mi).strip().toUpperCase(Locale.ROOT);
                     if (method.isEmpty()) {
-                        report.malformed(n, "empty method", line);
+                        report.malformed(n, "column '" + header.get(mi) + "': empty method", line);
                         continue;
                     }
                     String p = pi < 0 ? "/" : AccessLogTrace.pathOf(f.get(pi).strip());
                     if (p == null) {
-                        report.malformed(n, "'" + f.get(pi) + "' is not a path", line);
+                        report.malformed(n, "column '" + header.get(pi) + "': '" + f.get(pi) + "' is not a path", line);
                         continue;
                     }
                     report.record();
@@ -220,7 +220,7 @@ public final class RequestTableTrace extends RequestLogTrace {
          * Applies a mapping such as {@code time=ts,format=dd/MMM/yyyy:HH:mm:ss Z,method=verb,path=uri,sep=tab,zone=Europe/Paris}.
          * Keys: {@link #MAPPING_KEYS}; {@code method=-} or {@code path=-} means no such column; {@code sep} is
          * {@code tab}, {@code comma}, {@code semicolon}, {@code pipe} or one character. A comma inside a value
-         * is kept when what follows it is not {@code key=}.
+         * is kept when what follows it is not {@code word=}.
          *
          * @throws IllegalArgumentException naming the bad key or value
          */

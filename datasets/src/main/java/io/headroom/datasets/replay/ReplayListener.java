@@ -7,5 +7,9 @@ public interface ReplayListener {
     default void onFinish(ReplayResult result) {
     }
 
+    /** Once the trace has been read to its end: lines, records and the malformed lines with their numbers. */
+    default void onInput(io.headroom.datasets.trace.ReadReport report) {
+    }
+
     ReplayListener NONE = p -> { };
 }

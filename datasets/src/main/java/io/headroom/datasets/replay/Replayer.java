@@ -100,6 +100,7 @@ public final class Replayer {
             run.drain();
             ReplayResult result = run.result(trace, events.report().malformedCount());
             listener.onProgress(run.progress(ticker.read()));
+            listener.onInput(events.report());
             listener.onFinish(result);
             return result;
         } finally {

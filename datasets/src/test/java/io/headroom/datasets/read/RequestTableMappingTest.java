@@ -40,7 +40,8 @@ class RequestTableMappingTest {
                     new RecordedRequest(Instant.parse("2024-03-12T07:15:01Z"), "POST", "/b,c"));
             assertThat(r.report().malformedSamples()).extracting(ReadReport.Malformed::line).containsExactly(4L, 5L, 6L);
             assertThat(r.report().malformedSamples().getFirst().reason())
-                    .isEqualTo("bad timestamp 'yesterday' (expected: dd/MMM/yyyy:HH:mm:ss Z)");
+                    .isEqualTo("column 'when': bad timestamp 'yesterday' (expected: dd/MMM/yyyy:HH:mm:ss Z)");
+            assertThat(r.report().malformedSamples().get(1).reason()).isEqualTo("column 'uri': 'not-a-path' is not a path");
         }
     }
 

@@ -147,17 +147,19 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         boolean enabled = a.bool("enabled", false);
         List<AccessLogConfig.Field> fields = new ArrayList<>();
         if (a.has("fields")) {
-            for (String f : a.stringList("fields")) {
+            for (ConfigNode item : a.list("fields")) {
+                // Errors point at the offending item's own line, not the start of the list.
+                String f = item.scalarValue();
                 AccessLogConfig.Field field = AccessLogConfig.Field.of(f.strip());
                 if (field == null) {
                     List<String> known = new ArrayList<>();
                     for (AccessLogConfig.Field k : AccessLogConfig.Field.values()) {
                         known.add(k.key());
                     }
-                    throw a.errorAt("fields", "unknown access-log field '" + f + "'", "use some of " + String.join(", ", known));
+                    throw item.error("unknown access-log field '" + f + "'", "use some of " + String.join(", ", known));
                 }
                 if (fields.contains(field)) {
-                    throw a.errorAt("fields", "access-log field '" + f + "' is listed twice", "list each field once");
+                    throw item.error("access-log field '" + f + "' is listed twice", "list each field once");
                 }
                 fields.add(field);
             }

@@ -52,6 +52,12 @@ class AccessLogAndLimitsConfigTest {
         assertThatThrownBy(() -> parse("  access-log: {enabled: true, fields: [status, colour]}\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:6:")
                 .hasMessageContaining("colour").hasMessageContaining("trace_id");
+        // A block list: the error names the line of the unknown item itself.
+        assertThatThrownBy(() -> parse("  access-log:\n    enabled: true\n    fields:\n      - time\n      - status\n      - user_agnet\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:11:")
+                .hasMessageContaining("router.access-log.fields[2]").hasMessageContaining("unknown access-log field 'user_agnet'");
+        assertThatThrownBy(() -> parse("  access-log:\n    fields:\n      - status\n      - status\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:9:").hasMessageContaining("listed twice");
         assertThatThrownBy(() -> parse("  max-request-body: lots\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:6:").hasMessageContaining("10MB");
         assertThatThrownBy(() -> parse("  max-header-size: 10\n"))
