@@ -21,6 +21,8 @@ import java.util.concurrent.CountDownLatch;
                 "  headroom run --config headroom.yaml                          every configured role",
                 "  headroom run --config headroom.yaml --roles router           a gateway instance only",
                 "  headroom run --config headroom.yaml --roles predictor,autoscaler",
+                "", "Reload the configuration: edit the file, send SIGHUP, or POST /api/reload on the admin port; a file that",
+                "does not validate is rejected with its file:line error and the running configuration stays.",
                 "", "Stop with Ctrl-C or SIGTERM: roles stop newest first; autoscaled instances are stopped."})
 final class RunCommand implements Callable<Integer> {
     enum Role { router, predictor, autoscaler, edge }
@@ -39,6 +41,9 @@ final class RunCommand implements Callable<Integer> {
         Stack stack = Stack.start(cfg, new Stack.Roles(r.contains(Role.router), r.contains(Role.predictor), r.contains(Role.autoscaler),
                         r.contains(Role.edge)),
                 Clock.systemUTC(), null, metrics::onWindow);
+        // hot reload: the file changing on disk, POST /api/reload and SIGHUP (docs/reliability.md)
+        var reloader = stack.reloadFrom(config, true, Clock.systemUTC());
+        onHangup(() -> Thread.ofVirtual().name("headroom-sighup-reload").start(() -> reloader.reload("signal")));
         AdminServer admin = cfg.admin() == null ? null
                 : AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin());
         System.out.println("headroom " + cfg.instanceId() + " running: kafka " + stack.bootstrapServers()
@@ -59,5 +64,14 @@ final class RunCommand implements Callable<Integer> {
         }));
         done.await();
         return ExitCodes.OK;
+    }
+
+    /** Runs {@code action} on SIGHUP where the JVM lets us (sun.misc.Signal, jdk.unsupported); elsewhere does nothing. */
+    private static void onHangup(Runnable action) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> action.run());
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            System.err.println("SIGHUP reload unavailable here (" + e.getMessage() + "): use POST /api/reload or edit the file");
+        }
     }
 }

@@ -4,6 +4,8 @@ import io.headroom.router.auth.Authenticator;
 import io.headroom.router.config.RouteConfig;
 import io.headroom.router.limit.QuotaLeases;
 import io.headroom.router.limit.RateLimiter;
+import io.headroom.router.limit.RouteLimiter;
+import io.headroom.router.config.PoolConfig;
 import io.headroom.router.config.RouterConfig;
 import io.headroom.router.control.ControlPlanStore;
 import io.headroom.router.control.MemberStatus;
@@ -50,50 +52,90 @@ import java.util.function.LongSupplier;
  * {@link #pools()}, {@link #controlPlans()} and {@link #telemetry()}.
  */
 public final class Router implements AutoCloseable {
-    private final RouterConfig config;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Router.class.getName());
+
+    /**
+     * Everything a reload replaces, swapped as one immutable value: a request reads it once and runs to its end on the
+     * generation it started with.
+     */
+    private record Generation(RouterConfig config, RouteTable routes, ProxyHandler handler, Authenticator authenticator,
+                              RateLimiter limiter, Map<String, RouteLimiter> routeLimiters, Map<String, HealthChecker> checkers) {
+    }
+
     private final Clock clock;
     private final Watchdog watchdog;
     private final ControlPlanStore store;
     private final TelemetryAggregator telemetry;
-    private final RouteTable routes;
-    private final ProxyHandler handler;
-    private final List<HealthChecker> checkers = new ArrayList<>();
-    private final Authenticator authenticator;
     private final QuotaLeases leases;
-    private final RateLimiter limiter;
+    private final LongSupplier traceIds;
+    private long seed;
+    private volatile Generation current;
+    private long reloads;
     private AccessLog accessLog;
     private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
 
     private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds) {
-        this.config = Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.traceIds = traceIds;
         this.watchdog = Watchdog.startSystem();
         this.store = new ControlPlanStore(config.pools(), watchdog, clock);
         this.telemetry = new TelemetryAggregator(instanceId, sink, clock, 1000);
-        this.authenticator = new Authenticator(config.auth(), clock, Ticker.system());
         this.leases = new QuotaLeases(instanceId);
-        this.limiter = new RateLimiter(config.rateLimits(), leases, Ticker.system(), clock);
         store.onPlansChanged(leases::update);
-        long seed = System.nanoTime();
-        List<Route> rs = new ArrayList<>();
-        int order = 0;
-        for (RouteConfig rc : config.routes()) {
-            rs.add(route(rc, order++, seed + 7919L * order));
-        }
-        this.routes = new RouteTable(rs);
+        this.seed = System.nanoTime();
         this.accessLog = AccessLog.open(config.accessLog());
-        this.handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds);
-        for (Map.Entry<String, PoolState> e : store.pools().entrySet()) {
-            if (e.getValue().config().health() != null) {
-                checkers.add(new HealthChecker(e.getKey(), e.getValue(), e.getValue().config().health(), store, seed++));
-            }
-        }
+        this.current = generation(config, null, store::pool, store.pools().keySet());
     }
 
-    private Route route(RouteConfig rc, int order, long seed) {
+    /**
+     * Builds a generation for {@code config} whose pools come from {@code pools}; reuses from {@code previous} (null at
+     * start) the authenticator, the shared rate limiter and each route's limiter when their configuration is unchanged,
+     * so keys, JWKS caches and limiter state survive a reload. Starts nothing.
+     */
+    private Generation generation(RouterConfig config, Generation previous, java.util.function.Function<String, PoolState> pools,
+                                  java.util.Set<String> changedPools) {
+        Authenticator authenticator = previous != null && previous.config().auth().equals(config.auth()) ? previous.authenticator()
+                : new Authenticator(config.auth(), clock, Ticker.system());
+        RateLimiter limiter = previous != null && previous.config().rateLimits().equals(config.rateLimits()) ? previous.limiter()
+                : new RateLimiter(config.rateLimits(), leases, Ticker.system(), clock);
+        Map<String, RouteConfig> before = new java.util.HashMap<>();
+        if (previous != null) {
+            previous.config().routes().forEach(rc -> before.put(rc.name(), rc));
+        }
+        List<Route> rs = new ArrayList<>();
+        Map<String, RouteLimiter> routeLimiters = new java.util.HashMap<>();
+        int order = 0;
+        for (RouteConfig rc : config.routes()) {
+            RouteConfig old = before.get(rc.name());
+            RouteLimiter rl = limiter == (previous == null ? null : previous.limiter()) && old != null
+                    && old.limits().equals(rc.limits()) ? previous.routeLimiters().get(rc.name()) : null;
+            if (rl == null) {
+                rl = limiter.forRoute(rc.limits());
+            }
+            routeLimiters.put(rc.name(), rl);
+            rs.add(route(rc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));
+        }
+        RouteTable routes = new RouteTable(rs);
+        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds);
+        Map<String, HealthChecker> checkers = new java.util.LinkedHashMap<>();
+        for (PoolConfig pc : config.pools().values()) {
+            HealthChecker kept = previous == null || changedPools.contains(pc.name()) ? null : previous.checkers().get(pc.name());
+            if (kept != null) {
+                checkers.put(pc.name(), kept);
+            } else if (pc.health() != null) {
+                checkers.put(pc.name(), new HealthChecker(pc.name(), pools.apply(pc.name()), pc.health(), store, seed++));
+            }
+        }
+        return new Generation(config, routes, handler, authenticator, limiter, Map.copyOf(routeLimiters), checkers);
+    }
+
+    private Route route(RouteConfig rc, int order, long seed, java.util.function.Function<String, PoolState> pools,
+                        Authenticator authenticator, RouteLimiter limits,
+                        io.headroom.router.config.AuthConfig.IdentityHeaders identityHeaders) {
         RouteMatcher matcher = new RouteMatcher(rc, order);
-        Route.Target primary = new Route.Target(store.pool(rc.pool()), telemetry.route(rc.name(), rc.pool()));
+        Route.Target primary = new Route.Target(pools.apply(rc.pool()), telemetry.route(rc.name(), rc.pool()));
         TrafficSplit<Route.Target> split = null;
         if (!rc.split().isEmpty()) {
             List<Route.Target> targets = new ArrayList<>();
@@ -101,24 +143,138 @@ public final class Router implements AutoCloseable {
             for (int i = 0; i < weights.length; i++) {
                 RouteConfig.WeightedPool w = rc.split().get(i);
                 targets.add(w.pool().equals(rc.pool()) ? primary
-                        : new Route.Target(store.pool(w.pool()), telemetry.route(rc.name(), w.pool())));
+                        : new Route.Target(pools.apply(w.pool()), telemetry.route(rc.name(), w.pool())));
                 weights[i] = w.weight();
             }
             split = new TrafficSplit<>(targets, weights, seed);
         }
         Mirror mirror = null;
         if (rc.mirror() != null) {
-            mirror = new Mirror(store.pool(rc.mirror().pool()), rc.mirror().percent(), rc.mirror().maxInFlight(), Ticker.system(),
+            mirror = new Mirror(pools.apply(rc.mirror().pool()), rc.mirror().percent(), rc.mirror().maxInFlight(), Ticker.system(),
                     seed + 1);
         }
-        RoutePolicy policy = RoutePolicy.of(rc.auth(), authenticator, limiter.forRoute(rc.limits()),
-                io.headroom.router.transform.HeaderTransform.of(rc.transform(), config.auth().identityHeaders()));
+        RoutePolicy policy = RoutePolicy.of(rc.auth(), authenticator, limits,
+                io.headroom.router.transform.HeaderTransform.of(rc.transform(), identityHeaders));
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
+    }
+
+    /**
+     * What a {@link #reload} changed.
+     *
+     * @param generation  reloads applied so far, this one included
+     * @param poolsAdded   pools that did not exist before
+     * @param poolsChanged pools whose configuration changed (their backends keep state where the address is unchanged)
+     * @param poolsRemoved pools no longer configured
+     * @param routesAdded  routes that did not exist before
+     * @param routesRemoved routes no longer configured
+     * @param drained      backends no longer in any pool: in-flight requests finish, then their connections close
+     * @param needsRestart settings that differ but only apply at start ({@code listen}, HTTP limits, {@code access-log}),
+     *                     kept as they were
+     */
+    public record Reload(long generation, List<String> poolsAdded, List<String> poolsChanged, List<String> poolsRemoved,
+                         List<String> routesAdded, List<String> routesRemoved, List<String> drained, List<String> needsRestart) {
+    }
+
+    /**
+     * Hot reload: replaces pools, backends, routes, auth and rate limits with those of {@code next} as one atomic swap.
+     * {@code next} has been validated in full by its parser ({@link RouterConfig#from}); everything it needs is built
+     * before anything is swapped, so a failure here leaves the old configuration serving. Requests in flight finish on
+     * the configuration they started with; a pool whose configuration is unchanged keeps its state object as is, and a
+     * changed one keeps its backends' health, ejections and keep-alive connections where the address stays. Backends
+     * no longer in any pool drain: new requests stop going to them at once, and their connections close after the
+     * longest request timeout. Plans from the control plane stay in force across a reload.
+     *
+     * @throws IllegalArgumentException (before anything changed) when the new configuration cannot be put in service
+     */
+    public synchronized Reload reload(RouterConfig next) {
+        Objects.requireNonNull(next, "next");
+        Generation prev = current;
+        RouterConfig old = prev.config();
+        List<String> needsRestart = new ArrayList<>();
+        if (!old.listen().equals(next.listen())) {
+            needsRestart.add("listen");
+        }
+        if (!old.limits().equals(next.limits())) {
+            needsRestart.add("max-request-body/max-header-size/max-request-line/client-idle-timeout/header-read-timeout");
+        }
+        if (!old.accessLog().equals(next.accessLog())) {
+            needsRestart.add("access-log");
+        }
+        RouterConfig effective = new RouterConfig(old.listen(), next.pools(), next.routes(), next.auth(), next.rateLimits(),
+                old.accessLog(), old.limits());
+        ControlPlanStore.Prepared prepared = store.prepare(effective.pools());
+        java.util.Set<String> changed = prepared.changed();
+        Generation gen;
+        try {
+            gen = generation(effective, prev, prepared::pool, changed);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the new router configuration cannot be put in service: " + e.getMessage(), e);
+        }
+        // the swap: pools for the control plane and the admin API, then the routes that requests read
+        ControlPlanStore.Retired retired = store.commit(prepared);
+        current = gen;
+        reloads++;
+        boolean running = server != null;
+        if (running) {
+            if (gen.authenticator() != prev.authenticator() && gen.config().auth().apiKeys() != null
+                    && gen.config().auth().apiKeys().file() != null) {
+                gen.authenticator().start(gen.config().auth().apiKeys().reloadInterval());
+            }
+            for (HealthChecker c : gen.checkers().values()) {
+                c.start();
+            }
+        }
+        for (Map.Entry<String, HealthChecker> e : prev.checkers().entrySet()) {
+            if (gen.checkers().get(e.getKey()) != e.getValue()) {
+                e.getValue().close();
+            }
+        }
+        if (gen.authenticator() != prev.authenticator()) {
+            prev.authenticator().close();
+        }
+        long drainMillis = 1_000;
+        for (PoolState p : retired.pools()) {
+            drainMillis = Math.max(drainMillis, p.config().requestTimeout().toMillis() + 1_000);
+        }
+        drain(retired, drainMillis);
+        List<String> drained = retired.backends().stream().map(io.headroom.router.upstream.Backend::address).toList();
+        java.util.Set<String> oldRoutes = new java.util.LinkedHashSet<>();
+        old.routes().forEach(r -> oldRoutes.add(r.name()));
+        java.util.Set<String> newRoutes = new java.util.LinkedHashSet<>();
+        next.routes().forEach(r -> newRoutes.add(r.name()));
+        Reload r = new Reload(reloads,
+                next.pools().keySet().stream().filter(p -> !old.pools().containsKey(p)).toList(),
+                changed.stream().filter(old.pools()::containsKey).toList(),
+                old.pools().keySet().stream().filter(p -> !next.pools().containsKey(p)).toList(),
+                newRoutes.stream().filter(n -> !oldRoutes.contains(n)).toList(),
+                oldRoutes.stream().filter(n -> !newRoutes.contains(n)).toList(),
+                drained, List.copyOf(needsRestart));
+        LOG.info("router configuration reloaded: " + r);
+        return r;
+    }
+
+    /**
+     * Closes the idle connections of retired backends now and once more after {@code afterMillis}, when the requests
+     * that were on them when the reload happened have ended (their pools' request timeouts bound that).
+     */
+    private void drain(ControlPlanStore.Retired retired, long afterMillis) {
+        if (retired.backends().isEmpty()) {
+            return;
+        }
+        retired.backends().forEach(b -> b.connections().closeIdle());
+        Thread.ofVirtual().name("headroom-reload-drain").start(() -> {
+            try {
+                Thread.sleep(afterMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            retired.backends().forEach(b -> b.connections().closeIdle());
+        });
     }
 
     /** The routes, most specific first (the order they are tried in). */
     public List<Route> routes() {
-        return routes.routes();
+        return current.routes().routes();
     }
 
     /**
@@ -144,6 +300,7 @@ public final class Router implements AutoCloseable {
         if (server != null) {
             return server.port();
         }
+        RouterConfig config = current.config();
         Http1Config.Builder http1 = Http1Config.builder()
                 .maxHeadersSize(config.limits().maxHeaderSize())
                 .maxPrologueLength(config.limits().maxRequestLine());
@@ -167,15 +324,17 @@ public final class Router implements AutoCloseable {
                 .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.BAD_REQUEST,
                         new io.headroom.router.proxy.CodecErrors()))
                 .addProtocol(http1.build())
-                .routing(r -> r.any(handler))
+                // one volatile read a request: a reload swaps the whole generation at once
+                .routing(r -> r.any((req, res) -> current.handler().handle(req, res)))
                 .build()
                 .start();
         telemetry.start();
         store.startExpiryTimer(Duration.ofMillis(250));
-        if (config.auth().apiKeys() != null && config.auth().apiKeys().file() != null) {
-            authenticator.start(config.auth().apiKeys().reloadInterval());
+        Generation g = current;
+        if (g.config().auth().apiKeys() != null && g.config().auth().apiKeys().file() != null) {
+            g.authenticator().start(g.config().auth().apiKeys().reloadInterval());
         }
-        checkers.forEach(HealthChecker::start);
+        g.checkers().values().forEach(HealthChecker::start);
         return server.port();
     }
 
@@ -191,8 +350,9 @@ public final class Router implements AutoCloseable {
             server = null;
         }
         telemetry.close();
-        authenticator.close();
-        checkers.forEach(HealthChecker::close);
+        Generation g = current;
+        g.authenticator().close();
+        g.checkers().values().forEach(HealthChecker::close);
         store.close();
         for (var p : store.pools().values()) {
             p.backends().closeIdle();
@@ -218,8 +378,14 @@ public final class Router implements AutoCloseable {
         stop();
     }
 
+    /** The configuration in service (after a {@link #reload}, the reloaded one, with start-only settings as at start). */
     public RouterConfig config() {
-        return config;
+        return current.config();
+    }
+
+    /** Reloads applied since start. */
+    public synchronized long reloads() {
+        return reloads;
     }
 
     public Clock clock() {
@@ -261,7 +427,7 @@ public final class Router implements AutoCloseable {
 
     /** API keys and JWT issuers (for tests and the admin API: key reloads, JWKS fetch counts). */
     public Authenticator authenticator() {
-        return authenticator;
+        return current.authenticator();
     }
 
     /** This instance's quota leases from the control plans. */

@@ -120,16 +120,20 @@ public final class AdminServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
-                send(ex, 405, "application/json", "{\"error\":\"method_not_allowed\",\"detail\":\"the admin API is read-only: use GET\"}");
-                return;
-            }
             String path = ex.getRequestURI().getPath();
             if (!open(path) && !authorized(ex)) {
                 unauthorized.increment();
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"headroom-admin\"");
                 send(ex, 401, "application/json", "{\"error\":\"unauthorized\",\"detail\":\"send Authorization: Bearer TOKEN "
                         + "(the admin token); the dashboard takes it as /#token=TOKEN\"}");
+                return;
+            }
+            if ("/api/reload".equals(path)) {
+                reload(ex);
+                return;
+            }
+            if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+                send(ex, 405, "application/json", "{\"error\":\"method_not_allowed\",\"detail\":\"use GET (POST only for /api/reload)\"}");
                 return;
             }
             switch (path) {
@@ -187,6 +191,47 @@ public final class AdminServer implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * {@code POST /api/reload}: reloads the configuration file now. 200 when the new configuration is in service,
+     * 422 with the file:line error when it was rejected (the old one keeps serving), 409 when the process was not
+     * started from a file.
+     */
+    private void reload(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().set("Allow", "POST");
+            send(ex, 405, "application/json", "{\"error\":\"method_not_allowed\",\"detail\":\"use POST /api/reload\"}");
+            return;
+        }
+        ex.getRequestBody().readAllBytes();
+        var reloader = state.stack().reloader();
+        if (reloader == null) {
+            send(ex, 409, "application/json", "{\"error\":\"reload_unavailable\",\"detail\":\"this process was not started from a configuration file\"}");
+            return;
+        }
+        var o = reloader.reload("api");
+        Json j = new Json().beginObject().field("applied", o.applied()).field("error", o.error());
+        j.name("needs_restart").beginArray();
+        o.needsRestart().forEach(j::value);
+        j.endArray();
+        if (o.change() != null) {
+            var c = o.change();
+            j.field("generation", c.generation());
+            list(j, "pools_added", c.poolsAdded());
+            list(j, "pools_changed", c.poolsChanged());
+            list(j, "pools_removed", c.poolsRemoved());
+            list(j, "routes_added", c.routesAdded());
+            list(j, "routes_removed", c.routesRemoved());
+            list(j, "drained", c.drained());
+        }
+        send(ex, o.applied() ? 200 : 422, "application/json", j.endObject().toString());
+    }
+
+    private static void list(Json j, String name, List<String> values) {
+        j.name(name).beginArray();
+        values.forEach(j::value);
+        j.endArray();
     }
 
     private void stream(HttpExchange ex) throws IOException {

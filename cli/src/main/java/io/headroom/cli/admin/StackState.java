@@ -65,6 +65,11 @@ public final class StackState {
         return s;
     }
 
+    /** The stack this reads. */
+    Stack stack() {
+        return stack;
+    }
+
     public Set<String> pools() {
         Set<String> out = new LinkedHashSet<>();
         if (stack.router() != null) {
@@ -185,6 +190,7 @@ public final class StackState {
         if (stack.telemetrySink() != null) {
             publisher(j.name("telemetry"), stack.telemetrySink().stats());
         }
+        reloadState(j);
         j.name("pools").beginArray();
         for (String pool : pools()) {
             j.beginObject().field("name", pool);
@@ -261,12 +267,38 @@ public final class StackState {
         j.endArray().endObject();
     }
 
+    /** {@code "config"}: hot reload counts and the last attempt (its file:line error when rejected). */
+    private void reloadState(Json j) {
+        io.headroom.cli.stack.ConfigReloader r = stack.reloader();
+        if (r == null) {
+            return;
+        }
+        j.name("config").beginObject().field("file", r.file().toString()).field("reloads_applied", r.applied())
+                .field("reloads_rejected", r.rejected());
+        io.headroom.cli.stack.ConfigReloader.Outcome o = r.last();
+        if (o != null) {
+            j.name("last_reload").beginObject().field("at", o.atMillis()).field("trigger", o.trigger()).field("applied", o.applied())
+                    .field("error", o.error()).name("needs_restart").beginArray();
+            o.needsRestart().forEach(j::value);
+            j.endArray().endObject();
+        }
+        j.endObject();
+    }
+
     private static void publisher(Json j, BoundedPublisher.Stats s) {
         j.beginObject().field("offered", s.offered()).field("dropped", s.dropped()).field("acked", s.acked()).field("failed", s.failed())
                 .field("buffered", s.buffered()).field("last_error", s.lastError()).endObject();
     }
 
     private void registerGauges(MeterRegistry r) {
+        // read through the stack: hot reload may be enabled after the admin server binds
+        FunctionCounter.builder("headroom.config.reloads", stack, s -> s.reloader() == null ? 0 : s.reloader().applied())
+                .description("Configuration reloads put in service").tag("result", "applied").register(r);
+        FunctionCounter.builder("headroom.config.reloads", stack, s -> s.reloader() == null ? 0 : s.reloader().rejected())
+                .description("Configuration reloads rejected (the previous configuration kept serving)").tag("result", "rejected").register(r);
+        Gauge.builder("headroom.config.last.reload.success", stack,
+                        s -> s.reloader() == null || s.reloader().last() == null ? Double.NaN : s.reloader().last().applied() ? 1 : 0)
+                .description("1 when the last configuration reload was applied, 0 when it was rejected").register(r);
         if (stack.telemetrySink() != null) {
             publisherMeters(r, "headroom.telemetry.publisher", () -> stack.telemetrySink().stats());
         }

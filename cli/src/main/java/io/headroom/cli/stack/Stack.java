@@ -53,6 +53,7 @@ public final class Stack implements AutoCloseable {
     private EdgeServer edge;
     private ControlPlanSubscriber edgeSubscriber;
     private Consumer<TelemetryWindow> windowObserver = w -> { };
+    private volatile ConfigReloader reloader;
 
     private Stack(HeadroomConfig config) {
         this.config = config;
@@ -125,6 +126,26 @@ public final class Stack implements AutoCloseable {
             edgeSubscriber = EdgeMembership.subscribe(clients, topics.control(), membership);
             started.add(edgeSubscriber);
         }
+    }
+
+    /**
+     * Enables hot reload from {@code file} (the file this stack was started from): {@code POST /api/reload}, SIGHUP,
+     * and with {@code watch} also the file changing on disk. Stopped by {@link #close()}.
+     */
+    public synchronized ConfigReloader reloadFrom(Path file, boolean watch, Clock clock) throws IOException {
+        if (reloader == null) {
+            reloader = new ConfigReloader(this, file, clock);
+            started.add(reloader);
+        }
+        if (watch) {
+            reloader.watch(java.time.Duration.ofMillis(300));
+        }
+        return reloader;
+    }
+
+    /** Hot reload, or null when {@link #reloadFrom} was not called. */
+    public ConfigReloader reloader() {
+        return reloader;
     }
 
     /** The L4 edge, or null when not configured or not asked for. */

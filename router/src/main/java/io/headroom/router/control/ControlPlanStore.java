@@ -72,7 +72,9 @@ public final class ControlPlanStore implements AutoCloseable {
         UNKNOWN_SOURCE
     }
 
-    private final Map<String, PoolState> pools;
+    /** Swapped whole by {@link #commit} (hot reload); read without the lock by {@link #pool} and {@link #snapshots}. */
+    private volatile Map<String, PoolState> pools;
+    private final Watchdog watchdog;
     private final Clock clock;
     private final Ticker ticker;
     private final long seed;
@@ -103,6 +105,7 @@ public final class ControlPlanStore implements AutoCloseable {
         this.clock = clock;
         this.ticker = ticker;
         this.seed = seed;
+        this.watchdog = watchdog;
         Map<String, PoolState> m = new LinkedHashMap<>();
         for (PoolConfig pc : pools.values()) {
             ConnectionPool.Settings s = new ConnectionPool.Settings(pc.connectTimeout().toNanos(), pc.idleTimeout().toNanos(),
@@ -203,6 +206,9 @@ public final class ControlPlanStore implements AutoCloseable {
 
     private void rebuild(String pool) {
         PoolState state = pools.get(pool);
+        if (state == null) {
+            return; // removed by a reload while a breaker or health event for it was on its way
+        }
         ControlPlan weightsPlan = active.get(ControlPlan.poolScope(pool) + "|" + ControlPlan.SOURCE_PREDICTOR);
         ControlPlan membersPlan = active.get(ControlPlan.poolScope(pool) + "|" + ControlPlan.SOURCE_AUTOSCALER);
 
@@ -286,6 +292,132 @@ public final class ControlPlanStore implements AutoCloseable {
                 weightsPlan == null ? -1 : weightsPlan.epoch(), membersPlan == null ? -1 : membersPlan.epoch()));
     }
 
+    /**
+     * A new set of pools built by {@link #prepare} and not yet in effect: pools whose configuration is unchanged are
+     * the very same {@link PoolState}s (members, health, breakers, connections and snapshot kept); a changed pool gets a
+     * new state that keeps the old pool's backends (health, ejections, latency estimates and keep-alive connections)
+     * when its connection settings are unchanged.
+     */
+    public static final class Prepared {
+        private final Map<String, PoolState> pools;
+        private final Map<String, PoolState> replaced;
+        private final Map<String, PoolState> base;
+
+        private Prepared(Map<String, PoolState> pools, Map<String, PoolState> replaced, Map<String, PoolState> base) {
+            this.pools = pools;
+            this.replaced = replaced;
+            this.base = base;
+        }
+
+        /** The pool named {@code name} as it will be once committed, or null. */
+        public PoolState pool(String name) {
+            return pools.get(name);
+        }
+
+        /** Pools that get a new state (new or changed configuration). */
+        public Set<String> changed() {
+            Set<String> out = new java.util.LinkedHashSet<>();
+            for (Map.Entry<String, PoolState> e : pools.entrySet()) {
+                if (base.get(e.getKey()) != e.getValue()) {
+                    out.add(e.getKey());
+                }
+            }
+            return out;
+        }
+    }
+
+    /** What {@link #commit} took out of service: pool states no longer used and backends no longer in any pool. */
+    public record Retired(List<PoolState> pools, List<Backend> backends) {
+    }
+
+    /**
+     * Builds the pools of a new configuration without touching the ones in service (hot reload, first step). Nothing
+     * here has side effects: dropping the result leaves the store as it was.
+     */
+    public synchronized Prepared prepare(Map<String, PoolConfig> configs) {
+        Map<String, PoolState> current = pools;
+        Map<String, PoolState> next = new LinkedHashMap<>();
+        Map<String, PoolState> replaced = new LinkedHashMap<>();
+        for (PoolConfig pc : configs.values()) {
+            PoolState old = current.get(pc.name());
+            if (old != null && old.config().equals(pc)) {
+                next.put(pc.name(), old);
+                continue;
+            }
+            ConnectionPool.Settings s = new ConnectionPool.Settings(pc.connectTimeout().toNanos(), pc.idleTimeout().toNanos(),
+                    pc.maxIdlePerBackend());
+            BackendSet set = old != null && old.backends().settings().equals(s) ? old.backends() : new BackendSet(s, watchdog);
+            next.put(pc.name(), new PoolState(pc, set, this, ticker));
+            if (old != null) {
+                replaced.put(pc.name(), old);
+            }
+        }
+        return new Prepared(Collections.unmodifiableMap(next), replaced, current);
+    }
+
+    /**
+     * Puts {@code p} in service atomically for readers of {@link #pool}/{@link #snapshots} (hot reload, second step):
+     * new and changed pools get their first snapshot from the plans in force (a changed pool's members that were
+     * available stay so, without a new slow start). Requests already holding an old pool state finish on it.
+     *
+     * @throws IllegalStateException when the pools changed since {@code p} was prepared
+     */
+    public synchronized Retired commit(Prepared p) {
+        if (p.base != pools) {
+            throw new IllegalStateException("the pools changed since this reload was prepared: prepare it again");
+        }
+        Map<String, PoolState> old = pools;
+        for (Map.Entry<String, PoolState> e : p.pools.entrySet()) {
+            PoolState state = e.getValue();
+            if (old.get(e.getKey()) == state) {
+                continue;
+            }
+            PoolState before = p.replaced.get(e.getKey());
+            if (before != null && before.backends() == state.backends()
+                    && !before.config().resilience().equals(state.config().resilience())) {
+                for (Backend b : before.all) {
+                    b.health().breaker(null); // rebuilt below with the new breaker settings
+                }
+            }
+            if (before != null) {
+                state.swap(before.snapshot()); // members available before are not "joining": no slow start for them
+            }
+        }
+        pools = p.pools;
+        boolean wasBuilt = built;
+        for (Map.Entry<String, PoolState> e : p.pools.entrySet()) {
+            if (old.get(e.getKey()) == e.getValue()) {
+                continue;
+            }
+            // a brand-new pool starts at full weight, like the pools read at start
+            built = p.replaced.containsKey(e.getKey());
+            try {
+                rebuild(e.getKey());
+            } finally {
+                built = wasBuilt;
+            }
+        }
+        Set<Backend> live = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (PoolState s : p.pools.values()) {
+            live.addAll(s.all);
+        }
+        List<PoolState> retiredPools = new ArrayList<>();
+        List<Backend> retiredBackends = new ArrayList<>();
+        Set<Backend> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Map.Entry<String, PoolState> e : old.entrySet()) {
+            if (p.pools.get(e.getKey()) == e.getValue()) {
+                continue;
+            }
+            retiredPools.add(e.getValue());
+            for (Backend b : e.getValue().all) {
+                if (!live.contains(b) && seen.add(b)) {
+                    retiredBackends.add(b);
+                }
+            }
+        }
+        return new Retired(List.copyOf(retiredPools), List.copyOf(retiredBackends));
+    }
+
     /** Slow start: 10% at the start of the window, rising linearly to 100% at its end. */
     static double rampFactor(long sinceNanos, long nowNanos, long windowNanos) {
         if (windowNanos <= 0 || sinceNanos == Long.MIN_VALUE) {
@@ -341,6 +473,9 @@ public final class ControlPlanStore implements AutoCloseable {
      * than max-ejection-percent of the pool out, then rebuilds the snapshot without it.
      */
     synchronized void maybeEject(PoolState state, Backend b) {
+        if (pools.get(state.config().name()) != state) {
+            return; // a request that started before a reload replaced this pool: the new pool judges for itself
+        }
         OutlierConfig o = state.config().outlier();
         MemberHealth h = b.health();
         long now = ticker.read();
