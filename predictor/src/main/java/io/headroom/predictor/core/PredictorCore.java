@@ -309,6 +309,15 @@ public final class PredictorCore {
         return n == 0 ? Double.NaN : sum / n;
     }
 
+    /**
+     * A copy of a pool's per-second history over {@code [fromSecond, toSecond)} (epoch seconds; NaN = gap), or an empty
+     * array if the pool has no telemetry yet. For tests, the dashboard and warm-start checks.
+     */
+    public synchronized double[] poolHistory(String pool, long fromSecond, long toSecond) {
+        SeriesHistory h = store.pool(pool);
+        return h == null ? new double[0] : h.values(fromSecond, toSecond);
+    }
+
     public synchronized Optional<PoolForecast> latest(String pool) {
         return Optional.ofNullable(latest.get(pool));
     }
