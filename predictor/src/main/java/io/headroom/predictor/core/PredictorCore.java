@@ -7,6 +7,7 @@ import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.forecast.Backtest;
 import io.headroom.predictor.forecast.Forecast;
 import io.headroom.predictor.forecast.ModelCatalog;
+import io.headroom.predictor.forecast.SeriesFleet;
 import io.headroom.predictor.forecast.SeriesModel;
 import io.headroom.predictor.forecast.TimeAxis;
 import io.headroom.predictor.history.BackendThroughput;
@@ -61,6 +62,8 @@ public final class PredictorCore {
     static final int OBSERVED_SECONDS = 5;
     static final double THROUGHPUT_HALF_LIFE_SECONDS = 5;
     static final int MAX_LEASES_DESCRIBED = 32;
+    /** Up to this many pools each also trains its own Tribuo model; beyond, only the fleet's global model is learned. */
+    static final int PER_SERIES_LEARNED_LIMIT = 64;
 
     /** What one tick produced. */
     public record Tick(long nowMillis, List<ScalingIntent> intents, List<ControlPlan> plans, List<PoolForecast> forecasts) {
@@ -77,7 +80,7 @@ public final class PredictorCore {
     private final Backtest backtest;
     private final int horizonSteps;
     private final int windowSteps;
-    private final Map<String, SeriesModel> models = new LinkedHashMap<>();
+    private final SeriesFleet fleet;
     private final Map<String, Long> lastTrainAttempt = new LinkedHashMap<>();
     private final Map<String, PoolForecast> latest = new LinkedHashMap<>();
     private final AtomicBoolean training = new AtomicBoolean();
@@ -101,8 +104,10 @@ public final class PredictorCore {
         this.backtest = new Backtest(3, 40);
         this.horizonSteps = settings.leadTimeSeconds() + 1 + (int) Math.ceil(settings.settle().toMillis() / 1000.0);
         this.windowSteps = (int) settings.trainingWindow().toSeconds();
+        this.fleet = new SeriesFleet(catalog, horizonSteps, backtest, new TimeAxis(0, 1),
+                settings.pools().size() <= PER_SERIES_LEARNED_LIMIT);
         for (PoolSettings p : settings.pools().values()) {
-            models.put(p.name(), catalog.model("pool:" + p.name(), horizonSteps, backtest, new TimeAxis(0, 1)));
+            fleet.model(p.name());
         }
     }
 
@@ -133,7 +138,7 @@ public final class PredictorCore {
             long last = lastCompleteSecond(nowMillis);
             Map<String, double[]> due = new LinkedHashMap<>();
             TimeAxis axis = windowAxis(last);
-            for (String pool : models.keySet()) {
+            for (String pool : settings.pools().keySet()) {
                 SeriesHistory h = store.pool(pool);
                 if (h == null) {
                     continue;
@@ -141,7 +146,7 @@ public final class PredictorCore {
                 Long attempt = lastTrainAttempt.get(pool);
                 // A level shift refits at once: the old model would keep forecasting the old level until the schedule.
                 if (attempt == null || nowMillis - attempt >= settings.retrainInterval().toMillis()
-                        || models.get(pool).levelShiftDetected()) {
+                        || fleet.model(pool).levelShiftDetected()) {
                     due.put(pool, h.values(last - windowSteps + 1, last + 1));
                 }
             }
@@ -174,19 +179,20 @@ public final class PredictorCore {
 
     private void retrain(Map<String, double[]> due, TimeAxis axis, long nowMillis) {
         try {
-            for (Map.Entry<String, double[]> e : due.entrySet()) {
-                try {
-                    SeriesModel.Selection s = models.get(e.getKey()).retrain(e.getValue(), axis, nowMillis);
-                    retrains.incrementAndGet();
-                    LOG.log(Level.FINE, "pool {0}: {1}", new Object[] {e.getKey(), s.summary()});
-                } catch (RuntimeException ex) {
-                    trainingFailures.incrementAndGet();
-                    LOG.log(Level.WARNING, "retraining pool " + e.getKey() + " failed; it keeps its previous model", ex);
-                }
-            }
+            record(fleet.retrain(due, axis, nowMillis, null, 1));
+        } catch (RuntimeException ex) {
+            trainingFailures.incrementAndGet();
+            LOG.log(Level.WARNING, "retraining failed; every pool keeps its previous model", ex);
         } finally {
             training.set(false);
         }
+    }
+
+    private void record(SeriesFleet.Result r) {
+        retrains.addAndGet(r.selections().size());
+        r.selections().forEach((pool, s) -> LOG.log(Level.FINE, "pool {0}: {1}", new Object[] {pool, s.summary()}));
+        trainingFailures.addAndGet(r.failures().size());
+        r.failures().forEach((pool, ex) -> LOG.log(Level.WARNING, "retraining pool " + pool + " failed; it keeps its previous model", ex));
     }
 
     /** Retrains every pool now on the calling thread (tests, or a simulator that wants fresh models). */
@@ -196,7 +202,7 @@ public final class PredictorCore {
         synchronized (this) {
             long last = lastCompleteSecond(nowMillis);
             axis = windowAxis(last);
-            for (String pool : models.keySet()) {
+            for (String pool : settings.pools().keySet()) {
                 SeriesHistory h = store.pool(pool);
                 if (h != null) {
                     due.put(pool, h.values(last - windowSteps + 1, last + 1));
@@ -204,10 +210,7 @@ public final class PredictorCore {
                 }
             }
         }
-        for (Map.Entry<String, double[]> e : due.entrySet()) {
-            models.get(e.getKey()).retrain(e.getValue(), axis, nowMillis);
-            retrains.incrementAndGet();
-        }
+        record(fleet.retrain(due, axis, nowMillis, null, 1));
     }
 
     private Tick plan(long nowMillis) {
@@ -227,7 +230,7 @@ public final class PredictorCore {
             if (Double.isNaN(observed)) {
                 continue;
             }
-            SeriesModel model = models.get(pool.name());
+            SeriesModel model = fleet.model(pool.name());
             Forecast f = model.forecast(recent, windowAxis(last));
             SeriesModel.Selection sel = model.selection();
             ScalingIntent intent = CapacityPlanner.intent(pool, nowMillis, settings.leadTimeSeconds(), observed, f, sel.model(),
@@ -309,6 +312,15 @@ public final class PredictorCore {
         return n == 0 ? Double.NaN : sum / n;
     }
 
+    /**
+     * A copy of a pool's per-second history over {@code [fromSecond, toSecond)} (epoch seconds; NaN = gap), or an empty
+     * array if the pool has no telemetry yet. For tests, the dashboard and warm-start checks.
+     */
+    public synchronized double[] poolHistory(String pool, long fromSecond, long toSecond) {
+        SeriesHistory h = store.pool(pool);
+        return h == null ? new double[0] : h.values(fromSecond, toSecond);
+    }
+
     public synchronized Optional<PoolForecast> latest(String pool) {
         return Optional.ofNullable(latest.get(pool));
     }
@@ -319,8 +331,7 @@ public final class PredictorCore {
 
     /** The model selection of a configured pool (empty if the pool is not configured). */
     public Optional<SeriesModel.Selection> selection(String pool) {
-        SeriesModel m = models.get(pool);
-        return m == null ? Optional.empty() : Optional.of(m.selection());
+        return settings.pools().containsKey(pool) ? Optional.of(fleet.model(pool).selection()) : Optional.empty();
     }
 
     public synchronized Stats stats() {

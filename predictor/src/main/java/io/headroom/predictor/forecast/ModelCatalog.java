@@ -29,9 +29,29 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
      * seasonal lags and calendar features; on a shorter history they drop what it cannot support.
      */
     public List<SeriesModel.Candidate> candidates(int horizon, TimeAxis axis) {
+        return baselinesAndPerSeries(horizon, axis, true);
+    }
+
+    /**
+     * The candidates of a series in a fleet that shares a {@link GlobalLagModel}: the baselines, the per-series Tribuo
+     * models if {@code perSeriesLearned} (too costly to train for thousands of series), and, if {@code shared} is not
+     * null, a {@link SharedLagForecaster} on the global model it supplies (calibrated on the last
+     * {@code sharedCalibration} origins). Baselines first, then per-series models, then the shared one.
+     */
+    public List<SeriesModel.Candidate> candidates(int horizon, TimeAxis axis, boolean perSeriesLearned,
+                                                  java.util.function.Supplier<GlobalLagModel> shared, int sharedCalibration) {
+        List<SeriesModel.Candidate> out = baselinesAndPerSeries(horizon, axis, perSeriesLearned);
+        if (shared != null) {
+            String name = "global-" + RegressorSpec.linearSgd().name();
+            out.add(new SeriesModel.Candidate(name, () -> new SharedLagForecaster(name, shared, coverage, sharedCalibration)));
+        }
+        return out;
+    }
+
+    private List<SeriesModel.Candidate> baselinesAndPerSeries(int horizon, TimeAxis axis, boolean perSeriesLearned) {
         List<SeriesModel.Candidate> out = new ArrayList<>();
         out.add(new SeriesModel.Candidate(LastValueForecaster.NAME, this::lastValue));
-        boolean daily = axis.known() && axis.daySteps() >= 8 && maxRows >= axis.daySteps();
+        boolean daily = daily(axis);
         int s = season > 0 ? season : daily ? axis.daySteps() : 0;
         if (s > 0) {
             out.add(new SeriesModel.Candidate(SeasonalNaiveForecaster.NAME,
@@ -42,7 +62,10 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
             out.add(new SeriesModel.Candidate(HoltWintersForecaster.NAME,
                     () -> new HoltWintersForecaster(s, horizon, coverage, calibrationWindow)));
         }
-        LagFeatureSchema schema = daily ? LagFeatureSchema.standard(season, axis) : LagFeatureSchema.standard(season);
+        if (!perSeriesLearned) {
+            return out;
+        }
+        LagFeatureSchema schema = schema(axis);
         RegressorSpec sgd = RegressorSpec.linearSgd();
         out.add(new SeriesModel.Candidate(sgd.name(), () -> new TribuoLagForecaster(sgd, schema, horizon, coverage, maxRows, minRows)));
         if (xgboost) {
@@ -50,6 +73,15 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
             out.add(new SeriesModel.Candidate(xgb.name(), () -> new TribuoLagForecaster(xgb, schema, horizon, coverage, maxRows, minRows)));
         }
         return out;
+    }
+
+    private boolean daily(TimeAxis axis) {
+        return axis.known() && axis.daySteps() >= 8 && maxRows >= axis.daySteps();
+    }
+
+    /** The lag features of the learned models for a series on {@code axis} (daily/weekly lags and calendar when it trains on a day). */
+    public LagFeatureSchema schema(TimeAxis axis) {
+        return daily(axis) ? LagFeatureSchema.standard(season, axis) : LagFeatureSchema.standard(season);
     }
 
     public Forecaster lastValue() {

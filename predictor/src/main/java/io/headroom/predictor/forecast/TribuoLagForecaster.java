@@ -110,15 +110,7 @@ public final class TribuoLagForecaster implements Forecaster {
             throw new IllegalStateException(name() + " needs " + minRows + " gap-free rows at horizon " + horizon + ", history gives "
                     + origins.length);
         }
-        double s = 0;
-        int n = 0;
-        for (double v : y) {
-            if (!Double.isNaN(v)) {
-                s += Math.abs(v);
-                n++;
-            }
-        }
-        double sc = n == 0 || s / n < 1e-9 ? 1.0 : s / n;
+        double sc = scaleOf(y);
         List<Example<Regressor>> rows = new ArrayList<>(origins.length);
         for (int t : origins) {
             rows.add(example(y, t, sc, (y[t + horizon] - y[t]) / sc));
@@ -140,6 +132,19 @@ public final class TribuoLagForecaster implements Forecaster {
         this.shortProvenance = name() + " (Tribuo " + Tribuo.VERSION + ", " + model.getProvenance().getTrainerProvenance()
                 .getClassName().replaceAll(".*\\.", "") + ", " + rows.size() + " rows, horizon " + horizon + ", " + schema.size()
                 + " features, conformal q" + Math.round(coverage * 100) + "=" + String.format("%.3f", q) + ")";
+    }
+
+    /** The scale features and targets are divided by: the mean absolute observed value (1 if there is none). */
+    static double scaleOf(double[] y) {
+        double s = 0;
+        int n = 0;
+        for (double v : y) {
+            if (!Double.isNaN(v)) {
+                s += Math.abs(v);
+                n++;
+            }
+        }
+        return n == 0 || s / n < 1e-9 ? 1.0 : s / n;
     }
 
     private Model<Regressor> train(List<Example<Regressor>> rows, int historyLength) {

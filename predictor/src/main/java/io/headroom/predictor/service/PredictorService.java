@@ -10,11 +10,19 @@ import io.headroom.ingest.model.ScalingIntent;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.core.PredictorCore;
 import io.headroom.predictor.plan.PredictorSettings;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +36,14 @@ import java.util.logging.Logger;
  * {@link PredictorCore}, and every second publishes its scaling intents (key = pool) and control plans
  * (key = {@link ControlPlan#key()}) through non-blocking {@link BoundedPublisher}s. Models retrain on one
  * background thread. No web server.
+ *
+ * <p><b>Warm start.</b> Kafka is the durable log of the history: whenever a telemetry partition is assigned, the
+ * consumer seeks back to the first record whose timestamp is at most {@code predictor.history} old
+ * ({@code offsetsForTimes}), so a restarted predictor (or one that takes over a route from another) re-reads the
+ * windows still in the broker's retention and its history is warm again before its first retrain. A partition this
+ * instance already read resumes at its own next offset when that is later (no re-reading after a rebalance); a
+ * partition with no record that recent starts at its end. Re-read windows that were already seen are dropped by
+ * the store's deduplication (instance id + sequence).
  */
 public final class PredictorService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PredictorService.class.getName());
@@ -44,6 +60,9 @@ public final class PredictorService implements AutoCloseable {
     private final ExecutorService trainer;
     private final AtomicLong ticks = new AtomicLong();
     private final AtomicLong tickFailures = new AtomicLong();
+    private final AtomicLong rewound = new AtomicLong();
+    /** Next offset to read per telemetry partition this instance has read from (touched on the consumer's thread only). */
+    private final Map<TopicPartition, Long> nextOffset = new ConcurrentHashMap<>();
 
     private PredictorService(KafkaClients clients, Topics topics, PredictorSettings settings, Clock clock) {
         this.topics = topics;
@@ -52,9 +71,11 @@ public final class PredictorService implements AutoCloseable {
         this.core = new PredictorCore(settings, trainer);
         this.intents = new BoundedPublisher<>(clients.producer("predictor-scaling", Codecs.INTENT.serializer()), 1024, "predictor-scaling");
         this.plans = new BoundedPublisher<>(clients.producer("predictor-control", Codecs.CONTROL.serializer()), 1024, "predictor-control");
-        this.consumer = ConsumerLoop.subscribe(clients.consumer("predictor-telemetry", GROUP_ID, Codecs.TELEMETRY.deserializer()),
-                List.of(topics.telemetry()), null, records -> {
+        Consumer<String, TelemetryWindow> telemetry = clients.consumer("predictor-telemetry", GROUP_ID, Codecs.TELEMETRY.deserializer());
+        this.consumer = ConsumerLoop.subscribe(telemetry, List.of(topics.telemetry()),
+                new Rewind(telemetry, settings.history(), clock), records -> {
                     for (ConsumerRecord<String, TelemetryWindow> r : records) {
+                        nextOffset.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                         if (r.value() != null) {
                             core.accept(r.value());
                         }
@@ -76,6 +97,62 @@ public final class PredictorService implements AutoCloseable {
         s.consumer.start();
         s.ticker.scheduleAtFixedRate(s::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         return s;
+    }
+
+    /** Seeks newly assigned telemetry partitions back by the history span (runs inside poll, on the consumer's thread). */
+    private final class Rewind implements ConsumerRebalanceListener {
+        private final Consumer<String, TelemetryWindow> consumer;
+        private final Duration history;
+        private final Clock clock;
+
+        Rewind(Consumer<String, TelemetryWindow> consumer, Duration history, Clock clock) {
+            this.consumer = consumer;
+            this.history = history;
+            this.clock = clock;
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            long since = clock.millis() - history.toMillis();
+            Map<TopicPartition, Long> query = new HashMap<>();
+            partitions.forEach(tp -> query.put(tp, since));
+            Map<TopicPartition, OffsetAndTimestamp> found;
+            try {
+                found = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
+            } catch (org.apache.kafka.common.KafkaException e) {
+                // Without the lookup the group's committed offsets apply: the predictor starts cold, not broken.
+                LOG.log(Level.WARNING, "could not look up telemetry offsets " + history + " back; history starts cold", e);
+                return;
+            }
+            Map<TopicPartition, Long> ends = null;
+            for (TopicPartition tp : partitions) {
+                OffsetAndTimestamp at = found.get(tp);
+                Long own = nextOffset.get(tp);
+                long target;
+                if (at != null) {
+                    target = own == null ? at.offset() : Math.max(own, at.offset());
+                } else if (own != null) {
+                    target = own;
+                } else {
+                    // Nothing that recent: start at the end (the committed offset could be older than the history span).
+                    if (ends == null) {
+                        ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+                    }
+                    target = ends.getOrDefault(tp, 0L);
+                }
+                consumer.seek(tp, target);
+                rewound.incrementAndGet();
+            }
+            LOG.log(Level.INFO, "telemetry partitions {0} assigned; history re-read from {1} s back", new Object[] {partitions,
+                    history.toSeconds()});
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        }
     }
 
     private void tick() {
@@ -101,6 +178,11 @@ public final class PredictorService implements AutoCloseable {
 
     public long tickCount() {
         return ticks.get();
+    }
+
+    /** Telemetry partition assignments that were sought back by the history span (warm start). */
+    public long rewoundPartitionCount() {
+        return rewound.get();
     }
 
     public long tickFailureCount() {

@@ -60,6 +60,22 @@ class HistoryStoreTest {
     }
 
     @Test
+    void secondsSkippedAcrossTheRingsWrapReadAsGapsNotAsWhatTheirSlotsHeldBefore() {
+        SeriesHistory h = new SeriesHistory(10, 2);
+        for (long s = 100; s < 110; s++) {
+            h.add(s, s);
+        }
+        h.add(113, 5);  // 110-112 skipped: their slots held 100-102
+        h.add(111, 2);  // a late window inside the ring fills its gap
+        assertThat(h.values(104, 114)).containsExactly(104, 105, 106, 107, 108, 109, Double.NaN, 2, Double.NaN, 5);
+        assertThat(h.value(114)).as("the future").isNaN();
+        assertThat(h.value(103)).as("left the ring").isNaN();
+        h.add(140, 7);  // a jump longer than the ring clears it all
+        assertThat(h.values(131, 141)).containsExactly(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, Double.NaN, Double.NaN, 7);
+    }
+
+    @Test
     void minuteAggregatesAreMeanRatesOverObservedSeconds() {
         SeriesHistory h = new SeriesHistory(300, 10);
         for (int s = 60; s < 120; s++) {
