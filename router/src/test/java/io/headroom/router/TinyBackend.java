@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Paths: {@code /who} name; {@code /headers} the request head it received; {@code /echo} the request body;
  * {@code /big?n=N} N bytes chunked (byte i = i % 251); {@code /slow} answers after 3 s; {@code /drop} answers, then
  * closes the kept-alive connection without saying so; {@code /missing} 404; {@code /delay} answers after
- * {@link #delayMillis}; {@code /hang} reads the request and never answers; {@code /trickle?n=N} sends the head at once, then N
+ * {@link #delayMillis}; {@code /hang} reads the request and never answers; {@code /sse} and {@code /sse-close} stream two server-sent events
+ * (chunked, or delimited by close), the second once {@link #sseGate} opens; {@code /trickle?n=N} sends the head at once, then N
  * two-byte chunks 100 ms apart; anything else 200 name.
  */
 final class TinyBackend implements AutoCloseable {
@@ -29,6 +30,8 @@ final class TinyBackend implements AutoCloseable {
     final ConcurrentLinkedQueue<Socket> sockets = new ConcurrentLinkedQueue<>();
     /** How long {@code /delay} waits before answering. */
     volatile long delayMillis;
+    /** {@code /sse} sends its second event only once this opens. */
+    volatile java.util.concurrent.CountDownLatch sseGate = new java.util.concurrent.CountDownLatch(0);
 
     TinyBackend(String name) throws IOException {
         this.name = name;
@@ -107,6 +110,31 @@ final class TinyBackend implements AutoCloseable {
                         // never answer; return when the peer closes
                     }
                     return;
+                } else if (path.startsWith("/sse")) {
+                    // server-sent events: one event, wait for the gate, a second event, end (chunked, or until close)
+                    boolean close = path.startsWith("/sse-close");
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                            + (close ? "Connection: close\r\n" : "Transfer-Encoding: chunked\r\n") + "\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    for (String event : new String[]{"id: 1\ndata: one\n\n", "id: 2\ndata: two\n\n"}) {
+                        if (event.startsWith("id: 2")) {
+                            sseGate.await();
+                        }
+                        byte[] e = event.getBytes(StandardCharsets.UTF_8);
+                        if (!close) {
+                            out.write((Integer.toHexString(e.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        }
+                        out.write(e);
+                        if (!close) {
+                            out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                        }
+                        out.flush();
+                    }
+                    if (close) {
+                        return;
+                    }
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
                 } else if (path.startsWith("/trickle")) {
                     int n = Integer.parseInt(path.substring(path.indexOf("n=") + 2));
                     out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"

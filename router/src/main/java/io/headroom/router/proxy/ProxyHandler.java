@@ -27,6 +27,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -105,6 +106,7 @@ public final class ProxyHandler implements Handler {
         TraceContext trace = TraceContext.of(traceparent, traceIds);
         if (accessLog == null) {
             serve(req, res, start, trace, null);
+            closeIfBodyUnread(req);
             return;
         }
         AccessLog.Entry entry = new AccessLog.Entry();
@@ -118,6 +120,7 @@ public final class ProxyHandler implements Handler {
         try {
             serve(req, res, start, trace, entry);
             failed = false;
+            closeIfBodyUnread(req);
         } catch (RequestException e) {
             failedWith = e.status().code();
             throw e;
@@ -125,6 +128,17 @@ public final class ProxyHandler implements Handler {
             entry.status = failed && !res.isSent() ? failedWith : res.status().code();
             entry.durationNanos = ticker.read() - start;
             accessLog.log(entry);
+        }
+    }
+
+    /**
+     * After an answer given without reading the body of an {@code Expect: 100-continue} request (which carries
+     * {@code Connection: close}, see {@link #serve}), ends the connection: Helidon would otherwise read the client's
+     * next bytes, body or next request, as a new request.
+     */
+    private static void closeIfBodyUnread(ServerRequest req) {
+        if (req.headers().contains(HeaderNames.EXPECT) && req.content().hasEntity() && !req.content().consumed()) {
+            throw new CloseConnectionException("answered without reading the body of an Expect: 100-continue request");
         }
     }
 
@@ -138,6 +152,13 @@ public final class ProxyHandler implements Handler {
             res.header(HeaderNames.CONNECTION, "close");
             sendError(res, Status.BAD_REQUEST_400, "ambiguous_framing", framing);
             return;
+        }
+        if (req.headers().contains(HeaderNames.EXPECT) && req.content().hasEntity()) {
+            // Expect: 100-continue. Helidon sends the 100 when the body is first read, which only the forwarding does. An
+            // answer given before that (401, 429, 503, 404...) goes out without reading the body, and the client may then
+            // never send it: close the connection after such an answer rather than read its next request as this body.
+            // The forwarding removes this header before it reads the body.
+            res.header(HeaderNames.CONNECTION, "close");
         }
         String path = PathNormalizer.normalize(rawPath);
         if (path == null) {
@@ -499,6 +520,9 @@ public final class ProxyHandler implements Handler {
             try {
                 writeHead(conn, req, x, method, hasBody, contentLength);
                 if (hasBody) {
+                    if (req.headers().contains(HeaderNames.EXPECT)) {
+                        res.headers().remove(HeaderNames.CONNECTION); // the body is read now: keep-alive is safe again
+                    }
                     bytesIn = conn.copyRequestBody(req.content().inputStream(), contentLength < 0);
                 } else {
                     conn.flush();

@@ -259,12 +259,36 @@ public final class UpstreamConnection {
             rlim -= rpos;
             rpos = 0;
         }
-        int n = in.read(rbuf, rlim, rbuf.length - rlim);
+        int n = read(rbuf, rlim, rbuf.length - rlim);
         if (n < 0) {
             return false;
         }
         rlim += n;
         return true;
+    }
+
+    /** Where the body being transferred goes, flushed before a read that would wait; null outside a body transfer. */
+    private OutputStream sink;
+    /** Bytes written to {@link #sink} since its last flush. */
+    private boolean unflushed;
+
+    /**
+     * Reads from the upstream socket. During a body transfer, when the upstream has nothing more ready, what was
+     * copied so far is flushed to the client first: a streamed response (server-sent events, long polling, chunks of
+     * a slow producer) reaches the client as it is produced, while a body that arrives faster than it is read is
+     * passed on in full buffers. The check is one {@code available()} per upstream read, only with bytes pending.
+     */
+    private int read(byte[] b, int off, int len) throws IOException {
+        if (unflushed && in.available() == 0) {
+            sink.flush();
+            unflushed = false;
+        }
+        return in.read(b, off, len);
+    }
+
+    private void write(byte[] b, int off, int len) throws IOException {
+        sink.write(b, off, len);
+        unflushed = true;
     }
 
     /** Reads one line without its CRLF; null at end of stream before any byte. */
@@ -424,14 +448,21 @@ public final class UpstreamConnection {
      * @throws EOFException when the upstream closed before the announced end of the body
      */
     public long transferBody(ResponseHead h, OutputStream sink) throws IOException {
-        if (h.chunked) {
-            return transferChunked(sink);
+        this.sink = sink;
+        this.unflushed = false;
+        try {
+            if (h.chunked) {
+                return transferChunked();
+            }
+            if (h.contentLength >= 0) {
+                transferFixed(h.contentLength);
+                return h.contentLength;
+            }
+            return transferUntilClose();
+        } finally {
+            this.sink = null;
+            this.unflushed = false;
         }
-        if (h.contentLength >= 0) {
-            transferFixed(h.contentLength, sink);
-            return h.contentLength;
-        }
-        return transferUntilClose(sink);
     }
 
     /** True if the response framing allows reusing this connection after the body was read completely. */
@@ -439,26 +470,26 @@ public final class UpstreamConnection {
         return !h.close && !closed && !timedOut && (!bodyExpected || h.chunked || h.contentLength >= 0);
     }
 
-    private void transferFixed(long n, OutputStream sink) throws IOException {
+    private void transferFixed(long n) throws IOException {
         long left = n;
         while (left > 0) {
             if (rpos == rlim) {
                 rpos = 0;
                 rlim = 0;
-                int r = in.read(rbuf, 0, rbuf.length);
+                int r = read(rbuf, 0, rbuf.length);
                 if (r < 0) {
                     throw new EOFException("upstream closed with " + left + " body bytes missing");
                 }
                 rlim = r;
             }
             int k = (int) Math.min(left, rlim - rpos);
-            sink.write(rbuf, rpos, k);
+            write(rbuf, rpos, k);
             rpos += k;
             left -= k;
         }
     }
 
-    private long transferChunked(OutputStream sink) throws IOException {
+    private long transferChunked() throws IOException {
         long total = 0;
         int[] budget = {MAX_HEAD_BYTES};
         while (true) {
@@ -478,7 +509,7 @@ public final class UpstreamConnection {
                 }
                 return total;
             }
-            transferFixed(size, sink);
+            transferFixed(size);
             total += size;
             String crlf = readLine(budget);
             if (crlf == null || !crlf.isEmpty()) {
@@ -501,16 +532,16 @@ public final class UpstreamConnection {
         }
     }
 
-    private long transferUntilClose(OutputStream sink) throws IOException {
+    private long transferUntilClose() throws IOException {
         long total = rlim - rpos;
         if (total > 0) {
-            sink.write(rbuf, rpos, (int) total);
+            write(rbuf, rpos, (int) total);
         }
         rpos = 0;
         rlim = 0;
         int r;
-        while ((r = in.read(rbuf, 0, rbuf.length)) >= 0) {
-            sink.write(rbuf, 0, r);
+        while ((r = read(rbuf, 0, rbuf.length)) >= 0) {
+            write(rbuf, 0, r);
             total += r;
         }
         return total;
