@@ -111,8 +111,7 @@ public final class Router implements AutoCloseable {
             mirror = new Mirror(store.pool(rc.mirror().pool()), rc.mirror().percent(), rc.mirror().maxInFlight(), Ticker.system(),
                     seed + 1);
         }
-        RoutePolicy policy = RoutePolicy.of(rc.auth(), authenticator, limiter.forRoute(rc.limits()),
-                io.headroom.router.transform.HeaderTransform.of(rc.transform(), config.auth().identityHeaders()));
+        RoutePolicy policy = RoutePolicy.of(rc, authenticator, limiter.forRoute(rc.limits()), config.auth().identityHeaders());
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
     }
 
