@@ -153,8 +153,7 @@ public final class Router implements AutoCloseable {
             mirror = new Mirror(pools.apply(rc.mirror().pool()), rc.mirror().percent(), rc.mirror().maxInFlight(), Ticker.system(),
                     seed + 1);
         }
-        RoutePolicy policy = RoutePolicy.of(rc.auth(), authenticator, limits,
-                io.headroom.router.transform.HeaderTransform.of(rc.transform(), identityHeaders));
+        RoutePolicy policy = RoutePolicy.of(rc, authenticator, limits, identityHeaders);
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
     }
 

@@ -17,7 +17,7 @@ import java.util.Set;
 /** Reads the gateway keys of {@code router:}: routes, {@code auth:} and {@code rate-limits:} (docs/gateway.md). */
 final class GatewayConfigParser {
     static final String[] ROUTE_KEYS = {"name", "host", "path-prefix", "path", "methods", "headers", "query", "version", "rewrite",
-            "pool", "split", "mirror", "auth", "rate-limits", "transform"};
+            "pool", "split", "mirror", "auth", "rate-limits", "transform", "cache"};
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
     private static final Set<String> ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
             "ES512", "EdDSA", "Ed25519");
@@ -125,8 +125,21 @@ final class GatewayConfigParser {
             ConfigNode t = rn.child("transform").requireOnly("request", "response");
             transform = new RouteConfig.Transform(headerOps(t, "request", auth), headerOps(t, "response", auth));
         }
+        RouteConfig.Cache cache = null;
+        if (rn.has("cache")) {
+            ConfigNode c = rn.child("cache").requireOnly("max-bytes", "max-entry-bytes", "default-ttl", "stale-while-revalidate",
+                    "max-variants");
+            if (!methods.isEmpty() && !methods.contains("GET") && !methods.contains("HEAD")) {
+                throw rn.errorAt("cache", "route '" + name + "' caches responses but takes only " + methods,
+                        "only GET and HEAD responses are cached: add GET to methods, or remove cache");
+            }
+            long maxBytes = RouterConfig.bytes(c, "max-bytes", 64L << 20, 1024, 1L << 40);
+            long maxEntry = RouterConfig.bytes(c, "max-entry-bytes", Math.min(1L << 20, maxBytes), 0, maxBytes);
+            cache = new RouteConfig.Cache(maxBytes, maxEntry, nonNegative(c, "default-ttl", Duration.ZERO),
+                    nonNegative(c, "stale-while-revalidate", Duration.ZERO), c.integer("max-variants", 8, 1, 1024));
+        }
         return new RouteConfig(name, prefix, pool, new RouteConfig.Match(host, path, methods, headers, query, version), rewrite,
-                split, mirror, routeAuth, limits, transform);
+                split, mirror, routeAuth, limits, transform, cache);
     }
 
     /**

@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param auth       required credentials and scopes, or null for anonymous access
  * @param limits     rate limits of this route, or {@link Limits#NONE}
  * @param transform  request and response header changes, or {@link Transform#NONE}
+ * @param cache      response cache for GET and HEAD, or null for none
  */
 public record RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
-                          Mirror mirror, Auth auth, Limits limits, Transform transform) {
+                          Mirror mirror, Auth auth, Limits limits, Transform transform, Cache cache) {
     public RouteConfig {
         Objects.requireNonNull(transform, "transform");
         Objects.requireNonNull(name, "name");
@@ -34,10 +35,10 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         }
     }
 
-    /** Without header transformation. */
+    /** Without header transformation and response cache. */
     public RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
                        Mirror mirror, Auth auth, Limits limits) {
-        this(name, pathPrefix, pool, match, rewrite, split, mirror, auth, limits, Transform.NONE);
+        this(name, pathPrefix, pool, match, rewrite, split, mirror, auth, limits, Transform.NONE, null);
     }
 
     /** A plain prefix route, as in the walking skeleton. */
@@ -220,6 +221,27 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         public Transform {
             Objects.requireNonNull(request, "request");
             Objects.requireNonNull(response, "response");
+        }
+    }
+
+    /**
+     * A route's response cache (GET and HEAD).
+     *
+     * @param maxBytes             bound of the whole cache: bodies, headers and bookkeeping
+     * @param maxEntryBytes        largest body stored
+     * @param defaultTtl           freshness of a response that states none (0: only explicit freshness, or revalidation by ETag)
+     * @param staleWhileRevalidate how long past freshness a response may be served while it is revalidated in the
+     *                             background, when the response does not say ({@code stale-while-revalidate})
+     * @param maxVariants          most stored variants ({@code Vary}, per-consumer copies) of one URL
+     */
+    public record Cache(long maxBytes, long maxEntryBytes, java.time.Duration defaultTtl, java.time.Duration staleWhileRevalidate,
+                        int maxVariants) {
+        public Cache {
+            if (maxBytes < 1 || maxEntryBytes < 0 || maxEntryBytes > maxBytes || maxVariants < 1 || defaultTtl.isNegative()
+                    || staleWhileRevalidate.isNegative()) {
+                throw new IllegalArgumentException("cache: max-bytes " + maxBytes + ", max-entry-bytes " + maxEntryBytes
+                        + ", max-variants " + maxVariants + " (expected: >= 1, 0..max-bytes, >= 1)");
+            }
         }
     }
 }

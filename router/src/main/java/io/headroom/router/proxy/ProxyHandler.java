@@ -3,6 +3,7 @@ package io.headroom.router.proxy;
 import io.headroom.router.balance.Balancer;
 import io.headroom.router.balance.Hashing;
 import io.headroom.router.balance.RequestContext;
+import io.headroom.router.cache.ResponseCache;
 import io.headroom.router.balance.Rng;
 import io.headroom.router.config.AffinityCookieConfig;
 import io.headroom.router.config.BalancerConfig;
@@ -207,6 +208,18 @@ public final class ProxyHandler implements Handler {
                 limitHeaders = new String[]{d.rateLimit(), d.policies()};
             }
         }
+        ResponseCache.Lookup cached = null;
+        if (policy.cache() != null && (method == Method.GET || method == Method.HEAD) && !req.content().hasEntity()) {
+            cached = lookup(policy, route, req, method, path, identity);
+            if (cached.answersFromCache()) {
+                long sent = cached.answer(res, limitHeaders, ticker.read());
+                if (entry != null) {
+                    entry.backend = "cache";
+                    entry.bytesOut = sent;
+                }
+                return;
+            }
+        }
         Route.Target target = route.pick();
         PoolState pool = target.pool();
         if (entry != null) {
@@ -221,7 +234,7 @@ public final class ProxyHandler implements Handler {
             return;
         }
         try {
-            forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace);
+            forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace, cached);
         } finally {
             if (limiter != null) {
                 limiter.release();
@@ -231,12 +244,12 @@ public final class ProxyHandler implements Handler {
 
     private void forward(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
                          Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path,
-                         Method method, TraceContext trace) {
+                         Method method, TraceContext trace, ResponseCache.Lookup cached) {
         String upstreamPath = route.upstreamPath(path);
         boolean hasBody = req.content().hasEntity();
         Mirror mirror = route.mirror();
         if (mirror != null && !hasBody && mirror.wants()) {
-            mirror.offer(copy(req, method, upstreamPath, policy.strip(), policy.transform(), identity));
+            mirror.offer(copy(req, method, upstreamPath, policy.strip(), policy.transform(), identity, true));
         }
         RequestContext ctx = context(pool, route.name(), path, req);
         String setCookie = null;
@@ -247,7 +260,7 @@ public final class ProxyHandler implements Handler {
             ctx = new RequestContext(route.name(), path, Hashing.hash64(token), true);
             setCookie = affinity.name() + "=" + token + pool.affinityAttributes() + (req.isSecure() && !affinity.secure() ? "; Secure" : "");
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie, policy.transform());
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie, policy.transform(), cached);
         pool.retryBudget().deposit();
         boolean idempotentNoBody = !hasBody && idempotent(method);
         long deadline = start + pool.requestTimeoutNanos();
@@ -297,9 +310,25 @@ public final class ProxyHandler implements Handler {
      * @param log          the access-log entry, or null when the log is off
      * @param setCookie    a {@code Set-Cookie} value for a new affinity cookie, or null
      * @param transform    the route's header changes (renames, set headers, identity headers)
+     * @param cache        the response cache's dealings with this request, or null
      */
     private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
-                            TraceContext trace, AccessLog.Entry log, String setCookie, HeaderTransform transform) {
+                            TraceContext trace, AccessLog.Entry log, String setCookie, HeaderTransform transform,
+                            ResponseCache.Lookup cache) {
+    }
+
+    /** The cache lookup of a GET or HEAD; a stale entry served meanwhile is revalidated in the background. */
+    private ResponseCache.Lookup lookup(RoutePolicy policy, Route route, ServerRequest req, Method method, String path, Identity identity) {
+        String upstream = route.upstreamPath(path);
+        var h = req.headers();
+        String host = h.contains(HeaderNames.HOST) ? h.get(HeaderNames.HOST).get().toLowerCase(Locale.ROOT) : "";
+        String key = host + " " + upstream + (req.prologue().hasQuery() ? "?" + req.prologue().query().rawValue() : "");
+        ResponseCache.Lookup l = policy.cache().lookup(req, method == Method.HEAD, key, identity, ticker.read());
+        if (l.state() == ResponseCache.State.STALE) {
+            Mirror.Copy c = copy(req, Method.GET, upstream, policy.strip(), policy.transform(), identity, false);
+            l.revalidateInBackground(route.primary().pool(), "GET", c.target(), c.headers(), ticker);
+        }
+        return l;
     }
 
     /**
@@ -573,9 +602,27 @@ public final class ProxyHandler implements Handler {
         long headAt = ticker.read();
         pool.succeeded(backend, status, head.hasRetryAfter(), headAt - attemptStart, headAt);
 
+        if (x.cache() != null && status == 304 && x.cache().revalidationEtag() != null) {
+            // our own revalidation: the stored body is current; the client gets it (or its own 304)
+            x.cache().refreshed(head, headAt);
+            if (conn.reusableAfter(head, false)) {
+                conn.release(ticker.read());
+            } else {
+                conn.close();
+            }
+            long sent = x.cache().answer(res, x.limitHeaders(), ticker.read());
+            if (x.log() != null) {
+                x.log().bytesOut = sent;
+            }
+            x.target().telemetry().response(backend, status, 0, 0, ticker.read() - start);
+            return null;
+        }
+
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
         copyResponseHeaders(head, res, x.transform());
+        // the cache stores the backend's headers only: a new affinity cookie belongs to this client alone
+        ResponseCache.Writer store = x.cache() == null ? null : x.cache().writer(status, res, headAt);
         if (x.setCookie() != null) {
             res.headers().add(HeaderNames.SET_COOKIE, x.setCookie());
         }
@@ -591,8 +638,11 @@ public final class ProxyHandler implements Handler {
                     res.headers().set(HeaderNames.CONTENT_LENGTH, head.contentLength());
                 }
                 OutputStream out = res.outputStream();
-                bytesOut = conn.transferBody(head, out);
+                bytesOut = conn.transferBody(head, store == null ? out : store.tee(out));
                 out.close();
+                if (store != null) {
+                    store.commit();
+                }
             } else {
                 res.send();
             }
@@ -675,7 +725,8 @@ public final class ProxyHandler implements Handler {
                 }
                 case "host" -> host = h.get();
                 default -> {
-                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower)) {
+                    if (lower.startsWith("proxy-") || listed(connectionTokens, lower)
+                            || (x.cache() != null && x.cache().dropsRequestHeader(lower))) {
                         continue;
                     }
                     if (listed(x.strip(), lower)) {
@@ -696,6 +747,9 @@ public final class ProxyHandler implements Handler {
             }
         }
         x.transform().requestExtras(x.identity(), c::writeHeader);
+        if (x.cache() != null && x.cache().revalidationEtag() != null) {
+            c.writeHeader("If-None-Match", x.cache().revalidationEtag());
+        }
         String client = clientAddress(req.remotePeer().address());
         c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
         String proto = req.isSecure() ? "https" : "http";
@@ -720,9 +774,12 @@ public final class ProxyHandler implements Handler {
         c.writeCrlf();
     }
 
-    /** The head of a mirrored copy: end-to-end headers only, Host marked {@code -shadow}, forwarding headers added. */
+    /**
+     * The head of a copy of the request (a mirrored copy, or a cache's background revalidation): end-to-end headers
+     * only, transformed as for the backend, {@code Host} marked {@code -shadow} when {@code shadow}.
+     */
     private static Mirror.Copy copy(ServerRequest req, Method method, String upstreamPath, String[] strip, HeaderTransform transform,
-                                    Identity identity) {
+                                    Identity identity, boolean shadow) {
         String target = req.prologue().hasQuery() ? upstreamPath + "?" + req.prologue().query().rawValue() : upstreamPath;
         var headers = req.headers();
         String[] connectionTokens = headers.contains(HeaderNames.CONNECTION) ? tokens(headers.get(HeaderNames.CONNECTION).values()) : null;
@@ -735,7 +792,7 @@ public final class ProxyHandler implements Handler {
                 }
                 case "host" -> {
                     out.add(h.name());
-                    out.add(shadowHost(h.get()));
+                    out.add(shadow ? shadowHost(h.get()) : h.get());
                     continue;
                 }
                 default -> {

@@ -1,6 +1,8 @@
 package io.headroom.router.proxy;
 
 import io.headroom.router.auth.Authenticator;
+import io.headroom.router.cache.ResponseCache;
+import io.headroom.router.config.AuthConfig;
 import io.headroom.router.config.RouteConfig;
 import io.headroom.router.limit.RouteLimiter;
 import io.headroom.router.transform.HeaderTransform;
@@ -21,11 +23,27 @@ import java.util.TreeSet;
  *                      route checks them) and the transformation's drops (removed, set, renamed, identity headers)
  * @param limits        the rate limits that apply, or null for none
  * @param transform     header changes ({@link HeaderTransform#NONE}: none)
+ * @param cache         the route's response cache, or null
  */
 public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, HeaderName apiKeyHeader, String[] strip,
-                          RouteLimiter limits, HeaderTransform transform) {
+                          RouteLimiter limits, HeaderTransform transform, ResponseCache cache) {
     /** No auth, no limits. */
-    public static final RoutePolicy OPEN = new RoutePolicy(null, null, null, new String[0], null, HeaderTransform.NONE);
+    public static final RoutePolicy OPEN = new RoutePolicy(null, null, null, new String[0], null, HeaderTransform.NONE, null);
+
+    /**
+     * Everything a route's config asks for besides forwarding: auth, limits, header changes, response cache.
+     *
+     * @param identityHeaders {@code router.auth.identity-headers}
+     */
+    public static RoutePolicy of(RouteConfig route, Authenticator authenticator, RouteLimiter limits,
+                                 AuthConfig.IdentityHeaders identityHeaders) {
+        RoutePolicy p = of(route.auth(), authenticator, limits, HeaderTransform.of(route.transform(), identityHeaders));
+        if (route.cache() == null) {
+            return p;
+        }
+        return new RoutePolicy(p.auth, p.authenticator, p.apiKeyHeader, p.strip, p.limits, p.transform,
+                new ResponseCache(route.cache(), identityHeaders, route.auth() != null, p.transform));
+    }
 
     /** The policy of a route; credentials are stripped whenever the route checks them. */
     public static RoutePolicy of(RouteConfig.Auth auth, Authenticator authenticator, RouteLimiter limits) {
@@ -36,7 +54,7 @@ public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, He
     public static RoutePolicy of(RouteConfig.Auth auth, Authenticator authenticator, RouteLimiter limits, HeaderTransform transform) {
         TreeSet<String> strip = new TreeSet<>(java.util.List.of(transform.requestDrops()));
         if (auth == null) {
-            return new RoutePolicy(null, null, null, strip.toArray(new String[0]), limits, transform);
+            return new RoutePolicy(null, null, null, strip.toArray(new String[0]), limits, transform, null);
         }
         String key = authenticator.apiKeyHeader();
         strip.add("authorization");
@@ -44,6 +62,6 @@ public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, He
             strip.add(key.toLowerCase(Locale.ROOT));
         }
         return new RoutePolicy(auth, authenticator, key == null ? null : HeaderNames.create(key), strip.toArray(new String[0]), limits,
-                transform);
+                transform, null);
     }
 }

@@ -53,6 +53,9 @@ class GatewayDocTest {
         assertThat(orders.limits().consumerQuotas()).containsEntry(QuotaPeriod.DAY, 5_000L);
         assertThat(orders.transform().request().rename()).containsEntry("X-Client-Version", "X-App-Version");
         assertThat(orders.transform().response().remove()).containsExactly("Server");
+        assertThat(orders.cache().maxBytes()).isEqualTo(64L << 20);
+        assertThat(orders.cache().staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(orders.cache().maxVariants()).isEqualTo(8);
         assertThat(c.auth().identityHeaders().names()).containsExactly("X-Consumer-Id", "X-Consumer-Scopes", "X-Auth-Method");
         assertThat(c.routes().get(2).match().version().kind()).isEqualTo(RouteConfig.VersionKind.PATH);
     }
