@@ -23,6 +23,8 @@ import io.headroom.router.telemetry.TelemetrySink;
 import io.headroom.router.upstream.Watchdog;
 import io.headroom.time.Ticker;
 import io.headroom.router.log.AccessLog;
+import io.headroom.router.trace.SpanSink;
+import io.headroom.router.trace.TracingConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 
@@ -65,7 +67,8 @@ public final class Router implements AutoCloseable {
     private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
 
-    private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds) {
+    private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds,
+                   TracingConfig tracing, SpanSink spans) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.watchdog = Watchdog.startSystem();
@@ -83,7 +86,7 @@ public final class Router implements AutoCloseable {
         }
         this.routes = new RouteTable(rs);
         this.accessLog = AccessLog.open(config.accessLog());
-        this.handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds);
+        this.handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans);
         for (Map.Entry<String, PoolState> e : store.pools().entrySet()) {
             if (e.getValue().config().health() != null) {
                 checkers.add(new HealthChecker(e.getKey(), e.getValue(), e.getValue().config().health(), store, seed++));
@@ -130,12 +133,23 @@ public final class Router implements AutoCloseable {
      */
     public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock) {
         // ThreadLocalRandom: no state shared between request threads; trace ids need uniqueness, not secrecy
-        return new Router(config, instanceId, sink, clock, () -> ThreadLocalRandom.current().nextLong());
+        return create(config, instanceId, sink, clock, TracingConfig.DEFAULT, null);
+    }
+
+    /**
+     * As {@link #create(RouterConfig, String, TelemetrySink, Clock)}, with the {@code tracing:} settings and, when span
+     * export is configured, the sink finished requests go to (null: none).
+     */
+    public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, TracingConfig tracing,
+                                SpanSink spans) {
+        // ThreadLocalRandom: no state shared between request threads; trace ids need uniqueness, not secrecy
+        return new Router(config, instanceId, sink, clock, () -> ThreadLocalRandom.current().nextLong(),
+                Objects.requireNonNull(tracing, "tracing"), spans);
     }
 
     /** As {@link #create(RouterConfig, String, TelemetrySink, Clock)}, with new trace and span ids from {@code traceIds}. */
     public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds) {
-        return new Router(config, instanceId, sink, clock, Objects.requireNonNull(traceIds, "traceIds"));
+        return new Router(config, instanceId, sink, clock, Objects.requireNonNull(traceIds, "traceIds"), TracingConfig.DEFAULT, null);
     }
 
     /** Binds the listener, starts the window closer and the plan expiry timer; returns the bound port. */
