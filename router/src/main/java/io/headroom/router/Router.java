@@ -25,6 +25,8 @@ import io.headroom.router.telemetry.TelemetrySink;
 import io.headroom.router.upstream.Watchdog;
 import io.headroom.time.Ticker;
 import io.headroom.router.log.AccessLog;
+import io.headroom.router.trace.SpanSink;
+import io.headroom.router.trace.TracingConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 
@@ -74,9 +76,14 @@ public final class Router implements AutoCloseable {
     private AccessLog accessLog;
     private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
+    private final TracingConfig tracing;
+    private final SpanSink spans;
 
-    private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds) {
+    private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds,
+                   TracingConfig tracing, SpanSink spans) {
         Objects.requireNonNull(config, "config");
+        this.tracing = tracing;
+        this.spans = spans;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.traceIds = traceIds;
         this.watchdog = Watchdog.startSystem();
@@ -118,7 +125,7 @@ public final class Router implements AutoCloseable {
             rs.add(route(rc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));
         }
         RouteTable routes = new RouteTable(rs);
-        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds);
+        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans);
         Map<String, HealthChecker> checkers = new java.util.LinkedHashMap<>();
         for (PoolConfig pc : config.pools().values()) {
             HealthChecker kept = previous == null || changedPools.contains(pc.name()) ? null : previous.checkers().get(pc.name());
@@ -286,12 +293,23 @@ public final class Router implements AutoCloseable {
      */
     public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock) {
         // ThreadLocalRandom: no state shared between request threads; trace ids need uniqueness, not secrecy
-        return new Router(config, instanceId, sink, clock, () -> ThreadLocalRandom.current().nextLong());
+        return create(config, instanceId, sink, clock, TracingConfig.DEFAULT, null);
+    }
+
+    /**
+     * As {@link #create(RouterConfig, String, TelemetrySink, Clock)}, with the {@code tracing:} settings and, when span
+     * export is configured, the sink finished requests go to (null: none).
+     */
+    public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, TracingConfig tracing,
+                                SpanSink spans) {
+        // ThreadLocalRandom: no state shared between request threads; trace ids need uniqueness, not secrecy
+        return new Router(config, instanceId, sink, clock, () -> ThreadLocalRandom.current().nextLong(),
+                Objects.requireNonNull(tracing, "tracing"), spans);
     }
 
     /** As {@link #create(RouterConfig, String, TelemetrySink, Clock)}, with new trace and span ids from {@code traceIds}. */
     public static Router create(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds) {
-        return new Router(config, instanceId, sink, clock, Objects.requireNonNull(traceIds, "traceIds"));
+        return new Router(config, instanceId, sink, clock, Objects.requireNonNull(traceIds, "traceIds"), TracingConfig.DEFAULT, null);
     }
 
     /** Binds the listener, starts the window closer and the plan expiry timer; returns the bound port. */

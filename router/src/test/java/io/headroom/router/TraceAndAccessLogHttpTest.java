@@ -147,4 +147,52 @@ class TraceAndAccessLogHttpTest {
         }
         return Files.readAllLines(logFile).stream().filter(l -> l.contains("\"path\":\"" + path)).toList();
     }
+
+    @Test
+    void theTraceIdGoesBackToTheClientInTheConfiguredHeader() throws Exception {
+        String incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        HttpResponse<String> r = get("/echo", "traceparent", incoming);
+        assertThat(r.headers().allValues("x-trace-id")).containsExactly("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(r.headers().firstValue("traceparent")).isEmpty();
+
+        TinyBackend b = new TinyBackend("b2");
+        String yaml = """
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api: {backends: [%s]}
+                  routes:
+                    - {name: api, path-prefix: /api, pool: api}
+                """.formatted(b.address());
+        RouterConfig cfg = RouterConfig.from(ConfigNode.parse("test.yaml", yaml));
+        io.headroom.router.trace.TracingConfig full = io.headroom.router.trace.TracingConfig.from(
+                ConfigNode.parse("t.yaml", "tracing: {response-header: traceparent}\n"));
+        Router r2 = Router.create(cfg, "it-trace-2", TelemetrySink.DISCARD, Clock.systemUTC(), full, null);
+        io.headroom.router.trace.TracingConfig none = io.headroom.router.trace.TracingConfig.from(
+                ConfigNode.parse("t.yaml", "tracing: {response-header: none}\n"));
+        Router r3 = Router.create(cfg, "it-trace-3", TelemetrySink.DISCARD, Clock.systemUTC(), none, null);
+        try {
+            int p2 = r2.start();
+            int p3 = r3.start();
+            HttpResponse<String> proxied = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p2 + "/api/x"))
+                    .header("traceparent", incoming).build(), HttpResponse.BodyHandlers.ofString());
+            // The router's own traceparent: same trace, its span (the backend's parent), same flags.
+            String tp = proxied.headers().firstValue("traceparent").orElseThrow();
+            assertThat(tp).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-").endsWith("-01").doesNotContain("00f067aa0ba902b7");
+            assertThat(proxied.headers().allValues("traceparent")).hasSize(1);
+            HttpResponse<String> notFound = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p2 + "/nothing")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(notFound.statusCode()).isEqualTo(404);
+            assertThat(notFound.headers().firstValue("traceparent")).hasValueSatisfying(v -> assertThat(io.headroom.router.trace.TraceContext.valid(v)).isTrue());
+            HttpResponse<String> quiet = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p3 + "/api/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(quiet.statusCode()).isEqualTo(200);
+            assertThat(quiet.headers().firstValue("x-trace-id")).isEmpty();
+            assertThat(quiet.headers().firstValue("traceparent")).isEmpty();
+        } finally {
+            r2.stop();
+            r3.stop();
+            b.close();
+        }
+    }
 }

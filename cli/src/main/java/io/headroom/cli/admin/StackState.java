@@ -331,6 +331,15 @@ public final class StackState {
         if (stack.edge() != null) {
             edgeMeters(r, stack.edge());
         }
+        // The null check first: no OpenTelemetry class is loaded when export is off.
+        if (stack.spanSink() != null && stack.spanSink() instanceof io.headroom.cli.otel.OtlpSpanSink otlp) {
+            FunctionCounter.builder("headroom.tracing.spans.exported", otlp, io.headroom.cli.otel.OtlpSpanSink::exported)
+                    .description("Request spans the OTLP collector acknowledged").register(r);
+            FunctionCounter.builder("headroom.tracing.spans.dropped", otlp, io.headroom.cli.otel.OtlpSpanSink::dropped)
+                    .description("Request spans dropped because the export queue was full").register(r);
+            FunctionCounter.builder("headroom.tracing.spans.failed", otlp, io.headroom.cli.otel.OtlpSpanSink::failed)
+                    .description("Request spans lost because the collector refused them or did not answer in time").register(r);
+        }
         for (String pool : pools()) {
             if (stack.router() != null) {
                 gauge(r, "headroom.pool.members", pool, "kind", "effective", s -> snapshot(pool).map(p -> p.members().size()).orElse(0));

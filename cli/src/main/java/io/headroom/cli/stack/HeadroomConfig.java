@@ -7,6 +7,7 @@ import io.headroom.ingest.kafka.KafkaConfigSection;
 import io.headroom.predictor.plan.PredictorSettings;
 import io.headroom.router.config.RouterConfig;
 import io.headroom.router.l4.EdgeConfig;
+import io.headroom.router.trace.TracingConfig;
 
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -20,7 +21,7 @@ import java.util.function.Function;
 public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, RouterConfig router, PredictorSettings predictor,
                              AutoscalerConfig autoscaler, EdgeConfig edge, AdminConfig admin, ConfigNode root) {
 
-    public static final String[] TOP_LEVEL_KEYS = {"instance-id", "kafka", "router", "predictor", "autoscaler", "edge", "admin"};
+    public static final String[] TOP_LEVEL_KEYS = {"instance-id", "kafka", "router", "predictor", "autoscaler", "edge", "admin", "tracing"};
 
     public static HeadroomConfig load(Path file) {
         return from(ConfigNode.load(file));
@@ -40,7 +41,13 @@ public record HeadroomConfig(String instanceId, KafkaConfigSection kafka, Router
         AutoscalerConfig autoscaler = root.has("autoscaler") ? AutoscalerConfig.from(root) : null;
         EdgeConfig edge = root.has("edge") ? EdgeConfig.from(root) : null;
         AdminConfig admin = root.has("admin") ? AdminConfig.from(root, env) : null;
+        TracingConfig.from(root); // validated now; read again by tracing()
         return new HeadroomConfig(id, kafka, router, predictor, autoscaler, edge, admin, root);
+    }
+
+    /** The {@code tracing:} section (response header, OTLP export), or its defaults. */
+    public TracingConfig tracing() {
+        return TracingConfig.from(root);
     }
 
     /** {@code host-pid}: unique per process on a machine, stable for its life. */

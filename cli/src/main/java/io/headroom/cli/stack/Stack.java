@@ -7,12 +7,15 @@ import io.headroom.ingest.kafka.KafkaClients;
 import io.headroom.ingest.kafka.Topics;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.service.PredictorService;
+import io.headroom.cli.otel.OtlpSpanSink;
 import io.headroom.router.Router;
 import io.headroom.router.control.ControlPlanSubscriber;
 
 import io.headroom.router.l4.EdgeMembership;
 import io.headroom.router.l4.EdgeServer;
 import io.headroom.router.telemetry.KafkaTelemetrySink;
+import io.headroom.router.trace.SpanSink;
+import io.headroom.router.trace.TracingConfig;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.io.IOException;
@@ -54,6 +57,7 @@ public final class Stack implements AutoCloseable {
     private ControlPlanSubscriber edgeSubscriber;
     private Consumer<TelemetryWindow> windowObserver = w -> { };
     private volatile ConfigReloader reloader;
+    private SpanSink spanSink;
 
     private Stack(HeadroomConfig config) {
         this.config = config;
@@ -109,10 +113,16 @@ public final class Stack implements AutoCloseable {
             started.add(telemetrySink);
             KafkaTelemetrySink kafkaSink = telemetrySink;
             Consumer<TelemetryWindow> observer = windowObserver;
+            TracingConfig tracing = config.tracing();
+            if (tracing.otlp() != null) {
+                // Started before the router and closed after it, so the last requests' spans still go out.
+                spanSink = OtlpSpanSink.start(tracing.otlp(), config.instanceId());
+                started.add(spanSink);
+            }
             router = Router.create(config.router(), config.instanceId(), w -> {
                 observer.accept(w);
                 kafkaSink.accept(w);
-            }, clock);
+            }, clock, tracing, spanSink);
             controlSubscriber = ControlPlanSubscriber.start(clients, topics.control(), router.controlPlans());
             started.add(controlSubscriber);
             router.start();
@@ -146,6 +156,11 @@ public final class Stack implements AutoCloseable {
     /** Hot reload, or null when {@link #reloadFrom} was not called. */
     public ConfigReloader reloader() {
         return reloader;
+    }
+
+    /** The span exporter of the router, or null when {@code tracing.otlp} is not configured. */
+    public SpanSink spanSink() {
+        return spanSink;
     }
 
     /** The L4 edge, or null when not configured or not asked for. */

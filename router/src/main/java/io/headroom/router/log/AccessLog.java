@@ -200,5 +200,7 @@ public final class AccessLog implements AutoCloseable {
         public String client;
         public String consumer;
         public String traceId;
+        /** The whole trace context (span ids, flags), for span export. */
+        public io.headroom.router.trace.TraceContext trace;
     }
 }

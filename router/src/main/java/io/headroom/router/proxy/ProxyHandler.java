@@ -16,8 +16,10 @@ import io.headroom.router.limit.RouteLimiter;
 import io.headroom.router.log.AccessLog;
 import io.headroom.router.resilience.ConcurrencyLimiter;
 import io.headroom.router.route.PathNormalizer;
+import io.headroom.router.trace.SpanSink;
 import io.headroom.router.trace.TraceContext;
 import io.headroom.router.transform.HeaderTransform;
+import io.headroom.router.trace.TracingConfig;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.ResponseHead;
 import io.headroom.router.upstream.UpstreamConnection;
@@ -72,6 +74,10 @@ public final class ProxyHandler implements Handler {
     private final Rng jitter;
     private final AccessLog accessLog;
     private final LongSupplier traceIds;
+    /** The response header carrying the trace id (or the router's traceparent), or null for none. */
+    private final HeaderName traceHeader;
+    private final boolean traceHeaderFull;
+    private final SpanSink spans;
 
     public ProxyHandler(RouteTable routes, Ticker ticker) {
         this(routes, ticker, System.nanoTime());
@@ -88,11 +94,23 @@ public final class ProxyHandler implements Handler {
      * @param traceIds  random 64-bit values for new trace and span ids
      */
     public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds) {
+        this(routes, ticker, seed, accessLog, traceIds, TracingConfig.DEFAULT, null);
+    }
+
+    /**
+     * @param tracing the response header that returns the trace id
+     * @param spans   where finished requests go for span export, or null when export is off
+     */
+    public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds,
+                        TracingConfig tracing, SpanSink spans) {
         this.routes = routes;
         this.ticker = ticker;
         this.jitter = new Rng(seed);
         this.accessLog = accessLog;
         this.traceIds = traceIds;
+        this.traceHeader = tracing.responseHeader() == null ? null : HeaderNames.create(tracing.responseHeader());
+        this.traceHeaderFull = tracing.fullTraceparent();
+        this.spans = spans;
     }
 
     @Override
@@ -105,7 +123,10 @@ public final class ProxyHandler implements Handler {
             traceparent = h.valueCount() == 1 ? h.get() : null; // several traceparents: start a new trace
         }
         TraceContext trace = TraceContext.of(traceparent, traceIds);
-        if (accessLog == null) {
+        if (traceHeader != null) {
+            res.headers().set(traceHeader, traceHeaderFull ? trace.traceparent() : trace.traceId());
+        }
+        if (accessLog == null && spans == null) {
             serve(req, res, start, trace, null);
             closeIfBodyUnread(req);
             return;
@@ -116,6 +137,7 @@ public final class ProxyHandler implements Handler {
         entry.path = req.prologue().uriPath().rawPath();
         entry.client = clientAddress(req.remotePeer().address());
         entry.traceId = trace.traceId();
+        entry.trace = trace;
         int failedWith = 500;
         boolean failed = true;
         try {
@@ -128,7 +150,12 @@ public final class ProxyHandler implements Handler {
         } finally {
             entry.status = failed && !res.isSent() ? failedWith : res.status().code();
             entry.durationNanos = ticker.read() - start;
-            accessLog.log(entry);
+            if (accessLog != null) {
+                accessLog.log(entry);
+            }
+            if (spans != null) {
+                spans.offer(entry);
+            }
         }
     }
 
@@ -625,6 +652,10 @@ public final class ProxyHandler implements Handler {
         ResponseCache.Writer store = x.cache() == null ? null : x.cache().writer(status, res, headAt);
         if (x.setCookie() != null) {
             res.headers().add(HeaderNames.SET_COOKIE, x.setCookie());
+        }
+        if (traceHeader != null) {
+            // Ours, not a same-named header of the backend's.
+            res.headers().set(traceHeader, traceHeaderFull ? x.trace().traceparent() : x.trace().traceId());
         }
         if (x.limitHeaders() != null) {
             res.headers().set(RATE_LIMIT, x.limitHeaders()[0]);

@@ -11,11 +11,12 @@ import java.util.function.LongSupplier;
  * dropped, as the specification requires. Parsing is a single pass over 55 characters without regexes, and ids come
  * from an injected {@link LongSupplier} (seeded in tests).
  *
- * @param traceId     32 lower-case hex digits
- * @param traceparent the header value to forward ({@code 00-traceId-spanId-flags})
- * @param continued   whether the trace came from the client (so its {@code tracestate} may be forwarded)
+ * @param traceId      32 lower-case hex digits
+ * @param traceparent  the header value to forward ({@code 00-traceId-spanId-flags}); its span id is the router's span
+ * @param continued    whether the trace came from the client (so its {@code tracestate} may be forwarded)
+ * @param parentSpanId the client's span id (16 hex digits) when continued, else null
  */
-public record TraceContext(String traceId, String traceparent, boolean continued) {
+public record TraceContext(String traceId, String traceparent, boolean continued, String parentSpanId) {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /**
@@ -35,7 +36,7 @@ public record TraceContext(String traceId, String traceparent, boolean continued
             out[52] = '-';
             out[53] = incoming.charAt(53);
             out[54] = incoming.charAt(54);
-            return new TraceContext(incoming.substring(3, 35), new String(out), true);
+            return new TraceContext(incoming.substring(3, 35), new String(out), true, incoming.substring(36, 52));
         }
         char[] out = new char[55];
         out[0] = '0';
@@ -54,7 +55,21 @@ public record TraceContext(String traceId, String traceparent, boolean continued
         out[52] = '-';
         out[53] = '0';
         out[54] = '1';
-        return new TraceContext(new String(out, 3, 32), new String(out), false);
+        return new TraceContext(new String(out, 3, 32), new String(out), false, null);
+    }
+
+    /** The router's own span id: the one forwarded upstream as the backend's parent (16 hex digits). */
+    public String spanId() {
+        return traceparent.substring(36, 52);
+    }
+
+    /** The trace flags byte (bit 0: sampled). */
+    public int flags() {
+        return Character.digit(traceparent.charAt(53), 16) << 4 | Character.digit(traceparent.charAt(54), 16);
+    }
+
+    public boolean sampled() {
+        return (flags() & 1) != 0;
     }
 
     private static void writeSpan(char[] out, LongSupplier ids) {
