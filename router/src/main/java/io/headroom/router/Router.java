@@ -339,7 +339,8 @@ public final class Router implements AutoCloseable {
                 // pass the codec's (safe) message to CodecErrors, which needs it to tell oversized headers apart
                 .errorHandling(e -> e.includeEntity(true))
                 .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.BAD_REQUEST,
-                        new io.headroom.router.proxy.CodecErrors()))
+                                new io.headroom.router.proxy.CodecErrors())
+                        .addHandler(io.helidon.http.DirectHandler.EventType.INTERNAL_ERROR, new io.headroom.router.proxy.CodecErrors()))
                 .addProtocol(http1.build())
                 // one volatile read a request: a reload swaps the whole generation at once
                 .routing(r -> r.any((req, res) -> current.handler().handle(req, res)))

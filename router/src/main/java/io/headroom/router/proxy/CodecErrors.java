@@ -8,7 +8,11 @@ import io.helidon.http.Status;
 /**
  * Answers for requests Helidon's HTTP/1.1 codec refuses before the proxy runs. Helidon 4.5.0 answers every
  * malformed head with 400; a head over {@code max-header-size} gets 431 here instead (RFC 6585), so clients can tell
- * "too big" from "broken". Everything else keeps Helidon's default answer. Runs only on refused requests.
+ * "too big" from "broken". A request line whose method is not a token ({@code Connection: close} where a request
+ * line should be, as a client that gets its own framing wrong sends) makes Helidon 4.5.0 throw from
+ * {@code Method.create} and answer 500 "Internal error" with no request parsed yet; an internal error before a request
+ * line was read can only come from reading the client's bytes, so it gets 400 here (found by HeaderFuzzHttpTest).
+ * Everything else keeps Helidon's default answer. Runs only on refused requests.
  */
 public final class CodecErrors implements DirectHandler {
     private static final Status HEADERS_TOO_LARGE = Status.create(431, "Request Header Fields Too Large");
@@ -19,6 +23,9 @@ public final class CodecErrors implements DirectHandler {
                                     ServerResponseHeaders responseHeaders, Throwable thrown, System.Logger logger) {
         if (eventType == EventType.BAD_REQUEST && headersTooLarge(thrown)) {
             return headersTooLarge(responseHeaders);
+        }
+        if (eventType == EventType.INTERNAL_ERROR && (malformedToken(thrown) || request.method().isEmpty())) {
+            return malformedRequestLine(responseHeaders);
         }
         return fallback.handle(request, eventType, defaultStatus, responseHeaders, thrown, logger);
     }
@@ -39,6 +46,26 @@ public final class CodecErrors implements DirectHandler {
         return false;
     }
 
+    /** Helidon's token check ({@code HttpToken.validate}) throws {@code IllegalArgumentException("Token contains illegal character ...")}. */
+    private static boolean malformedToken(Throwable t) {
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof IllegalArgumentException && t.getMessage() != null && t.getMessage().startsWith("Token contains illegal character")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static TransportResponse malformedRequestLine(ServerResponseHeaders responseHeaders) {
+        return TransportResponse.builder()
+                .status(Status.BAD_REQUEST_400)
+                .headers(responseHeaders)
+                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                .keepAlive(false)
+                .entity(ErrorBody.json("bad_request", "malformed request line (the method is not an HTTP token)"))
+                .build();
+    }
+
     private static TransportResponse headersTooLarge(ServerResponseHeaders responseHeaders) {
         return TransportResponse.builder()
                 .status(HEADERS_TOO_LARGE)
@@ -52,6 +79,9 @@ public final class CodecErrors implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders responseHeaders, String message) {
+        if (eventType == EventType.INTERNAL_ERROR && request.method().isEmpty()) {
+            return malformedRequestLine(responseHeaders); // Helidon passes no cause here: nothing was parsed yet
+        }
         if (eventType == EventType.BAD_REQUEST && message != null && message.contains("Header size exceeded")) {
             return TransportResponse.builder()
                     .status(HEADERS_TOO_LARGE)
