@@ -47,6 +47,8 @@ import java.util.regex.Pattern;
  *       provider: local         # local | webhook | command | kubernetes | aws; one section for the chosen one
  *       local: {base-port: 9100, capacity: 100, latency: 5ms, drain: 2s, stop-grace: 5s, ready-timeout: 30s,
  *               host: 127.0.0.1, log-dir: .headroom/instances}
+ *       # or a pool of gateways (headroom proxy) behind the L4 edge:
+ *       # local: {role: gateway, upstreams: [127.0.0.1:9001], kafka: 127.0.0.1:9092, drain: 2s, drain-timeout: 30s}
  *       webhook: {url: https://ops.example/scale, secret-env: HEADROOM_WEBHOOK_SECRET,   # or secret-file: /path
  *                 timeout: 5s, max-attempts: 5, initial-backoff: 200ms, max-backoff: 5s}
  *       command: {run: [/usr/local/bin/scale-api, --pool, api], timeout: 30s, working-dir: /srv}
@@ -210,8 +212,29 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
                 p.decimal("target-utilisation", Reactive.DEFAULT.targetUtilisation(), 0.01, 1));
         ProviderKind kind = p.enumValue("provider", ProviderKind.class, ProviderKind.LOCAL);
         ConfigNode l = p.child("local").requireOnly("base-port", "capacity", "latency", "drain", "stop-grace", "ready-timeout", "host",
-                "log-dir");
-        LocalProviderConfig d = LocalProviderConfig.of(9100, 100, Duration.ofMillis(5));
+                "log-dir", "role", "upstreams", "kafka", "drain-timeout");
+        LocalProviderConfig.Role role = l.enumValue("role", LocalProviderConfig.Role.class, LocalProviderConfig.Role.BACKEND);
+        List<String> upstreams = l.has("upstreams") ? l.stringList("upstreams") : List.of();
+        if (role == LocalProviderConfig.Role.GATEWAY && upstreams.isEmpty()) {
+            throw l.error("role gateway needs 'upstreams': the backends each gateway proxies to",
+                    "add e.g. upstreams: [127.0.0.1:9001, 127.0.0.1:9002]");
+        }
+        for (String u : upstreams) {
+            int colon = u.lastIndexOf(':');
+            boolean ok = colon > 0 && colon < u.length() - 1 && u.substring(colon + 1).chars().allMatch(Character::isDigit);
+            if (!ok || Integer.parseInt(u.substring(colon + 1)) > 65_535) {
+                throw l.errorAt("upstreams", "upstream '" + u + "' is not host:port", "write e.g. 127.0.0.1:9001");
+            }
+        }
+        if (role != LocalProviderConfig.Role.GATEWAY) {
+            for (String key : List.of("upstreams", "kafka", "drain-timeout")) {
+                if (l.has(key)) {
+                    throw l.errorAt(key, "'" + key + "' applies to role gateway only", "remove it, or set 'role: gateway'");
+                }
+            }
+        }
+        LocalProviderConfig d = role == LocalProviderConfig.Role.GATEWAY ? LocalProviderConfig.gateways(9100, upstreams)
+                : LocalProviderConfig.of(9100, 100, Duration.ofMillis(5));
         String logDir = l.string("log-dir", null);
         LocalProviderConfig local = new LocalProviderConfig(
                 l.string("host", d.host()),
@@ -222,7 +245,7 @@ public record AutoscalerConfig(boolean killSwitch, Duration tick, Duration membe
                 l.duration("stop-grace", d.stopGrace()),
                 l.duration("ready-timeout", d.readyTimeout()),
                 logDir == null || logDir.isBlank() ? null : Path.of(logDir),
-                null, null, LocalProviderConfig.DEFAULT_JVM_ARGS);
+                null, null, d.jvmArgs(), role, upstreams, l.string("kafka", null), l.duration("drain-timeout", d.drainTimeout()));
         for (ProviderKind other : ProviderKind.values()) {
             if (other != kind && other != ProviderKind.LOCAL && p.has(other.key())) {
                 throw p.errorAt(other.key(), "section '" + other.key() + "' is set but the pool's provider is " + kind.key(),

@@ -1,6 +1,5 @@
 package io.headroom.autoscaler.provider;
 
-import io.headroom.autoscaler.backend.BackendMain;
 import io.headroom.ingest.model.ScalingEvent;
 
 import java.io.IOException;
@@ -21,18 +20,27 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs each instance as a real OS process of {@link BackendMain} on this machine: the same java launcher and
- * classpath as this JVM, one port each counting up from the base port (ports in use are skipped), output to a
- * log file per instance. An instance is ready when {@code GET /health} answers 200. Scale-in takes the newest
- * instance out of the pool first, waits the drain period, sends SIGTERM and kills it after the stop grace.
- * Every child is destroyed on {@link #close()} and at JVM shutdown.
+ * Runs each instance of a pool on this machine, started by an {@link InstanceLauncher} (by default a real OS process,
+ * {@link ProcessLauncher}), one port each counting up from the base port (ports in use are skipped), output to a log
+ * file per instance. Two roles:
+ * <ul>
+ *   <li><b>backend</b> ({@code headroom backend}): ready when {@code GET /health} answers 200. Scale-in takes the newest
+ *       instance out of the pool, waits the drain period, then stops it.</li>
+ *   <li><b>gateway</b> ({@code headroom proxy}): ready when it accepts connections; a member of the L4 edge's pool
+ *       through the autoscaler's membership plans. Scale-in takes the newest out of the pool (the next plan no longer
+ *       lists it, so the edge opens no new connections to it), waits the drain period for that plan to reach the edge,
+ *       then waits until the connections it accepted have finished ({@link TcpConnections}), at most the drain timeout,
+ *       and only then stops it.</li>
+ * </ul>
+ * A stop is SIGTERM, then a kill after the stop grace. Every instance is stopped on {@link #close()} and at JVM
+ * shutdown.
  */
 public final class LocalProcessProvider implements Provider {
     private static final Logger LOG = Logger.getLogger(LocalProcessProvider.class.getName());
@@ -46,6 +54,7 @@ public final class LocalProcessProvider implements Provider {
     private final Path logDir;
     private final HttpClient http;
     private final Thread shutdownHook;
+    private final InstanceLauncher launcher;
     private final AtomicLong sequence = new AtomicLong();
     private final List<Child> children = new ArrayList<>(); // guarded by this
     private volatile boolean closed;
@@ -56,7 +65,7 @@ public final class LocalProcessProvider implements Provider {
         final int port;
         final long startedAt;
         final Path log;
-        volatile Process process;
+        volatile InstanceLauncher.Running process;
         volatile Instance.State state = Instance.State.STARTING;
         final CompletableFuture<Instance> ready = new CompletableFuture<>();
 
@@ -72,12 +81,19 @@ public final class LocalProcessProvider implements Provider {
         }
 
         Instance snapshot() {
-            Process p = process;
-            return new Instance(p == null ? "port-" + port : String.valueOf(p.pid()), address(), state, seq, startedAt);
+            InstanceLauncher.Running p = process;
+            return new Instance(p == null ? "port-" + port : p.id(), address(), state, seq, startedAt);
         }
     }
 
+    /** Instances as OS processes ({@link ProcessLauncher}). */
     public LocalProcessProvider(String pool, LocalProviderConfig config, InstanceListener listener, Clock clock) {
+        this(pool, config, listener, clock, new ProcessLauncher(config));
+    }
+
+    /** Instances started by {@code launcher} (in-process servers in tests, for example). */
+    public LocalProcessProvider(String pool, LocalProviderConfig config, InstanceListener listener, Clock clock, InstanceLauncher launcher) {
+        this.launcher = Objects.requireNonNull(launcher, "launcher");
         this.pool = Objects.requireNonNull(pool, "pool");
         this.config = Objects.requireNonNull(config, "config");
         this.listener = listener == null ? InstanceListener.NONE : listener;
@@ -125,38 +141,16 @@ public final class LocalProcessProvider implements Provider {
             children.add(c);
         }
         try {
-            c.process = launch(c);
+            c.process = launcher.launch(config.host(), c.port, c.log);
         } catch (IOException | RuntimeException e) {
             fail(c, "could not launch: " + e.getMessage());
             return c.ready;
         }
-        listener.onEvent(c.snapshot(), ScalingEvent.Action.STARTING, "process " + c.process.pid() + " on port " + c.port
+        listener.onEvent(c.snapshot(), ScalingEvent.Action.STARTING, config.role().key() + " " + c.process.id() + " on port " + c.port
                 + ", log " + c.log);
-        c.process.onExit().thenAccept(p -> onExit(c, p));
+        c.process.onExit().thenAccept(code -> onExit(c, code));
         Thread.ofVirtual().name("headroom-ready-" + c.port).start(() -> awaitReady(c));
         return c.ready;
-    }
-
-    private Process launch(Child c) throws IOException {
-        String java = config.javaCommand() != null ? config.javaCommand()
-                : ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String cp = config.classpath() != null ? config.classpath() : System.getProperty("java.class.path");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java);
-        cmd.addAll(config.jvmArgs());
-        cmd.add("-cp");
-        cmd.add(cp);
-        cmd.add(BackendMain.class.getName());
-        cmd.addAll(List.of("--host", config.host(), "--port", String.valueOf(c.port),
-                "--capacity", String.valueOf(config.capacity()), "--latency", String.valueOf(config.latency().toMillis())));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(c.log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
-        return pb.start();
-    }
-
-    private static java.io.File nullDevice() {
-        return new java.io.File(System.getProperty("os.name", "").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
     private void awaitReady(Child c) {
@@ -172,8 +166,7 @@ public final class LocalProcessProvider implements Provider {
                 return;
             }
             try {
-                HttpResponse<Void> r = http.send(req, HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
+                if (healthy(c, req)) {
                     synchronized (this) {
                         if (c.state != Instance.State.STARTING) {
                             return;
@@ -181,7 +174,8 @@ public final class LocalProcessProvider implements Provider {
                         c.state = Instance.State.READY;
                     }
                     Instance snap = c.snapshot();
-                    listener.onEvent(snap, ScalingEvent.Action.READY, "health check passed after "
+                    listener.onEvent(snap, ScalingEvent.Action.READY, (config.role() == LocalProviderConfig.Role.GATEWAY
+                            ? "accepting connections after " : "health check passed after ")
                             + (clock.millis() - c.startedAt) + " ms");
                     c.ready.complete(snap);
                     return;
@@ -199,7 +193,18 @@ public final class LocalProcessProvider implements Provider {
         }
     }
 
-    private void onExit(Child c, Process p) {
+    /** Backend: {@code GET /health} answers 200. Gateway: it accepts a TCP connection (the proxy port has no health path). */
+    private boolean healthy(Child c, HttpRequest health) throws IOException, InterruptedException {
+        if (config.role() == LocalProviderConfig.Role.GATEWAY) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new InetSocketAddress(config.host(), c.port), 1000);
+                return true;
+            }
+        }
+        return http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    }
+
+    private void onExit(Child c, int code) {
         Instance.State before;
         synchronized (this) {
             before = c.state;
@@ -212,7 +217,7 @@ public final class LocalProcessProvider implements Provider {
         if (closed) {
             return;
         }
-        String why = "process " + p.pid() + " exited with code " + p.exitValue() + (before == Instance.State.STARTING
+        String why = config.role().key() + " " + c.process.id() + " exited with code " + code + (before == Instance.State.STARTING
                 ? " before it was healthy" : " while serving") + "; see " + c.log;
         listener.onEvent(c.snapshot(), ScalingEvent.Action.FAILED, why);
         c.ready.completeExceptionally(new IllegalStateException(why));
@@ -226,9 +231,9 @@ public final class LocalProcessProvider implements Provider {
             c.state = Instance.State.FAILED;
             children.remove(c);
         }
-        Process p = c.process;
+        InstanceLauncher.Running p = c.process;
         if (p != null) {
-            terminate(p);
+            p.stop(config.stopGrace());
         }
         listener.onEvent(c.snapshot(), ScalingEvent.Action.FAILED, why);
         c.ready.completeExceptionally(new IllegalStateException(why));
@@ -247,43 +252,51 @@ public final class LocalProcessProvider implements Provider {
             victim.state = Instance.State.DRAINING;
         }
         victim.ready.completeExceptionally(new IllegalStateException("drained before ready"));
-        listener.onEvent(victim.snapshot(), ScalingEvent.Action.DRAINING, "left the pool; stopping in " + config.drain().toMillis()
-                + " ms");
+        boolean gateway = config.role() == LocalProviderConfig.Role.GATEWAY;
+        listener.onEvent(victim.snapshot(), ScalingEvent.Action.DRAINING, "left the pool; " + (gateway
+                ? "waiting " + config.drain().toMillis() + " ms for the plan to reach the edge, then for its connections to finish"
+                + " (at most " + config.drainTimeout().toMillis() + " ms)" : "stopping in " + config.drain().toMillis() + " ms"));
         CompletableFuture<Instance> stopped = new CompletableFuture<>();
         Child v = victim;
         Thread.ofVirtual().name("headroom-drain-" + v.port).start(() -> {
             sleep(config.drain());
-            Process p = v.process;
-            int code = p == null ? -1 : terminate(p);
+            String drained = gateway ? awaitConnectionsClosed(v) : "";
+            InstanceLauncher.Running p = v.process;
+            int code = p == null ? -1 : p.stop(config.stopGrace());
             synchronized (this) {
                 v.state = Instance.State.STOPPED;
                 children.remove(v);
             }
             Instance snap = v.snapshot();
-            listener.onEvent(snap, ScalingEvent.Action.STOPPED, "process exited with code " + code);
+            listener.onEvent(snap, ScalingEvent.Action.STOPPED, drained + "exited with code " + code);
             stopped.complete(snap);
         });
         return Optional.of(stopped);
     }
 
-    /** SIGTERM, wait the grace, then kill; returns the exit code (or -1). */
-    private int terminate(Process p) {
-        if (!p.isAlive()) {
-            return p.exitValue();
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(config.stopGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warning("instance " + p.pid() + " ignored SIGTERM for " + config.stopGrace().toMillis() + " ms; killing it");
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
+    /**
+     * Waits until no connection accepted on {@code c}'s port is open, polling the kernel's table, at most the drain
+     * timeout; says how it ended (for the STOPPED event).
+     */
+    private String awaitConnectionsClosed(Child c) {
+        long began = System.nanoTime();
+        long deadline = began + config.drainTimeout().toNanos();
+        while (!closed) {
+            OptionalInt open = TcpConnections.accepted(c.port);
+            if (open.isEmpty()) {
+                sleep(config.drainTimeout());
+                return "open connections unknown on this system: waited the drain timeout; ";
             }
-            return p.isAlive() ? -1 : p.exitValue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            return -1;
+            if (open.getAsInt() == 0) {
+                return "connections drained in " + (System.nanoTime() - began) / 1_000_000 + " ms; ";
+            }
+            if (System.nanoTime() >= deadline) {
+                return open.getAsInt() + " connection(s) still open after the drain timeout of " + config.drainTimeout().toMillis()
+                        + " ms; ";
+            }
+            sleep(POLL);
         }
+        return "";
     }
 
     private int nextFreePort() {
@@ -318,7 +331,7 @@ public final class LocalProcessProvider implements Provider {
     }
 
     private void destroyAll() {
-        List<Process> ps;
+        List<InstanceLauncher.Running> ps;
         synchronized (this) {
             closed = true;
             ps = children.stream().map(c -> c.process).filter(Objects::nonNull).toList();
@@ -328,20 +341,17 @@ public final class LocalProcessProvider implements Provider {
             }
             children.clear();
         }
-        for (Process p : ps) {
-            p.destroy();
+        // all at once, each with its grace: closing a pool of N takes one grace, not N
+        List<Thread> stops = new ArrayList<>();
+        for (InstanceLauncher.Running p : ps) {
+            stops.add(Thread.ofVirtual().name("headroom-stop-" + p.id()).start(() -> p.stop(config.stopGrace())));
         }
-        long deadline = System.nanoTime() + config.stopGrace().toNanos();
-        for (Process p : ps) {
+        for (Thread t : stops) {
             try {
-                long left = Math.max(0, deadline - System.nanoTime());
-                if (!p.waitFor(left, TimeUnit.NANOSECONDS)) {
-                    p.destroyForcibly();
-                    p.waitFor(5, TimeUnit.SECONDS);
-                }
+                t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                p.destroyForcibly();
+                return;
             }
         }
     }

@@ -57,6 +57,60 @@ class AutoscalerConfigTest {
     }
 
     @Test
+    void aGatewayPoolRunsTheProxyInFrontOfItsUpstreams() {
+        AutoscalerConfig c = AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  pools:
+                    gateways:
+                      min: 2
+                      max: 6
+                      local: {role: gateway, base-port: 9300, upstreams: [127.0.0.1:9001, "127.0.0.1:9002"], kafka: 127.0.0.1:9092,
+                              drain: 3s, drain-timeout: 45s}
+                    api: {local: {base-port: 9100}}
+                """));
+        var g = c.pools().get("gateways").local();
+        assertThat(g.role()).isEqualTo(io.headroom.autoscaler.provider.LocalProviderConfig.Role.GATEWAY);
+        assertThat(g.upstreams()).containsExactly("127.0.0.1:9001", "127.0.0.1:9002");
+        assertThat(g.kafka()).isEqualTo("127.0.0.1:9092");
+        assertThat(g.drain()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(g.drainTimeout()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(g.jvmArgs()).isEqualTo(io.headroom.autoscaler.provider.LocalProviderConfig.GATEWAY_JVM_ARGS);
+        assertThat(c.pools().get("api").local().role()).isEqualTo(io.headroom.autoscaler.provider.LocalProviderConfig.Role.BACKEND);
+    }
+
+    @Test
+    void gatewayKeysAreCheckedAtFileAndLine() {
+        assertThatThrownBy(() -> AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  pools:
+                    gateways:
+                      local: {role: gateway}
+                """))).isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:4:")
+                .hasMessageContaining("role gateway needs 'upstreams'");
+        assertThatThrownBy(() -> AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  pools:
+                    gateways:
+                      local: {role: gateway, upstreams: [localhost]}
+                """))).isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:4:")
+                .hasMessageContaining("'localhost' is not host:port");
+        assertThatThrownBy(() -> AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  pools:
+                    api:
+                      local: {base-port: 9100, drain-timeout: 5s}
+                """))).isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:4:")
+                .hasMessageContaining("applies to role gateway only");
+        assertThatThrownBy(() -> AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
+                autoscaler:
+                  pools:
+                    api:
+                      local: {role: router}
+                """))).isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:4:")
+                .hasMessageContaining("[backend, gateway]");
+    }
+
+    @Test
     void misspeltKeyFailsAtFileAndLine() {
         assertThatThrownBy(() -> AutoscalerConfig.from(ConfigNode.parse("h.yaml", """
                 autoscaler:
