@@ -79,9 +79,18 @@ public final class OtlpSpanSink implements SpanSink {
         SpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(config.endpoint().toString())
                 .setTimeout(config.timeout()).build();
         OtlpSpanSink s = new OtlpSpanSink(exporter, config, instanceId);
-        s.worker.start();
+        s.startWorker();
         LOG.info("exporting request spans over OTLP/HTTP to " + config.endpoint() + " as service " + config.serviceName());
         return s;
+    }
+
+    void startWorker() {
+        worker.start();
+    }
+
+    /** Spans waiting for the exporter thread. */
+    int queued() {
+        return queue.size();
     }
 
     @Override

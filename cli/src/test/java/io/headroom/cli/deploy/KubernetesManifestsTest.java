@@ -56,7 +56,8 @@ class KubernetesManifestsTest {
         assertThat(cfg.admin()).as("probes need the admin listener").isNotNull();
 
         List<Map<String, Object>> deployments = docs.stream().filter(d -> "Deployment".equals(d.get("kind"))).toList();
-        assertThat(deployments).hasSize(3);
+        assertThat(deployments).hasSize(4);
+        assertThat(cfg.edge()).as("the edge role needs its section").isNotNull();
         Set<String> roles = new java.util.HashSet<>();
         for (Map<String, Object> d : deployments) {
             Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) d.get("spec")).get("template")).get("spec");
@@ -67,6 +68,11 @@ class KubernetesManifestsTest {
             int adminPort = ((List<Map<String, Object>>) c.get("ports")).stream().filter(p -> "admin".equals(p.get("name")))
                     .map(p -> (Integer) p.get("containerPort")).findFirst().orElseThrow();
             assertThat(adminPort).isEqualTo(cfg.admin().port());
+            if (args.get(4).equals("edge")) {
+                int edgePort = ((List<Map<String, Object>>) c.get("ports")).stream().filter(p -> "edge".equals(p.get("name")))
+                        .map(p -> (Integer) p.get("containerPort")).findFirst().orElseThrow();
+                assertThat(edgePort).isEqualTo(cfg.edge().listen().port());
+            }
             Map<String, Object> ready = (Map<String, Object>) ((Map<String, Object>) c.get("readinessProbe")).get("httpGet");
             Map<String, Object> live = (Map<String, Object>) ((Map<String, Object>) c.get("livenessProbe")).get("httpGet");
             assertThat(ready).containsEntry("path", "/health/ready").containsEntry("port", "admin");
@@ -77,6 +83,11 @@ class KubernetesManifestsTest {
                 assertThat(e.get("valueFrom").toString()).contains("secretKeyRef").contains("headroom-admin");
             });
         }
-        assertThat(roles).containsExactlyInAnyOrder("router", "predictor", "autoscaler");
+        assertThat(roles).containsExactlyInAnyOrder("router", "predictor", "autoscaler", "edge");
+        // The edge's member is the headless Service that selects the router pods.
+        Map<String, Object> headless = docs.stream().filter(d -> "Service".equals(d.get("kind"))
+                && "headroom-router-pods".equals(((Map<String, Object>) d.get("metadata")).get("name"))).findFirst().orElseThrow();
+        assertThat(((Map<String, Object>) headless.get("spec")).get("clusterIP")).isEqualTo("None");
+        assertThat(cfg.edge().members().getFirst().host()).startsWith("headroom-router-pods.");
     }
 }
