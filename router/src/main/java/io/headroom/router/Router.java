@@ -165,7 +165,9 @@ public final class Router implements AutoCloseable {
                 .errorHandling(e -> e.includeEntity(true))
                 .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.BAD_REQUEST,
                         new io.headroom.router.proxy.CodecErrors()))
-                .addProtocol(http1.build())
+                // HTTP/1.1 with WebSocket passthrough: Helidon hands Upgrade: websocket requests to the tunnel first
+                .addConnectionSelector(io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1.build())
+                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(routes, "websocket")).build())
                 .routing(r -> r.any(handler))
                 .build()
                 .start();
