@@ -339,9 +339,12 @@ public final class Router implements AutoCloseable {
                 // pass the codec's (safe) message to CodecErrors, which needs it to tell oversized headers apart
                 .errorHandling(e -> e.includeEntity(true))
                 .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.BAD_REQUEST,
-                                new io.headroom.router.proxy.CodecErrors())
+                        new io.headroom.router.proxy.CodecErrors())
                         .addHandler(io.helidon.http.DirectHandler.EventType.INTERNAL_ERROR, new io.headroom.router.proxy.CodecErrors()))
-                .addProtocol(http1.build())
+                // HTTP/1.1 with WebSocket passthrough: Helidon hands Upgrade: websocket requests to the tunnel first
+                .tls(tls())
+                .addConnectionSelector(io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1.build())
+                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), "websocket")).build())
                 // one volatile read a request: a reload swaps the whole generation at once
                 .routing(r -> r.any((req, res) -> current.handler().handle(req, res)))
                 .build()
@@ -354,6 +357,32 @@ public final class Router implements AutoCloseable {
         }
         g.checkers().values().forEach(HealthChecker::start);
         return server.port();
+    }
+
+    /**
+     * The listener's TLS from {@code router.tls} (PEM certificate chain and key), or a disabled TLS for plain HTTP.
+     *
+     * @throws IllegalStateException when the files do not hold a usable key and certificate
+     */
+    private io.helidon.common.tls.Tls tls() {
+        io.headroom.router.config.TlsConfig t = current.config().tls();
+        if (t == null) {
+            return io.helidon.common.tls.Tls.builder().enabled(false).build();
+        }
+        io.helidon.common.pki.Keys keys;
+        try {
+            keys = io.helidon.common.pki.Keys.builder().pem(p -> p
+                    .key(io.helidon.common.configurable.Resource.create(t.key()))
+                    .certChain(io.helidon.common.configurable.Resource.create(t.certificate()))).build();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("router.tls: cannot read the key " + t.key() + " or the certificate chain "
+                    + t.certificate() + " as PEM: " + e.getMessage(), e);
+        }
+        if (keys.privateKey().isEmpty() || keys.certChain().isEmpty()) {
+            throw new IllegalStateException("router.tls: " + (keys.privateKey().isEmpty() ? "no private key in " + t.key()
+                    : "no certificate in " + t.certificate()) + " (expected PEM)");
+        }
+        return io.helidon.common.tls.Tls.builder().privateKey(keys.privateKey().get()).privateKeyCertChain(keys.certChain()).build();
     }
 
     /** The bound port, or -1 before {@link #start()}. */

@@ -147,6 +147,10 @@ class ResilienceHttpTest {
         assertThat(api.resilience().budgetPercent()).isEqualTo(20);
         assertThat(api.resilience().openFor()).isEqualTo(Duration.ofSeconds(10));
         assertThat(cfg.pools().get("sticky").balancer().hashOn().toString()).isEqualTo("cookie:sid");
+        assertThat(api.firstByteTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(api.concurrencyLimit().enabled()).isTrue();
+        assertThat(api.concurrencyLimit().minLimit()).isEqualTo(4);
+        assertThat(cfg.pools().get("sticky").affinityCookie().attributes()).isEqualTo("; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax");
     }
 
     @Test

@@ -102,7 +102,19 @@ final class TinyBackend implements AutoCloseable {
                 }
                 byte[] body = chunked ? readChunked(in) : in.readNBytes((int) len);
                 String path = reqLine.split(" ")[1];
-                if (path.startsWith("/delay")) {
+                String wsKey = header(head, "sec-websocket-key");
+                if (path.startsWith("/ws") && wsKey != null && "websocket".equalsIgnoreCase(header(head, "upgrade"))) {
+                    String accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                            .digest((wsKey + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.ISO_8859_1)));
+                    lastUpgradeHead = head.toString();
+                    out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    echoFrames(in, out);
+                    return;
+                } else if (path.startsWith("/ws")) {
+                    respond(out, 404, "not a websocket request".getBytes(StandardCharsets.UTF_8), "");
+                } else if (path.startsWith("/delay")) {
                     Thread.sleep(delayMillis);
                     respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
                 } else if (path.startsWith("/hang")) {
@@ -183,8 +195,61 @@ final class TinyBackend implements AutoCloseable {
                     respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "");
                 }
             }
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException | java.security.NoSuchAlgorithmException e) {
             // connection ended
+        }
+    }
+
+    /** The head of the last WebSocket upgrade request this backend accepted. */
+    volatile String lastUpgradeHead;
+
+    private static String header(CharSequence head, String lowerName) {
+        for (String l : head.toString().split("\n")) {
+            int c = l.indexOf(':');
+            if (c > 0 && l.substring(0, c).trim().toLowerCase(Locale.ROOT).equals(lowerName)) {
+                return l.substring(c + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    /** RFC 6455 echo: each (masked) client frame comes back unmasked with the same opcode; a close frame ends it. */
+    private static void echoFrames(InputStream in, OutputStream out) throws IOException {
+        while (true) {
+            int b0 = in.read();
+            int b1 = in.read();
+            if (b0 < 0 || b1 < 0) {
+                return;
+            }
+            long len = b1 & 0x7F;
+            if (len == 126) {
+                len = (in.read() << 8) | in.read();
+            } else if (len == 127) {
+                len = 0;
+                for (int i = 0; i < 8; i++) {
+                    len = (len << 8) | in.read();
+                }
+            }
+            byte[] mask = (b1 & 0x80) != 0 ? in.readNBytes(4) : null;
+            byte[] payload = in.readNBytes((int) len);
+            for (int i = 0; mask != null && i < payload.length; i++) {
+                payload[i] ^= mask[i % 4];
+            }
+            ByteArrayOutputStream frame = new ByteArrayOutputStream();
+            frame.write(b0);
+            if (payload.length < 126) {
+                frame.write(payload.length);
+            } else {
+                frame.write(126);
+                frame.write(payload.length >> 8);
+                frame.write(payload.length & 0xFF);
+            }
+            frame.write(payload);
+            out.write(frame.toByteArray());
+            out.flush();
+            if ((b0 & 0x0F) == 8) {
+                return;
+            }
         }
     }
 

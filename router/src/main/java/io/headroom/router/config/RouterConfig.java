@@ -53,9 +53,10 @@ import java.util.Set;
  * @param rateLimits per-consumer rate limits
  * @param accessLog  {@code access-log:} JSON access log (off by default)
  * @param limits     {@code max-request-body}, {@code max-header-size}, {@code max-request-line}, {@code client-idle-timeout}
+ * @param tls        {@code tls:} certificate and key the listener terminates TLS with, or null for plain HTTP
  */
 public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
-                           RateLimitConfig rateLimits, AccessLogConfig accessLog, HttpLimits limits) {
+                           RateLimitConfig rateLimits, AccessLogConfig accessLog, HttpLimits limits, TlsConfig tls) {
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
 
@@ -80,6 +81,12 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         }
     }
 
+    /** Plain HTTP (no TLS). */
+    public RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
+                        RateLimitConfig rateLimits, AccessLogConfig accessLog, HttpLimits limits) {
+        this(listen, pools, routes, auth, rateLimits, accessLog, limits, null);
+    }
+
     /** Without access log, with default HTTP limits. */
     public RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
                         RateLimitConfig rateLimits) {
@@ -99,7 +106,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
     public static RouterConfig from(ConfigNode root) {
         ConfigNode r = root.child("router").requireOnly("listen", "pools", "routes", "auth", "rate-limits", "access-log",
                 "max-request-body", "max-header-size", "max-request-line", "client-idle-timeout",
-                "header-read-timeout");
+                "header-read-timeout", "tls");
         HostPort listen = hostPort(r, "listen", r.string("listen", DEFAULT_LISTEN));
 
         ConfigNode poolsNode = r.child("pools");
@@ -136,7 +143,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             }
             routes.add(rc);
         }
-        return new RouterConfig(listen, pools, routes, auth, limits, accessLog(r), httpLimits(r));
+        return new RouterConfig(listen, pools, routes, auth, limits, accessLog(r), httpLimits(r), TlsConfig.from(r));
     }
 
     private static AccessLogConfig accessLog(ConfigNode r) {

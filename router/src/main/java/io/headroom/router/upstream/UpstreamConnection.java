@@ -67,6 +67,26 @@ public final class UpstreamConnection {
         deadlineNanos = deadline == 0 ? 1 : deadline;
     }
 
+    /** No deadline for the rest of this connection's life (a tunnel after a protocol upgrade; idle time is the peers'). */
+    public void untimed() {
+        deadlineNanos = 0;
+    }
+
+    /**
+     * The upstream's bytes after the response head, for a tunnel after {@code 101 Switching Protocols}: what was read
+     * past the head first, then the socket. Only for a connection that will never return to the pool.
+     */
+    public InputStream tunnelIn() {
+        byte[] rest = java.util.Arrays.copyOfRange(rbuf, rpos, rlim);
+        rpos = rlim;
+        return new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(rest), in);
+    }
+
+    /** The upstream socket's output, for a tunnel (after {@link #flush()}). */
+    public OutputStream tunnelOut() {
+        return out;
+    }
+
     long deadlineNanos() {
         return deadlineNanos;
     }

@@ -1,0 +1,128 @@
+package io.headroom.router;
+
+import io.headroom.config.ConfigNode;
+import io.headroom.router.auth.ApiKeyStore;
+import io.headroom.router.config.RouterConfig;
+import io.headroom.router.telemetry.TelemetrySink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** WebSocket passthrough with the JDK's WebSocket client against an RFC 6455 echo backend, through the router. */
+@Timeout(60)
+class WebSocketHttpTest {
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private TinyBackend backend;
+    private Router router;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = new TinyBackend("b1");
+        String yaml = """
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api: {backends: [%s]}
+                  auth:
+                    api-keys:
+                      header: X-Api-Key
+                      keys: [{consumer: alice, sha256: %s}]
+                  routes:
+                    - {name: open, path-prefix: /, pool: api}
+                    - {name: keyed, path-prefix: /keyed, rewrite: {strip-prefix: true}, pool: api, auth: {methods: [api-key]}}
+                """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"));
+        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "t", TelemetrySink.DISCARD, Clock.systemUTC());
+        router.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        router.close();
+        backend.close();
+    }
+
+    /** Collects text messages. */
+    private static final class Collector implements WebSocket.Listener {
+        final LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder part = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            part.append(data);
+            if (last) {
+                texts.add(part.toString());
+                part.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+            closed.complete(status);
+            return null;
+        }
+    }
+
+    @Test
+    void messagesGoBothWaysThroughTheRouter() throws Exception {
+        Collector c = new Collector();
+        WebSocket ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create("ws://127.0.0.1:" + router.port() + "/ws/chat?room=1"), c).get(20, TimeUnit.SECONDS);
+        ws.sendText("hello", true).get(10, TimeUnit.SECONDS);
+        assertThat(c.texts.poll(10, TimeUnit.SECONDS)).isEqualTo("hello");
+        String big = "x".repeat(70_000); // a frame larger than one read buffer
+        ws.sendText(big, true).get(10, TimeUnit.SECONDS);
+        assertThat(c.texts.poll(10, TimeUnit.SECONDS)).isEqualTo(big);
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
+        String head = backend.lastUpgradeHead;
+        assertThat(head).startsWith("GET /ws/chat?room=1 HTTP/1.1").contains("X-Forwarded-For: 127.0.0.1");
+        // ordinary requests still work on the same listener
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port() + "/who")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("b1");
+    }
+
+    @Test
+    void anUpgradeOnAGuardedRouteNeedsCredentialsWhichAreNotForwarded() throws Exception {
+        URI uri = URI.create("ws://127.0.0.1:" + router.port() + "/keyed/ws");
+        assertThatThrownBy(() -> http.newWebSocketBuilder().buildAsync(uri, new Collector()).join())
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(401));
+        Collector c = new Collector();
+        WebSocket ws = http.newWebSocketBuilder().header("X-Api-Key", "alice-key").buildAsync(uri, c).get(20, TimeUnit.SECONDS);
+        ws.sendText("ok", true).get(10, TimeUnit.SECONDS);
+        assertThat(c.texts.poll(10, TimeUnit.SECONDS)).isEqualTo("ok");
+        assertThat(backend.lastUpgradeHead).startsWith("GET /ws HTTP/1.1").doesNotContainIgnoringCase("x-api-key");
+        ws.abort();
+    }
+
+    @Test
+    void aMemberThatRefusesTheUpgradeHasItsAnswerPassedOn() {
+        URI uri = URI.create("ws://127.0.0.1:" + router.port() + "/plain");
+        // TinyBackend answers an upgrade to a non-/ws path as an ordinary request: 200, which is no handshake
+        assertThatThrownBy(() -> http.newWebSocketBuilder().buildAsync(uri, new Collector()).join())
+                .hasCauseInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(200));
+    }
+}
