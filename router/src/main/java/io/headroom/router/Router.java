@@ -61,6 +61,7 @@ public final class Router implements AutoCloseable {
     private final Authenticator authenticator;
     private final QuotaLeases leases;
     private final RateLimiter limiter;
+    private final io.headroom.router.analytics.UsageAnalytics usage;
     private AccessLog accessLog;
     private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
@@ -83,7 +84,8 @@ public final class Router implements AutoCloseable {
         }
         this.routes = new RouteTable(rs);
         this.accessLog = AccessLog.open(config.accessLog());
-        this.handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds);
+        this.usage = new io.headroom.router.analytics.UsageAnalytics(clock, config.rateLimits().quotas().zone());
+        this.handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, usage);
         for (Map.Entry<String, PoolState> e : store.pools().entrySet()) {
             if (e.getValue().config().health() != null) {
                 checkers.add(new HealthChecker(e.getKey(), e.getValue(), e.getValue().config().health(), store, seed++));
@@ -251,6 +253,14 @@ public final class Router implements AutoCloseable {
     /** API keys and JWT issuers (for tests and the admin API: key reloads, JWKS fetch counts). */
     public Authenticator authenticator() {
         return authenticator;
+    }
+
+    /**
+     * Usage per consumer and route by day and month (the admin API's billing view), in the quota time zone
+     * ({@code router.rate-limits.quotas.time-zone}, UTC by default).
+     */
+    public io.headroom.router.analytics.UsageAnalytics usage() {
+        return usage;
     }
 
     /** This instance's quota leases from the control plans. */

@@ -2,6 +2,7 @@ package io.headroom.router.proxy;
 
 import io.headroom.router.balance.Balancer;
 import io.headroom.router.balance.Hashing;
+import io.headroom.router.analytics.UsageAnalytics;
 import io.headroom.router.balance.RequestContext;
 import io.headroom.router.cache.ResponseCache;
 import io.headroom.router.balance.Rng;
@@ -69,6 +70,7 @@ public final class ProxyHandler implements Handler {
     private final Rng jitter;
     private final AccessLog accessLog;
     private final LongSupplier traceIds;
+    private final UsageAnalytics usage;
 
     public ProxyHandler(RouteTable routes, Ticker ticker) {
         this(routes, ticker, System.nanoTime());
@@ -85,6 +87,12 @@ public final class ProxyHandler implements Handler {
      * @param traceIds  random 64-bit values for new trace and span ids
      */
     public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds) {
+        this(routes, ticker, seed, accessLog, traceIds, null);
+    }
+
+    /** As above, counting each routed request in {@code usage} (null: no usage analytics). */
+    public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds, UsageAnalytics usage) {
+        this.usage = usage;
         this.routes = routes;
         this.ticker = ticker;
         this.jitter = new Rng(seed);
@@ -102,16 +110,18 @@ public final class ProxyHandler implements Handler {
             traceparent = h.valueCount() == 1 ? h.get() : null; // several traceparents: start a new trace
         }
         TraceContext trace = TraceContext.of(traceparent, traceIds);
-        if (accessLog == null) {
+        if (accessLog == null && usage == null) {
             serve(req, res, start, trace, null);
             return;
         }
         AccessLog.Entry entry = new AccessLog.Entry();
-        entry.timeMillis = System.currentTimeMillis();
-        entry.method = req.prologue().method().text();
-        entry.path = req.prologue().uriPath().rawPath();
-        entry.client = clientAddress(req.remotePeer().address());
-        entry.traceId = trace.traceId();
+        if (accessLog != null) {
+            entry.timeMillis = System.currentTimeMillis();
+            entry.method = req.prologue().method().text();
+            entry.path = req.prologue().uriPath().rawPath();
+            entry.client = clientAddress(req.remotePeer().address());
+            entry.traceId = trace.traceId();
+        }
         int failedWith = 500;
         boolean failed = true;
         try {
@@ -123,7 +133,13 @@ public final class ProxyHandler implements Handler {
         } finally {
             entry.status = failed && !res.isSent() ? failedWith : res.status().code();
             entry.durationNanos = ticker.read() - start;
-            accessLog.log(entry);
+            if (usage != null && entry.route != null) {
+                usage.record(entry.route, entry.consumer == null ? Identity.ANONYMOUS_ID : entry.consumer, entry.status, entry.bytesIn,
+                        entry.bytesOut, entry.durationNanos);
+            }
+            if (accessLog != null) {
+                accessLog.log(entry);
+            }
         }
     }
 
