@@ -114,6 +114,10 @@ public final class Router implements AutoCloseable {
                     seed + 1);
         }
         RoutePolicy policy = RoutePolicy.of(rc, authenticator, limiter.forRoute(rc.limits()), config.auth().identityHeaders());
+        if (rc.aggregate() != null) {
+            policy = policy.withAggregator(new io.headroom.router.aggregate.Aggregator(rc, matcher, store::pool,
+                    p -> telemetry.route(rc.name(), p), Ticker.system()));
+        }
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
     }
 

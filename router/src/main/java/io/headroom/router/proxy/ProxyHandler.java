@@ -213,6 +213,11 @@ public final class ProxyHandler implements Handler {
                 return;
             }
         }
+        if (policy.aggregator() != null) {
+            policy.aggregator().serve(res, method == Method.HEAD, path, req.prologue().hasQuery() ? req.prologue().query().rawValue() : null,
+                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, false).headers(), limitHeaders, entry);
+            return;
+        }
         Route.Target target = route.pick();
         PoolState pool = target.pool();
         if (entry != null) {
