@@ -55,6 +55,11 @@ class AggregateHttpTest {
             String body;
             int status = 200;
             boolean sequential = false;
+            if (ex.getRequestHeaders().containsKey("Accept-Encoding") || ex.getRequestHeaders().containsKey("If-None-Match")
+                    || !"application/json".equals(ex.getRequestHeaders().getFirst("Accept"))) {
+                ex.sendResponseHeaders(400, -1); // the calls must ask for plain, whole JSON
+                return;
+            }
             if (user.equals("42")) {
                 CountDownLatch l = together.computeIfAbsent(user, k -> new CountDownLatch(3));
                 l.countDown();
@@ -151,8 +156,8 @@ class AggregateHttpTest {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
+                .header("Accept-Encoding", "gzip").header("If-None-Match", "\"x\"").GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private Aggregator aggregator() {

@@ -107,6 +107,7 @@ public final class Aggregator {
     public void serve(ServerResponse res, boolean head, String path, String query, String[] headers, String[] limitHeaders,
                       AccessLog.Entry log) {
         requests.increment();
+        String[] sent = callHeaders(headers);
         String[] values = matcher.captures(path);
         long start = ticker.read();
         @SuppressWarnings("unchecked")
@@ -121,7 +122,7 @@ public final class Aggregator {
             pending[i] = f;
             Thread.ofVirtual().name("headroom-aggregate-" + c.config().name()).start(() -> {
                 try {
-                    f.complete(UpstreamFetch.fetch(c.pool(), "GET", target, headers, maxBody, deadline, ticker));
+                    f.complete(UpstreamFetch.fetch(c.pool(), "GET", target, sent, maxBody, deadline, ticker));
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
@@ -210,6 +211,25 @@ public final class Aggregator {
         } catch (IllegalArgumentException e) {
             return new Outcome(null, "the answer is not JSON", false);
         }
+    }
+
+    /**
+     * The request's headers as the calls send them: without what would change the answer's form (encodings, ranges,
+     * conditionals), since each answer must be whole, plain JSON to be merged.
+     */
+    static String[] callHeaders(String[] headers) {
+        List<String> out = new ArrayList<>(headers.length);
+        for (int i = 0; i < headers.length; i += 2) {
+            String lower = headers[i].toLowerCase(java.util.Locale.ROOT);
+            if (lower.equals("accept-encoding") || lower.equals("range") || lower.startsWith("if-") || lower.equals("accept")) {
+                continue;
+            }
+            out.add(headers[i]);
+            out.add(headers[i + 1]);
+        }
+        out.add("Accept");
+        out.add("application/json");
+        return out.toArray(new String[0]);
     }
 
     private static String target(Call c, String[] values) {
