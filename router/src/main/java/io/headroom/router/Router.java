@@ -73,6 +73,7 @@ public final class Router implements AutoCloseable {
     private long seed;
     private volatile Generation current;
     private long reloads;
+    private final io.headroom.router.analytics.UsageAnalytics usage;
     private AccessLog accessLog;
     private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
@@ -93,6 +94,7 @@ public final class Router implements AutoCloseable {
         store.onPlansChanged(leases::update);
         this.seed = System.nanoTime();
         this.accessLog = AccessLog.open(config.accessLog());
+        this.usage = new io.headroom.router.analytics.UsageAnalytics(clock, config.rateLimits().quotas().zone());
         this.current = generation(config, null, store::pool, store.pools().keySet());
     }
 
@@ -125,7 +127,7 @@ public final class Router implements AutoCloseable {
             rs.add(route(rc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));
         }
         RouteTable routes = new RouteTable(rs);
-        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans);
+        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage);
         Map<String, HealthChecker> checkers = new java.util.LinkedHashMap<>();
         for (PoolConfig pc : config.pools().values()) {
             HealthChecker kept = previous == null || changedPools.contains(pc.name()) ? null : previous.checkers().get(pc.name());
@@ -161,6 +163,10 @@ public final class Router implements AutoCloseable {
                     seed + 1);
         }
         RoutePolicy policy = RoutePolicy.of(rc, authenticator, limits, identityHeaders);
+        if (rc.aggregate() != null) {
+            policy = policy.withAggregator(new io.headroom.router.aggregate.Aggregator(rc, matcher, pools::apply,
+                    p -> telemetry.route(rc.name(), p), Ticker.system()));
+        }
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
     }
 
@@ -475,6 +481,14 @@ public final class Router implements AutoCloseable {
     /** API keys and JWT issuers (for tests and the admin API: key reloads, JWKS fetch counts). */
     public Authenticator authenticator() {
         return current.authenticator();
+    }
+
+    /**
+     * Usage per consumer and route by day and month (the admin API's billing view), in the quota time zone
+     * ({@code router.rate-limits.quotas.time-zone}, UTC by default).
+     */
+    public io.headroom.router.analytics.UsageAnalytics usage() {
+        return usage;
     }
 
     /** This instance's quota leases from the control plans. */

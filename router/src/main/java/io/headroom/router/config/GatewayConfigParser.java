@@ -17,7 +17,7 @@ import java.util.Set;
 /** Reads the gateway keys of {@code router:}: routes, {@code auth:} and {@code rate-limits:} (docs/gateway.md). */
 final class GatewayConfigParser {
     static final String[] ROUTE_KEYS = {"name", "host", "path-prefix", "path", "methods", "headers", "query", "version", "rewrite",
-            "pool", "split", "mirror", "auth", "rate-limits", "transform", "cache"};
+            "pool", "split", "mirror", "auth", "rate-limits", "transform", "cache", "aggregate"};
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
     private static final Set<String> ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
             "ES512", "EdDSA", "Ed25519");
@@ -67,11 +67,30 @@ final class GatewayConfigParser {
 
         String pool;
         List<RouteConfig.WeightedPool> split = new ArrayList<>();
-        if (rn.has("pool") == rn.has("split")) {
+        RouteConfig.Aggregate aggregate = null;
+        if (rn.has("aggregate")) {
+            for (String k : new String[]{"pool", "split", "mirror", "rewrite", "cache"}) {
+                if (rn.has(k)) {
+                    throw rn.errorAt(k, "an aggregating route has no " + k, "its calls name their pools and paths; remove " + k);
+                }
+            }
+            aggregate = aggregate(rn.child("aggregate"), pools, vars);
+            if (methods.isEmpty()) {
+                methods.add("GET");
+                methods.add("HEAD");
+            }
+            for (String m : methods) {
+                if (!m.equals("GET") && !m.equals("HEAD")) {
+                    throw rn.errorAt("methods", "an aggregating route answers GET and HEAD only, not " + m, "write methods: [GET]");
+                }
+            }
+        }
+        if (aggregate != null) {
+            pool = aggregate.calls().get(0).pool();
+        } else if (rn.has("pool") == rn.has("split")) {
             throw rn.error("route '" + name + "' needs exactly one of pool: and split:",
                     "write pool: NAME, or split: [{pool: stable, weight: 95}, {pool: canary, weight: 5}]");
-        }
-        if (rn.has("pool")) {
+        } else if (rn.has("pool")) {
             pool = rn.requireString("pool", "name the pool this route forwards to, one of " + pools);
             knownPool(rn, "pool", pool, pools);
         } else {
@@ -123,6 +142,10 @@ final class GatewayConfigParser {
         RouteConfig.Transform transform = RouteConfig.Transform.NONE;
         if (rn.has("transform")) {
             ConfigNode t = rn.child("transform").requireOnly("request", "response");
+            if (aggregate != null && t.has("response")) {
+                throw t.errorAt("response", "an aggregating route builds its answer from its template",
+                        "shape the answer in aggregate.template; keep transform.request for the calls");
+            }
             transform = new RouteConfig.Transform(headerOps(t, "request", auth), headerOps(t, "response", auth));
         }
         RouteConfig.Cache cache = null;
@@ -139,7 +162,136 @@ final class GatewayConfigParser {
                     nonNegative(c, "stale-while-revalidate", Duration.ZERO), c.integer("max-variants", 8, 1, 1024));
         }
         return new RouteConfig(name, prefix, pool, new RouteConfig.Match(host, path, methods, headers, query, version), rewrite,
-                split, mirror, routeAuth, limits, transform, cache);
+                split, mirror, routeAuth, limits, transform, cache, aggregate);
+    }
+
+    /** {@code aggregate: {calls: [...], template: {...}, max-body: 1MB}}. */
+    private static RouteConfig.Aggregate aggregate(ConfigNode a, Set<String> pools, List<String> routeVars) {
+        a.requireOnly("calls", "template", "max-body");
+        List<RouteConfig.AggregateCall> calls = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode c : a.list("calls")) {
+            c.requireOnly("name", "pool", "path", "timeout", "on-failure", "default");
+            String name = c.requireString("name", "write {name: profile, pool: users, path: /users/{id}}");
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_-]*")) {
+                throw c.errorAt("name", "'" + name + "' is not a call name", "use letters, digits, _ and -, e.g. profile");
+            }
+            if (!names.add(name)) {
+                throw c.errorAt("name", "call '" + name + "' is defined twice", "give each call its own name");
+            }
+            String pool = c.requireString("pool", "name the pool the call goes to, one of " + pools);
+            knownPool(c, "pool", pool, pools);
+            String target = c.requireString("path", "write the upstream path, e.g. path: /users/{id}");
+            if (!target.startsWith("/")) {
+                throw c.errorAt("path", "path '" + target + "' does not start with /", "write e.g. /users/{id}");
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{([^}]*)}").matcher(target);
+            while (m.find()) {
+                if (!routeVars.contains(m.group(1))) {
+                    throw c.errorAt("path", "{" + m.group(1) + "} is not a variable of the route's path",
+                            routeVars.isEmpty() ? "match with path: /x/{id} to capture variables" : "use one of " + routeVars);
+                }
+            }
+            for (int i = 0; i < target.length(); i++) {
+                char ch = target.charAt(i);
+                if (ch <= ' ' || ch >= 0x7f) {
+                    throw c.errorAt("path", "the path has a space, control or non-ASCII character", "percent-encode it");
+                }
+            }
+            java.time.Duration timeout = positive(c, "timeout", java.time.Duration.ofSeconds(2));
+            if (timeout.compareTo(java.time.Duration.ofMinutes(1)) > 0) {
+                throw c.errorAt("timeout", "a call timeout above 1m holds the client too long", "write e.g. 500ms");
+            }
+            RouteConfig.OnCallFailure failure = c.enumValue("on-failure", RouteConfig.OnCallFailure.class, RouteConfig.OnCallFailure.FAIL);
+            String def = c.string("default", null);
+            if (failure == RouteConfig.OnCallFailure.DEFAULT) {
+                if (def == null) {
+                    throw c.errorAt("on-failure", "on-failure: default needs a default", "write default: '{\"items\": []}' (JSON)");
+                }
+                try {
+                    io.headroom.router.aggregate.Json.parse(def);
+                } catch (IllegalArgumentException e) {
+                    throw c.errorAt("default", "default is not JSON: " + e.getMessage(), "write JSON, e.g. '{\"items\": []}' or '[]' or 'null'");
+                }
+            } else if (def != null) {
+                throw c.errorAt("default", "default applies only with on-failure: default", "remove it, or write on-failure: default");
+            }
+            calls.add(new RouteConfig.AggregateCall(name, pool, target, timeout, failure, def));
+        }
+        if (calls.isEmpty()) {
+            throw a.errorAt("calls", "an aggregation needs calls", "write calls: [{name: profile, pool: users, path: /users/{id}}]");
+        }
+        if (!a.has("template")) {
+            throw a.error("an aggregation needs a template", "write template: {user: $profile, orders: $orders.items}");
+        }
+        Object template = templateValue(a, "template", names);
+        return new RouteConfig.Aggregate(calls, template, RouterConfig.bytes(a, "max-body", 1L << 20, 1, 1L << 30));
+    }
+
+    /** A template value: a mapping, a list or a string; {@code $call...} strings must name a call. */
+    private static Object templateValue(ConfigNode parent, String key, Set<String> calls) {
+        String scalar;
+        try {
+            scalar = parent.string(key, null);
+        } catch (ConfigException notScalar) {
+            scalar = null;
+        }
+        if (scalar != null) {
+            return reference(parent, key, scalar, calls);
+        }
+        ConfigNode m;
+        try {
+            m = parent.child(key);
+        } catch (ConfigException notMapping) {
+            m = null;
+        }
+        if (m != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (String k : m.keys()) {
+                out.put(k, templateValue(m, k, calls));
+            }
+            return out;
+        }
+        List<Object> out = new ArrayList<>();
+        for (ConfigNode item : parent.list(key)) {
+            out.add(templateItem(item, calls));
+        }
+        return out;
+    }
+
+    private static Object templateItem(ConfigNode item, Set<String> calls) {
+        String v;
+        try {
+            v = item.scalarValue();
+        } catch (ConfigException notScalar) {
+            v = null;
+        }
+        if (v != null) {
+            if (v.startsWith("$") && !v.startsWith("$$") && !calls.contains(v.substring(1).split("\\.", 2)[0])) {
+                throw item.error("'" + v + "' names no call", "use one of " + calls);
+            }
+            return v;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String k : item.keys()) {
+            out.put(k, templateValue(item, k, calls));
+        }
+        return out;
+    }
+
+    private static String reference(ConfigNode parent, String key, String v, Set<String> calls) {
+        if (v.startsWith("$") && !v.startsWith("$$")) {
+            String[] parts = v.substring(1).split("\\.", -1);
+            if (!calls.contains(parts[0])) {
+                throw parent.errorAt(key, "'" + v + "' names no call", "use one of " + calls + " ($call or $call.field)");
+            }
+            for (String p : parts) {
+                if (p.isEmpty()) {
+                    throw parent.errorAt(key, "'" + v + "' has an empty field name", "write e.g. $orders.items");
+                }
+            }
+        }
+        return v;
     }
 
     /**

@@ -19,9 +19,10 @@ import java.util.Objects;
  * @param limits     rate limits of this route, or {@link Limits#NONE}
  * @param transform  request and response header changes, or {@link Transform#NONE}
  * @param cache      response cache for GET and HEAD, or null for none
+ * @param aggregate  fan-out to several upstream calls merged into one JSON document, or null for plain forwarding
  */
 public record RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
-                          Mirror mirror, Auth auth, Limits limits, Transform transform, Cache cache) {
+                          Mirror mirror, Auth auth, Limits limits, Transform transform, Cache cache, Aggregate aggregate) {
     public RouteConfig {
         Objects.requireNonNull(transform, "transform");
         Objects.requireNonNull(name, "name");
@@ -35,10 +36,10 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         }
     }
 
-    /** Without header transformation and response cache. */
+    /** Without header transformation, response cache and aggregation. */
     public RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
                        Mirror mirror, Auth auth, Limits limits) {
-        this(name, pathPrefix, pool, match, rewrite, split, mirror, auth, limits, Transform.NONE, null);
+        this(name, pathPrefix, pool, match, rewrite, split, mirror, auth, limits, Transform.NONE, null, null);
     }
 
     /** A plain prefix route, as in the walking skeleton. */
@@ -46,10 +47,17 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         this(name, pathPrefix, pool, Match.ANY, null, List.of(), null, null, Limits.NONE);
     }
 
-    /** Every pool this route may forward to (primary, split and mirror). */
+    /** Every pool this route may forward to (primary, split, mirror and aggregation calls). */
     public List<String> pools() {
         java.util.ArrayList<String> out = new java.util.ArrayList<>();
         out.add(pool);
+        if (aggregate != null) {
+            for (AggregateCall c : aggregate.calls()) {
+                if (!out.contains(c.pool())) {
+                    out.add(c.pool());
+                }
+            }
+        }
         for (WeightedPool w : split) {
             if (!out.contains(w.pool())) {
                 out.add(w.pool());
@@ -241,6 +249,48 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
                     || staleWhileRevalidate.isNegative()) {
                 throw new IllegalArgumentException("cache: max-bytes " + maxBytes + ", max-entry-bytes " + maxEntryBytes
                         + ", max-variants " + maxVariants + " (expected: >= 1, 0..max-bytes, >= 1)");
+            }
+        }
+    }
+
+    /** What an aggregation does when one call fails (error status, timeout, no backend, not JSON). */
+    public enum OnCallFailure { OMIT, FAIL, DEFAULT }
+
+    /**
+     * One upstream call of an aggregation.
+     *
+     * @param name        the name the template refers to ({@code $name})
+     * @param pool        the pool it goes to
+     * @param target      path and query, with the route's {@code {variables}}
+     * @param timeout     its own deadline
+     * @param onFailure   omit its references, fail the whole request, or use {@code defaultJson}
+     * @param defaultJson the JSON used instead when it fails under {@link OnCallFailure#DEFAULT}, else null
+     */
+    public record AggregateCall(String name, String pool, String target, java.time.Duration timeout, OnCallFailure onFailure,
+                                String defaultJson) {
+        public AggregateCall {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(pool, "pool");
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(onFailure, "onFailure");
+        }
+    }
+
+    /**
+     * A route that answers GET by calling several upstreams in parallel and merging their JSON.
+     *
+     * @param calls    the calls, in file order
+     * @param template the answer's shape: a tree of maps ({@code Map<String, Object>}), lists and strings, where a
+     *                 string {@code $call} or {@code $call.field.sub} is replaced by (part of) that call's JSON
+     * @param maxBody  longest body read from one call
+     */
+    public record Aggregate(List<AggregateCall> calls, Object template, long maxBody) {
+        public Aggregate {
+            calls = List.copyOf(calls);
+            Objects.requireNonNull(template, "template");
+            if (calls.isEmpty()) {
+                throw new IllegalArgumentException("an aggregation needs at least one call");
             }
         }
     }

@@ -2,6 +2,7 @@ package io.headroom.router.proxy;
 
 import io.headroom.router.balance.Balancer;
 import io.headroom.router.balance.Hashing;
+import io.headroom.router.analytics.UsageAnalytics;
 import io.headroom.router.balance.RequestContext;
 import io.headroom.router.cache.ResponseCache;
 import io.headroom.router.balance.Rng;
@@ -78,6 +79,7 @@ public final class ProxyHandler implements Handler {
     private final HeaderName traceHeader;
     private final boolean traceHeaderFull;
     private final SpanSink spans;
+    private final UsageAnalytics usage;
 
     public ProxyHandler(RouteTable routes, Ticker ticker) {
         this(routes, ticker, System.nanoTime());
@@ -94,15 +96,22 @@ public final class ProxyHandler implements Handler {
      * @param traceIds  random 64-bit values for new trace and span ids
      */
     public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds) {
-        this(routes, ticker, seed, accessLog, traceIds, TracingConfig.DEFAULT, null);
+        this(routes, ticker, seed, accessLog, traceIds, TracingConfig.DEFAULT, null, null);
+    }
+
+    /** As above, counting each routed request in {@code usage} (null: no usage analytics). */
+    public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds, UsageAnalytics usage) {
+        this(routes, ticker, seed, accessLog, traceIds, TracingConfig.DEFAULT, null, usage);
     }
 
     /**
      * @param tracing the response header that returns the trace id
      * @param spans   where finished requests go for span export, or null when export is off
+     * @param usage   per-consumer and per-route usage analytics, or null for none
      */
     public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds,
-                        TracingConfig tracing, SpanSink spans) {
+                        TracingConfig tracing, SpanSink spans, UsageAnalytics usage) {
+        this.usage = usage;
         this.routes = routes;
         this.ticker = ticker;
         this.jitter = new Rng(seed);
@@ -126,18 +135,20 @@ public final class ProxyHandler implements Handler {
         if (traceHeader != null) {
             res.headers().set(traceHeader, traceHeaderFull ? trace.traceparent() : trace.traceId());
         }
-        if (accessLog == null && spans == null) {
+        if (accessLog == null && spans == null && usage == null) {
             serve(req, res, start, trace, null);
             closeIfBodyUnread(req);
             return;
         }
         AccessLog.Entry entry = new AccessLog.Entry();
-        entry.timeMillis = System.currentTimeMillis();
-        entry.method = req.prologue().method().text();
-        entry.path = req.prologue().uriPath().rawPath();
-        entry.client = clientAddress(req.remotePeer().address());
-        entry.traceId = trace.traceId();
-        entry.trace = trace;
+        if (accessLog != null || spans != null) {
+            entry.timeMillis = System.currentTimeMillis();
+            entry.method = req.prologue().method().text();
+            entry.path = req.prologue().uriPath().rawPath();
+            entry.client = clientAddress(req.remotePeer().address());
+            entry.traceId = trace.traceId();
+            entry.trace = trace;
+        }
         int failedWith = 500;
         boolean failed = true;
         try {
@@ -150,6 +161,10 @@ public final class ProxyHandler implements Handler {
         } finally {
             entry.status = failed && !res.isSent() ? failedWith : res.status().code();
             entry.durationNanos = ticker.read() - start;
+            if (usage != null && entry.route != null) {
+                usage.record(entry.route, entry.consumer == null ? Identity.ANONYMOUS_ID : entry.consumer, entry.status, entry.bytesIn,
+                        entry.bytesOut, entry.durationNanos);
+            }
             if (accessLog != null) {
                 accessLog.log(entry);
             }
@@ -246,6 +261,11 @@ public final class ProxyHandler implements Handler {
                 }
                 return;
             }
+        }
+        if (policy.aggregator() != null) {
+            policy.aggregator().serve(res, method == Method.HEAD, path, req.prologue().hasQuery() ? req.prologue().query().rawValue() : null,
+                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, false).headers(), limitHeaders, entry);
+            return;
         }
         Route.Target target = route.pick();
         PoolState pool = target.pool();

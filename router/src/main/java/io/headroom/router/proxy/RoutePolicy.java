@@ -1,5 +1,6 @@
 package io.headroom.router.proxy;
 
+import io.headroom.router.aggregate.Aggregator;
 import io.headroom.router.auth.Authenticator;
 import io.headroom.router.cache.ResponseCache;
 import io.headroom.router.config.AuthConfig;
@@ -24,11 +25,17 @@ import java.util.TreeSet;
  * @param limits        the rate limits that apply, or null for none
  * @param transform     header changes ({@link HeaderTransform#NONE}: none)
  * @param cache         the route's response cache, or null
+ * @param aggregator    answers by fanning out to several calls instead of forwarding, or null
  */
 public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, HeaderName apiKeyHeader, String[] strip,
-                          RouteLimiter limits, HeaderTransform transform, ResponseCache cache) {
+                          RouteLimiter limits, HeaderTransform transform, ResponseCache cache, Aggregator aggregator) {
     /** No auth, no limits. */
-    public static final RoutePolicy OPEN = new RoutePolicy(null, null, null, new String[0], null, HeaderTransform.NONE, null);
+    public static final RoutePolicy OPEN = new RoutePolicy(null, null, null, new String[0], null, HeaderTransform.NONE, null, null);
+
+    /** This policy, answering through {@code aggregator} instead of forwarding. */
+    public RoutePolicy withAggregator(Aggregator aggregator) {
+        return new RoutePolicy(auth, authenticator, apiKeyHeader, strip, limits, transform, cache, aggregator);
+    }
 
     /**
      * Everything a route's config asks for besides forwarding: auth, limits, header changes, response cache.
@@ -42,7 +49,7 @@ public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, He
             return p;
         }
         return new RoutePolicy(p.auth, p.authenticator, p.apiKeyHeader, p.strip, p.limits, p.transform,
-                new ResponseCache(route.cache(), identityHeaders, route.auth() != null, p.transform));
+                new ResponseCache(route.cache(), identityHeaders, route.auth() != null, p.transform), null);
     }
 
     /** The policy of a route; credentials are stripped whenever the route checks them. */
@@ -54,7 +61,7 @@ public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, He
     public static RoutePolicy of(RouteConfig.Auth auth, Authenticator authenticator, RouteLimiter limits, HeaderTransform transform) {
         TreeSet<String> strip = new TreeSet<>(java.util.List.of(transform.requestDrops()));
         if (auth == null) {
-            return new RoutePolicy(null, null, null, strip.toArray(new String[0]), limits, transform, null);
+            return new RoutePolicy(null, null, null, strip.toArray(new String[0]), limits, transform, null, null);
         }
         String key = authenticator.apiKeyHeader();
         strip.add("authorization");
@@ -62,6 +69,6 @@ public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, He
             strip.add(key.toLowerCase(Locale.ROOT));
         }
         return new RoutePolicy(auth, authenticator, key == null ? null : HeaderNames.create(key), strip.toArray(new String[0]), limits,
-                transform, null);
+                transform, null, null);
     }
 }

@@ -96,6 +96,19 @@ public final class RouteMatcher {
         return path;
     }
 
+    /**
+     * The values of the route's path variables in a path it matched, in the order of {@link PathPattern#variables()};
+     * an empty array for a route without variables.
+     */
+    public String[] captures(String p) {
+        if (path.variables().length == 0) {
+            return new String[0];
+        }
+        int from = pathStart(p);
+        String[] v = from < 0 ? null : path.capture(p, from);
+        return v == null ? new String[path.variables().length] : v;
+    }
+
     /** Where the route's own path starts in {@code path} (after a version segment), or -1 if the version does not match. */
     int pathStart(String p) {
         if (versionPath == null) {

@@ -56,6 +56,11 @@ class GatewayDocTest {
         assertThat(orders.cache().maxBytes()).isEqualTo(64L << 20);
         assertThat(orders.cache().staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(30));
         assertThat(orders.cache().maxVariants()).isEqualTo(8);
+        RouteConfig home = c.routes().stream().filter(r -> r.name().equals("mobile-home")).findFirst().orElseThrow();
+        assertThat(home.aggregate().calls()).extracting(RouteConfig.AggregateCall::onFailure).containsExactly(
+                RouteConfig.OnCallFailure.FAIL, RouteConfig.OnCallFailure.OMIT, RouteConfig.OnCallFailure.DEFAULT);
+        assertThat(home.pools()).containsExactly("users", "orders", "users-v2");
+        assertThat(home.match().methods()).containsExactly("GET", "HEAD");
         assertThat(c.auth().identityHeaders().names()).containsExactly("X-Consumer-Id", "X-Consumer-Scopes", "X-Auth-Method");
         assertThat(c.routes().get(2).match().version().kind()).isEqualTo(RouteConfig.VersionKind.PATH);
     }
