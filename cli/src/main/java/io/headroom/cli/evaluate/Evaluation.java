@@ -5,12 +5,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The outcome of a what-if evaluation: settings as resolved, the three policies' results, and the predictive policy's
- * forecasts (req/s, indexed by the step they forecast; NaN where none was made).
+ * The outcome of a what-if evaluation: settings as resolved, the three policies' results, the perfect-foresight bound on
+ * instance-minutes ({@link WhatIfEvaluator#perfectForesightInstanceMinutes}), and the predictive policy's forecasts
+ * (req/s, indexed by the step they forecast; NaN where none was made).
  */
 public record Evaluation(DemandSeries demand, EvaluationSettings settings, int leadSteps, int seasonSteps,
                          double capacityPerInstance, int staticFleet, Map<String, PolicyResult> policies,
-                         double[] forecastMean, double[] forecastLower, double[] forecastUpper,
+                         double oracleInstanceMinutes, double[] forecastMean, double[] forecastLower, double[] forecastUpper,
                          Map<String, Integer> stepsByModel, int retrains, int trainingFailures, String lastSelection,
                          Duration elapsed) {
 
@@ -41,6 +42,16 @@ public record Evaluation(DemandSeries demand, EvaluationSettings settings, int l
     public boolean meetsGoal() {
         double u = underprovisionedRatio();
         return !Double.isNaN(u) && u <= 0.15 && instanceMinutesRatio() <= 0.90;
+    }
+
+    /** The perfect-foresight instance-minutes over reactive's: no policy that is never short spends less. */
+    public double oracleRatio() {
+        return oracleInstanceMinutes / reactive().instanceMinutes();
+    }
+
+    /** False when even perfect foresight needs more than 90 % of reactive's instance-minutes: the goal is out of reach. */
+    public boolean goalWithinBound() {
+        return oracleRatio() <= 0.90;
     }
 
     public String toJson() {
@@ -84,6 +95,9 @@ public record Evaluation(DemandSeries demand, EvaluationSettings settings, int l
         b.append("  \"predictive_vs_reactive\": {\"underprovisioned_ratio\": ").append(Json.num(underprovisionedRatio()))
                 .append(", \"instance_minutes_ratio\": ").append(Json.num(instanceMinutesRatio()))
                 .append(", \"meets_goal\": ").append(meetsGoal()).append("},\n");
+        b.append("  \"perfect_foresight\": {\"instance_minutes\": ").append(Json.num(oracleInstanceMinutes))
+                .append(", \"instance_minutes_ratio\": ").append(Json.num(oracleRatio()))
+                .append(", \"goal_within_bound\": ").append(goalWithinBound()).append("},\n");
         b.append("  \"elapsed_seconds\": ").append(Json.num(elapsed.toMillis() / 1000.0)).append('\n');
         return b.append("}\n").toString();
     }
@@ -116,6 +130,9 @@ public record Evaluation(DemandSeries demand, EvaluationSettings settings, int l
                 "predictive vs reactive: %s of the under-provisioned minutes at %.0f%% of the instance-minutes (goal: <= 15%% at <= 90%%: %s)%n",
                 Double.isNaN(underprovisionedRatio()) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * underprovisionedRatio()),
                 100 * instanceMinutesRatio(), meetsGoal() ? "met" : "not met"));
+        b.append(String.format(Locale.ROOT,
+                "perfect foresight (never short, sized at 100 %%): %s instance-minutes, %.1f%% of reactive's%s%n", group(oracleInstanceMinutes),
+                100 * oracleRatio(), goalWithinBound() ? "" : ": the goal's 90 % is out of reach for any policy on this trace"));
         b.append(String.format(Locale.ROOT, "evaluated in %.1f s%n", elapsed.toMillis() / 1000.0));
         return b.toString();
     }

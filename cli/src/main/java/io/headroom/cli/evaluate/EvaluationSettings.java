@@ -19,19 +19,29 @@ import java.util.Objects;
  *                             time; {@code NaN} (the default) = size on the upper bound of the interval
  * @param marginWindow         predictive: the recent errors are those of this window (one day)
  * @param sizingUtilisation    predictive: the utilisation it sizes the forecast for; {@code NaN} (the default) = the target
- * @param floorAtFullCapacity  predictive: the reactive floor is current demand at 100 % instead of at the target (default false)
+ * @param floorUtilisation     predictive: the utilisation its reactive floor (current demand) is sized for; {@code NaN} (the
+ *                             default) = the target
+ * @param hpaSyncPeriod        reactive: how often the HPA re-evaluates (15 s); it decides this many times per step on the
+ *                             step's demand, each scale-up limited to {@code max(2 × current, current + 4)}
  */
 public record EvaluationSettings(Duration leadTime, double capacityPerInstance, int peakInstances, double targetUtilisation,
                                  double coverage, Duration retrainEvery, Duration season, double hpaTolerance,
                                  Duration hpaScaleDownWindow, double marginQuantile, Duration marginWindow, double sizingUtilisation,
-                                 boolean floorAtFullCapacity) {
+                                 double floorUtilisation, Duration hpaSyncPeriod) {
     public EvaluationSettings {
         Objects.requireNonNull(marginWindow, "marginWindow");
         if (!Double.isNaN(marginQuantile) && !(marginQuantile > 0 && marginQuantile < 1)) {
             throw new IllegalArgumentException("marginQuantile: " + marginQuantile + " (expected: in (0, 1), or NaN to size on the upper bound)");
         }
         if (!Double.isNaN(sizingUtilisation) && !(sizingUtilisation > 0 && sizingUtilisation <= 1)) {
-            throw new IllegalArgumentException("sizingUtilisation: " + sizingUtilisation + " (expected: in (0, 1], or NaN for the target utilisation)");
+            throw new IllegalArgumentException("--sizing-utilisation " + sizingUtilisation + " must be in (0, 1], e.g. 1.0");
+        }
+        if (!Double.isNaN(floorUtilisation) && !(floorUtilisation > 0 && floorUtilisation <= 1)) {
+            throw new IllegalArgumentException("--floor-utilisation " + floorUtilisation + " must be in (0, 1], e.g. 1.0");
+        }
+        Objects.requireNonNull(hpaSyncPeriod, "hpaSyncPeriod");
+        if (hpaSyncPeriod.isNegative() || hpaSyncPeriod.isZero()) {
+            throw new IllegalArgumentException("hpaSyncPeriod: " + hpaSyncPeriod + " (expected: > 0, e.g. 15s)");
         }
         Objects.requireNonNull(leadTime, "leadTime");
         Objects.requireNonNull(retrainEvery, "retrainEvery");
@@ -62,40 +72,52 @@ public record EvaluationSettings(Duration leadTime, double capacityPerInstance, 
         }
     }
 
-    /** Lead time as given, capacity sized from the peak (20 instances), 80 % target, 90 % intervals, hourly retraining. */
+    /**
+     * Lead time as given, capacity sized from the peak (20 instances), 80 % target, 90 % intervals, hourly retraining;
+     * the reactive policy is the Kubernetes HPA's defaults (15 s sync, 10 % tolerance, 5-minute scale-down window).
+     */
     public static EvaluationSettings defaults(Duration leadTime) {
         return new EvaluationSettings(leadTime, Double.NaN, 20, 0.8, 0.9, Duration.ofHours(1), null, 0.1, Duration.ofMinutes(5),
-                Double.NaN, Duration.ofDays(1), Double.NaN, false);
+                Double.NaN, Duration.ofDays(1), Double.NaN, Double.NaN, Duration.ofSeconds(15));
     }
 
     public EvaluationSettings withCapacityPerInstance(double c) {
         return new EvaluationSettings(leadTime, c, peakInstances, targetUtilisation, coverage, retrainEvery, season, hpaTolerance,
-                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
+                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
     }
 
     public EvaluationSettings withTargetUtilisation(double u) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, u, coverage, retrainEvery, season, hpaTolerance,
-                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
+                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
     }
 
     public EvaluationSettings withCoverage(double c) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, c, retrainEvery, season,
-                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
     }
 
     public EvaluationSettings withRetrainEvery(Duration d) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, d, season,
-                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
     }
 
     /** The predictive policy sized on the point forecast plus a quantile of its recent errors (see {@link #marginQuantile}). */
-    public EvaluationSettings withResidualMargin(double quantile, Duration window, double sizingUtil, boolean floorAtFull) {
+    public EvaluationSettings withResidualMargin(double quantile, Duration window) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, season,
-                hpaTolerance, hpaScaleDownWindow, quantile, window, sizingUtil, floorAtFull);
+                hpaTolerance, hpaScaleDownWindow, quantile, window, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
+    }
+
+    /**
+     * The utilisations the predictive policy sizes its forecast and its reactive floor for ({@code NaN}: the target).
+     * The forecast's upper bound is already a high estimate, so sizing it at 100 % does not add a second margin.
+     */
+    public EvaluationSettings withPredictiveSizing(double sizingUtil, double floorUtil) {
+        return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, season,
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtil, floorUtil, hpaSyncPeriod);
     }
 
     public EvaluationSettings withSeason(Duration d) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, d,
-                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorAtFullCapacity);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
     }
 }

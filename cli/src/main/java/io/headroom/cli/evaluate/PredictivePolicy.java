@@ -34,8 +34,8 @@ import java.util.Map;
  * With a margin quantile set it is instead the point forecast plus that quantile of the policy's own recent errors at
  * the lead time ({@link ResidualMargin}); each error is recorded only once the step it forecast has been observed, and
  * until {@link #MIN_ERRORS} are known the upper bound is used. Instances = {@code ceil(estimate / (capacity × sizing
- * utilisation))}; the reactive floor is {@code ceil(observed / c)} with {@code c} the capacity at the target
- * utilisation, or at 100 % when so set.
+ * utilisation))}; the reactive floor is {@code ceil(observed / c)} with {@code c} the capacity at the floor utilisation
+ * (both utilisations default to the target).
  *
  * <p>The scale-down window is the lead time: instances asked for in the last lead time were asked for a moment that
  * has not come yet, so they are kept until it has. No longer stabilisation is applied.
@@ -73,11 +73,11 @@ final class PredictivePolicy {
     }
 
     PredictivePolicy(PoolSettings pool, int horizonSteps, Duration step, Duration leadTime, double coverage, Duration retrainEvery,
-                     int seasonSteps, double marginQuantile, int marginWindowSteps, double sizingUtilisation, boolean floorAtFullCapacity) {
+                     int seasonSteps, double marginQuantile, int marginWindowSteps, double sizingUtilisation, double floorUtilisation) {
         this.pool = pool;
         this.margin = Double.isNaN(marginQuantile) ? null : new ResidualMargin(marginQuantile, Math.max(1, marginWindowSteps), MIN_ERRORS);
         this.sizingUtilisation = Double.isNaN(sizingUtilisation) ? pool.targetUtilisation() : sizingUtilisation;
-        this.floorPerInstance = floorAtFullCapacity ? pool.capacityPerInstance() : pool.plannedPerInstance();
+        this.floorPerInstance = Double.isNaN(floorUtilisation) ? pool.plannedPerInstance() : pool.capacityPerInstance() * floorUtilisation;
         this.forecastStep = new int[horizonSteps + 1];
         Arrays.fill(forecastStep, -1);
         this.forecastMean = new double[horizonSteps + 1];

@@ -64,6 +64,46 @@ class WhatIfEvaluatorTest {
     }
 
     @Test
+    void reactiveSyncsEvery15SecondsAndEachSyncAtMostDoublesOrAddsFour() {
+        assertThat(ReactivePolicy.scaleUpLimit(1)).isEqualTo(5);
+        assertThat(ReactivePolicy.scaleUpLimit(10)).isEqualTo(20);
+        // 1 instance, demand for 100: one sync per step gets to 5; four syncs (a minute of 15 s syncs) to 5, 10, 20, 40
+        assertThat(new ReactivePolicy(1.0, 0.1, 5, 1).decide(0, 100, 1)).isEqualTo(5);
+        assertThat(new ReactivePolicy(1.0, 0.1, 5, 4).decide(0, 100, 1)).isEqualTo(40);
+        assertThat(new ReactivePolicy(1.0, 0.1, 5, 4).decide(0, 30, 1)).isEqualTo(30);
+        // within a minute the later syncs see the same demand: no change once at the recommendation
+        assertThat(new ReactivePolicy(1.0, 0.1, 5, 4).decide(0, 12, 10)).isEqualTo(12);
+        // the 5-minute window holds scale-down with 4 recommendations a minute as with one
+        ReactivePolicy p = new ReactivePolicy(4.0, 0.1, 5, 4);
+        assertThat(p.decide(0, 46, 10)).isEqualTo(12);
+        for (int t = 1; t <= 4; t++) {
+            assertThat(p.decide(t, 8, 12)).as("minute %d", t).isEqualTo(12);
+        }
+        assertThat(p.decide(5, 8, 12)).isEqualTo(2);
+    }
+
+    @Test
+    void perfectForesightAsksOneLeadTimeAheadForTheMostTheNextStepsNeed() {
+        // need at 100 % with 10 per instance per step: 1, 1, 3, 1, 1, gap, 2
+        double[] c = {5, 10, 25, 10, 0, Double.NaN, 20};
+        // lead 2: max over t..t+2 of the needs, gaps skipped: 3, 3, 3, 1, 2 (the gap step itself is not counted), 2
+        assertThat(WhatIfEvaluator.perfectForesightInstanceMinutes(c, 10, 2)).isEqualTo(3 + 3 + 3 + 1 + 2 + 2);
+        // lead 0: exactly the needs
+        assertThat(WhatIfEvaluator.perfectForesightInstanceMinutes(c, 10, 0)).isEqualTo(1 + 1 + 3 + 1 + 1 + 2);
+    }
+
+    @Test
+    void theBoundIsReportedAndNoPolicyThatIsNeverShortSpendsLess() {
+        Evaluation e = WhatIfEvaluator.evaluate(step(600, 6000), EvaluationSettings.defaults(Duration.ofMinutes(3)));
+        // 120 minutes at 2 instances (10 req/s at 5 each), then 120 at 20; the 3 minutes before the step ask for 20
+        assertThat(e.oracleInstanceMinutes()).isEqualTo(117 * 2 + 3 * 20 + 120 * 20);
+        assertThat(e.staticFleetResult().instanceMinutes()).isGreaterThanOrEqualTo(e.oracleInstanceMinutes());
+        assertThat(e.oracleRatio()).isCloseTo(e.oracleInstanceMinutes() / e.reactive().instanceMinutes(), within(1e-12));
+        assertThat(e.toJson()).contains("\"perfect_foresight\": {\"instance_minutes\": 2694");
+        assertThat(e.report()).contains("perfect foresight");
+    }
+
+    @Test
     void fleetMakesInstancesReadyOneLeadTimeLaterAndCancelsStartingOnesFirst() {
         Fleet f = new Fleet(3, 2);
         f.advance(0);
@@ -124,14 +164,14 @@ class WhatIfEvaluatorTest {
         Arrays.fill(c, 600);
         c[0] = 10_000; // sets the peak (capacity 500 / 60 / 20 req/s per instance): recorded, but far in the past
         double cap = 10_000 / 60.0 / 20;
-        EvaluationSettings s = EvaluationSettings.defaults(Duration.ofMinutes(3)).withResidualMargin(0.9, Duration.ofDays(1), Double.NaN, true);
+        EvaluationSettings s = EvaluationSettings.defaults(Duration.ofMinutes(3)).withResidualMargin(0.9, Duration.ofDays(1)).withPredictiveSizing(Double.NaN, 1.0);
         Evaluation e = WhatIfEvaluator.evaluate(DemandSeries.of("flat", T0, Duration.ofMinutes(1), c), s);
         int expected = (int) Math.ceil(10 / (cap * 0.8));
         assertThat(e.predictive().target()[200]).isEqualTo(expected);
         assertThat(e.predictive().underprovisionedMinutes()).isZero();
         // at 100 %, with the floor at 100 % too: ceil(10 / cap)
         Evaluation full = WhatIfEvaluator.evaluate(DemandSeries.of("flat", T0, Duration.ofMinutes(1), c),
-                EvaluationSettings.defaults(Duration.ofMinutes(3)).withResidualMargin(0.9, Duration.ofDays(1), 1.0, true));
+                EvaluationSettings.defaults(Duration.ofMinutes(3)).withResidualMargin(0.9, Duration.ofDays(1)).withPredictiveSizing(1.0, 1.0));
         assertThat(full.predictive().target()[200]).isEqualTo((int) Math.ceil(10 / cap - 1e-9));
         // no look-ahead: changing the future leaves every earlier decision as it was
         double[] changed = c.clone();
@@ -146,9 +186,9 @@ class WhatIfEvaluatorTest {
     void residualMarginSettingsAreChecked() {
         EvaluationSettings d = EvaluationSettings.defaults(Duration.ofMinutes(3));
         assertThat(d.marginQuantile()).isNaN(); // the default sizes on the upper bound
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withResidualMargin(1.0, Duration.ofDays(1), Double.NaN, false))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withResidualMargin(1.0, Duration.ofDays(1)))
                 .isInstanceOf(IllegalArgumentException.class);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withResidualMargin(0.9, Duration.ofDays(1), 0, false))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withPredictiveSizing(0, Double.NaN))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
