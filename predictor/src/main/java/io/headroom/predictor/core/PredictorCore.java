@@ -81,6 +81,11 @@ public final class PredictorCore {
     private final int horizonSteps;
     private final int windowSteps;
     private final SeriesFleet fleet;
+    /** Per long horizon (minutes): the models of every pool's per-minute series. */
+    private final Map<Integer, SeriesFleet> longFleets = new LinkedHashMap<>();
+    private final int minuteSteps;
+    private long aheadMinute = Long.MIN_VALUE;
+    private final Map<String, List<PoolForecast.Ahead>> ahead = new LinkedHashMap<>();
     private final Map<String, Long> lastTrainAttempt = new LinkedHashMap<>();
     private final Map<String, PoolForecast> latest = new LinkedHashMap<>();
     private final AtomicBoolean training = new AtomicBoolean();
@@ -97,8 +102,10 @@ public final class PredictorCore {
         this.settings = settings;
         this.trainingExecutor = trainingExecutor;
         int historySeconds = (int) settings.history().toSeconds();
-        this.store = new HistoryStore(new HistoryStore.Limits(historySeconds, Math.max(60, historySeconds / 60 + 1), 60, 1 << 16,
-                1024, 10_000));
+        int minutesKept = Math.max(60, historySeconds / 60 + 1);
+        this.minuteSteps = (int) settings.minuteHistory().toMinutes();
+        this.store = new HistoryStore(new HistoryStore.Limits(historySeconds, minutesKept, 60, 1 << 16, 1024, 10_000,
+                settings.horizons().isEmpty() ? minutesKept : minuteSteps + 1));
         int season = (int) settings.season().toSeconds();
         this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost());
         this.backtest = new Backtest(3, 40);
@@ -108,6 +115,11 @@ public final class PredictorCore {
                 settings.pools().size() <= PER_SERIES_LEARNED_LIMIT);
         for (PoolSettings p : settings.pools().values()) {
             fleet.model(p.name());
+        }
+        ModelCatalog minutes = new ModelCatalog(settings.coverage(), 300, 0, minuteSteps, 60, settings.xgboost());
+        for (java.time.Duration h : settings.horizons()) {
+            longFleets.put((int) h.toMinutes(), new SeriesFleet(minutes, (int) h.toMinutes(), new Backtest(3, 40), new TimeAxis(0, 60),
+                    settings.pools().size() <= PER_SERIES_LEARNED_LIMIT));
         }
     }
 
@@ -153,7 +165,12 @@ public final class PredictorCore {
             if (!due.isEmpty()) {
                 if (training.compareAndSet(false, true)) {
                     due.keySet().forEach(p -> lastTrainAttempt.put(p, nowMillis));
-                    jobs.add(() -> retrain(due, axis, nowMillis));
+                    Map<String, double[]> minuteDue = minuteWindows(due.keySet(), last);
+                    TimeAxis minuteAxis = minuteAxis(last);
+                    jobs.add(() -> {
+                        retrain(due, axis, nowMillis);
+                        retrainLong(minuteDue, minuteAxis, nowMillis);
+                    });
                 } else {
                     trainingSkipped.incrementAndGet();
                 }
@@ -188,6 +205,90 @@ public final class PredictorCore {
         }
     }
 
+    /** The last complete minute at second {@code last}: the minute whose final second is at or before it. */
+    private static long lastCompleteMinute(long last) {
+        return Math.floorDiv(last + 1, 60) - 1;
+    }
+
+    /** Index 0 of the per-minute window that ends with the last complete minute (60-s steps, absolute epoch seconds). */
+    private TimeAxis minuteAxis(long last) {
+        return new TimeAxis((lastCompleteMinute(last) - minuteSteps + 1) * 60, 60);
+    }
+
+    /** Per-minute mean rates (req/s, NaN = no data) of each pool's last {@code minute-history}, for the long horizons. */
+    private Map<String, double[]> minuteWindows(java.util.Collection<String> pools, long last) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        if (longFleets.isEmpty()) {
+            return out;
+        }
+        long m = lastCompleteMinute(last);
+        for (String pool : pools) {
+            SeriesHistory h = store.pool(pool);
+            if (h != null) {
+                out.put(pool, h.minutes().rates(m - minuteSteps + 1, m + 1));
+            }
+        }
+        return out;
+    }
+
+    private void retrainLong(Map<String, double[]> minuteDue, TimeAxis minuteAxis, long nowMillis) {
+        if (minuteDue.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Integer, SeriesFleet> e : longFleets.entrySet()) {
+            try {
+                SeriesFleet.Result r = e.getValue().retrain(minuteDue, minuteAxis, nowMillis, null, 1);
+                r.selections().forEach((pool, sel) -> LOG.log(Level.FINE, "pool {0} at {1}m: {2}",
+                        new Object[] {pool, e.getKey(), sel.summary()}));
+                trainingFailures.addAndGet(r.failures().size());
+            } catch (RuntimeException ex) {
+                trainingFailures.incrementAndGet();
+                LOG.log(Level.WARNING, "retraining the " + e.getKey() + "m models failed; they keep their previous models", ex);
+            }
+        }
+    }
+
+    /**
+     * Forecasts at the long horizons for {@code pool}, recomputed once per complete minute (the per-minute series only
+     * changes then); empty without long horizons or per-minute data.
+     */
+    private List<PoolForecast.Ahead> ahead(PoolSettings pool, long last) {
+        if (longFleets.isEmpty()) {
+            return List.of();
+        }
+        long m = lastCompleteMinute(last);
+        if (m != aheadMinute) {
+            ahead.clear();
+            aheadMinute = m;
+        }
+        List<PoolForecast.Ahead> cached = ahead.get(pool.name());
+        if (cached != null) {
+            return cached;
+        }
+        double[] recent = minuteWindows(List.of(pool.name()), last).get(pool.name());
+        List<PoolForecast.Ahead> out = new ArrayList<>();
+        if (recent != null && !Double.isNaN(io.headroom.predictor.forecast.SeriesMath.lastObserved(recent))) {
+            TimeAxis axis = minuteAxis(last);
+            for (Map.Entry<Integer, SeriesFleet> e : longFleets.entrySet()) {
+                SeriesModel model = e.getValue().model(pool.name());
+                Forecast f = model.forecast(recent, axis);
+                out.add(new PoolForecast.Ahead(e.getKey() * 60, f.mean(), f.lower(), f.upper(),
+                        CapacityPlanner.desiredInstances(f.upper(), pool), model.selection().model()));
+            }
+        }
+        ahead.put(pool.name(), List.copyOf(out));
+        return ahead.get(pool.name());
+    }
+
+    private static String describeAhead(List<PoolForecast.Ahead> ahead) {
+        StringBuilder b = new StringBuilder();
+        for (PoolForecast.Ahead a : ahead) {
+            b.append(String.format(Locale.ROOT, "; in %dm: %.1f req/s [%.1f, %.1f] -> %d instances (%s)", a.horizonSeconds() / 60, a.mean(),
+                    a.lower(), a.upper(), a.desired(), a.model()));
+        }
+        return b.toString();
+    }
+
     private void record(SeriesFleet.Result r) {
         retrains.addAndGet(r.selections().size());
         r.selections().forEach((pool, s) -> LOG.log(Level.FINE, "pool {0}: {1}", new Object[] {pool, s.summary()}));
@@ -211,6 +312,14 @@ public final class PredictorCore {
             }
         }
         record(fleet.retrain(due, axis, nowMillis, null, 1));
+        Map<String, double[]> minuteDue;
+        TimeAxis minuteAxis;
+        synchronized (this) {
+            long last = lastCompleteSecond(nowMillis);
+            minuteDue = minuteWindows(due.keySet(), last);
+            minuteAxis = minuteAxis(last);
+        }
+        retrainLong(minuteDue, minuteAxis, nowMillis);
     }
 
     private Tick plan(long nowMillis) {
@@ -233,11 +342,12 @@ public final class PredictorCore {
             SeriesModel model = fleet.model(pool.name());
             Forecast f = model.forecast(recent, windowAxis(last));
             SeriesModel.Selection sel = model.selection();
+            List<PoolForecast.Ahead> later = ahead(pool, last);
             ScalingIntent intent = CapacityPlanner.intent(pool, nowMillis, settings.leadTimeSeconds(), observed, f, sel.model(),
-                    "forecast by " + sel.summary());
+                    "forecast by " + sel.summary() + describeAhead(later));
             intents.add(intent);
             PoolForecast pf = new PoolForecast(pool.name(), nowMillis, settings.leadTimeSeconds(), observed, f.mean(), f.lower(), f.upper(),
-                    intent.desiredNow(), sel.model(), sel.summary());
+                    intent.desiredNow(), sel.model(), sel.summary(), later);
             latest.put(pool.name(), pf);
             forecasts.add(pf);
 

@@ -55,7 +55,7 @@ public final class ForecastEvaluation {
         /**
          * Defaults for a series of {@code length} steps of {@code stepSeconds} (0 = unknown): 90% intervals; with a day
          * or more of steps known, the held-out stretch is the last 2 days (at most a quarter of the series) in folds
-         * of 6 hours, selection the 2 folds before, models train on up to 7 days; otherwise a quarter of the series in
+         * of 6 hours, selection the 4 folds (a day) before, models train on up to 7 days; otherwise a quarter of the series in
          * 3 folds, selection 3 folds before it.
          */
         public static Settings forSeries(int length, long stepSeconds) {
@@ -64,7 +64,7 @@ public final class ForecastEvaluation {
             if (day >= 8 && length >= 4 * day) {
                 int fold = Math.max(1, day / 4);
                 int holdout = Math.max(1, Math.min(8, length / 4 / fold));
-                return new Settings(new ModelCatalog(0.9, 300, 0, Math.min(7 * day, 10_080), 60, false), fold, 2, holdout);
+                return new Settings(new ModelCatalog(0.9, 300, 0, Math.min(7 * day, 10_080), 60, false), fold, 4, holdout);
             }
             int fold = Math.max(10, length / 12);
             int maxRows = Math.max(60, Math.min(day >= 8 ? day : 5_000, length));

@@ -35,6 +35,9 @@ public final class TribuoLagForecaster implements Forecaster {
     private final int maxRows;
     private final int minRows;
     private final double calibrationFraction;
+    private final ConformalWindow conformal;
+    private int fitLength = -1;
+    private boolean relative;
 
     private Model<Regressor> model;
     private double scale = 1;
@@ -64,11 +67,15 @@ public final class TribuoLagForecaster implements Forecaster {
         this.maxRows = maxRows;
         this.minRows = minRows;
         this.calibrationFraction = 0.25;
+        this.conformal = new ConformalWindow(coverage, CONFORMAL_WINDOW);
     }
+
+    /** Honest residuals (the most recent) the interval is taken over. */
+    static final int CONFORMAL_WINDOW = 300;
 
     @Override
     public String name() {
-        return spec.name();
+        return relative ? spec.name() + "-rel" : spec.name();
     }
 
     public int horizon() {
@@ -113,7 +120,8 @@ public final class TribuoLagForecaster implements Forecaster {
         double sc = scaleOf(y);
         List<Example<Regressor>> rows = new ArrayList<>(origins.length);
         for (int t : origins) {
-            rows.add(example(y, t, sc, (y[t + horizon] - y[t]) / sc));
+            double rs = rowScale(y, t, sc);
+            rows.add(example(y, t, rs, (y[t + horizon] - y[t]) / rs));
         }
         int cut = (int) Math.round(rows.size() * (1 - calibrationFraction));
         Model<Regressor> calib = train(rows.subList(0, cut), y.length);
@@ -121,17 +129,46 @@ public final class TribuoLagForecaster implements Forecaster {
         double[] res = new double[preds.size()];
         for (int i = 0; i < res.length; i++) {
             int t = origins[cut + i];
-            double predicted = Math.max(0, y[t] + sc * preds.get(i).getOutput().getValues()[0]);
+            double predicted = Math.max(0, y[t] + rowScale(y, t, sc) * preds.get(i).getOutput().getValues()[0]);
             res[i] = Math.abs(predicted - y[t + horizon]);
         }
-        this.q = SeriesMath.conformalQuantile(res, coverage);
+        conformal.seed(res);
+        this.q = conformal.q();
         this.model = train(rows, y.length);
+        this.fitLength = y.length;
         this.scale = sc;
         this.trainedRows = rows.size();
         this.history = y;
         this.shortProvenance = name() + " (Tribuo " + Tribuo.VERSION + ", " + model.getProvenance().getTrainerProvenance()
                 .getClassName().replaceAll(".*\\.", "") + ", " + rows.size() + " rows, horizon " + horizon + ", " + schema.size()
                 + " features, conformal q" + Math.round(coverage * 100) + "=" + String.format("%.3f", q) + ")";
+    }
+
+    /**
+     * Relative mode: each row's features and target are divided by the local level (the mean of the last
+     * {@value #LOCAL_STEPS} steps, at least 1% of the history's scale) instead of the history's scale, so the model
+     * learns relative changes, which carry over between a busy and a quiet period.
+     */
+    public TribuoLagForecaster relative(boolean on) {
+        this.relative = on;
+        return this;
+    }
+
+    static final int LOCAL_STEPS = 60;
+
+    private double rowScale(double[] y, int t, double globalScale) {
+        if (!relative) {
+            return globalScale;
+        }
+        double sum = 0;
+        int n = 0;
+        for (int i = Math.max(0, t - LOCAL_STEPS + 1); i <= t; i++) {
+            if (!Double.isNaN(y[i])) {
+                sum += Math.abs(y[i]);
+                n++;
+            }
+        }
+        return Math.max(n == 0 ? globalScale : sum / n, 0.01 * globalScale);
     }
 
     /** The scale features and targets are divided by: the mean absolute observed value (1 if there is none). */
@@ -177,7 +214,8 @@ public final class TribuoLagForecaster implements Forecaster {
         if (!canFeaturize(filled, t)) {
             return Forecast.around(filled[t], q);
         }
-        double mean = filled[t] + scale * model.predict(example(filled, t, scale, 0)).getOutput().getValues()[0];
+        double rs = rowScale(filled, t, scale);
+        double mean = filled[t] + rs * model.predict(example(filled, t, rs, 0)).getOutput().getValues()[0];
         return Forecast.around(mean, q);
     }
 
@@ -201,7 +239,7 @@ public final class TribuoLagForecaster implements Forecaster {
             } else if (!schema.complete(filled, t, horizon)) {
                 out[o - from] = filled[t];
             } else {
-                batch.add(example(filled, t, scale, 0));
+                batch.add(example(filled, t, rowScale(filled, t, scale), 0));
                 at.add(o - from);
             }
         }
@@ -210,15 +248,22 @@ public final class TribuoLagForecaster implements Forecaster {
         for (int i = 0; i < preds.size(); i++) {
             int k = at.get(i);
             int t = from + k - 1;
-            out[k] = Math.max(0, filled[t] + scale * preds.get(i).getOutput().getValues()[0]);
+            out[k] = Math.max(0, filled[t] + rowScale(filled, t, scale) * preds.get(i).getOutput().getValues()[0]);
         }
         return out;
     }
 
-    /** Batched {@link #pointForecasts} with this model's conformal interval around each. */
+    /**
+     * Batched {@link #pointForecasts} with this model's conformal interval around each. From the end of the fit history
+     * the interval is taken over the last {@value #CONFORMAL_WINDOW} honest residuals, each origin's joining once its
+     * target is known (the holdout's residuals seed it), so it follows the recent error level as a frequent refit would.
+     */
     @Override
     public Forecast[] intervalForecasts(double[] y, int from, int to, int horizonSteps) {
         double[] p = pointForecasts(y, from, to, horizonSteps);
+        if (from == fitLength) {
+            return conformal.intervals(y, p, from, horizonSteps, BaselineForecaster.UNCALIBRATED_FRACTION);
+        }
         Forecast[] out = new Forecast[p.length];
         for (int i = 0; i < p.length; i++) {
             out[i] = Double.isNaN(p[i]) ? null : Forecast.around(p[i], q);
@@ -249,12 +294,13 @@ public final class TribuoLagForecaster implements Forecaster {
         p.setProperty("season", Integer.toString(schema.season()));
         p.setProperty("seasonalLags", ints(schema.seasonalLags()));
         p.setProperty("calendar", Boolean.toString(schema.calendar()));
+        p.setProperty("relative", Boolean.toString(relative));
         try (var out = java.nio.file.Files.newBufferedWriter(dir.resolve("forecaster.properties"))) {
             p.store(out, "headroom TribuoLagForecaster");
         }
     }
 
-    /** Loads what {@link #save} wrote; refits use {@link RegressorSpec#linearSgd()} or the default XGBoost by name. */
+    /** Loads what {@link #save} wrote; refits use the default spec of its name (linear SGD, absolute-loss SGD or XGBoost). */
     @SuppressWarnings("unchecked")
     public static TribuoLagForecaster load(java.nio.file.Path dir) throws java.io.IOException {
         java.util.Properties p = new java.util.Properties();
@@ -262,13 +308,15 @@ public final class TribuoLagForecaster implements Forecaster {
             p.load(in);
         }
         String name = p.getProperty("name");
-        RegressorSpec spec = "xgboost".equals(name) ? RegressorSpec.xgboost(40, 3, 42L) : RegressorSpec.linearSgd();
+        RegressorSpec spec = name.equals("xgboost") ? RegressorSpec.xgboost(40, 3, 42L)
+                : name.startsWith("linear-l1") ? RegressorSpec.linearSgdAbsolute() : RegressorSpec.linearSgd();
         LagFeatureSchema schema = new LagFeatureSchema(Integer.parseInt(p.getProperty("lags")), parseInts(p.getProperty("windows")),
                 Integer.parseInt(p.getProperty("season")), parseInts(p.getProperty("seasonalLags")),
                 Boolean.parseBoolean(p.getProperty("calendar")));
         TribuoLagForecaster f = new TribuoLagForecaster(spec, schema, Integer.parseInt(p.getProperty("horizon")),
                 Double.parseDouble(p.getProperty("coverage")), Integer.parseInt(p.getProperty("maxRows")),
                 Integer.parseInt(p.getProperty("minRows")));
+        f.relative = Boolean.parseBoolean(p.getProperty("relative", "false"));
         org.tribuo.Model<?> m = org.tribuo.Model.deserializeFromFile(dir.resolve("model.tribuo"));
         if (!m.validate(Regressor.class)) {
             throw new java.io.IOException(dir + "/model.tribuo is not a regression model");

@@ -18,14 +18,26 @@ import java.util.logging.Logger;
 public final class HistoryStore {
     private static final Logger LOG = Logger.getLogger(HistoryStore.class.getName());
 
-    /** Sizes of the store. */
-    public record Limits(int secondsKept, int minutesKept, int throughputSeconds, int dedupSpan, int maxInstances, int maxSeries) {
+    /**
+     * Sizes of the store.
+     *
+     * @param minutesKept     minutes kept per route
+     * @param poolMinutesKept minutes kept per pool (pools feed the long-horizon forecasts; there are few of them)
+     */
+    public record Limits(int secondsKept, int minutesKept, int throughputSeconds, int dedupSpan, int maxInstances, int maxSeries,
+                         int poolMinutesKept) {
         public static final Limits DEFAULT = new Limits(3600, 1440, 60, 1 << 16, 1024, 10_000);
 
         public Limits {
-            if (secondsKept <= 0 || minutesKept <= 0 || throughputSeconds <= 0 || dedupSpan <= 0 || maxInstances <= 0 || maxSeries <= 0) {
+            if (secondsKept <= 0 || minutesKept <= 0 || throughputSeconds <= 0 || dedupSpan <= 0 || maxInstances <= 0 || maxSeries <= 0
+                    || poolMinutesKept <= 0) {
                 throw new IllegalArgumentException("every limit must be > 0: " + this);
             }
+        }
+
+        /** Pools keep as many minutes as routes. */
+        public Limits(int secondsKept, int minutesKept, int throughputSeconds, int dedupSpan, int maxInstances, int maxSeries) {
+            this(secondsKept, minutesKept, throughputSeconds, dedupSpan, maxInstances, maxSeries, minutesKept);
         }
     }
 
@@ -62,7 +74,8 @@ public final class HistoryStore {
             route = routes.computeIfAbsent(w.route(), k -> new SeriesHistory(limits.secondsKept(), limits.minutesKept()));
         }
         if (pool == null) {
-            pool = pools.computeIfAbsent(w.pool(), k -> new SeriesHistory(limits.secondsKept(), limits.minutesKept()));
+            pool = pools.computeIfAbsent(w.pool(), k -> new SeriesHistory(limits.secondsKept(),
+                    Math.max(limits.minutesKept(), limits.poolMinutesKept())));
         }
         poolRoutes.computeIfAbsent(w.pool(), k -> new TreeSet<>()).add(w.route());
         BackendThroughput tp = throughput.computeIfAbsent(w.pool(), k -> new BackendThroughput(limits.throughputSeconds()));

@@ -4,6 +4,7 @@ import io.headroom.config.ConfigNode;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +21,8 @@ import java.util.Map;
  *   coverage: 0.9             # forecast interval coverage
  *   settle: 1s                # wait after a second ends before it counts as complete (late windows)
  *   xgboost: false            # let XGBoost compete too
+ *   horizons: [60m]           # longer horizons forecast on the per-minute series of each pool ([] for none)
+ *   minute-history: 1d        # per-minute history kept per pool for them (and re-read from Kafka on start)
  *   pools:
  *     api: {capacity-per-instance: 100, target-utilisation: 0.8}
  *   quotas:                   # global per-consumer limits split into quota leases ({@link QuotaSettings})
@@ -29,10 +32,15 @@ import java.util.Map;
  */
 public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
                                 Duration trainingWindow, Duration season, double coverage, Duration settle, boolean xgboost,
-                                Map<String, PoolSettings> pools, QuotaSettings quotas) {
+                                Map<String, PoolSettings> pools, QuotaSettings quotas, List<Duration> horizons,
+                                Duration minuteHistory) {
 
     public static final Duration DEFAULT_LEAD_TIME = Duration.ofSeconds(30);
     public static final Duration DEFAULT_PLAN_TTL = Duration.ofSeconds(30);
+    public static final List<Duration> DEFAULT_HORIZONS = List.of(Duration.ofMinutes(60));
+    public static final Duration DEFAULT_MINUTE_HISTORY = Duration.ofDays(1);
+    /** The longest horizon: a day. */
+    public static final Duration MAX_HORIZON = Duration.ofDays(1);
 
     public PredictorSettings {
         if (leadTime.toMillis() < 1000 || planTtl.toMillis() < 1000 || retrainInterval.toMillis() < 1000 || settle.isNegative()
@@ -43,6 +51,16 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
         }
         pools = Map.copyOf(new LinkedHashMap<>(pools));
         quotas = java.util.Objects.requireNonNull(quotas, "quotas");
+        horizons = List.copyOf(horizons);
+        for (Duration h : horizons) {
+            if (h.toMillis() % 60_000 != 0 || h.toMinutes() < 1 || h.compareTo(MAX_HORIZON) > 0) {
+                throw new IllegalArgumentException("horizon " + h + ": expected whole minutes from 1m to 1d");
+            }
+        }
+        if (!horizons.isEmpty() && minuteHistory.toMinutes() < minimumMinuteHistory(horizons)) {
+            throw new IllegalArgumentException("minute-history " + minuteHistory + " is too short for horizons " + horizons
+                    + ": use at least " + minimumMinuteHistory(horizons) + "m");
+        }
         long min = minimumTrainingWindowSeconds(leadTime, settle, season);
         if (trainingWindow.toSeconds() < min) {
             throw new IllegalArgumentException("training-window " + trainingWindow.toSeconds() + "s is too short for lead-time "
@@ -51,10 +69,34 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
         }
     }
 
-    /** Without global quotas (no leases). */
+    /** Without global quotas (no leases), with the default long horizons. */
     public PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history, Duration trainingWindow,
                              Duration season, double coverage, Duration settle, boolean xgboost, Map<String, PoolSettings> pools) {
         this(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, QuotaSettings.NONE);
+    }
+
+    /** With the default long horizons ({@value #DEFAULT_HORIZONS_TEXT}) and minute history (1 day). */
+    public PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history, Duration trainingWindow,
+                             Duration season, double coverage, Duration settle, boolean xgboost, Map<String, PoolSettings> pools,
+                             QuotaSettings quotas) {
+        this(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
+                DEFAULT_HORIZONS, DEFAULT_MINUTE_HISTORY);
+    }
+
+    static final String DEFAULT_HORIZONS_TEXT = "[60m]";
+
+    /**
+     * Minutes of per-minute history a long horizon needs to be learned: 60 minutes of features, 60 training rows, a
+     * 3 x 40-minute backtest and the longest horizon twice, plus slack. Shorter, and it is forecast by a baseline.
+     */
+    public static long minimumMinuteHistory(List<Duration> horizons) {
+        long h = horizons.stream().mapToLong(Duration::toMinutes).max().orElse(0);
+        return 60 + 60 + 3 * 40 + 2 * h + 10;
+    }
+
+    /** How far back the telemetry topic is re-read on start: the second history, or the minute history if longer. */
+    public Duration replaySpan() {
+        return horizons.isEmpty() || minuteHistory.compareTo(history) < 0 ? history : minuteHistory;
     }
 
     /**
@@ -75,15 +117,24 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     }
 
     public PredictorSettings withLeadTime(Duration d) {
-        return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas);
+        return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
+                horizons, minuteHistory);
     }
 
     public PredictorSettings withRetrainInterval(Duration d) {
-        return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas);
+        return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
+                horizons, minuteHistory);
     }
 
     public PredictorSettings withQuotas(QuotaSettings q) {
-        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, q);
+        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, q,
+                horizons, minuteHistory);
+    }
+
+    /** Long horizons forecast on the per-minute series, with {@code minutes} of per-minute history kept per pool. */
+    public PredictorSettings withHorizons(List<Duration> h, Duration minutes) {
+        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
+                quotas, h, minutes);
     }
 
     /** Lead time in whole seconds (rounded up). */
@@ -94,7 +145,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     /** Parses {@code predictor:} of {@code root}; errors name file:line and the fix. */
     public static PredictorSettings from(ConfigNode root) {
         ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
-                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases");
+                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "horizons", "minute-history");
         Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
         Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
         Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));
@@ -137,7 +188,32 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
             double util = pool.decimal("target-utilisation", 0.8, 0.01, 1.0);
             pools.put(name, new PoolSettings(name, cap, util));
         }
-        return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(p));
+        List<Duration> horizons = p.has("horizons") ? horizons(p) : DEFAULT_HORIZONS;
+        Duration minuteHistory = p.duration("minute-history", DEFAULT_MINUTE_HISTORY);
+        long minMinutes = minimumMinuteHistory(horizons);
+        if (!horizons.isEmpty() && minuteHistory.toMinutes() < minMinutes) {
+            throw p.errorAt("minute-history", "minute-history " + minuteHistory.toMinutes() + "m is too short to learn horizons " + horizons,
+                    "use at least " + minMinutes + "m (or shorter horizons)");
+        }
+        return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(p),
+                horizons, minuteHistory);
+    }
+
+    private static final java.util.regex.Pattern HORIZON = java.util.regex.Pattern.compile("(\\d+)\\s*(m|h)");
+
+    private static List<Duration> horizons(ConfigNode p) {
+        List<Duration> out = new java.util.ArrayList<>();
+        for (ConfigNode item : p.list("horizons")) {
+            java.util.regex.Matcher m = HORIZON.matcher(item.scalarValue().trim());
+            Duration d = m.matches() ? (m.group(2).equals("h") ? Duration.ofHours(Long.parseLong(m.group(1)))
+                    : Duration.ofMinutes(Long.parseLong(m.group(1)))) : null;
+            if (d == null || d.isZero() || d.compareTo(MAX_HORIZON) > 0) {
+                throw item.error("horizon '" + item.scalarValue() + "' is not whole minutes or hours between 1m and 24h",
+                        "write e.g. horizons: [15m, 60m]");
+            }
+            out.add(d);
+        }
+        return out;
     }
 
     private static Duration positive(ConfigNode p, String key, Duration def) {

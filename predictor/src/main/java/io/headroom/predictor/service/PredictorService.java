@@ -38,7 +38,8 @@ import java.util.logging.Logger;
  * background thread. No web server.
  *
  * <p><b>Warm start.</b> Kafka is the durable log of the history: whenever a telemetry partition is assigned, the
- * consumer seeks back to the first record whose timestamp is at most {@code predictor.history} old
+ * consumer seeks back to the first record whose timestamp is at most {@code predictor.history} old (or
+ * {@code predictor.minute-history} when long horizons are forecast and it is longer)
  * ({@code offsetsForTimes}), so a restarted predictor (or one that takes over a route from another) re-reads the
  * windows still in the broker's retention and its history is warm again before its first retrain. A partition this
  * instance already read resumes at its own next offset when that is later (no re-reading after a rebalance); a
@@ -73,7 +74,7 @@ public final class PredictorService implements AutoCloseable {
         this.plans = new BoundedPublisher<>(clients.producer("predictor-control", Codecs.CONTROL.serializer()), 1024, "predictor-control");
         Consumer<String, TelemetryWindow> telemetry = clients.consumer("predictor-telemetry", GROUP_ID, Codecs.TELEMETRY.deserializer());
         this.consumer = ConsumerLoop.subscribe(telemetry, List.of(topics.telemetry()),
-                new Rewind(telemetry, settings.history(), clock), records -> {
+                new Rewind(telemetry, settings.replaySpan(), clock), records -> {
                     for (ConsumerRecord<String, TelemetryWindow> r : records) {
                         nextOffset.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                         if (r.value() != null) {

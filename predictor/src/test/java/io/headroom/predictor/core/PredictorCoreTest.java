@@ -152,4 +152,41 @@ class PredictorCoreTest {
         plain.accept(new TelemetryWindow("r1", 0, T0 * 1000, 1000, "api", "api", List.of(ok("b1", 50))));
         assertThat(plain.quotaLeases((T0 + 2) * 1000)).isEmpty();
     }
+
+    @Test
+    void aLongHorizonIsForecastOnThePerMinuteSeriesAndReportedBesideTheLeadTime() {
+        // 6 h of a ramp that climbs 1 req/s every minute; a 60-minute horizon on a 7-hour minute history.
+        PredictorSettings settings = PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8)))
+                .withLeadTime(Duration.ofSeconds(10)).withHorizons(List.of(Duration.ofMinutes(60)), Duration.ofHours(7));
+        assertThat(settings.replaySpan()).isEqualTo(Duration.ofHours(7));
+        PredictorCore core = PredictorCore.inline(settings);
+        long end = T0 + 6 * 3600;
+        for (long s = T0; s < end; s++) {
+            long rate = 100 + (s - T0) / 60;
+            core.accept(new TelemetryWindow("r1", s, s * 1000, 1000, "api", "api", List.of(ok("b1", rate))));
+        }
+        PredictorCore.Tick t = core.tick((end + 1) * 1000);
+        PoolForecast f = t.forecasts().getFirst();
+        assertThat(f.ahead()).hasSize(1);
+        PoolForecast.Ahead a = f.ahead().getFirst();
+        assertThat(a.horizonSeconds()).isEqualTo(3600);
+        double lastMinute = 100 + 359;
+        assertThat(a.model()).as("a learned model extrapolates the ramp; baselines stay at the last level").isIn("linear-sgd",
+                "linear-l1", "global-linear-sgd", "holt-winters");
+        assertThat(a.mean()).isCloseTo(lastMinute + 60, within(6.0));
+        assertThat(a.upper()).isGreaterThanOrEqualTo(a.mean());
+        assertThat(a.desired()).isEqualTo((int) Math.ceil(a.upper() / 40 - 1e-9));
+        assertThat(t.intents().getFirst().reason()).contains("in 60m: ");
+        assertThat(t.intents().getFirst().horizonSeconds()).isEqualTo(10);
+    }
+
+    @Test
+    void withoutLongHorizonsNothingIsForecastAhead() {
+        PredictorSettings settings = PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8)))
+                .withLeadTime(Duration.ofSeconds(10)).withHorizons(List.of(), Duration.ofHours(1));
+        assertThat(settings.replaySpan()).isEqualTo(settings.history());
+        PredictorCore core = PredictorCore.inline(settings);
+        feedRamp(core, T0, T0 + 400);
+        assertThat(core.tick((T0 + 401) * 1000).forecasts().getFirst().ahead()).isEmpty();
+    }
 }

@@ -120,4 +120,23 @@ class PlannersTest {
         assertThat(PredictorSettings.minimumTrainingWindowSeconds(Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ZERO))
                 .isEqualTo(314);
     }
+
+    @Test
+    void longHorizonsAreParsedAndCheckedAgainstTheMinuteHistory() {
+        PredictorSettings s = PredictorSettings.from(ConfigNode.parse("h.yaml", """
+                predictor:
+                  horizons: [15m, 1h]
+                  minute-history: 12h
+                """));
+        assertThat(s.horizons()).containsExactly(Duration.ofMinutes(15), Duration.ofHours(1));
+        assertThat(s.replaySpan()).isEqualTo(Duration.ofHours(12));
+        assertThat(PredictorSettings.from(ConfigNode.empty()).horizons()).containsExactly(Duration.ofMinutes(60));
+        assertThat(PredictorSettings.from(ConfigNode.parse("h.yaml", "predictor:\n  horizons: []\n")).replaySpan())
+                .isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> PredictorSettings.from(ConfigNode.parse("h.yaml", "predictor:\n  horizons: [90s]\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:2").hasMessageContaining("horizons: [15m, 60m]");
+        // 60 + 60 + 3 x 40 + 2 x 60 + 10 minutes
+        assertThatThrownBy(() -> PredictorSettings.from(ConfigNode.parse("h.yaml", "predictor:\n  minute-history: 2h\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("h.yaml:2").hasMessageContaining("use at least 370m");
+    }
 }
