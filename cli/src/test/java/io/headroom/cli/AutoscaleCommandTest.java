@@ -59,6 +59,31 @@ class AutoscaleCommandTest {
     }
 
     @Test
+    void sizingOptionsChangeOnlyThePredictiveFleetAndTheBoundIsReported(@TempDir Path dir) throws Exception {
+        Path csv = stepCsv(dir);
+        String base = run("autoscale", "evaluate", "--dataset", csv.toString(), "--lead-time", "3m", "--format", "json");
+        String full = run("autoscale", "evaluate", "--dataset", csv.toString(), "--lead-time", "3m", "--format", "json",
+                "--sizing-utilisation", "1.0", "--floor-utilisation", "1.0");
+        // 117 minutes at 2 instances, 3 minutes asking for the 20 the step needs, 120 at 20: 2,694 of reactive's
+        String bound = "\"perfect_foresight\": {\"instance_minutes\": 2694,";
+        assertThat(base).contains(bound, "\"goal_within_bound\": true");
+        assertThat(full).contains(bound);
+        String reactive = "\"reactive\": {\"underprovisioned_minutes\": 3, \"excess_requests\": 15300,";
+        assertThat(base).contains(reactive);
+        assertThat(full).contains(reactive);
+        // sized at 100 % instead of 80 %, the predictive fleet is smaller: fewer instance-minutes
+        assertThat(instanceMinutes(full, "predictive")).isLessThan(instanceMinutes(base, "predictive"));
+        int rc = Headroom.commandLine().execute("autoscale", "evaluate", "--dataset", csv.toString(), "--sizing-utilisation", "1.5");
+        assertThat(rc).isEqualTo(ExitCodes.USAGE);
+    }
+
+    private static double instanceMinutes(String json, String policy) {
+        int at = json.indexOf("\"" + policy + "\": {");
+        int im = json.indexOf("\"instance_minutes\": ", at) + "\"instance_minutes\": ".length();
+        return Double.parseDouble(json.substring(im, json.indexOf(',', im)));
+    }
+
+    @Test
     void badLeadTimeIsAUsageError(@TempDir Path dir) throws Exception {
         int rc = Headroom.commandLine().execute("autoscale", "evaluate", "--dataset", stepCsv(dir).toString(), "--lead-time", "0s");
         assertThat(rc).isEqualTo(ExitCodes.USAGE);

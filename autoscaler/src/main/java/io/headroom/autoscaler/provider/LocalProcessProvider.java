@@ -259,17 +259,26 @@ public final class LocalProcessProvider implements Provider {
         CompletableFuture<Instance> stopped = new CompletableFuture<>();
         Child v = victim;
         Thread.ofVirtual().name("headroom-drain-" + v.port).start(() -> {
-            sleep(config.drain());
-            String drained = gateway ? awaitConnectionsClosed(v) : "";
-            InstanceLauncher.Running p = v.process;
-            int code = p == null ? -1 : p.stop(config.stopGrace());
-            synchronized (this) {
-                v.state = Instance.State.STOPPED;
-                children.remove(v);
+            String drained = "";
+            int code = -1;
+            try {
+                sleep(config.drain());
+                drained = gateway ? awaitConnectionsClosed(v) : "";
+            } finally { // whatever happened while waiting, the instance is stopped and the action ends
+                InstanceLauncher.Running p = v.process;
+                try {
+                    code = p == null ? -1 : p.stop(config.stopGrace());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "stopping instance " + v.address() + " failed", e);
+                }
+                synchronized (this) {
+                    v.state = Instance.State.STOPPED;
+                    children.remove(v);
+                }
+                Instance snap = v.snapshot();
+                listener.onEvent(snap, ScalingEvent.Action.STOPPED, drained + "exited with code " + code);
+                stopped.complete(snap);
             }
-            Instance snap = v.snapshot();
-            listener.onEvent(snap, ScalingEvent.Action.STOPPED, drained + "exited with code " + code);
-            stopped.complete(snap);
         });
         return Optional.of(stopped);
     }
@@ -282,7 +291,13 @@ public final class LocalProcessProvider implements Provider {
         long began = System.nanoTime();
         long deadline = began + config.drainTimeout().toNanos();
         while (!closed) {
-            OptionalInt open = TcpConnections.accepted(c.port);
+            OptionalInt open;
+            try {
+                open = TcpConnections.accepted(c.port);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot count the open connections of " + c.address() + "; waiting the drain timeout", e);
+                open = OptionalInt.empty();
+            }
             if (open.isEmpty()) {
                 sleep(config.drainTimeout());
                 return "open connections unknown on this system: waited the drain timeout; ";

@@ -207,6 +207,10 @@ public final class ReportWriter {
                 .append(String.format(Locale.ROOT, "%.0f%%", 100 * e.instanceMinutesRatio()))
                 .append("</b> of the instance-minutes (goal: at most 15% at at most 90%: ")
                 .append(e.meetsGoal() ? "met" : "not met").append(").</p>\n");
+        b.append("<p>Perfect foresight (never short, sized at 100%) needs ").append(fmt(e.oracleInstanceMinutes()))
+                .append(" instance-minutes, <b>").append(String.format(Locale.ROOT, "%.1f%%", 100 * e.oracleRatio()))
+                .append("</b> of reactive's").append(e.goalWithinBound() ? "." : ": the goal's 90% is out of reach for any policy on this trace.")
+                .append("</p>\n");
         b.append("<h2>Settings</h2>\n<table>\n");
         row(b, "trace span", d.start() + " to " + d.timeOf(d.length()) + " (UTC)");
         row(b, "steps", d.length() + " of " + Charts.human(d.step()) + ", " + d.recordedSteps() + " recorded (gaps are not scored)");

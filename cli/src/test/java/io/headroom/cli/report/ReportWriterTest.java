@@ -39,7 +39,7 @@ class ReportWriterTest {
 
         assertThat(files.get(0)).isEqualTo(out.resolve("index.html"));
         String html = Files.readString(files.get(0));
-        assertThat(html).contains("SYNTHETIC", "<td>predictive</td>", "<td>reactive</td>", "<td>static</td>", "19.7");
+        assertThat(html).contains("SYNTHETIC", "<td>predictive</td>", "<td>reactive</td>", "<td>static</td>", "19.7", "Perfect foresight (never short, sized at 100%) needs");
         for (Path png : files.subList(1, files.size())) {
             assertThat(html).contains("src=\"" + png.getFileName() + "\"");
             BufferedImage img = ImageIO.read(png.toFile());
