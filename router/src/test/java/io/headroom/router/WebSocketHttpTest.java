@@ -3,7 +3,6 @@ package io.headroom.router;
 import io.headroom.config.ConfigNode;
 import io.headroom.router.auth.ApiKeyStore;
 import io.headroom.router.config.RouterConfig;
-import io.headroom.router.telemetry.TelemetrySink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class WebSocketHttpTest {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    private final java.util.concurrent.ConcurrentLinkedQueue<io.headroom.ingest.model.TelemetryWindow> windows =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private TinyBackend backend;
     private Router router;
 
@@ -50,7 +51,7 @@ class WebSocketHttpTest {
                     - {name: open, path-prefix: /, pool: api}
                     - {name: keyed, path-prefix: /keyed, rewrite: {strip-prefix: true}, pool: api, auth: {methods: [api-key]}}
                 """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"));
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "t", TelemetrySink.DISCARD, Clock.systemUTC());
+        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "t", windows::add, Clock.systemUTC());
         router.start();
     }
 
@@ -101,6 +102,10 @@ class WebSocketHttpTest {
         // ordinary requests still work on the same listener
         assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port() + "/who")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("b1");
+        // telemetry counts the handshake (101) and the ordinary request on the route
+        router.telemetry().closeWindow(System.currentTimeMillis() + 2000);
+        assertThat(windows.stream().filter(w -> w.route().equals("open")).flatMap(w -> w.backends().stream())
+                .mapToLong(b -> b.status2xx()).sum()).isEqualTo(2);
     }
 
     @Test

@@ -120,7 +120,9 @@ public final class UpgradeTunnel implements Http1Upgrader {
             return null;
         }
         conn.untimed();
-        pool.succeeded(backend, head.status(), head.hasRetryAfter(), System.nanoTime() - start, System.nanoTime());
+        long took = System.nanoTime() - start;
+        pool.succeeded(backend, head.status(), head.hasRetryAfter(), took, start + took);
+        target.telemetry().response(backend, head.status(), 0, 0, took); // the handshake counts as one request
         return new Tunnel(ctx, conn, head, backend);
     }
 
