@@ -12,6 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RouteLimiter {
     private static final Quota[] NONE = new Quota[0];
+    private static final Quota.Window[] NO_WINDOWS = new Quota.Window[0];
+
+    /** The last {@code RateLimit-Policy} value built, and what it was built from. */
+    private record PolicyHeader(Policy consumer, Quota.Window[] windows, String value) {
+    }
+
+    private volatile PolicyHeader header;
 
     private final RateLimiter global;
     private final Policy route;
@@ -54,9 +61,16 @@ public final class RouteLimiter {
             return null;
         }
         long now = global.ticker.read();
+        long millis = nq == 0 ? 0 : global.clock.millis();
+        Quota.Window[] windows = nq == 0 ? NO_WINDOWS : new Quota.Window[nq];
+        for (int group = 0, k = 0; group < 3 && nq > 0; group++) {
+            for (Quota q : group == 0 ? consumerQuotas : group == 1 ? routeQuotas : routeConsumerQuotas) {
+                windows[k++] = q.window(millis); // one volatile read each (a new window once per period)
+            }
+        }
+        String policies = policies(c, windows);
         Policy[] ps = {c, route, perConsumer};
         AtomicLong[] cells = new AtomicLong[3];
-        String policies = null;
         String tightestName = null;
         long tightestRemaining = Long.MAX_VALUE;
         long tightestSeconds = 0;
@@ -65,7 +79,6 @@ public final class RouteLimiter {
             if (p == null) {
                 continue;
             }
-            policies = policies == null ? p.header() : policies + ", " + p.header();
             AtomicLong cell = switch (i) {
                 case 0 -> global.consumerCell(consumer, now);
                 case 1 -> routeCell;
@@ -74,14 +87,6 @@ public final class RouteLimiter {
             long a = Gcra.acquire(cell, now, p.emission(), p.capacity());
             if (a < 0) {
                 refundRates(ps, cells, i);
-                for (int j = i + 1; j < 3; j++) {
-                    if (ps[j] != null) {
-                        policies = policies + ", " + ps[j].header();
-                    }
-                }
-                if (nq > 0) {
-                    policies = quotaHeaders(policies, consumerQuotas, global.clock.millis());
-                }
                 long retry = Math.max(1, ceilSeconds(-a));
                 return new Decision(false, p.name(), retry, "\"" + p.name() + "\";r=0;t=" + retry, policies);
             }
@@ -93,33 +98,23 @@ public final class RouteLimiter {
                 tightestSeconds = ceilSeconds(a);
             }
         }
-        if (nq == 0) {
-            return new Decision(true, tightestName, 0, "\"" + tightestName + "\";r=" + tightestRemaining + ";t=" + tightestSeconds,
-                    policies);
-        }
-        // Quotas: each window is one volatile read; each count one CAS.
-        long millis = global.clock.millis();
-        AtomicLong[] qCells = new AtomicLong[nq];
-        Quota.Window[] qWindows = new Quota.Window[nq];
+        // Quotas: each count is one CAS in the window read above.
+        AtomicLong[] qCells = nq == 0 ? null : new AtomicLong[nq];
         int k = 0;
-        for (int group = 0; group < 3; group++) {
-            Quota[] qs = group == 0 ? consumerQuotas : group == 1 ? routeQuotas : routeConsumerQuotas;
-            for (Quota q : qs) {
-                Quota.Window w = q.window(millis);
-                policies = policies == null ? w.header() : policies + ", " + w.header();
+        for (int group = 0; group < 3 && nq > 0; group++) {
+            for (Quota q : group == 0 ? consumerQuotas : group == 1 ? routeQuotas : routeConsumerQuotas) {
+                Quota.Window w = windows[k];
                 AtomicLong cell = group == 1 ? q.shared() : q.cell(consumer, w);
                 long left = q.acquire(cell, w);
                 long reset = Math.max(1, (w.end() - millis + 999) / 1000);
                 if (left < 0) {
                     refundRates(ps, cells, 3);
                     for (int j = 0; j < k; j++) {
-                        Quota.refund(qCells[j], qWindows[j]);
+                        Quota.refund(qCells[j], windows[j]);
                     }
-                    policies = quotaHeadersAfter(policies, consumerQuotas, group, q, millis);
                     return new Decision(false, q.name(), reset, "\"" + q.name() + "\";r=0;t=" + reset, policies);
                 }
-                qCells[k] = cell;
-                qWindows[k++] = w;
+                qCells[k++] = cell;
                 if (left < tightestRemaining) {
                     tightestRemaining = left;
                     tightestName = q.name();
@@ -130,40 +125,42 @@ public final class RouteLimiter {
         return new Decision(true, tightestName, 0, "\"" + tightestName + "\";r=" + tightestRemaining + ";t=" + tightestSeconds, policies);
     }
 
+    /**
+     * The {@code RateLimit-Policy} value: the rate policies, then the quotas' current windows. It changes only with
+     * the consumer's rate policy (lease, override, default) and when a quota window turns over, so the last one is
+     * kept and compared by identity instead of being concatenated on every request.
+     */
+    private String policies(Policy c, Quota.Window[] windows) {
+        PolicyHeader h = header;
+        if (h != null && h.consumer == c && h.windows.length == windows.length) {
+            boolean same = true;
+            for (int i = 0; i < windows.length && same; i++) {
+                same = h.windows[i] == windows[i];
+            }
+            if (same) {
+                return h.value;
+            }
+        }
+        StringBuilder b = new StringBuilder(64);
+        for (Policy p : new Policy[]{c, route, perConsumer}) {
+            if (p != null) {
+                b.append(b.isEmpty() ? "" : ", ").append(p.header());
+            }
+        }
+        for (Quota.Window w : windows) {
+            b.append(b.isEmpty() ? "" : ", ").append(w.header());
+        }
+        String value = b.toString();
+        header = new PolicyHeader(c, windows.clone(), value);
+        return value;
+    }
+
     private static void refundRates(Policy[] ps, AtomicLong[] cells, int upTo) {
         for (int j = 0; j < upTo; j++) {
             if (cells[j] != null) {
                 Gcra.refund(cells[j], ps[j].emission());
             }
         }
-    }
-
-    /** Every quota's policy item appended (a rate refused before any quota was counted). */
-    private String quotaHeaders(String policies, Quota[] consumerQuotas, long millis) {
-        for (Quota[] qs : new Quota[][]{consumerQuotas, routeQuotas, routeConsumerQuotas}) {
-            for (Quota q : qs) {
-                String h = q.window(millis).header();
-                policies = policies == null ? h : policies + ", " + h;
-            }
-        }
-        return policies;
-    }
-
-    /** The policy items of the quotas after {@code refusing} appended, so the list is the same whoever refuses. */
-    private String quotaHeadersAfter(String policies, Quota[] consumerQuotas, int group, Quota refusing, long millis) {
-        boolean after = false;
-        for (int g = group; g < 3; g++) {
-            Quota[] qs = g == 0 ? consumerQuotas : g == 1 ? routeQuotas : routeConsumerQuotas;
-            for (Quota q : qs) {
-                if (after) {
-                    policies = policies + ", " + q.window(millis).header();
-                }
-                if (q == refusing) {
-                    after = true;
-                }
-            }
-        }
-        return policies;
     }
 
     private static long ceilSeconds(long nanos) {
