@@ -3,14 +3,16 @@ package io.headroom.predictor.history;
 import java.util.Arrays;
 
 /**
- * A bounded ring of 1-minute aggregates: the request count of each minute and how many of its seconds were
- * observed, so a minute's rate is the mean over the seconds actually seen (a gap is not a zero). Not thread-safe.
+ * A bounded ring of 1-minute aggregates: the request count of each minute and which of its seconds were observed
+ * (a 60-bit mask), so a minute's rate is the mean over the seconds actually seen (a gap is not a zero), and a second
+ * reported by several router instances, or re-read long after the second ring forgot it, counts once. Not
+ * thread-safe.
  */
 public final class MinuteAggregates {
     private final int capacity;
     private final long[] minute;
     private final double[] sum;
-    private final int[] seconds;
+    private final long[] seen;
     private long newest = Long.MIN_VALUE;
 
     public MinuteAggregates(int capacityMinutes) {
@@ -20,15 +22,12 @@ public final class MinuteAggregates {
         this.capacity = capacityMinutes;
         this.minute = new long[capacityMinutes];
         this.sum = new double[capacityMinutes];
-        this.seconds = new int[capacityMinutes];
+        this.seen = new long[capacityMinutes];
         Arrays.fill(minute, Long.MIN_VALUE);
     }
 
-    /**
-     * Adds requests of one second; {@code newSecond} says whether this second had no data before (so it counts
-     * once towards the observed seconds however many router instances report it).
-     */
-    void add(long epochSecond, double requests, boolean newSecond) {
+    /** Adds requests counted in the second starting at {@code epochSecond}; ignored if its minute left the ring. */
+    void add(long epochSecond, double requests) {
         long m = Math.floorDiv(epochSecond, 60);
         if (newest != Long.MIN_VALUE && m <= newest - capacity) {
             return;
@@ -37,12 +36,10 @@ public final class MinuteAggregates {
         if (minute[slot] != m) {
             minute[slot] = m;
             sum[slot] = 0;
-            seconds[slot] = 0;
+            seen[slot] = 0;
         }
         sum[slot] += requests;
-        if (newSecond) {
-            seconds[slot]++;
-        }
+        seen[slot] |= 1L << Math.floorMod(epochSecond, 60L);
         newest = Math.max(newest, m);
     }
 
@@ -52,7 +49,7 @@ public final class MinuteAggregates {
         for (int i = 0; i < out.length; i++) {
             long m = fromMinute + i;
             int slot = (int) Math.floorMod(m, (long) capacity);
-            out[i] = kept(m) && minute[slot] == m && seconds[slot] > 0 ? sum[slot] / seconds[slot] : Double.NaN;
+            out[i] = kept(m) && minute[slot] == m && seen[slot] != 0 ? sum[slot] / Long.bitCount(seen[slot]) : Double.NaN;
         }
         return out;
     }
@@ -60,7 +57,7 @@ public final class MinuteAggregates {
     /** Seconds observed in minute {@code m} (0 if none, or if it left the ring). */
     public int observedSeconds(long m) {
         int slot = (int) Math.floorMod(m, (long) capacity);
-        return kept(m) && minute[slot] == m ? seconds[slot] : 0;
+        return kept(m) && minute[slot] == m ? Long.bitCount(seen[slot]) : 0;
     }
 
     private boolean kept(long m) {

@@ -29,9 +29,15 @@ public final class SeriesHistory {
         this.minutes = new MinuteAggregates(capacityMinutes);
     }
 
-    /** Adds requests counted in the second starting at {@code epochSecond}; false if it is older than the ring keeps. */
+    /**
+     * Adds requests counted in the second starting at {@code epochSecond}; false if it is older than the second ring
+     * keeps (it still counts in the minute ring if its minute is kept there).
+     */
     public boolean add(long epochSecond, double requests) {
         if (newest != Long.MIN_VALUE && epochSecond <= newest - capacity) {
+            // Too old for the second ring, maybe not for the minute ring: a replay reads partitions one after the
+            // other, so a pool's route on a later partition arrives after the pool's newest second moved on.
+            minutes.add(epochSecond, requests);
             tooOld++;
             return false;
         }
@@ -50,7 +56,7 @@ public final class SeriesHistory {
         boolean fresh = Double.isNaN(count[slot]);
         count[slot] = fresh ? requests : count[slot] + requests;
         newest = Math.max(newest, epochSecond);
-        minutes.add(epochSecond, requests, fresh);
+        minutes.add(epochSecond, requests);
         return true;
     }
 

@@ -148,7 +148,7 @@ public final class PredictorService implements AutoCloseable {
                 rewound.incrementAndGet();
             }
             LOG.log(Level.INFO, "telemetry partitions {0} assigned; history re-read from {1} s back", new Object[] {partitions,
-                    history.toSeconds()});
+                    String.valueOf(history.toSeconds())});
         }
 
         @Override

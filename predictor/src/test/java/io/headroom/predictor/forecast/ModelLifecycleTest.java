@@ -46,6 +46,19 @@ class ModelLifecycleTest {
     }
 
     @Test
+    void theRelativeAbsoluteLossModelRoundTripsAsItself(@TempDir Path dir) throws Exception {
+        double[] y = daily(2 * 1440, 5);
+        TribuoLagForecaster f = new TribuoLagForecaster(RegressorSpec.linearSgdAbsolute(), LagFeatureSchema.standard(0), 15, 0.9, 2000, 60)
+                .relative(true);
+        f.fit(y);
+        f.save(dir);
+        TribuoLagForecaster g = TribuoLagForecaster.load(dir);
+        assertThat(g.name()).isEqualTo("linear-l1-rel");
+        assertThat(g.provenance()).contains("AbsoluteLoss");
+        assertThat(g.pointForecasts(y, y.length - 50, y.length - 14, 15)).containsExactly(f.pointForecasts(y, y.length - 50, y.length - 14, 15));
+    }
+
+    @Test
     void levelShiftIsDetectedAndTheCallerRefits() {
         Random rnd = new Random(11);
         double[] before = new double[600];

@@ -36,6 +36,24 @@ class HistoryStoreTest {
     }
 
     @Test
+    void aReplayedRouteOlderThanTheSecondRingStillCountsInItsPoolsMinutes() {
+        // A replay reads one partition to the end, then the next: route "web" arrives after "api" moved 2 h on.
+        HistoryStore store = new HistoryStore(new HistoryStore.Limits(600, 20, 60, 1 << 16, 16, 100, 300));
+        long seq = 0;
+        for (long s = 0; s < 7200; s++) {
+            store.accept(window("r1", seq++, s, "api", "api", ok("b1", 10)));
+        }
+        for (long s = 0; s < 7200; s++) {
+            store.accept(window("r1", seq++, s, "web", "api", ok("b1", 4)));
+        }
+        MinuteAggregates pool = store.pool("api").minutes();
+        assertThat(pool.rates(0, 120)).containsOnly(14.0);
+        assertThat(pool.observedSeconds(0)).as("a second counts once, however many routes report it").isEqualTo(60);
+        assertThat(store.pool("api").value(10)).as("the second ring keeps 600 s").isNaN();
+        assertThat(store.pool("api").value(7199)).isEqualTo(14);
+    }
+
+    @Test
     void missingSecondsAreGapsNotZeros() {
         SeriesHistory h = new SeriesHistory(60, 10);
         h.add(10, 5);
