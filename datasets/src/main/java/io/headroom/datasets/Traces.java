@@ -59,13 +59,47 @@ public final class Traces {
      *
      * @throws IllegalArgumentException when the format is not recognised (the message says what was seen)
      */
+    /**
+     * Whether {@code line} reads as a count series: a number, then numbers (or {@code -} for a gap) separated by blanks.
+     * A loop, not a regular expression: a repeated group recurses once per value in java.util.regex, and a first line
+     * of thousands of values overflowed the stack.
+     */
+    static boolean isCountSeriesLine(String line) {
+        int n = line.length();
+        int i = 0;
+        int start = i;
+        while (i < n && line.charAt(i) >= '0' && line.charAt(i) <= '9') {
+            i++;
+        }
+        if (i == start) {
+            return false;
+        }
+        while (i < n) {
+            int blanks = i;
+            while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+                i++;
+            }
+            if (i == blanks) {
+                return false;
+            }
+            int value = i;
+            while (i < n && ((line.charAt(i) >= '0' && line.charAt(i) <= '9') || line.charAt(i) == '-')) {
+                i++;
+            }
+            if (i == value) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static Trace open(Path path) throws IOException {
         if (!Files.isRegularFile(path)) {
             throw new java.nio.file.NoSuchFileException(path.toString(), null, "trace file not found");
         }
         String file = path.getFileName().toString().toLowerCase(Locale.ROOT);
         String first = Inputs.firstLine(path, 4096);
-        if (first.strip().matches("[0-9]+([ \\t]+[0-9-]+)*")) {
+        if (isCountSeriesLine(first.strip())) {
             if (file.startsWith("nasa_1995_per_second")) {
                 return CountSeriesTrace.nasa1995(path);
             }

@@ -26,6 +26,19 @@ class TracesTest {
     Path dir;
 
     @Test
+    void countSeriesOfAThousandsOfValuesOnOneLineIsDetectedWithoutRecursion() throws Exception {
+        // the NASA per-second file is one line of 5 million values: detection once overflowed the stack in a regex
+        String line = "1 0 2".repeat(1) + " 3 -".repeat(200_000);
+        assertThat(Traces.isCountSeriesLine(line)).isTrue();
+        assertThat(Traces.isCountSeriesLine("1 2 x")).isFalse();
+        assertThat(Traces.isCountSeriesLine("1  2\t3")).isTrue();
+        assertThat(Traces.isCountSeriesLine("")).isFalse();
+        assertThat(Traces.isCountSeriesLine("- 1")).isFalse();
+        assertThat(Traces.isCountSeriesLine("1 ")).isFalse();
+        assertThat(Traces.open(TestFiles.write(dir, "long.txt", line))).isInstanceOf(CountSeriesTrace.class);
+    }
+
+    @Test
     void detectsEachFormat() throws Exception {
         assertThat(Traces.open(TestFiles.write(dir, "s.txt.gz", "1 2 3"))).isInstanceOf(CountSeriesTrace.class);
         assertThat(Traces.open(TestFiles.write(dir, "wc.csv", "period,count\n1998-04-30 21:30:00,2\n")))
