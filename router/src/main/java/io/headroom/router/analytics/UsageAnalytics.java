@@ -1,5 +1,6 @@
 package io.headroom.router.analytics;
 
+import io.headroom.ingest.json.JsonStrings;
 import io.headroom.router.config.QuotaPeriod;
 
 import java.time.Clock;
@@ -233,6 +234,18 @@ public final class UsageAnalytics {
      */
     public record Usage(long requests, long serverErrors, long clientErrors, long bytesIn, long bytesOut, double meanMillis,
                         double p50Millis, double p95Millis, double p99Millis, double maxMillis) {
+        /** {@code {"requests":N,...}} with the record's field names; milliseconds rounded to microseconds. */
+        public String toJson() {
+            return "{\"requests\":" + requests + ",\"serverErrors\":" + serverErrors + ",\"clientErrors\":" + clientErrors
+                    + ",\"bytesIn\":" + bytesIn + ",\"bytesOut\":" + bytesOut + ",\"meanMillis\":" + ms(meanMillis)
+                    + ",\"p50Millis\":" + ms(p50Millis) + ",\"p95Millis\":" + ms(p95Millis) + ",\"p99Millis\":" + ms(p99Millis)
+                    + ",\"maxMillis\":" + ms(maxMillis) + "}";
+        }
+
+        private static String ms(double v) {
+            return java.math.BigDecimal.valueOf(Math.round(v * 1000) / 1000.0).stripTrailingZeros().toPlainString();
+        }
+
         static Usage of(long[] c) {
             long n = c[REQUESTS];
             return new Usage(n, c[SERVER_ERRORS], c[CLIENT_ERRORS], c[BYTES_IN], c[BYTES_OUT],
@@ -281,6 +294,33 @@ public final class UsageAnalytics {
      */
     public record Report(String period, String zone, Usage total, Map<String, Usage> byConsumer, Map<String, Usage> byRoute,
                          List<Row> rows) {
+        /**
+         * The report as JSON, for the admin API: {@code {"period":..., "zone":..., "total":{...}, "consumers":{id:{...}},
+         * "routes":{name:{...}}, "rows":[{"consumer":..., "route":..., "usage":{...}}]}}.
+         */
+        public String toJson() {
+            StringBuilder b = new StringBuilder(256 + rows.size() * 200);
+            b.append("{\"period\":").append(JsonStrings.quote(period)).append(",\"zone\":").append(JsonStrings.quote(zone))
+                    .append(",\"total\":").append(total.toJson()).append(",\"consumers\":{");
+            appendAll(b, byConsumer);
+            b.append("},\"routes\":{");
+            appendAll(b, byRoute);
+            b.append("},\"rows\":[");
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                b.append(i == 0 ? "" : ",").append("{\"consumer\":").append(JsonStrings.quote(r.consumer())).append(",\"route\":")
+                        .append(JsonStrings.quote(r.route())).append(",\"usage\":").append(r.usage().toJson()).append('}');
+            }
+            return b.append("]}").toString();
+        }
+
+        private static void appendAll(StringBuilder b, Map<String, Usage> m) {
+            boolean first = true;
+            for (Map.Entry<String, Usage> e : m.entrySet()) {
+                b.append(first ? "" : ",").append(JsonStrings.quote(e.getKey())).append(':').append(e.getValue().toJson());
+                first = false;
+            }
+        }
     }
 
     /** Usage on {@code date} (empty when it is not retained). */

@@ -550,7 +550,7 @@ public final class ResponseCache {
     }
 
     private static Entry withBody(Entry t, byte[] body) {
-        int weight = 256 + body.length;
+        long weight = 256L + body.length;
         for (String s : t.headers()) {
             weight += s.length() + 16;
         }
@@ -558,7 +558,7 @@ public final class ResponseCache {
             weight += s == null ? 0 : s.length() + 16;
         }
         return new Entry(t.headers(), body, t.etag(), t.storedAt(), t.initialAge(), t.fresh(), t.swr(), t.owner(), t.varyNames(),
-                t.varyValues(), weight);
+                t.varyValues(), (int) Math.min(Integer.MAX_VALUE, weight));
     }
 
     /** The entry after a 304: its stored headers updated by those of the 304 (RFC 9111 section 4.3.4), fresh again. */
@@ -686,25 +686,25 @@ public final class ResponseCache {
             while (list.size() > config.maxVariants()) {
                 list.remove(list.size() - 1);
             }
-            int weight = 2 * k.length() + 64; // the key and the map's node
+            long weight = 2L * k.length() + 64; // the key and the map's node
             for (Entry x : list) {
                 weight += x.weight();
             }
-            return new Variants(list.toArray(new Entry[0]), weight);
+            return new Variants(list.toArray(new Entry[0]), (int) Math.min(Integer.MAX_VALUE, weight));
         });
     }
 
     private void remove(String key, Entry e) {
         cache.asMap().computeIfPresent(key, (k, vs) -> {
             List<Entry> list = new ArrayList<>();
-            int weight = 2 * k.length() + 64;
+            long weight = 2L * k.length() + 64;
             for (Entry x : vs.entries()) {
                 if (x != e) {
                     list.add(x);
                     weight += x.weight();
                 }
             }
-            return list.isEmpty() ? null : new Variants(list.toArray(new Entry[0]), weight);
+            return list.isEmpty() ? null : new Variants(list.toArray(new Entry[0]), (int) Math.min(Integer.MAX_VALUE, weight));
         });
     }
 

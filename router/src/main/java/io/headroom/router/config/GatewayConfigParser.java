@@ -157,7 +157,7 @@ final class GatewayConfigParser {
                         "only GET and HEAD responses are cached: add GET to methods, or remove cache");
             }
             long maxBytes = RouterConfig.bytes(c, "max-bytes", 64L << 20, 1024, 1L << 40);
-            long maxEntry = RouterConfig.bytes(c, "max-entry-bytes", Math.min(1L << 20, maxBytes), 0, maxBytes);
+            long maxEntry = RouterConfig.bytes(c, "max-entry-bytes", Math.min(1L << 20, maxBytes), 0, Math.min(maxBytes, 256L << 20));
             cache = new RouteConfig.Cache(maxBytes, maxEntry, nonNegative(c, "default-ttl", Duration.ZERO),
                     nonNegative(c, "stale-while-revalidate", Duration.ZERO), c.integer("max-variants", 8, 1, 1024));
         }

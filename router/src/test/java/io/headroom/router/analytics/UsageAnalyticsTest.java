@@ -41,6 +41,16 @@ class UsageAnalyticsTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("alice", "orders"), org.assertj.core.groups.Tuple.tuple("alice", "users"),
                         org.assertj.core.groups.Tuple.tuple("bob", "orders"));
         assertThat(u.today().total().requests()).isEqualTo(4);
+        u.record("we\"ird", "bob", 200, 0, 0, 1_234_567);
+        String json = u.today().toJson();
+        assertThat(json).startsWith("{\"period\":\"2026-03-29\",\"zone\":\"Europe/Berlin\",\"total\":{\"requests\":5,")
+                .contains("\"consumers\":{\"alice\":{\"requests\":3,\"serverErrors\":1,\"clientErrors\":0,\"bytesIn\":10,\"bytesOut\":1150,"
+                        + "\"meanMillis\":2,")
+                .contains("\"routes\":{\"orders\":{\"requests\":3,").contains("\"we\\\"ird\":{\"requests\":1,")
+                .contains("\"maxMillis\":1.234}").contains("{\"consumer\":\"bob\",\"route\":\"orders\",\"usage\":{\"requests\":1,")
+                .endsWith("}]}");
+        Object parsed = io.headroom.router.aggregate.Json.parse(json);
+        assertThat(parsed).isNotNull();
     }
 
     @Test
