@@ -130,6 +130,16 @@ class HotReloadHttpTest {
                 assertThat(a.requests.get()).as("A gets nothing once drained").isEqualTo(aDrained);
                 assertThat(s.connections.get()).as("the unchanged pool's keep-alive connections survive the reload")
                         .isEqualTo(sConnectionsBefore);
+
+                // many swaps in a row, each replacing the api pool's state (its balancer changes), under the same load
+                for (int i = 0; i < 20; i++) {
+                    String balancer = i % 2 == 0 ? "least-request" : "round-robin";
+                    router.reload(config(yaml(b.address() + ", " + c.address(), "", "", s.port())
+                            .replace("balancer: {type: round-robin}", "balancer: {type: " + balancer + "}")));
+                    Thread.sleep(50);
+                }
+                long okAfterSwaps = ok.get();
+                await("traffic after 20 more reloads").atMost(Duration.ofSeconds(20)).until(() -> ok.get() > okAfterSwaps + 100);
             } finally {
                 running.set(false);
                 for (Thread t : clients) {
@@ -139,7 +149,7 @@ class HotReloadHttpTest {
             System.out.printf("reload under load: ok %d, failed %d; A %d, B %d, C %d, S %d%n", ok.get(), failed.get(),
                     a.requests.get(), b.requests.get(), c.requests.get(), s.requests.get());
             assertThat(failed.get()).as("failed requests across the reload (of %d); samples %s", ok.get() + failed.get(), samples).isZero();
-            assertThat(router.reloads()).isEqualTo(1);
+            assertThat(router.reloads()).isEqualTo(21);
         }
     }
 

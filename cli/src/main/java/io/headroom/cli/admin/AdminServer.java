@@ -31,6 +31,7 @@ import java.util.logging.Logger;
  *   <li>{@code GET /metrics}: Prometheus text exposition;</li>
  *   <li>{@code GET /api/state}: pools, members and weights, plans, forecasts, instances, recent scaling events (JSON);</li>
  *   <li>{@code GET /api/stream}: the same state every second as server-sent events;</li>
+ *   <li>{@code POST /api/reload}: reloads the configuration file now (hot reload, docs/reliability.md);</li>
  *   <li>{@code GET /}: the live dashboard, drawn from the stream.</li>
  * </ul>
  * It runs on its own port, apart from proxied traffic, on virtual threads; at most {@link #MAX_STREAMS} dashboards

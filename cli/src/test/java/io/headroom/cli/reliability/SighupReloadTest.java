@@ -1,0 +1,138 @@
+package io.headroom.cli.reliability;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code headroom run} as a separate process, as an operator runs it: the file watcher and SIGHUP both reload the
+ * configuration (hot reload, issue 9 item 7). An edit of the file adds a route that answers; then {@code kill -HUP}
+ * reloads again, which {@code /api/state} records as a reload triggered by the signal.
+ */
+@Timeout(180)
+@EnabledOnOs({OS.LINUX, OS.MAC})
+class SighupReloadTest {
+    private static final Pattern RUNNING = Pattern.compile("router on 127\\.0\\.0\\.1:(\\d+).*admin and dashboard on http://127\\.0\\.0\\.1:(\\d+)/");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void fileEditAndSighupReloadARunningProcess() throws Exception {
+        HttpServer a = backend("A");
+        HttpServer b = backend("B");
+        Path file = tmp.resolve("headroom.yaml");
+        String base = """
+                instance-id: sighup-test
+                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api: {backends: [127.0.0.1:%d]}
+                %s
+                  routes:
+                    - {name: api, path-prefix: /, pool: api}
+                %s
+                admin: {listen: 127.0.0.1:0}
+                """;
+        Files.writeString(file, base.formatted(tmp.resolve("kafka"), a.getAddress().getPort(), "", ""));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+                "io.headroom.cli.Headroom", "run", "--config", file.toString(), "--roles", "router")
+                .redirectErrorStream(true).start();
+        ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+        CompletableFuture<int[]> ports = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    output.add(line);
+                    Matcher m = RUNNING.matcher(line);
+                    if (m.find()) {
+                        ports.complete(new int[]{Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
+                    }
+                }
+            } catch (Exception e) {
+                ports.completeExceptionally(e);
+            }
+        });
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        try {
+            int[] pp = ports.get(90, TimeUnit.SECONDS);
+            String proxy = "http://127.0.0.1:" + pp[0];
+            String admin = "http://127.0.0.1:" + pp[1];
+            assertThat(get(http, proxy + "/v2/x")).isEqualTo("A");
+
+            // 1. the file watcher
+            Files.writeString(file, base.formatted(tmp.resolve("kafka"), a.getAddress().getPort(),
+                    "    v2: {backends: [127.0.0.1:" + b.getAddress().getPort() + "]}", "    - {name: v2, path-prefix: /v2, pool: v2}"));
+            await("the edit is in service").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> "B".equals(get(http, proxy + "/v2/x")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> get(http, admin + "/api/state").contains("\"trigger\":\"file\""));
+
+            // 2. SIGHUP
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).inheritIO().start();
+            assertThat(kill.waitFor()).isZero();
+            await("the SIGHUP reload is recorded").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> get(http, admin + "/api/state").contains("\"trigger\":\"signal\""));
+            String state = get(http, admin + "/api/state");
+            assertThat(state).contains("\"reloads_applied\":2").contains("\"reloads_rejected\":0");
+            assertThat(p.isAlive()).as("SIGHUP reloads, it does not stop the process").isTrue();
+            assertThat(get(http, proxy + "/v2/x")).isEqualTo("B");
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError("headroom run output:\n" + String.join("\n", List.copyOf(output)), e);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            a.stop(0);
+            b.stop(0);
+        }
+    }
+
+    private static String get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static HttpServer backend(String name) throws Exception {
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        byte[] body = name.getBytes(StandardCharsets.US_ASCII);
+        s.createContext("/", ex -> {
+            try (ex) {
+                ex.getRequestBody().readAllBytes();
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+            }
+        });
+        s.start();
+        return s;
+    }
+}
