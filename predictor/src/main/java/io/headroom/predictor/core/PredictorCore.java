@@ -15,6 +15,7 @@ import io.headroom.predictor.history.HistoryStore;
 import io.headroom.predictor.history.InstanceTraffic;
 import io.headroom.predictor.history.SeriesHistory;
 import io.headroom.predictor.plan.CapacityPlanner;
+import io.headroom.predictor.plan.ConsumerTraffic;
 import io.headroom.predictor.plan.PoolSettings;
 import io.headroom.predictor.plan.PredictorSettings;
 import io.headroom.predictor.plan.QuotaLeaseAllocator;
@@ -93,6 +94,8 @@ public final class PredictorCore {
     private final AtomicLong trainingFailures = new AtomicLong();
     private final AtomicLong trainingSkipped = new AtomicLong();
     private long lastEpoch;
+    /** Per-consumer offered traffic per instance and per pool, for the leases and the tier planner. */
+    private final ConsumerTraffic consumerTraffic;
 
     /**
      * @param settings         the {@code predictor:} section
@@ -109,6 +112,7 @@ public final class PredictorCore {
         int season = (int) settings.season().toSeconds();
         this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost());
         this.backtest = new Backtest(3, 40);
+        this.consumerTraffic = new ConsumerTraffic(settings.quotas().limits().keySet(), 60, 1024);
         this.horizonSteps = settings.leadTimeSeconds() + 1 + (int) Math.ceil(settings.settle().toMillis() / 1000.0);
         this.windowSteps = (int) settings.trainingWindow().toSeconds();
         this.fleet = new SeriesFleet(catalog, horizonSteps, backtest, new TimeAxis(0, 1),
@@ -130,7 +134,11 @@ public final class PredictorCore {
 
     /** Records a telemetry window; false if it was a duplicate (or beyond the series limit). */
     public synchronized boolean accept(TelemetryWindow w) {
-        return store.accept(w);
+        if (!store.accept(w)) {
+            return false;
+        }
+        consumerTraffic.accept(w);
+        return true;
     }
 
     /** Steps (seconds) between the last complete second and the forecast target. */
@@ -375,9 +383,11 @@ public final class PredictorCore {
             return List.of();
         }
         List<QuotaLeaseAllocator.InstanceShare> shares = new ArrayList<>();
-        for (InstanceTraffic.Rate r : store.instances().rates(last, q.halfLife().toMillis() / 1000.0)) {
+        double halfLife = q.halfLife().toMillis() / 1000.0;
+        Map<String, Map<String, Double>> perConsumer = consumerTraffic.byInstance(last, halfLife);
+        for (InstanceTraffic.Rate r : store.instances().rates(last, halfLife)) {
             shares.add(new QuotaLeaseAllocator.InstanceShare(r.instanceId(), r.requestsPerSecond(), r.secondsObserved(),
-                    r.secondsSinceSeen()));
+                    r.secondsSinceSeen(), perConsumer.getOrDefault(r.instanceId(), Map.of())));
         }
         return QuotaLeaseAllocator.allocate(q, shares);
     }
@@ -389,9 +399,9 @@ public final class PredictorCore {
 
     private String describe(List<QuotaLease> leases) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-                "quota leases = floor %.0f%% of each limit spread over live instances + the rest by smoothed share of offered"
-                        + " requests (half-life %ds; telemetry has no consumer id, so each instance's share of all traffic stands"
-                        + " in for every consumer's):", settings.quotas().reserve() * 100, settings.quotas().halfLife().toSeconds()));
+                "quota leases = floor %.0f%% of each limit spread over live instances + the rest by each instance's smoothed"
+                        + " share of the consumer's offered requests (half-life %ds; its share of all traffic where no instance"
+                        + " reported the consumer):", settings.quotas().reserve() * 100, settings.quotas().halfLife().toSeconds()));
         // Bounded: the plan is one Kafka record, and many consumers × instances must not make it huge.
         int shown = Math.min(leases.size(), MAX_LEASES_DESCRIBED);
         for (QuotaLease l : leases.subList(0, shown)) {
