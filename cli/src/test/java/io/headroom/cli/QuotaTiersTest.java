@@ -49,7 +49,8 @@ import static org.awaitility.Awaitility.await;
  * from free consumer {@code f} (static limits 20/s each). The predictor's forecast upper bound exceeds the capacity,
  * so its plan tightens the free tier's limit (to about a third: 5 req/s are left after gold's 5) while gold keeps its
  * full 20/s; the router applies the plan's leases (free requests get 429, gold none), and the change is published as
- * a {@code QUOTA} event on {@code headroom.events} with its reason.
+ * a {@code QUOTA} event on {@code headroom.events} with its reason. When the predictor stops, the leases expire with
+ * their plan and the static limits apply again (fail static).
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class QuotaTiersTest {
@@ -171,6 +172,31 @@ class QuotaTiersTest {
             assertThat(rejected[0]).as("gold requests refused").isZero();
             assertThat(rejected[1]).as("free requests refused").isPositive();
             assertThat(failed.sum()).isZero();
+
+            // Fail static: with the predictor gone, the leases expire with their plan (plan-ttl 10 s) and the router's
+            // configured 20/s applies to free again.
+            stack.predictor().close();
+            await("the leases expire and the static limits apply").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> router.quotaLeases().lease("f", Clock.systemUTC()) == null
+                            && router.quotaLeases().lease("g", Clock.systemUTC()) == null);
+            long t1 = Math.floorDiv(System.currentTimeMillis(), 1000) + 1;
+            long t2 = t1 + 3;
+            await("windows after the expiry").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> windows.stream().anyMatch(w -> w.startMillis() >= t2 * 1000));
+            long freeAfter = 0;
+            long freeRefusedAfter = 0;
+            for (TelemetryWindow w : windows) {
+                long s = Math.floorDiv(w.startMillis(), 1000);
+                for (ConsumerStats cs : w.consumers()) {
+                    if (s >= t1 && s < t2 && cs.consumer().equals("f")) {
+                        freeAfter += cs.requests();
+                        freeRefusedAfter += cs.rejections();
+                    }
+                }
+            }
+            System.out.printf("after the plan expired, over 3 s: free %d requests, %d refused%n", freeAfter, freeRefusedAfter);
+            assertThat(freeAfter).isPositive();
+            assertThat(freeRefusedAfter).as("free at 15 req/s under its static 20/s").isZero();
         } finally {
             traffic.shutdownNow();
             if (eventLoop != null) {
