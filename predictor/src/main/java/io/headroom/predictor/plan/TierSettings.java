@@ -145,6 +145,10 @@ public record TierSettings(List<Tier> tiers, Map<String, Integer> maxInstances) 
         for (String pool : mi.keys()) {
             max.put(pool, mi.integer(pool, 1, 1, 1_000_000));
         }
+        if (!tiers.isEmpty() && max.isEmpty()) {
+            throw q.error("quota-tiers has tiers but no pool has an instance ceiling, so no forecast could ever tighten them",
+                    "add max-instances: {POOL: N} here, or autoscaler.pools.POOL.max");
+        }
         return new TierSettings(tiers, max);
     }
 }

@@ -106,6 +106,13 @@ class TierPlannerTest {
         assertThatThrownBy(() -> parse("gold: {consumers: [a], priority: 1, floor: 0}")).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> parse("gold: {consumers: [a], priority: 1, weight: 2}")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("weight");
+        assertThatThrownBy(() -> PredictorSettings.from(ConfigNode.parse("t.yaml", """
+                predictor:
+                  quotas: {a: 10/s}
+                  quota-tiers:
+                    tiers: {gold: {consumers: [a], priority: 1}}
+                """))).isInstanceOf(ConfigException.class).hasMessageContaining("no pool has an instance ceiling")
+                .hasMessageContaining("autoscaler.pools.POOL.max");
         assertThatThrownBy(() -> QuotaSettings.of(Map.of()).withTiers(TIERS)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no global limit");
     }
@@ -115,6 +122,7 @@ class TierPlannerTest {
                 predictor:
                   quotas: {a: 10/s, b: 10/s}
                   quota-tiers:
+                    max-instances: {api: 4}
                     tiers:
                       %s
                 """.formatted(tiers)));
