@@ -96,6 +96,7 @@ public final class Router implements AutoCloseable {
         this.accessLog = AccessLog.open(config.accessLog());
         this.usage = new io.headroom.router.analytics.UsageAnalytics(clock, config.rateLimits().quotas().zone());
         this.current = generation(config, null, store::pool, store.pools().keySet());
+        telemetry.consumerTopK(config.rateLimits().telemetryTopK());
     }
 
     /**
@@ -225,6 +226,7 @@ public final class Router implements AutoCloseable {
         // the swap: pools for the control plane and the admin API, then the routes that requests read
         ControlPlanStore.Retired retired = store.commit(prepared);
         current = gen;
+        telemetry.consumerTopK(effective.rateLimits().telemetryTopK());
         reloads++;
         boolean running = server != null;
         if (running) {

@@ -1,6 +1,7 @@
 package io.headroom.ingest.codec;
 
 import io.headroom.ingest.model.BackendStats;
+import io.headroom.ingest.model.ConsumerStats;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.ingest.model.QuotaLease;
@@ -16,6 +17,10 @@ import java.util.Map;
 /**
  * The codecs of every record that crosses Kafka. Version 1 of each format is defined here; a new version adds
  * a branch to the decoder and keeps reading the old one.
+ *
+ * <p>Telemetry version 2 appends the window's per-consumer counts (count, then consumer, requests, rejections each).
+ * A window without them is still written as version 1, so a predictor of the previous release keeps reading the
+ * telemetry of routers that enforce no per-consumer limits; both versions decode.
  */
 public final class Codecs {
     private static final int MAGIC = 'H';
@@ -24,6 +29,7 @@ public final class Codecs {
     private static final int TYPE_INTENT = 3;
     private static final int TYPE_EVENT = 4;
     private static final int V1 = 1;
+    private static final int V2 = 2;
     private static final int MAX_ITEMS = 1 << 20;
 
     private Codecs() {
@@ -32,8 +38,8 @@ public final class Codecs {
     public static final Codec<TelemetryWindow> TELEMETRY = new Codec<>() {
         @Override
         public byte[] encode(TelemetryWindow w) {
-            WireWriter out = new WireWriter(64 + 48 * w.backends().size());
-            header(out, TYPE_TELEMETRY);
+            WireWriter out = new WireWriter(64 + 48 * w.backends().size() + 16 * w.consumers().size());
+            header(out, TYPE_TELEMETRY, w.consumers().isEmpty() ? V1 : V2);
             out.string(w.instanceId());
             out.varlong(w.sequence());
             out.varlong(w.startMillis());
@@ -54,13 +60,21 @@ public final class Codecs {
                 out.varlong(b.bytesOut());
                 writeHistogram(out, b.latency());
             }
+            if (!w.consumers().isEmpty()) {
+                out.varlong(w.consumers().size());
+                for (ConsumerStats c : w.consumers()) {
+                    out.string(c.consumer());
+                    out.varlong(c.requests());
+                    out.varlong(c.rejections());
+                }
+            }
             return out.toByteArray();
         }
 
         @Override
         public TelemetryWindow decode(byte[] bytes) {
             WireReader in = new WireReader(bytes);
-            checkHeader(in, TYPE_TELEMETRY, "telemetry window");
+            int version = checkHeader(in, TYPE_TELEMETRY, V2, "telemetry window");
             String instance = in.string();
             long seq = in.varlong();
             long start = in.varlong();
@@ -73,8 +87,16 @@ public final class Codecs {
                 backends.add(new BackendStats(in.string(), in.varlong(), in.varlong(), in.varlong(), in.varlong(),
                         in.varlong(), in.varlong(), in.varlong(), in.varlong(), in.varlong(), readHistogram(in)));
             }
+            List<ConsumerStats> consumers = List.of();
+            if (version >= V2) {
+                int nc = in.count(MAX_ITEMS, "consumer");
+                consumers = new ArrayList<>(nc);
+                for (int i = 0; i < nc; i++) {
+                    consumers.add(new ConsumerStats(in.string(), in.varlong(), in.varlong()));
+                }
+            }
             end(in, "telemetry window");
-            return new TelemetryWindow(instance, seq, start, window, route, pool, backends);
+            return new TelemetryWindow(instance, seq, start, window, route, pool, backends, consumers);
         }
     };
 
@@ -236,12 +258,21 @@ public final class Codecs {
     }
 
     private static void header(WireWriter out, int type) {
+        header(out, type, V1);
+    }
+
+    private static void header(WireWriter out, int type, int version) {
         out.byte1(MAGIC);
         out.byte1(type);
-        out.byte1(V1);
+        out.byte1(version);
     }
 
     private static void checkHeader(WireReader in, int type, String what) {
+        checkHeader(in, type, V1, what);
+    }
+
+    /** Checks magic and type; returns the record's version, which must lie in {@code [1, newest]}. */
+    private static int checkHeader(WireReader in, int type, int newest, String what) {
         int magic = in.byte1();
         if (magic != MAGIC) {
             throw new CodecException("not a Headroom record (magic byte 0x" + Integer.toHexString(magic)
@@ -253,10 +284,11 @@ public final class Codecs {
                     + ": is this the right topic?");
         }
         int v = in.byte1();
-        if (v != V1) {
-            throw new CodecException(what + " version " + v + " is not supported (this build reads version " + V1
+        if (v < V1 || v > newest) {
+            throw new CodecException(what + " version " + v + " is not supported (this build reads versions " + V1 + " to " + newest
                     + "): upgrade this component");
         }
+        return v;
     }
 
     private static void end(WireReader in, String what) {

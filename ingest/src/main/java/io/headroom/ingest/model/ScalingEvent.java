@@ -3,7 +3,8 @@ package io.headroom.ingest.model;
 import java.util.Objects;
 
 /**
- * An audit record of something the autoscaler did or decided, published to {@code headroom.events}.
+ * An audit record of something the autoscaler did or decided (or, with {@link Action#QUOTA}, a quota change of the
+ * predictor's), published to {@code headroom.events}.
  *
  * @param pool        pool name (the Kafka key)
  * @param atMillis    when it happened (epoch ms)
@@ -29,7 +30,12 @@ public record ScalingEvent(String pool, long atMillis, Action action, String ins
         /** A provider call failed. */
         FAILED,
         /** An intent was seen but held back (cooldown, bounds, dry run, kill switch). */
-        HELD
+        HELD,
+        /**
+         * The predictor tightened or loosened a consumer tier's rate limits ahead of a forecast: {@code instance} is
+         * {@code tier:NAME}, {@code desired} the percentage of the configured limits now in force, {@code ready} -1.
+         */
+        QUOTA
     }
 
     public ScalingEvent {

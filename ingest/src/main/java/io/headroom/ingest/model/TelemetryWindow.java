@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param route        route name (the Kafka key)
  * @param pool         pool the route forwards to
  * @param backends     one entry per backend that saw traffic (plus {@code "-"} for rejected requests)
+ * @param consumers    per-consumer counts of the requests that met a rate limit, busiest first, bounded by the router
+ *                     ({@code telemetry.consumers.top-k}) with the rest summed under {@link ConsumerStats#OTHER};
+ *                     empty from routers without limits (and in version-1 records)
  */
 public record TelemetryWindow(
         String instanceId,
@@ -24,7 +27,8 @@ public record TelemetryWindow(
         int windowMillis,
         String route,
         String pool,
-        List<BackendStats> backends) {
+        List<BackendStats> backends,
+        List<ConsumerStats> consumers) {
 
     public TelemetryWindow {
         Objects.requireNonNull(instanceId, "instanceId");
@@ -34,6 +38,13 @@ public record TelemetryWindow(
             throw new IllegalArgumentException("windowMillis: " + windowMillis + " (expected: > 0)");
         }
         backends = List.copyOf(backends);
+        consumers = List.copyOf(consumers);
+    }
+
+    /** A window without per-consumer counts. */
+    public TelemetryWindow(String instanceId, long sequence, long startMillis, int windowMillis, String route, String pool,
+                           List<BackendStats> backends) {
+        this(instanceId, sequence, startMillis, windowMillis, route, pool, backends, List.of());
     }
 
     public long totalRequests() {

@@ -1,6 +1,7 @@
 package io.headroom.ingest.codec;
 
 import io.headroom.ingest.model.BackendStats;
+import io.headroom.ingest.model.ConsumerStats;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.ingest.model.QuotaLease;
@@ -91,5 +92,52 @@ class CodecsTest {
         byte[] trailing = Arrays.copyOf(ok, ok.length + 1);
         assertThatThrownBy(() -> Codecs.TELEMETRY.decode(trailing)).isInstanceOf(CodecException.class)
                 .hasMessageContaining("trailing");
+    }
+
+    @Test
+    void telemetryWithConsumersIsVersion2AndRoundTrips() {
+        TelemetryWindow base = sampleWindow();
+        TelemetryWindow w = new TelemetryWindow(base.instanceId(), base.sequence(), base.startMillis(), base.windowMillis(), base.route(),
+                base.pool(), base.backends(), List.of(new ConsumerStats("acme", 40, 3), new ConsumerStats("bob", 7, 0),
+                new ConsumerStats(ConsumerStats.OTHER, 1, 1)));
+        byte[] bytes = Codecs.TELEMETRY.encode(w);
+        assertThat(bytes[2]).as("version byte").isEqualTo((byte) 2);
+        assertThat(Codecs.TELEMETRY.decode(bytes)).isEqualTo(w);
+        // The consumers add a few bytes each: the window stays small.
+        assertThat(bytes.length - Codecs.TELEMETRY.encode(base).length).isEqualTo(1 + (1 + 4 + 1 + 1) + (1 + 3 + 1 + 1) + (1 + 7 + 1 + 1));
+    }
+
+    @Test
+    void windowWithoutConsumersIsStillWrittenAndReadAsVersion1() {
+        TelemetryWindow w = sampleWindow();
+        byte[] bytes = Codecs.TELEMETRY.encode(w);
+        assertThat(bytes[2]).as("version byte").isEqualTo((byte) 1);
+        TelemetryWindow back = Codecs.TELEMETRY.decode(bytes);
+        assertThat(back).isEqualTo(w);
+        assertThat(back.consumers()).isEmpty();
+    }
+
+    /** The exact bytes the previous release wrote (version 1, one empty backend): this build still reads them. */
+    @Test
+    void decodesARecordOfThePreviousRelease() {
+        byte[] v1 = {'H', 1, 1, 2, 'r', '1', 5, (byte) 0xe8, 7, 0x64, 2, 'a', 'b', 1, 'p', 1, 1, '-', 3, 0, 0, 0, 0, 0, 3, 0, 0, 0};
+        TelemetryWindow w = Codecs.TELEMETRY.decode(v1);
+        assertThat(w).isEqualTo(new TelemetryWindow("r1", 5, 1000, 100, "ab", "p",
+                List.of(new BackendStats("-", 3, 0, 0, 0, 0, 0, 3, 0, 0, LatencyHistogram.EMPTY))));
+        assertThat(w.consumers()).isEmpty();
+        byte[] v2 = Codecs.TELEMETRY.encode(new TelemetryWindow("r1", 5, 1000, 100, "ab", "p", w.backends(),
+                List.of(new ConsumerStats("c", 3, 3))));
+        byte[] expected = Arrays.copyOf(v1, v1.length + 5);
+        expected[2] = 2;
+        System.arraycopy(new byte[] {1, 1, 'c', 3, 3}, 0, expected, v1.length, 5);
+        assertThat(v2).isEqualTo(expected);
+    }
+
+    @Test
+    void rejectsConsumerCountsThatDoNotAddUp() {
+        assertThatThrownBy(() -> new ConsumerStats("a", 2, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rejections 3");
+        byte[] bad = {'H', 1, 2, 2, 'r', '1', 5, (byte) 0xe8, 7, 0x64, 2, 'a', 'b', 1, 'p', 0, 1, 1, 'c', 1, 2};
+        assertThatThrownBy(() -> Codecs.TELEMETRY.decode(bad)).isInstanceOf(IllegalArgumentException.class);
     }
 }

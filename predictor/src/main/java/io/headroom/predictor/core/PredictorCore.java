@@ -2,6 +2,7 @@ package io.headroom.predictor.core;
 
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.QuotaLease;
+import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.forecast.Backtest;
@@ -15,10 +16,13 @@ import io.headroom.predictor.history.HistoryStore;
 import io.headroom.predictor.history.InstanceTraffic;
 import io.headroom.predictor.history.SeriesHistory;
 import io.headroom.predictor.plan.CapacityPlanner;
+import io.headroom.predictor.plan.ConsumerTraffic;
 import io.headroom.predictor.plan.PoolSettings;
 import io.headroom.predictor.plan.PredictorSettings;
 import io.headroom.predictor.plan.QuotaLeaseAllocator;
 import io.headroom.predictor.plan.QuotaSettings;
+import io.headroom.predictor.plan.TierPlanner;
+import io.headroom.predictor.plan.TierSettings;
 import io.headroom.predictor.plan.WeightPlanner;
 
 import java.util.ArrayList;
@@ -66,7 +70,19 @@ public final class PredictorCore {
     static final int PER_SERIES_LEARNED_LIMIT = 64;
 
     /** What one tick produced. */
-    public record Tick(long nowMillis, List<ScalingIntent> intents, List<ControlPlan> plans, List<PoolForecast> forecasts) {
+    public record Tick(long nowMillis, List<ScalingIntent> intents, List<ControlPlan> plans, List<PoolForecast> forecasts,
+                       List<ScalingEvent> events) {
+        public Tick {
+            intents = List.copyOf(intents);
+            plans = List.copyOf(plans);
+            forecasts = List.copyOf(forecasts);
+            events = List.copyOf(events);
+        }
+
+        /** Without events. */
+        public Tick(long nowMillis, List<ScalingIntent> intents, List<ControlPlan> plans, List<PoolForecast> forecasts) {
+            this(nowMillis, intents, plans, forecasts, List.of());
+        }
     }
 
     /** Counters since start. */
@@ -93,6 +109,13 @@ public final class PredictorCore {
     private final AtomicLong trainingFailures = new AtomicLong();
     private final AtomicLong trainingSkipped = new AtomicLong();
     private long lastEpoch;
+    /** Per-consumer offered traffic per instance and per pool, for the leases and the tier planner. */
+    private final ConsumerTraffic consumerTraffic;
+    /** The tier factors of the last plan (tier → factor, rounded to hundredths), to log and publish changes only. */
+    private final Map<String, Double> tierFactors = new LinkedHashMap<>();
+    /** Tier → the pool that last tightened it (the key of its loosening event). */
+    private final Map<String, String> tierPools = new LinkedHashMap<>();
+    private TierPlanner.Decision tiers = TierPlanner.Decision.NONE;
 
     /**
      * @param settings         the {@code predictor:} section
@@ -109,6 +132,7 @@ public final class PredictorCore {
         int season = (int) settings.season().toSeconds();
         this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost());
         this.backtest = new Backtest(3, 40);
+        this.consumerTraffic = new ConsumerTraffic(settings.quotas().limits().keySet(), 60, 1024);
         this.horizonSteps = settings.leadTimeSeconds() + 1 + (int) Math.ceil(settings.settle().toMillis() / 1000.0);
         this.windowSteps = (int) settings.trainingWindow().toSeconds();
         this.fleet = new SeriesFleet(catalog, horizonSteps, backtest, new TimeAxis(0, 1),
@@ -130,7 +154,11 @@ public final class PredictorCore {
 
     /** Records a telemetry window; false if it was a duplicate (or beyond the series limit). */
     public synchronized boolean accept(TelemetryWindow w) {
-        return store.accept(w);
+        if (!store.accept(w)) {
+            return false;
+        }
+        consumerTraffic.accept(w);
+        return true;
     }
 
     /** Steps (seconds) between the last complete second and the forecast target. */
@@ -322,13 +350,16 @@ public final class PredictorCore {
         retrainLong(minuteDue, minuteAxis, nowMillis);
     }
 
+    /** A pool's plan inputs, kept from the forecast pass until the leases are known. */
+    private record PoolPass(PoolSettings pool, SeriesModel.Selection selection, BackendThroughput throughput, Map<String, Double> ratios) {
+    }
+
     private Tick plan(long nowMillis) {
         long last = lastCompleteSecond(nowMillis);
         List<ScalingIntent> intents = new ArrayList<>();
         List<ControlPlan> plans = new ArrayList<>();
         List<PoolForecast> forecasts = new ArrayList<>();
-        List<QuotaLease> leases = leases(last);
-        String leaseNote = leases.isEmpty() ? "" : "; " + describe(leases);
+        List<PoolPass> passes = new ArrayList<>();
         for (PoolSettings pool : settings.pools().values()) {
             SeriesHistory h = store.pool(pool.name());
             if (h == null || h.newestSecond() <= last - STALE_SECONDS) {
@@ -350,10 +381,20 @@ public final class PredictorCore {
                     intent.desiredNow(), sel.model(), sel.summary(), later);
             latest.put(pool.name(), pf);
             forecasts.add(pf);
-
             BackendThroughput tp = store.throughput(pool.name());
             Map<String, Double> ratios = tp == null ? Map.of()
                     : tp.successRatios(last, THROUGHPUT_HALF_LIFE_SECONDS, WeightPlanner.MIN_EVIDENCE);
+            passes.add(new PoolPass(pool, sel, tp, ratios));
+        }
+        tiers = tierDecision(last, forecasts);
+        List<ScalingEvent> events = tierChanges(nowMillis, tiers);
+        List<QuotaLease> leases = leases(last);
+        String leaseNote = leases.isEmpty() ? "" : "; " + describe(leases) + describeTiers(tiers);
+        for (PoolPass pass : passes) {
+            PoolSettings pool = pass.pool();
+            SeriesModel.Selection sel = pass.selection();
+            BackendThroughput tp = pass.throughput();
+            Map<String, Double> ratios = pass.ratios();
             if (!ratios.isEmpty() || !leases.isEmpty()) {
                 lastEpoch = Math.max(lastEpoch + 1, nowMillis);
                 Map<String, Double> weights = WeightPlanner.weights(ratios, WeightPlanner.DEFAULT_FLOOR);
@@ -365,7 +406,63 @@ public final class PredictorCore {
                         nowMillis + settings.planTtl().toMillis(), weights, leases, List.of(), provenance));
             }
         }
-        return new Tick(nowMillis, List.copyOf(intents), List.copyOf(plans), List.copyOf(forecasts));
+        return new Tick(nowMillis, intents, plans, forecasts, events);
+    }
+
+    /** The tier planner's factors for the pools forecast this tick (every tier at 1 without tiers or ceilings). */
+    private TierPlanner.Decision tierDecision(long last, List<PoolForecast> forecasts) {
+        TierSettings ts = settings.quotas().tiers();
+        if (ts.isEmpty()) {
+            return TierPlanner.Decision.NONE;
+        }
+        Map<String, Map<String, Double>> byPool = consumerTraffic.byPool(last, settings.quotas().halfLife().toMillis() / 1000.0);
+        List<TierPlanner.PoolLoad> loads = new ArrayList<>();
+        for (PoolForecast pf : forecasts) {
+            Integer max = ts.maxInstances().get(pf.pool());
+            PoolSettings pool = settings.pools().get(pf.pool());
+            if (max == null || pool == null) {
+                continue;
+            }
+            loads.add(new TierPlanner.PoolLoad(pf.pool(), pool.plannedPerInstance() * max, pf.upper(), pf.observed(),
+                    byPool.getOrDefault(pf.pool(), Map.of())));
+        }
+        return TierPlanner.plan(ts, loads);
+    }
+
+    /**
+     * Logs every tier whose factor changed since the last plan (to the hundredth) and returns one {@code QUOTA} event
+     * each for {@code headroom.events}.
+     */
+    private List<ScalingEvent> tierChanges(long nowMillis, TierPlanner.Decision d) {
+        List<ScalingEvent> out = new ArrayList<>();
+        for (TierSettings.Tier t : settings.quotas().tiers().tiers()) {
+            double f = Math.round(d.factor(t.name()) * 100) / 100.0;
+            Double before = tierFactors.put(t.name(), f);
+            double was = before == null ? 1.0 : before;
+            if (f == was) {
+                continue;
+            }
+            String reason = f < 1 ? d.reasons().get(t.name())
+                    : "forecast upper bound back under capacity in every pool: the configured limits of tier " + t.name() + " apply again";
+            String what = String.format(Locale.ROOT, "tier %s limits x%.2f -> x%.2f (%s): %s", t.name(), was, f,
+                    f < was ? "tightened" : "loosened", reason);
+            LOG.info("quota " + what);
+            String pool = f < 1 ? d.pools().getOrDefault(t.name(), "") : tierPools.getOrDefault(t.name(), "");
+            tierPools.put(t.name(), pool);
+            out.add(new ScalingEvent(pool, nowMillis, ScalingEvent.Action.QUOTA, "tier:" + t.name(),
+                    (int) Math.round(f * 100), -1, what));
+        }
+        return out;
+    }
+
+    private static String describeTiers(TierPlanner.Decision d) {
+        if (!d.tightened()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("; quota tiers tightened ahead of the forecast:");
+        d.factors().entrySet().stream().filter(e -> e.getValue() < 1).sorted(Map.Entry.comparingByKey()).forEach(e ->
+                b.append(String.format(Locale.ROOT, " %s x%.2f (%s)", e.getKey(), e.getValue(), d.reasons().get(e.getKey()))));
+        return b.toString();
     }
 
     /** The quota leases for the instances' traffic up to second {@code last}; empty without global limits. */
@@ -375,11 +472,28 @@ public final class PredictorCore {
             return List.of();
         }
         List<QuotaLeaseAllocator.InstanceShare> shares = new ArrayList<>();
-        for (InstanceTraffic.Rate r : store.instances().rates(last, q.halfLife().toMillis() / 1000.0)) {
+        double halfLife = q.halfLife().toMillis() / 1000.0;
+        Map<String, Map<String, Double>> perConsumer = consumerTraffic.byInstance(last, halfLife);
+        for (InstanceTraffic.Rate r : store.instances().rates(last, halfLife)) {
             shares.add(new QuotaLeaseAllocator.InstanceShare(r.instanceId(), r.requestsPerSecond(), r.secondsObserved(),
-                    r.secondsSinceSeen()));
+                    r.secondsSinceSeen(), perConsumer.getOrDefault(r.instanceId(), Map.of())));
         }
-        return QuotaLeaseAllocator.allocate(q, shares);
+        if (!tiers.tightened()) {
+            return QuotaLeaseAllocator.allocate(q, shares);
+        }
+        Map<String, QuotaLeaseAllocator.GlobalLimit> scaled = new LinkedHashMap<>();
+        for (QuotaLeaseAllocator.GlobalLimit l : q.limits().values()) {
+            TierSettings.Tier t = q.tiers().tierOf(l.consumer());
+            double f = t == null ? 1 : tiers.factor(t.name());
+            scaled.put(l.consumer(), f >= 1 ? l
+                    : new QuotaLeaseAllocator.GlobalLimit(l.consumer(), l.ratePerSecond() * f, Math.max(1, (long) Math.floor(l.burst() * f))));
+        }
+        return QuotaLeaseAllocator.allocate(q.withLimits(scaled), shares);
+    }
+
+    /** The tier factors of the last plan (tier → factor; 1 = the configured limits). */
+    public synchronized Map<String, Double> tierFactors() {
+        return Map.copyOf(tiers.factors());
     }
 
     /** Latest leases, for tests and the dashboard (recomputed; empty without global limits). */
@@ -389,9 +503,9 @@ public final class PredictorCore {
 
     private String describe(List<QuotaLease> leases) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-                "quota leases = floor %.0f%% of each limit spread over live instances + the rest by smoothed share of offered"
-                        + " requests (half-life %ds; telemetry has no consumer id, so each instance's share of all traffic stands"
-                        + " in for every consumer's):", settings.quotas().reserve() * 100, settings.quotas().halfLife().toSeconds()));
+                "quota leases = floor %.0f%% of each limit spread over live instances + the rest by each instance's smoothed"
+                        + " share of the consumer's offered requests (half-life %ds; its share of all traffic where no instance"
+                        + " reported the consumer):", settings.quotas().reserve() * 100, settings.quotas().halfLife().toSeconds()));
         // Bounded: the plan is one Kafka record, and many consumers × instances must not make it huge.
         int shown = Math.min(leases.size(), MAX_LEASES_DESCRIBED);
         for (QuotaLease l : leases.subList(0, shown)) {

@@ -28,6 +28,7 @@ import java.util.Map;
  *   quotas:                   # global per-consumer limits split into quota leases ({@link QuotaSettings})
  *     mobile-app: 100/s
  *   quota-leases: {reserve: 0.1, half-life: 5s, warm-up: 3s, forget-after: 30s}
+ *   quota-tiers: {tiers: {gold: {consumers: [partner], priority: 1}, free: {consumers: [mobile-app], priority: 2}}}
  * </pre>
  */
 public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
@@ -145,7 +146,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     /** Parses {@code predictor:} of {@code root}; errors name file:line and the fix. */
     public static PredictorSettings from(ConfigNode root) {
         ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
-                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "horizons", "minute-history");
+                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "horizons", "minute-history");
         Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
         Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
         Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));
@@ -195,7 +196,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
             throw p.errorAt("minute-history", "minute-history " + minuteHistory.toMinutes() + "m is too short to learn horizons " + horizons,
                     "use at least " + minMinutes + "m (or shorter horizons)");
         }
-        return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(p),
+        return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(root, p),
                 horizons, minuteHistory);
     }
 

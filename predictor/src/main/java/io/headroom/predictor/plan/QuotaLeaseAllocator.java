@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,8 +24,10 @@ import java.util.Objects;
  *       evenly over the live instances;</li>
  *   <li>each lease's burst is {@code B} split in the same proportion, at least 1 (a GCRA cell admits nothing with 0).</li>
  * </ul>
- * The leases of a consumer never sum to more than {@code R}. Telemetry does not carry the consumer id, so an instance's
- * share of all the traffic it reports stands in for its share of every consumer's traffic. Shares are of offered
+ * The leases of a consumer never sum to more than {@code R}. The share is the consumer's own: telemetry windows carry
+ * per-consumer counts, and an instance's smoothed rate of <em>this</em> consumer decides its part. When no established
+ * instance reported the consumer (routers of the previous release, the consumer fell into the {@code (other)} bucket,
+ * or it is idle), the instance's share of all the traffic it reports stands in, as before. Shares are of offered
  * requests (the router's own rejections included): admitted requests would only echo the previous leases back.
  *
  * <p>A pure function: no clock, no state. Leases come out sorted by consumer, then instance.
@@ -55,14 +58,34 @@ public final class QuotaLeaseAllocator {
      * @param requestsPerSecond smoothed offered requests per second, >= 0
      * @param secondsObserved  seconds since it first reported (0 = not within a complete second yet)
      * @param secondsSinceSeen seconds since its last report
+     * @param consumerRates    consumer → smoothed offered requests per second of that consumer on this instance (only
+     *                          consumers it reported; the others count as 0 when any instance reported the consumer)
      */
-    public record InstanceShare(String instanceId, double requestsPerSecond, long secondsObserved, long secondsSinceSeen) {
+    public record InstanceShare(String instanceId, double requestsPerSecond, long secondsObserved, long secondsSinceSeen,
+                                Map<String, Double> consumerRates) {
         public InstanceShare {
             Objects.requireNonNull(instanceId, "instanceId");
             if (!(requestsPerSecond >= 0) || secondsObserved < 0 || secondsSinceSeen < 0) {
                 throw new IllegalArgumentException("instance " + instanceId + ": rate " + requestsPerSecond + ", observed "
                         + secondsObserved + "s, last seen " + secondsSinceSeen + "s ago (expected: all >= 0)");
             }
+            consumerRates = Map.copyOf(consumerRates);
+            for (Map.Entry<String, Double> e : consumerRates.entrySet()) {
+                if (!(e.getValue() >= 0) || e.getValue().isInfinite()) {
+                    throw new IllegalArgumentException("instance " + instanceId + ": rate of " + e.getKey() + " " + e.getValue()
+                            + " (expected: finite, >= 0)");
+                }
+            }
+        }
+
+        /** Without per-consumer rates (telemetry of the previous release). */
+        public InstanceShare(String instanceId, double requestsPerSecond, long secondsObserved, long secondsSinceSeen) {
+            this(instanceId, requestsPerSecond, secondsObserved, secondsSinceSeen, Map.of());
+        }
+
+        /** The share this instance weighs with for {@code consumer}: its rate of that consumer, or of all traffic. */
+        double rate(String consumer, boolean byConsumer) {
+            return byConsumer ? consumerRates.getOrDefault(consumer, 0.0) : requestsPerSecond;
         }
     }
 
@@ -93,10 +116,17 @@ public final class QuotaLeaseAllocator {
         if (n == 0) {
             return List.of();
         }
+        double consumerTotal = 0;
+        for (InstanceShare i : live) {
+            if (established(i, warmUpSeconds)) {
+                consumerTotal += i.rate(limit.consumer(), true);
+            }
+        }
+        boolean byConsumer = consumerTotal > 0;
         double total = 0;
         for (InstanceShare i : live) {
             if (established(i, warmUpSeconds)) {
-                total += i.requestsPerSecond();
+                total += i.rate(limit.consumer(), byConsumer);
             }
         }
         double rate = limit.ratePerSecond();
@@ -108,7 +138,7 @@ public final class QuotaLeaseAllocator {
             double proportional = rate - floor * n;
             for (int k = 0; k < n; k++) {
                 InstanceShare i = live.get(k);
-                lease[k] = floor + (established(i, warmUpSeconds) ? proportional * i.requestsPerSecond() / total : 0);
+                lease[k] = floor + (established(i, warmUpSeconds) ? proportional * i.rate(limit.consumer(), byConsumer) / total : 0);
             }
         }
         capSum(lease, rate);

@@ -21,6 +21,8 @@ import java.util.Map;
  *     half-life: 5s                # smoothing of each instance's share of traffic
  *     warm-up: 3s                  # an instance seen for less than this gets only the floor
  *     forget-after: 30s            # an instance not seen for longer gets no lease
+ *   quota-tiers:                   # forecast-driven quotas ({@link TierSettings}, {@link TierPlanner})
+ *     tiers: {gold: {consumers: [partner], priority: 1}, free: {consumers: [mobile-app], priority: 2, floor: 0.2}}
  * </pre>
  *
  * @param limits      consumer → global limit, in file order
@@ -28,9 +30,10 @@ import java.util.Map;
  * @param halfLife    half-life of the share smoothing
  * @param warmUp      how long an instance must have been reporting before its share counts
  * @param forgetAfter how long an instance may stay silent before it loses its lease
+ * @param tiers       consumer tiers for forecast-driven quotas ({@code quota-tiers:}, {@link TierSettings})
  */
 public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits, double reserve, Duration halfLife, Duration warmUp,
-                            Duration forgetAfter) {
+                            Duration forgetAfter, TierSettings tiers) {
     public static final double DEFAULT_RESERVE = 0.1;
     public static final Duration DEFAULT_HALF_LIFE = Duration.ofSeconds(5);
     public static final Duration DEFAULT_WARM_UP = Duration.ofSeconds(3);
@@ -44,6 +47,29 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
                     + ", forget-after " + forgetAfter + " (expected: 0 <= reserve <= 1, half-life and forget-after >= 1s, warm-up >= 0)");
         }
         limits = Map.copyOf(new LinkedHashMap<>(limits));
+        java.util.Objects.requireNonNull(tiers, "tiers");
+        for (TierSettings.Tier t : tiers.tiers()) {
+            for (String c : t.consumers()) {
+                if (!limits.containsKey(c)) {
+                    throw new IllegalArgumentException("consumer " + c + " of tier " + t.name() + " has no global limit");
+                }
+            }
+        }
+    }
+
+    /** Without tiers. */
+    public QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits, double reserve, Duration halfLife, Duration warmUp,
+                         Duration forgetAfter) {
+        this(limits, reserve, halfLife, warmUp, forgetAfter, TierSettings.NONE);
+    }
+
+    public QuotaSettings withTiers(TierSettings t) {
+        return new QuotaSettings(limits, reserve, halfLife, warmUp, forgetAfter, t);
+    }
+
+    /** The same splitting over other limits (the tier planner's scaled ones). */
+    public QuotaSettings withLimits(Map<String, QuotaLeaseAllocator.GlobalLimit> l) {
+        return new QuotaSettings(l, reserve, halfLife, warmUp, forgetAfter, TierSettings.NONE);
     }
 
     /** The given limits with default splitting. */
@@ -52,15 +78,23 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
     }
 
     public QuotaSettings withReserve(double r) {
-        return new QuotaSettings(limits, r, halfLife, warmUp, forgetAfter);
+        return new QuotaSettings(limits, r, halfLife, warmUp, forgetAfter, tiers);
     }
 
     public boolean isEmpty() {
         return limits.isEmpty();
     }
 
-    /** Parses {@code quotas:} and {@code quota-leases:} of the {@code predictor:} node {@code p}. */
+    /** Parses {@code quotas:} and {@code quota-leases:} of the {@code predictor:} node {@code p} (no tiers). */
     static QuotaSettings from(ConfigNode p) {
+        return from(ConfigNode.empty(), p);
+    }
+
+    /**
+     * Parses {@code quotas:}, {@code quota-leases:} and {@code quota-tiers:} of the {@code predictor:} node {@code p};
+     * {@code root} is the whole file (the autoscaler's pool ceilings).
+     */
+    static QuotaSettings from(ConfigNode root, ConfigNode p) {
         ConfigNode q = p.child("quotas");
         Map<String, QuotaLeaseAllocator.GlobalLimit> limits = new LinkedHashMap<>();
         for (String consumer : q.keys()) {
@@ -74,7 +108,7 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
             throw s.errorAt("warm-up", "warm-up must not be negative", "write e.g. warm-up: 3s");
         }
         Duration forget = atLeastOneSecond(s, "forget-after", DEFAULT_FORGET_AFTER);
-        return new QuotaSettings(limits, reserve, halfLife, warmUp, forget);
+        return new QuotaSettings(limits, reserve, halfLife, warmUp, forget, TierSettings.from(root, p, limits.keySet()));
     }
 
     private static Duration atLeastOneSecond(ConfigNode s, String key, Duration def) {

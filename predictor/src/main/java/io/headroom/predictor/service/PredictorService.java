@@ -6,6 +6,7 @@ import io.headroom.ingest.kafka.ConsumerLoop;
 import io.headroom.ingest.kafka.KafkaClients;
 import io.headroom.ingest.kafka.Topics;
 import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.core.PredictorCore;
@@ -34,7 +35,8 @@ import java.util.logging.Logger;
 /**
  * The predictor on Kafka: consumes telemetry (group {@value #GROUP_ID}, so predictors split the routes), feeds a
  * {@link PredictorCore}, and every second publishes its scaling intents (key = pool) and control plans
- * (key = {@link ControlPlan#key()}) through non-blocking {@link BoundedPublisher}s. Models retrain on one
+ * (key = {@link ControlPlan#key()}) through non-blocking {@link BoundedPublisher}s, and with {@code quota-tiers} every
+ * tier quota change as a {@code QUOTA} event on {@code headroom.events} (key = the pool that caused it). Models retrain on one
  * background thread. No web server.
  *
  * <p><b>Warm start.</b> Kafka is the durable log of the history: whenever a telemetry partition is assigned, the
@@ -57,6 +59,8 @@ public final class PredictorService implements AutoCloseable {
     private final ConsumerLoop<TelemetryWindow> consumer;
     private final BoundedPublisher<ScalingIntent> intents;
     private final BoundedPublisher<ControlPlan> plans;
+    /** Quota tier changes to {@code headroom.events}; null without {@code quota-tiers}. */
+    private final BoundedPublisher<ScalingEvent> events;
     private final ScheduledExecutorService ticker;
     private final ExecutorService trainer;
     private final AtomicLong ticks = new AtomicLong();
@@ -72,6 +76,8 @@ public final class PredictorService implements AutoCloseable {
         this.core = new PredictorCore(settings, trainer);
         this.intents = new BoundedPublisher<>(clients.producer("predictor-scaling", Codecs.INTENT.serializer()), 1024, "predictor-scaling");
         this.plans = new BoundedPublisher<>(clients.producer("predictor-control", Codecs.CONTROL.serializer()), 1024, "predictor-control");
+        this.events = settings.quotas().tiers().isEmpty() ? null
+                : new BoundedPublisher<>(clients.producer("predictor-events", Codecs.EVENT.serializer()), 256, "predictor-events");
         Consumer<String, TelemetryWindow> telemetry = clients.consumer("predictor-telemetry", GROUP_ID, Codecs.TELEMETRY.deserializer());
         this.consumer = ConsumerLoop.subscribe(telemetry, List.of(topics.telemetry()),
                 new Rewind(telemetry, settings.replaySpan(), clock), records -> {
@@ -165,6 +171,11 @@ public final class PredictorService implements AutoCloseable {
             for (ControlPlan p : t.plans()) {
                 plans.offer(topics.control(), p.key(), p);
             }
+            if (events != null) {
+                for (ScalingEvent e : t.events()) {
+                    events.offer(topics.events(), e.pool(), e);
+                }
+            }
             ticks.incrementAndGet();
         } catch (RuntimeException e) {
             // A failed tick must not cancel the schedule: log, count, and try again next second.
@@ -209,6 +220,9 @@ public final class PredictorService implements AutoCloseable {
         trainer.shutdownNow();
         intents.close();
         plans.close();
+        if (events != null) {
+            events.close();
+        }
         try {
             ticker.awaitTermination(5, TimeUnit.SECONDS);
             trainer.awaitTermination(5, TimeUnit.SECONDS);

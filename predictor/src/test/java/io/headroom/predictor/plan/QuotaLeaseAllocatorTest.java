@@ -215,4 +215,41 @@ class QuotaLeaseAllocatorTest {
                     reserve: 1.5
                 """))).isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:3");
     }
+
+    @Test
+    void eachConsumerIsSplitByItsOwnSharePerInstance() {
+        QuotaSettings two = QuotaSettings.of(Map.of("a", new GlobalLimit("a", 100, 100), "b", new GlobalLimit("b", 50, 10)));
+        // Both instances carry the same total traffic, but a comes 80/20 and b 10/90.
+        List<QuotaLease> leases = QuotaLeaseAllocator.allocate(two, List.of(
+                new InstanceShare("r1", 100, 60, 0, Map.of("a", 80.0, "b", 5.0)),
+                new InstanceShare("r2", 100, 60, 0, Map.of("a", 20.0, "b", 45.0))));
+        // a: floor 10 % of 100 / 2 = 5 each, 90 by 80/20; b: floor 2.5 each, 45 by 10/90.
+        assertThat(leases).extracting(l -> l.consumer() + "@" + l.instanceId()).containsExactly("a@r1", "a@r2", "b@r1", "b@r2");
+        assertThat(leases.get(0).ratePerSecond()).isCloseTo(5 + 72, within(1e-9));
+        assertThat(leases.get(1).ratePerSecond()).isCloseTo(5 + 18, within(1e-9));
+        assertThat(leases.get(2).ratePerSecond()).isCloseTo(2.5 + 4.5, within(1e-9));
+        assertThat(leases.get(3).ratePerSecond()).isCloseTo(2.5 + 40.5, within(1e-9));
+        assertThat(leases).extracting(QuotaLease::burst).containsExactly(77L, 23L, 1L, 8L);
+    }
+
+    @Test
+    void aConsumerNoInstanceReportedFallsBackToTheInstanceShareAndAnAbsentOneKeepsTheFloor() {
+        QuotaSettings two = QuotaSettings.of(Map.of("a", new GlobalLimit("a", 100, 100), "b", new GlobalLimit("b", 100, 100)));
+        List<QuotaLease> leases = QuotaLeaseAllocator.allocate(two, List.of(
+                new InstanceShare("r1", 75, 60, 0, Map.of("a", 30.0)),
+                new InstanceShare("r2", 25, 60, 0, Map.of())));
+        // a: only r1 reported it, so r2 has none of a's traffic: the floor only.
+        assertThat(leases.get(0).ratePerSecond()).isCloseTo(95, within(1e-9));
+        assertThat(leases.get(1).ratePerSecond()).isCloseTo(5, within(1e-9));
+        // b: no instance reported it: the instances' shares of all traffic, 75/25.
+        assertThat(leases.get(2).ratePerSecond()).isCloseTo(5 + 67.5, within(1e-9));
+        assertThat(leases.get(3).ratePerSecond()).isCloseTo(5 + 22.5, within(1e-9));
+        // the consumer's own share counts only on established instances, as the instance share does
+        List<QuotaLease> warming = QuotaLeaseAllocator.allocate(two, List.of(
+                new InstanceShare("r1", 75, 60, 0, Map.of("a", 30.0)),
+                new InstanceShare("r2", 25, 1, 0, Map.of("a", 300.0))));
+        assertThat(warming.get(0).ratePerSecond()).isCloseTo(95, within(1e-9));
+        assertThat(warming.get(1).ratePerSecond()).isCloseTo(5, within(1e-9));
+        assertThatThrownBy(() -> new InstanceShare("r", 1, 1, 0, Map.of("a", -1.0))).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -724,13 +724,14 @@ final class GatewayConfigParser {
         if (!r.has("rate-limits")) {
             return RateLimitConfig.NONE;
         }
-        ConfigNode l = r.child("rate-limits").requireOnly("consumer", "consumers", "quotas");
+        ConfigNode l = r.child("rate-limits").requireOnly("consumer", "consumers", "quotas", "telemetry-top-k");
         Map<String, RouteConfig.Rate> per = new LinkedHashMap<>();
         ConfigNode c = l.child("consumers");
         for (String k : c.keys()) {
             per.put(k, rate(c, k));
         }
-        return new RateLimitConfig(rate(l, "consumer"), per, quotas(l));
+        int topK = l.integer("telemetry-top-k", RateLimitConfig.DEFAULT_TELEMETRY_TOP_K, 1, RateLimitConfig.MAX_TELEMETRY_TOP_K);
+        return new RateLimitConfig(rate(l, "consumer"), per, quotas(l), topK);
     }
 
     /** {@code rate-limits.quotas:}: the time zone and the per-consumer quotas. */

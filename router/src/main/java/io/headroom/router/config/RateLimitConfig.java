@@ -15,13 +15,27 @@ import java.util.Objects;
  * @param consumer  the default limit of every consumer, or null for none
  * @param consumers per-consumer overrides
  * @param quotas    long-period quotas per consumer, and the time zone of every quota's calendar
+ * @param telemetryTopK how many consumers each telemetry window names with their counts of rate-limited requests
+ *                  (the busiest; the rest are summed as {@code (other)}), for the predictor's per-consumer leases
  */
-public record RateLimitConfig(RouteConfig.Rate consumer, Map<String, RouteConfig.Rate> consumers, Quotas quotas) {
+public record RateLimitConfig(RouteConfig.Rate consumer, Map<String, RouteConfig.Rate> consumers, Quotas quotas, int telemetryTopK) {
     public static final RateLimitConfig NONE = new RateLimitConfig(null, Map.of());
+    /** Default of {@code telemetry-top-k}. */
+    public static final int DEFAULT_TELEMETRY_TOP_K = 64;
+    /** Largest {@code telemetry-top-k}. */
+    public static final int MAX_TELEMETRY_TOP_K = 1024;
 
     public RateLimitConfig {
         consumers = Collections.unmodifiableMap(new LinkedHashMap<>(consumers));
         Objects.requireNonNull(quotas, "quotas");
+        if (telemetryTopK < 1 || telemetryTopK > MAX_TELEMETRY_TOP_K) {
+            throw new IllegalArgumentException("telemetry-top-k: " + telemetryTopK + " (expected: 1 to " + MAX_TELEMETRY_TOP_K + ")");
+        }
+    }
+
+    /** With the default {@code telemetry-top-k}. */
+    public RateLimitConfig(RouteConfig.Rate consumer, Map<String, RouteConfig.Rate> consumers, Quotas quotas) {
+        this(consumer, consumers, quotas, DEFAULT_TELEMETRY_TOP_K);
     }
 
     /** Without long-period quotas. */

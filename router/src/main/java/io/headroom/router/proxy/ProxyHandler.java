@@ -238,6 +238,8 @@ public final class ProxyHandler implements Handler {
         if (policy.limits() != null) {
             RouteLimiter.Decision d = policy.limits().acquire(identity.consumer());
             if (d != null) {
+                // per-consumer counts in telemetry: the predictor splits each consumer's global limit by its own shares
+                route.telemetry().consumer(identity.consumer(), !d.allowed());
                 if (!d.allowed()) {
                     res.headers().set(RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
                     res.headers().set(RATE_LIMIT, d.rateLimit());

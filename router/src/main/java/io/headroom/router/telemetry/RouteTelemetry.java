@@ -17,6 +17,7 @@ public final class RouteTelemetry {
     final String pool;
     final ConcurrentHashMap<Backend, Counters> byBackend = new ConcurrentHashMap<>();
     final Counters rejected = new Counters(NO_BACKEND);
+    final ConsumerCounts consumers = new ConsumerCounts(TelemetryAggregator.MAX_TOP_K, TelemetryAggregator.MAX_TRACKED_CONSUMERS);
 
     RouteTelemetry(String route, String pool) {
         this.route = route;
@@ -52,6 +53,14 @@ public final class RouteTelemetry {
         Counters c = cell(backend);
         c.errors.increment();
         finish(c, bytesIn, bytesOut, latencyNanos);
+    }
+
+    /**
+     * A request of {@code consumer} that met a rate limit: counted per consumer for the predictor's quota leases, on top
+     * of the request's own {@link #response}/{@link #rejection} record. {@code rejected} when the limit refused it.
+     */
+    public void consumer(String consumer, boolean rejected) {
+        consumers.record(consumer, rejected);
     }
 
     /** A request the router refused without reaching a backend (e.g. 503, no backend). */

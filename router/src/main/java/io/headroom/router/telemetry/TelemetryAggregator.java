@@ -20,16 +20,27 @@ import java.util.logging.Logger;
  * {@link TelemetryWindow} per route to the {@link TelemetrySink} (also for routes without traffic, so consumers see
  * zeros, not gaps). Tests call {@link #closeWindow(long)} themselves instead of starting the thread.
  *
+ * <p>Each window also carries the route's per-consumer counts of rate-limited requests (see
+ * {@link RouteTelemetry#consumer}): the {@link #consumerTopK} busiest consumers, the rest summed under
+ * {@link io.headroom.ingest.model.ConsumerStats#OTHER}, so a window stays small with any number of consumers.
+ *
  * <p>Sequences start at the creation time in epoch milliseconds and increase by one per window, so an instance that
  * restarts under the same id never reuses a sequence number (consumers drop duplicates by (instance, sequence)).
  */
 public final class TelemetryAggregator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TelemetryAggregator.class.getName());
+    /** Default number of consumers a window names ({@code rate-limits.telemetry-top-k}). */
+    public static final int DEFAULT_TOP_K = 64;
+    /** The most consumers a window may name. */
+    public static final int MAX_TOP_K = 1024;
+    /** The most consumers one route tracks at once; more count in the {@code (other)} cell. */
+    static final int MAX_TRACKED_CONSUMERS = 4096;
 
     private final String instanceId;
     private final TelemetrySink sink;
     private final Clock clock;
     private final int windowMillis;
+    private volatile int topK = DEFAULT_TOP_K;
     private final Map<String, RouteTelemetry> routes = new LinkedHashMap<>();
     private long windowStart;
     private long nextSequence;
@@ -92,7 +103,8 @@ public final class TelemetryAggregator implements AutoCloseable {
             if (rej != null) {
                 stats.add(rej);
             }
-            out.add(new TelemetryWindow(instanceId, nextSequence++, windowStart, length, rt.route, rt.pool, stats));
+            out.add(new TelemetryWindow(instanceId, nextSequence++, windowStart, length, rt.route, rt.pool, stats,
+                    rt.consumers.delta(topK)));
         }
         windowStart = end;
         for (TelemetryWindow w : out) {
@@ -129,6 +141,18 @@ public final class TelemetryAggregator implements AutoCloseable {
                 LOG.log(Level.WARNING, "closing a telemetry window failed", e);
             }
         }
+    }
+
+    /** Sets how many consumers each window names, from the next window on (1 to {@value #MAX_TOP_K}). */
+    public void consumerTopK(int k) {
+        if (k < 1 || k > MAX_TOP_K) {
+            throw new IllegalArgumentException("top-k: " + k + " (expected: 1 to " + MAX_TOP_K + ")");
+        }
+        this.topK = k;
+    }
+
+    public int consumerTopK() {
+        return topK;
     }
 
     public String instanceId() {

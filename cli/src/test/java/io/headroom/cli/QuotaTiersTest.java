@@ -1,0 +1,268 @@
+package io.headroom.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import io.headroom.cli.stack.HeadroomConfig;
+import io.headroom.cli.stack.Stack;
+import io.headroom.config.ConfigNode;
+import io.headroom.ingest.codec.Codecs;
+import io.headroom.ingest.kafka.ConsumerLoop;
+import io.headroom.ingest.kafka.KafkaClients;
+import io.headroom.ingest.model.ConsumerStats;
+import io.headroom.ingest.model.ScalingEvent;
+import io.headroom.ingest.model.TelemetryWindow;
+import io.headroom.router.Router;
+import io.headroom.router.limit.QuotaLeases;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Forecast-driven quotas end to end, on the real embedded broker and real sockets on 127.0.0.1: pool {@code api} can
+ * serve 10 req/s at its ceiling (1 instance × 10 req/s), and 20 req/s arrive, 5 from gold consumer {@code g} and 15
+ * from free consumer {@code f} (static limits 20/s each). The predictor's forecast upper bound exceeds the capacity,
+ * so its plan tightens the free tier's limit (to about a third: 5 req/s are left after gold's 5) while gold keeps its
+ * full 20/s; the router applies the plan's leases (free requests get 429, gold none), and the change is published as
+ * a {@code QUOTA} event on {@code headroom.events} with its reason. When the predictor stops, the leases expire with
+ * their plan and the static limits apply again (fail static).
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class QuotaTiersTest {
+    private static final String[] KEYS = {"gold-consumer-key", "free-consumer-key"};
+    private static final String ROUTE = "api";
+    private static final double LIMIT = 20;
+    /** Of every 4 requests: 1 gold, 3 free; one every 50 ms = 20 req/s. */
+    private static final int PERIOD_MS = 50;
+    private static final int MAX_REQUESTS = 20 * 120;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aPlanTightensTheFreeTierAheadOfTheOverloadWhileGoldIsUntouched() throws Exception {
+        HttpServer backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        ExecutorService backendThreads = Executors.newVirtualThreadPerTaskExecutor();
+        backend.setExecutor(backendThreads);
+        backend.createContext("/", ex -> {
+            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        backend.start();
+        HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-tiers.yaml", yaml("127.0.0.1:" + backend.getAddress().getPort())));
+        ConcurrentLinkedQueue<TelemetryWindow> windows = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<ScalingEvent> events = new ConcurrentLinkedQueue<>();
+        ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("quota-tiers-traffic").factory());
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+        Stack stack = null;
+        ConsumerLoop<ScalingEvent> eventLoop = null;
+        try {
+            stack = Stack.start(config, new Stack.Roles(true, true, false, false), Clock.systemUTC(), tmp.resolve("kafka"), windows::add);
+            Router router = stack.router();
+            KafkaClients clients = new KafkaClients(stack.bootstrapServers(), "quota-tiers-test");
+            eventLoop = ConsumerLoop.assignAll(clients.consumer("events", null, Codecs.EVENT.deserializer()),
+                    List.of(config.kafka().topics().events()), records -> {
+                        for (ConsumerRecord<String, ScalingEvent> r : records) {
+                            events.add(r.value());
+                        }
+                    }, "quota-tiers-events").start();
+
+            URI target = URI.create("http://127.0.0.1:" + router.port() + "/" + ROUTE);
+            LongAdder failed = new LongAdder();
+            AtomicLong sent = new AtomicLong();
+            Semaphore inFlight = new Semaphore(64);
+            traffic.scheduleAtFixedRate(() -> {
+                long n = sent.get();
+                if (n >= MAX_REQUESTS) {
+                    return;
+                }
+                int c = n % 4 == 0 ? 0 : 1;
+                sent.incrementAndGet();
+                if (!inFlight.tryAcquire()) {
+                    return;
+                }
+                HttpRequest req = HttpRequest.newBuilder(target).header("X-Api-Key", KEYS[c]).timeout(Duration.ofSeconds(5)).GET().build();
+                http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((res, err) -> {
+                    inFlight.release();
+                    if (err != null || (res.statusCode() != 200 && res.statusCode() != 429)) {
+                        failed.increment();
+                    }
+                });
+            }, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+
+            // The plan reaches the router: free tightened to its share of what gold leaves, gold at its full limit.
+            await("the free tier tightened in the router's leases").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> {
+                        QuotaLeases.Lease free = router.quotaLeases().lease("f", Clock.systemUTC());
+                        assertThat(free).isNotNull();
+                        assertThat(free.policy().perSecond()).isLessThan(LIMIT / 2);
+                    });
+            QuotaLeases.Lease free = router.quotaLeases().lease("f", Clock.systemUTC());
+            QuotaLeases.Lease gold = router.quotaLeases().lease("g", Clock.systemUTC());
+            System.out.printf("leases: free %.2f/s burst %d, gold %.2f/s burst %d; factors %s; forecast %s%n", free.policy().perSecond(),
+                    free.policy().burst(), gold.policy().perSecond(), gold.policy().burst(), stack.predictor().core().tierFactors(),
+                    stack.predictor().core().latest("api").orElseThrow());
+            assertThat(free.policy().perSecond()).as("never below the floor").isGreaterThanOrEqualTo(LIMIT * 0.1 - 1e-9);
+            assertThat(gold.policy().perSecond()).as("gold keeps its configured limit").isEqualTo(LIMIT);
+            assertThat(stack.predictor().core().tierFactors().get("gold")).isEqualTo(1.0);
+
+            // Each change of the free tier's factor is a QUOTA event (ramping up, a milder tightening may come first): the
+            // factor in force has its event on headroom.events, with the reason.
+            Stack st = stack;
+            await("the QUOTA event of the factor in force on headroom.events").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                        long pct = Math.round(st.predictor().core().tierFactors().get("free") * 100);
+                        assertThat(events).anyMatch(x -> x.action() == ScalingEvent.Action.QUOTA && x.desired() == pct);
+                    });
+            for (ScalingEvent e : events) {
+                System.out.println("event: " + e);
+                assertThat(e.action()).isEqualTo(ScalingEvent.Action.QUOTA);
+                assertThat(e.instance()).isEqualTo("tier:free");
+                assertThat(e.pool()).isEqualTo("api");
+                assertThat(e.desired()).isBetween(10, 99);
+                assertThat(e.reason()).contains("tightened").contains("forecast upper").contains("capacity 10.0 req/s");
+            }
+            assertThat(events).noneMatch(x -> x.instance().equals("tier:gold"));
+
+            // With the leases in force: free requests are refused beyond their tightened lease, gold's never are.
+            long s0 = Math.floorDiv(System.currentTimeMillis(), 1000) + 2;
+            long s1 = s0 + 5;
+            await("windows up to the end of the measurement").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> windows.stream().anyMatch(w -> w.startMillis() >= s1 * 1000));
+            long[] requests = new long[2];
+            long[] rejected = new long[2];
+            for (TelemetryWindow w : windows) {
+                long s = Math.floorDiv(w.startMillis(), 1000);
+                if (s < s0 || s >= s1) {
+                    continue;
+                }
+                for (ConsumerStats cs : w.consumers()) {
+                    int c = cs.consumer().equals("g") ? 0 : cs.consumer().equals("f") ? 1 : -1;
+                    if (c >= 0) {
+                        requests[c] += cs.requests();
+                        rejected[c] += cs.rejections();
+                    }
+                }
+            }
+            System.out.printf("over 5 s: gold %d requests, %d refused; free %d requests, %d refused%n", requests[0], rejected[0],
+                    requests[1], rejected[1]);
+            assertThat(requests[0]).isPositive();
+            assertThat(rejected[0]).as("gold requests refused").isZero();
+            assertThat(rejected[1]).as("free requests refused").isPositive();
+            assertThat(failed.sum()).isZero();
+
+            // Fail static: with the predictor gone, the leases expire with their plan (plan-ttl 10 s) and the router's
+            // configured 20/s applies to free again.
+            stack.predictor().close();
+            await("the leases expire and the static limits apply").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> router.quotaLeases().lease("f", Clock.systemUTC()) == null
+                            && router.quotaLeases().lease("g", Clock.systemUTC()) == null);
+            long t1 = Math.floorDiv(System.currentTimeMillis(), 1000) + 1;
+            long t2 = t1 + 3;
+            await("windows after the expiry").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> windows.stream().anyMatch(w -> w.startMillis() >= t2 * 1000));
+            long freeAfter = 0;
+            long freeRefusedAfter = 0;
+            for (TelemetryWindow w : windows) {
+                long s = Math.floorDiv(w.startMillis(), 1000);
+                for (ConsumerStats cs : w.consumers()) {
+                    if (s >= t1 && s < t2 && cs.consumer().equals("f")) {
+                        freeAfter += cs.requests();
+                        freeRefusedAfter += cs.rejections();
+                    }
+                }
+            }
+            System.out.printf("after the plan expired, over 3 s: free %d requests, %d refused%n", freeAfter, freeRefusedAfter);
+            assertThat(freeAfter).isPositive();
+            assertThat(freeRefusedAfter).as("free at 15 req/s under its static 20/s").isZero();
+        } finally {
+            traffic.shutdownNow();
+            if (eventLoop != null) {
+                eventLoop.close();
+            }
+            if (stack != null) {
+                stack.close();
+            }
+            backend.stop(0);
+            backendThreads.shutdownNow();
+            http.close();
+        }
+    }
+
+    private String yaml(String backend) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        String g = HexFormat.of().formatHex(sha.digest(KEYS[0].getBytes(StandardCharsets.UTF_8)));
+        String f = HexFormat.of().formatHex(sha.digest(KEYS[1].getBytes(StandardCharsets.UTF_8)));
+        return """
+                instance-id: r1
+                kafka:
+                  bootstrap-servers: ""
+                  embedded-data-dir: "%s"
+                  telemetry-partitions: 1
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api:
+                      backends: [%s]
+                      connect-timeout: 1s
+                      request-timeout: 5s
+                  auth:
+                    api-keys:
+                      keys:
+                        - {consumer: g, sha256: %s}
+                        - {consumer: f, sha256: %s}
+                  rate-limits:
+                    consumers:
+                      g: {rate: 20/s, burst: 20}
+                      f: {rate: 20/s, burst: 20}
+                  routes:
+                    - {name: api, path-prefix: /, pool: api, auth: {methods: [api-key]}}
+                predictor:
+                  lead-time: 5s
+                  plan-ttl: 10s
+                  retrain-interval: 10m
+                  training-window: 300s
+                  history: 10m
+                  pools:
+                    api: {capacity-per-instance: 10, target-utilisation: 1.0}
+                  quotas:
+                    g: {rate: 20/s, burst: 20}
+                    f: {rate: 20/s, burst: 20}
+                  quota-tiers:
+                    tiers:
+                      gold: {consumers: [g], priority: 1}
+                      free: {consumers: [f], priority: 2, floor: 0.1}
+                    max-instances: {api: 1}
+                """.formatted(tmp.resolve("kafka"), backend, g, f);
+    }
+}
