@@ -31,6 +31,7 @@ import java.util.logging.Logger;
  *   <li>{@code GET /metrics}: Prometheus text exposition;</li>
  *   <li>{@code GET /api/state}: pools, members and weights, plans, forecasts, instances, recent scaling events (JSON);</li>
  *   <li>{@code GET /api/stream}: the same state every second as server-sent events;</li>
+ *   <li>{@code GET /api/usage}: usage per consumer and route by day or month, for billing ({@link UsageApi});</li>
  *   <li>{@code GET /}: the live dashboard, drawn from the stream.</li>
  * </ul>
  * It runs on its own port, apart from proxied traffic, on virtual threads; at most {@link #MAX_STREAMS} dashboards
@@ -57,10 +58,13 @@ public final class AdminServer implements AutoCloseable {
     /** Random per process: the dashboard's cookie after it showed the token; worthless once the process ends. */
     private final String session;
     private final Counter unauthorized;
+    private final UsageMetrics usageMetrics;
+    private final Clock clock;
     private volatile boolean running = true;
 
-    private AdminServer(HttpServer server, StackState state, HeadroomMetrics metrics, AdminConfig config) {
+    private AdminServer(HttpServer server, StackState state, HeadroomMetrics metrics, AdminConfig config, Clock clock) {
         this.server = server;
+        this.clock = clock;
         this.state = state;
         this.metrics = metrics;
         this.config = config;
@@ -69,6 +73,7 @@ public final class AdminServer implements AutoCloseable {
         this.session = HexFormat.of().formatHex(b);
         this.unauthorized = Counter.builder("headroom_admin_unauthorized").description("admin requests refused for a missing or wrong token")
                 .register(metrics.registry());
+        this.usageMetrics = new UsageMetrics(metrics.registry());
         this.sampler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("headroom-admin-sampler").unstarted(r));
     }
 
@@ -89,7 +94,7 @@ public final class AdminServer implements AutoCloseable {
         }
         HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
         StackState state = StackState.bind(stack, clock, metrics.registry());
-        AdminServer a = new AdminServer(http, state, metrics, config);
+        AdminServer a = new AdminServer(http, state, metrics, config, clock);
         http.setExecutor(a.executor);
         http.createContext("/", a::handle);
         http.start();
@@ -144,7 +149,18 @@ public final class AdminServer implements AutoCloseable {
                     why.forEach(j::value);
                     send(ex, why.isEmpty() ? 200 : 503, "application/json", j.endArray().endObject().toString());
                 }
-                case "/metrics" -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+                case "/metrics" -> {
+                    usageMetrics.refresh(state.stack().router());
+                    send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+                }
+                case "/api/usage" -> {
+                    if (state.stack().router() == null) {
+                        send(ex, 404, "application/json", "{\"error\":\"no_router\",\"detail\":\"usage analytics need the router role\"}");
+                    } else {
+                        UsageApi.Answer a = UsageApi.query(state.stack().router().usage(), ex.getRequestURI().getRawQuery(), clock);
+                        send(ex, a.status(), "application/json", a.body());
+                    }
+                }
                 case "/api/state" -> send(ex, 200, "application/json", state.json(true));
                 case "/api/stream" -> stream(ex);
                 case "/api/session" -> {
