@@ -274,7 +274,14 @@ public final class StackState {
             return;
         }
         j.name("config").beginObject().field("file", r.file().toString()).field("reloads_applied", r.applied())
-                .field("reloads_rejected", r.rejected());
+                .field("reloads_rejected", r.rejected()).field("version", r.etag())
+                .field("api_changes", r.mode().name().toLowerCase(java.util.Locale.ROOT))
+                .field("api_changes_applied", r.changesApplied()).field("api_changes_rejected", r.changesRejected());
+        // config-changes: memory: the changes in service that the file lacks (a reload of the file drops them)
+        List<String> diverged = r.diverged();
+        j.field("diverged", !diverged.isEmpty()).name("diverged_changes").beginArray();
+        diverged.forEach(j::value);
+        j.endArray();
         io.headroom.cli.stack.ConfigReloader.Outcome o = r.last();
         if (o != null) {
             j.name("last_reload").beginObject().field("at", o.atMillis()).field("trigger", o.trigger()).field("applied", o.applied())
