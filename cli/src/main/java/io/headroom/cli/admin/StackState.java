@@ -303,6 +303,11 @@ public final class StackState {
                 .description("Configuration reloads put in service").tag("result", "applied").register(r);
         FunctionCounter.builder("headroom.config.reloads", stack, s -> s.reloader() == null ? 0 : s.reloader().rejected())
                 .description("Configuration reloads rejected (the previous configuration kept serving)").tag("result", "rejected").register(r);
+        FunctionCounter.builder("headroom.config.api.changes", stack, s -> s.reloader() == null ? 0 : s.reloader().changesApplied())
+                .description("Configuration changes made through the admin API and put in service").tag("result", "applied").register(r);
+        FunctionCounter.builder("headroom.config.api.changes", stack, s -> s.reloader() == null ? 0 : s.reloader().changesRejected())
+                .description("Configuration changes through the admin API refused or rejected (nothing changed)").tag("result", "rejected")
+                .register(r);
         Gauge.builder("headroom.config.last.reload.success", stack,
                         s -> s.reloader() == null || s.reloader().last() == null ? Double.NaN : s.reloader().last().applied() ? 1 : 0)
                 .description("1 when the last configuration reload was applied, 0 when it was rejected").register(r);

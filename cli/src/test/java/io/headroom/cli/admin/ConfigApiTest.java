@@ -265,6 +265,9 @@ class ConfigApiTest {
                         .contains("\"status\":422").contains("\"status\":401").doesNotContain(key).doesNotContain(token);
                 String state = send("GET", base + "/api/state", null, token).body();
                 assertThat(state).contains("\"api_changes\":\"file\"").contains("\"diverged\":false");
+                assertThat(send("GET", base + "/metrics", null, null).body())
+                        .containsPattern("headroom_config_api_changes_total\\{result=\"applied\"[^}]*} 11\\.0")
+                        .containsPattern("headroom_config_api_changes_total\\{result=\"rejected\"[^}]*} [1-9]");
                 assertThat(logs.text()).contains("admin config change applied: who=ci-deploy@127.0.0.1 via bearer what=POST /api/pools/api/backends")
                         .doesNotContain(key).doesNotContain(token);
                 // the file watcher saw our own writes as no change
@@ -307,6 +310,33 @@ class ConfigApiTest {
         } finally {
             a.stop(0);
             b.stop(0);
+        }
+    }
+
+    @Test
+    void aFileEditedOnDiskButNotReloadedIsNotOverwritten() throws Exception {
+        HttpServer a = backend("A");
+        Path file = config("file", a.getAddress().getPort());
+        HeadroomConfig cfg = HeadroomConfig.load(file);
+        try (HeadroomMetrics metrics = new HeadroomMetrics();
+             Stack stack = Stack.start(cfg, Stack.Roles.ALL, Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow)) {
+            stack.reloadFrom(file, false, Clock.systemUTC());
+            try (AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin())) {
+                String base = "http://127.0.0.1:" + admin.port();
+                String edited = Files.readString(file).replace("request-timeout: 10s", "request-timeout: 20s");
+                Files.writeString(file, edited);
+                HttpResponse<String> r = send("PUT", base + "/api/quotas/default", "{\"day\": 100}", token);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+                assertThat(r.body()).contains("file_changed").contains("POST /api/reload");
+                assertThat(Files.readString(file)).isEqualTo(edited);
+                assertThat(send("POST", base + "/api/reload", null, token).statusCode()).isEqualTo(200);
+                HttpResponse<String> again = send("PUT", base + "/api/quotas/default", "{\"day\": 100}", token);
+                assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+                assertThat(Files.readString(file)).contains("request-timeout: 20s").contains("day: 100");
+                assertThat(stack.router().config().rateLimits().quotas().consumer()).hasSize(1);
+            }
+        } finally {
+            a.stop(0);
         }
     }
 
