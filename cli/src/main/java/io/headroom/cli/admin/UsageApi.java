@@ -114,7 +114,7 @@ final class UsageApi {
             byConsumer.put(consumer, total);
             byRoute.put(route, total);
         }
-        Json j = new Json().beginObject().field("period", period).field("date", report.period()).field("time_zone", report.zone())
+        Json j = new Json().beginObject().field("period", period).field("date", report.period()).field("time_zone", "Z".equals(report.zone()) ? "UTC" : report.zone())
                 .field("retained", retained);
         if (consumer != null) {
             j.field("consumer", consumer);

@@ -149,8 +149,10 @@ class ConfigApiTest {
                         .doesNotContain(ConfigApi.sha256("seed-key")).doesNotContain(token);
 
                 // add backend C: it gets traffic; then remove A: it gets no more, and nothing failed
+                long addStart = System.nanoTime();
                 HttpResponse<String> add = send("POST", base + "/api/pools/api/backends",
                         "\"127.0.0.1:" + c.getAddress().getPort() + "\"", token, "X-Headroom-Actor", "ci-deploy");
+                long addMicros = (System.nanoTime() - addStart) / 1000;
                 assertThat(add.statusCode()).as(add.body()).isEqualTo(200);
                 assertThat(add.body()).contains("\"written_to_file\":true").contains("added to pool api");
                 await().atMost(Duration.ofSeconds(30)).until(() -> count(by, "C") > 20);
@@ -184,6 +186,8 @@ class ConfigApiTest {
                     t.join(30_000);
                 }
                 assertThat(failed.sum()).as("failed requests under load: " + failures).isZero();
+                System.out.printf("config API under load: %d requests (A %d, B %d, C %d), %d failed; adding a backend answered in %d us%n",
+                        count(by, "A") + count(by, "B") + count(by, "C"), count(by, "A"), count(by, "B"), count(by, "C"), failed.sum(), addMicros);
                 assertThat(count(by, "A") + count(by, "B") + count(by, "C")).isGreaterThan(200);
 
                 // the file holds the change (comments kept), the previous version is the .bak

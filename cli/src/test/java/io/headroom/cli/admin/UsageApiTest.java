@@ -106,7 +106,7 @@ class UsageApiTest {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
                     assertThat(section(get(http, base + "/api/usage", token).body(), "total")).contains("\"requests\":11,"));
             String all = get(http, base + "/api/usage?period=day&date=" + today, token).body();
-            assertThat(all).contains("\"date\":\"" + today + "\"").contains("\"time_zone\":\"Z\"").contains("\"retained\":true");
+            assertThat(all).contains("\"date\":\"" + today + "\"").contains("\"time_zone\":\"UTC\"").contains("\"retained\":true");
             assertThat(section(all, "total")).contains("\"requests\":11,").contains("\"server_errors\":1,").contains("\"client_errors\":1,");
             assertThat(object(all, "acme")).contains("\"requests\":8,").contains("\"errors\":1,").contains("\"bytes_in\":32,")
                     .contains("\"bytes_out\":70,");
