@@ -174,7 +174,7 @@ public final class AdminServer implements AutoCloseable {
                         send(ex, 404, "application/json", "{\"error\":\"no_router\",\"detail\":\"usage analytics need the router role\"}");
                     } else {
                         UsageApi.Answer a = UsageApi.query(state.stack().router().usage(), ex.getRequestURI().getRawQuery(), clock);
-                        send(ex, a.status(), "application/json", a.body());
+                        send(ex, a.status(), a.type(), a.body());
                     }
                 }
                 case "/api/state" -> send(ex, 200, "application/json", state.json(true));
@@ -320,8 +320,14 @@ public final class AdminServer implements AutoCloseable {
             }
         }
         var reloader = state.stack().reloader();
-        ConfigApi.Answer a = new ConfigApi(reloader, changeLog).handle(
-                new ConfigApi.Call(ex.getRequestMethod(), path, body, ifMatch), who(ex, via));
+        ConfigApi.Answer a;
+        try {
+            a = new ConfigApi(reloader, changeLog).handle(new ConfigApi.Call(ex.getRequestMethod(), path, body, ifMatch), who(ex, via));
+        } catch (RuntimeException e) {
+            // a bug, not a bad request: say so, and leave the stack trace in the log (a change either applied whole or not at all)
+            LOG.log(Level.WARNING, "admin API " + ex.getRequestMethod() + " " + path + " failed", e);
+            a = ConfigApi.error(500, "internal_error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
         if (reloader != null) {
             ex.getResponseHeaders().set("ETag", "\"" + reloader.etag() + "\"");
         }

@@ -27,10 +27,13 @@ import java.util.Set;
  * total for that consumer, route or pair, never a sum of percentiles.
  */
 final class UsageApi {
-    private static final Set<String> PARAMS = Set.of("period", "date", "consumer", "route");
+    private static final Set<String> PARAMS = Set.of("period", "date", "consumer", "route", "format");
 
-    /** The answer: an HTTP status and its JSON body. */
-    record Answer(int status, String body) {
+    /** The answer: an HTTP status, its body and the body's media type. */
+    record Answer(int status, String body, String type) {
+        Answer(int status, String body) {
+            this(status, body, "application/json");
+        }
     }
 
     private UsageApi() {
@@ -45,8 +48,12 @@ final class UsageApi {
         }
         for (String k : q.keySet()) {
             if (!PARAMS.contains(k)) {
-                return bad("unknown parameter '" + k + "'; use period=day|month, date, consumer, route");
+                return bad("unknown parameter '" + k + "'; use period=day|month, date, consumer, route, format=json|csv");
             }
+        }
+        String format = q.getOrDefault("format", "json");
+        if (!format.equals("json") && !format.equals("csv")) {
+            return bad("format '" + format + "' is unknown; use json or csv");
         }
         String period = q.getOrDefault("period", "day");
         LocalDate today = Instant.ofEpochMilli(clock.millis()).atZone(usage.zone()).toLocalDate();
@@ -114,6 +121,9 @@ final class UsageApi {
             byConsumer.put(consumer, total);
             byRoute.put(route, total);
         }
+        if (format.equals("csv")) {
+            return new Answer(200, csv(report.period(), rows), "text/csv; charset=utf-8");
+        }
         Json j = new Json().beginObject().field("period", period).field("date", report.period()).field("time_zone", "Z".equals(report.zone()) ? "UTC" : report.zone())
                 .field("retained", retained);
         if (consumer != null) {
@@ -157,6 +167,35 @@ final class UsageApi {
                 .field("bytes_in", u.bytesIn()).field("bytes_out", u.bytesOut())
                 .name("latency_ms").beginObject().field("mean", u.meanMillis()).field("p50", u.p50Millis()).field("p95", u.p95Millis())
                 .field("p99", u.p99Millis()).field("max", u.maxMillis()).endObject();
+    }
+
+    /**
+     * One line per (consumer, route) with the period in the first column, so the files of several days concatenate.
+     * Names are quoted as RFC 4180 says, and one that a spreadsheet would take for a formula ({@code = + - @}) is
+     * prefixed with {@code '}: consumer ids can come from tokens that callers chose.
+     */
+    static String csv(String period, List<UsageAnalytics.Row> rows) {
+        StringBuilder sb = new StringBuilder("period,consumer,route,requests,errors,server_errors,client_errors,bytes_in,bytes_out,"
+                + "latency_mean_ms,latency_p50_ms,latency_p95_ms,latency_p99_ms,latency_max_ms\n");
+        for (UsageAnalytics.Row r : rows) {
+            UsageAnalytics.Usage u = r.usage();
+            sb.append(period).append(',').append(cell(r.consumer())).append(',').append(cell(r.route())).append(',')
+                    .append(u.requests()).append(',').append(u.serverErrors() + u.clientErrors()).append(',').append(u.serverErrors())
+                    .append(',').append(u.clientErrors()).append(',').append(u.bytesIn()).append(',').append(u.bytesOut());
+            for (double v : new double[]{u.meanMillis(), u.p50Millis(), u.p95Millis(), u.p99Millis(), u.maxMillis()}) {
+                sb.append(',').append(String.format(java.util.Locale.ROOT, "%.3f", v));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    static String cell(String s) {
+        String v = !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 ? "'" + s : s;
+        if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+            return '"' + v.replace("\"", "\"\"") + '"';
+        }
+        return v;
     }
 
     /** Decodes {@code a=1&b=2}; a repeated parameter is an error (which one would win is a guess). */

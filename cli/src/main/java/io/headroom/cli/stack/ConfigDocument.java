@@ -37,6 +37,7 @@ public final class ConfigDocument {
     public static ConfigDocument parse(String text) {
         LoaderOptions o = options();
         o.setProcessComments(true);
+        o.setCodePointLimit(new LoaderOptions().getCodePointLimit()); // the file: the same limit as when it was loaded
         Node n = new Yaml(o).compose(new StringReader(text));
         if (n == null) {
             n = new MappingNode(Tag.MAP, new ArrayList<>(), DumperOptions.FlowStyle.BLOCK);

@@ -131,6 +131,13 @@ class UsageApiTest {
             assertThat(object(month, "acme")).contains("\"requests\":5,");
             assertThat(object(month, "globex")).contains("\"requests\":2,");
 
+            HttpResponse<String> csv = get(http, base + "/api/usage?period=day&format=csv&consumer=acme", token);
+            assertThat(csv.headers().firstValue("Content-Type")).hasValue("text/csv; charset=utf-8");
+            assertThat(csv.body().lines().toList()).hasSize(3).first().asString().startsWith("period,consumer,route,requests,errors,");
+            assertThat(csv.body()).contains(today + ",acme,catalog,3,0,0,0,12,30,").contains(today + ",acme,orders,5,1,1,0,20,40,");
+            assertThat(UsageApi.cell("=HYPERLINK(\"x\")")).isEqualTo("\"'=HYPERLINK(\"\"x\"\")\"");
+            assertThat(UsageApi.cell("a,b")).isEqualTo("\"a,b\"");
+
             String old = get(http, base + "/api/usage?date=2001-01-01", token).body();
             assertThat(old).contains("\"retained\":false").contains("\"requests\":0,");
 
