@@ -595,6 +595,7 @@ final class ConfigApi {
                 if (!(at instanceof MappingNode m) || !ConfigDocument.remove(m, consumer == null ? "consumer" : consumer)) {
                     throw new Refused(404, "not_found", "no " + label + " is configured");
                 }
+                doc.prune(consumer == null ? parent : append(parent, "consumers")); // no empty consumers: {} left behind
                 return label + " removed";
             };
             default -> null;

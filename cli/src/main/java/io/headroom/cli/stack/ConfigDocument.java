@@ -182,6 +182,18 @@ public final class ConfigDocument {
         return m.getValue().removeIf(t -> t.getKeyNode() instanceof ScalarNode s && s.getValue().equals(key));
     }
 
+    /** Removes the mappings along {@code path} that a deletion left empty, deepest first (the root stays). */
+    public void prune(String... path) {
+        for (int depth = path.length; depth > 0; depth--) {
+            String[] at = java.util.Arrays.copyOf(path, depth);
+            Node n = get(at);
+            if (!(n instanceof MappingNode m) || !m.getValue().isEmpty()) {
+                return;
+            }
+            remove(depth == 1 ? root : (MappingNode) get(java.util.Arrays.copyOf(path, depth - 1)), path[depth - 1]);
+        }
+    }
+
     /** The scalar text of {@code key} in {@code m}, or null. */
     public static String string(MappingNode m, String key) {
         return get(m, key) instanceof ScalarNode s && !isNull(s) ? s.getValue() : null;
