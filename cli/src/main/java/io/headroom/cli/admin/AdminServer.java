@@ -32,6 +32,9 @@ import java.util.logging.Logger;
  *   <li>{@code GET /api/state}: pools, members and weights, plans, forecasts, instances, recent scaling events (JSON);</li>
  *   <li>{@code GET /api/stream}: the same state every second as server-sent events;</li>
  *   <li>{@code GET /api/usage}: usage per consumer and route by day or month, for billing ({@link UsageApi});</li>
+ *   <li>{@code /api/config}, {@code /api/routes}, {@code /api/pools}, {@code /api/keys}, {@code /api/quotas},
+ *       {@code /api/rate-limits}, {@code /api/changes}: the configuration read and changed at run time ({@link ConfigApi});
+ *       {@code POST /api/reload}: reload the file;</li>
  *   <li>{@code GET /}: the live dashboard, drawn from the stream.</li>
  * </ul>
  * It runs on its own port, apart from proxied traffic, on virtual threads; at most {@link #MAX_STREAMS} dashboards
@@ -40,7 +43,8 @@ import java.util.logging.Logger;
  * <p>Access: the health probes and the dashboard page (which holds no data) are open; {@code /metrics} is open unless
  * {@code admin.metrics-auth: token}; everything else needs {@code Authorization: Bearer TOKEN} when a token is
  * configured ({@link AdminConfig}), or the session cookie that {@code GET /api/session} sets for a request bearing
- * the token (the dashboard's way in: {@code EventSource} cannot send headers). Refusals are 401 and counted in
+ * the token (the dashboard's way in: {@code EventSource} cannot send headers); a change needs the header itself, from
+ * this origin, with a JSON body ({@link #mutationRefusal}). Refusals are 401 and counted in
  * {@code headroom_admin_unauthorized_total}. The token is never logged or exposed.
  */
 public final class AdminServer implements AutoCloseable {
