@@ -236,6 +236,9 @@ class ConfigApiTest {
                 assertThat(keyed(proxy + "/secure/q", key).statusCode()).isEqualTo(200);
                 assertThat(keyed(proxy + "/secure/q", key).statusCode()).isEqualTo(200);
                 assertThat(keyed(proxy + "/secure/q", key).statusCode()).isEqualTo(429);
+                // another consumer's quota changes: newco's count of the day carries over the reload
+                assertThat(send("PUT", base + "/api/quotas/consumers/zzz", "{\"day\": 5}", token).statusCode()).isEqualTo(200);
+                assertThat(keyed(proxy + "/secure/q", key).statusCode()).as("still 2 of 2 today").isEqualTo(429);
                 assertThat(send("DELETE", base + "/api/quotas/consumers/newco", null, token).statusCode()).isEqualTo(200);
                 assertThat(send("DELETE", base + "/api/quotas/consumers/newco", null, token).statusCode()).isEqualTo(404);
                 assertThat(keyed(proxy + "/secure/q", key).statusCode()).isEqualTo(200);
@@ -245,7 +248,7 @@ class ConfigApiTest {
                 assertThat(rate.statusCode()).as(rate.body()).isEqualTo(200);
                 assertThat(keyed(proxy + "/secure/r", "other-key").statusCode()).isEqualTo(200);
                 assertThat(keyed(proxy + "/secure/r", "other-key").statusCode()).isEqualTo(429);
-                assertThat(send("GET", base + "/api/quotas", null, token).body()).isEqualTo("{\"consumers\":{\"other\":\"1/d\"}}");
+                assertThat(send("GET", base + "/api/quotas", null, token).body()).isEqualTo("{\"quotas\":{\"consumers\":{\"zzz\":{\"day\":5}}},\"consumers\":{\"other\":\"1/d\"}}");
                 assertThat(send("DELETE", base + "/api/rate-limits/consumers/other", null, token).statusCode()).isEqualTo(200);
                 assertThat(keyed(proxy + "/secure/r", "other-key").statusCode()).isEqualTo(200);
                 assertThat(send("PUT", base + "/api/rate-limits/consumers/other", "\"lots\"", token).statusCode()).isEqualTo(422);
@@ -293,7 +296,7 @@ class ConfigApiTest {
                 String state = send("GET", base + "/api/state", null, token).body();
                 assertThat(state).contains("\"api_changes\":\"file\"").contains("\"diverged\":false");
                 assertThat(send("GET", base + "/metrics", null, null).body())
-                        .containsPattern("headroom_config_api_changes_total\\{result=\"applied\"[^}]*} 34\\.0")
+                        .containsPattern("headroom_config_api_changes_total\\{result=\"applied\"[^}]*} 35\\.0")
                         .containsPattern("headroom_config_api_changes_total\\{result=\"rejected\"[^}]*} [1-9]");
                 assertThat(logs.text()).contains("admin config change applied: who=ci-deploy@127.0.0.1 via bearer what=POST /api/pools/api/backends")
                         .doesNotContain(key).doesNotContain(token);
