@@ -109,7 +109,7 @@ public final class Router implements AutoCloseable {
         Authenticator authenticator = previous != null && previous.config().auth().equals(config.auth()) ? previous.authenticator()
                 : new Authenticator(config.auth(), clock, Ticker.system());
         RateLimiter limiter = previous != null && previous.config().rateLimits().equals(config.rateLimits()) ? previous.limiter()
-                : new RateLimiter(config.rateLimits(), leases, Ticker.system(), clock);
+                : new RateLimiter(config.rateLimits(), leases, Ticker.system(), clock, previous == null ? null : previous.limiter());
         Map<String, RouteConfig> before = new java.util.HashMap<>();
         if (previous != null) {
             previous.config().routes().forEach(rc -> before.put(rc.name(), rc));
@@ -122,7 +122,8 @@ public final class Router implements AutoCloseable {
             RouteLimiter rl = limiter == (previous == null ? null : previous.limiter()) && old != null
                     && old.limits().equals(rc.limits()) ? previous.routeLimiters().get(rc.name()) : null;
             if (rl == null) {
-                rl = limiter.forRoute(rc.limits());
+                // counts in the current windows carry over a reload: changing one quota resets no one's
+                rl = limiter.forRoute(rc.limits(), previous == null ? null : previous.routeLimiters().get(rc.name()));
             }
             routeLimiters.put(rc.name(), rl);
             rs.add(route(rc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));

@@ -19,6 +19,8 @@ import java.util.function.Function;
  *   listen: 127.0.0.1:9901        # loopback by default
  *   token-file: /run/secrets/headroom-admin-token   # or token-env: HEADROOM_ADMIN_TOKEN (never inline)
  *   metrics-auth: none            # none (default): /metrics is open to scrapers; token: it needs the token too
+ *   config-changes: file          # file (default): API changes are written back to the file (with a .bak);
+ *                                 # memory: kept in memory only, shown as diverged; off: the API is read-only
  * </pre>
  *
  * The token is read once at start, from a file or an environment variable, never from the YAML itself (a config
@@ -29,9 +31,29 @@ import java.util.function.Function;
  * @param port        port (0: a free one)
  * @param token       the bearer token, or null when none is configured (loopback only)
  * @param metricsAuth whether {@code /metrics} needs the token
+ * @param changes     what becomes of configuration changes made through the admin API
  */
-public record AdminConfig(String host, int port, AdminToken token, boolean metricsAuth) {
+public record AdminConfig(String host, int port, AdminToken token, boolean metricsAuth, ChangeMode changes) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:9901";
+
+    /** {@code admin.config-changes}: where a change made through the admin API lives. */
+    public enum ChangeMode {
+        /** Written back to the configuration file atomically, the previous version kept as {@code FILE.bak}. */
+        FILE,
+        /** Kept in memory only; {@code /api/state} shows the configuration as diverged until the file is reloaded. */
+        MEMORY,
+        /** Refused: routes, pools, keys and quotas change only through the file. */
+        OFF
+    }
+
+    public AdminConfig {
+        java.util.Objects.requireNonNull(changes, "changes");
+    }
+
+    /** With changes written back to the file. */
+    public AdminConfig(String host, int port, AdminToken token, boolean metricsAuth) {
+        this(host, port, token, metricsAuth, ChangeMode.FILE);
+    }
 
     /** Loopback, no token, open metrics: what the demo and tests start. */
     public static AdminConfig loopback(int port) {
@@ -50,7 +72,7 @@ public record AdminConfig(String host, int port, AdminToken token, boolean metri
                     "put it in a file readable only by headroom and name it with token-file: PATH, "
                             + "or in an environment variable named by token-env: NAME");
         }
-        a.requireOnly("listen", "token-file", "token-env", "metrics-auth");
+        a.requireOnly("listen", "token-file", "token-env", "metrics-auth", "config-changes");
         String listen = a.string("listen", DEFAULT_LISTEN);
         int colon = listen.lastIndexOf(':');
         if (colon <= 0) {
@@ -85,7 +107,16 @@ public record AdminConfig(String host, int port, AdminToken token, boolean metri
             throw a.errorAt("metrics-auth", "metrics-auth: token but no token is configured",
                     "set token-file: PATH or token-env: NAME under admin:, or use metrics-auth: none");
         }
-        return new AdminConfig(host, port, token, metricsAuth);
+        String mode = a.string("config-changes", "file").strip();
+        ChangeMode changes = switch (mode) {
+            case "file" -> ChangeMode.FILE;
+            case "memory" -> ChangeMode.MEMORY;
+            case "off" -> ChangeMode.OFF;
+            default -> throw a.errorAt("config-changes", "unknown value '" + mode + "'",
+                    "use file (changes are written back to the configuration file), memory (kept until the next reload "
+                            + "or restart) or off (the admin API cannot change the configuration)");
+        };
+        return new AdminConfig(host, port, token, metricsAuth, changes);
     }
 
     private static AdminToken token(ConfigNode a, Function<String, String> env) {

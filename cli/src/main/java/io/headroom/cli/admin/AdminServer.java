@@ -31,7 +31,10 @@ import java.util.logging.Logger;
  *   <li>{@code GET /metrics}: Prometheus text exposition;</li>
  *   <li>{@code GET /api/state}: pools, members and weights, plans, forecasts, instances, recent scaling events (JSON);</li>
  *   <li>{@code GET /api/stream}: the same state every second as server-sent events;</li>
- *   <li>{@code POST /api/reload}: reloads the configuration file now (hot reload, docs/reliability.md);</li>
+ *   <li>{@code GET /api/usage}: usage per consumer and route by day or month, for billing ({@link UsageApi});</li>
+ *   <li>{@code /api/config}, {@code /api/routes}, {@code /api/pools}, {@code /api/keys}, {@code /api/quotas},
+ *       {@code /api/rate-limits}, {@code /api/changes}: the configuration read and changed at run time ({@link ConfigApi});
+ *       {@code POST /api/reload}: reload the file;</li>
  *   <li>{@code GET /}: the live dashboard, drawn from the stream.</li>
  * </ul>
  * It runs on its own port, apart from proxied traffic, on virtual threads; at most {@link #MAX_STREAMS} dashboards
@@ -40,13 +43,15 @@ import java.util.logging.Logger;
  * <p>Access: the health probes and the dashboard page (which holds no data) are open; {@code /metrics} is open unless
  * {@code admin.metrics-auth: token}; everything else needs {@code Authorization: Bearer TOKEN} when a token is
  * configured ({@link AdminConfig}), or the session cookie that {@code GET /api/session} sets for a request bearing
- * the token (the dashboard's way in: {@code EventSource} cannot send headers). Refusals are 401 and counted in
+ * the token (the dashboard's way in: {@code EventSource} cannot send headers); a change needs the header itself, from
+ * this origin, with a JSON body ({@link #mutationRefusal}). Refusals are 401 and counted in
  * {@code headroom_admin_unauthorized_total}. The token is never logged or exposed.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
     static final int MAX_STREAMS = 16;
     static final String SESSION_COOKIE = "headroom_admin";
+    static final int MAX_BODY = 1 << 20;
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -58,10 +63,14 @@ public final class AdminServer implements AutoCloseable {
     /** Random per process: the dashboard's cookie after it showed the token; worthless once the process ends. */
     private final String session;
     private final Counter unauthorized;
+    private final UsageMetrics usageMetrics;
+    private final ChangeLog changeLog;
+    private final Clock clock;
     private volatile boolean running = true;
 
-    private AdminServer(HttpServer server, StackState state, HeadroomMetrics metrics, AdminConfig config) {
+    private AdminServer(HttpServer server, StackState state, HeadroomMetrics metrics, AdminConfig config, Clock clock) {
         this.server = server;
+        this.clock = clock;
         this.state = state;
         this.metrics = metrics;
         this.config = config;
@@ -70,6 +79,8 @@ public final class AdminServer implements AutoCloseable {
         this.session = HexFormat.of().formatHex(b);
         this.unauthorized = Counter.builder("headroom_admin_unauthorized").description("admin requests refused for a missing or wrong token")
                 .register(metrics.registry());
+        this.usageMetrics = new UsageMetrics(metrics.registry());
+        this.changeLog = new ChangeLog(clock);
         this.sampler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("headroom-admin-sampler").unstarted(r));
     }
 
@@ -90,7 +101,7 @@ public final class AdminServer implements AutoCloseable {
         }
         HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
         StackState state = StackState.bind(stack, clock, metrics.registry());
-        AdminServer a = new AdminServer(http, state, metrics, config);
+        AdminServer a = new AdminServer(http, state, metrics, config, clock);
         http.setExecutor(a.executor);
         http.createContext("/", a::handle);
         http.start();
@@ -122,19 +133,32 @@ public final class AdminServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath();
-            if (!open(path) && !authorized(ex)) {
+            String via = open(path) ? "open" : authorized(ex);
+            if (via == null) {
                 unauthorized.increment();
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"headroom-admin\"");
                 send(ex, 401, "application/json", "{\"error\":\"unauthorized\",\"detail\":\"send Authorization: Bearer TOKEN "
                         + "(the admin token); the dashboard takes it as /#token=TOKEN\"}");
                 return;
             }
+            boolean mutating = ConfigApi.mutating(ex.getRequestMethod());
+            if (mutating && (ConfigApi.handles(path) || "/api/reload".equals(path))) {
+                String refusal = mutationRefusal(ex, via);
+                if (refusal != null) {
+                    return;
+                }
+            }
             if ("/api/reload".equals(path)) {
                 reload(ex);
                 return;
             }
+            if (ConfigApi.handles(path)) {
+                config(ex, path, via);
+                return;
+            }
             if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
-                send(ex, 405, "application/json", "{\"error\":\"method_not_allowed\",\"detail\":\"use GET (POST only for /api/reload)\"}");
+                send(ex, 405, "application/json", "{\"error\":\"method_not_allowed\",\"detail\":\"use GET (changes: /api/reload, "
+                        + "/api/routes, /api/pools, /api/keys, /api/quotas, /api/rate-limits)\"}");
                 return;
             }
             switch (path) {
@@ -145,7 +169,18 @@ public final class AdminServer implements AutoCloseable {
                     why.forEach(j::value);
                     send(ex, why.isEmpty() ? 200 : 503, "application/json", j.endArray().endObject().toString());
                 }
-                case "/metrics" -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+                case "/metrics" -> {
+                    usageMetrics.refresh(state.stack().router());
+                    send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+                }
+                case "/api/usage" -> {
+                    if (state.stack().router() == null) {
+                        send(ex, 404, "application/json", "{\"error\":\"no_router\",\"detail\":\"usage analytics need the router role\"}");
+                    } else {
+                        UsageApi.Answer a = UsageApi.query(state.stack().router().usage(), ex.getRequestURI().getRawQuery(), clock);
+                        send(ex, a.status(), a.type(), a.body());
+                    }
+                }
                 case "/api/state" -> send(ex, 200, "application/json", state.json(true));
                 case "/api/stream" -> stream(ex);
                 case "/api/session" -> {
@@ -169,14 +204,15 @@ public final class AdminServer implements AutoCloseable {
         };
     }
 
-    private boolean authorized(HttpExchange ex) {
+    /** How the request authenticated: {@code bearer}, {@code session} (the dashboard's cookie), {@code none} (no token configured), or null: refused. */
+    private String authorized(HttpExchange ex) {
         AdminToken token = config.token();
         if (token == null) {
-            return true;
+            return "none";
         }
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return token.matches(auth.substring(7).strip());
+            return token.matches(auth.substring(7).strip()) ? "bearer" : null;
         }
         List<String> cookies = ex.getRequestHeaders().get("Cookie");
         if (cookies != null) {
@@ -186,12 +222,121 @@ public final class AdminServer implements AutoCloseable {
                     String kv = c.strip();
                     if (kv.startsWith(SESSION_COOKIE + "=")
                             && MessageDigest.isEqual(expected, kv.substring(SESSION_COOKIE.length() + 1).getBytes(StandardCharsets.US_ASCII))) {
-                        return true;
+                        return "session";
                     }
                 }
             }
         }
-        return false;
+        return null;
+    }
+
+    /**
+     * Cross-site request forgery and DNS rebinding guards for requests that change something; answers and returns why
+     * when the request is refused, else null.
+     * <ul>
+     *   <li>with a token, only {@code Authorization: Bearer} may change things: a browser attaches the session cookie
+     *       by itself, a header only when a script on this origin sets it;</li>
+     *   <li>a browser's request from another origin ({@code Origin} not this listener, {@code Sec-Fetch-Site} not
+     *       same-origin) is refused, token or not;</li>
+     *   <li>without a token (loopback only), the {@code Host} must be a loopback name or address, so that a web page
+     *       whose name was re-pointed at 127.0.0.1 cannot drive the API;</li>
+     *   <li>a body must be {@code application/json}: an HTML form cannot send that across sites without a preflight.</li>
+     * </ul>
+     */
+    private String mutationRefusal(HttpExchange ex, String via) throws IOException {
+        var h = ex.getRequestHeaders();
+        String why = null;
+        int status = 403;
+        if (config.token() != null && !"bearer".equals(via)) {
+            status = 401;
+            why = "changes need the Authorization: Bearer header (the dashboard's session cookie only reads)";
+        }
+        String host = h.getFirst("Host");
+        String origin = h.getFirst("Origin");
+        String site = h.getFirst("Sec-Fetch-Site");
+        if (why == null && origin != null && !origin.equals("null") && (host == null || !(origin.equals("http://" + host)))) {
+            why = "cross-origin change refused (Origin " + origin + ")";
+        }
+        if (why == null && origin != null && origin.equals("null")) {
+            why = "change from an opaque origin refused";
+        }
+        if (why == null && site != null && !site.equals("same-origin") && !site.equals("none")) {
+            why = "cross-site change refused (Sec-Fetch-Site: " + site + ")";
+        }
+        if (why == null && config.token() == null && !loopbackHost(host)) {
+            why = "without an admin token, changes are taken only with a loopback Host header (127.0.0.1, [::1], localhost)";
+        }
+        String type = h.getFirst("Content-Type");
+        boolean hasBody = h.getFirst("Content-Length") != null && !"0".equals(h.getFirst("Content-Length"))
+                || h.getFirst("Transfer-Encoding") != null;
+        if (why == null && hasBody && (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))) {
+            status = 415;
+            why = "send the body as Content-Type: application/json";
+        }
+        if (why == null) {
+            return null;
+        }
+        if (status == 401) {
+            unauthorized.increment();
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"headroom-admin\"");
+        }
+        changeLog.record(who(ex, via), ex.getRequestMethod() + " " + ex.getRequestURI().getPath(), status, why, null);
+        send(ex, status, "application/json", new Json().beginObject().field("error", status == 415 ? "unsupported_media_type"
+                : status == 401 ? "unauthorized" : "forbidden").field("detail", why).endObject().toString());
+        return why;
+    }
+
+    private static boolean loopbackHost(String host) {
+        if (host == null) {
+            return false;
+        }
+        String name = host.startsWith("[") ? host.substring(1, Math.max(1, host.indexOf(']'))) : host.contains(":") && host.indexOf(':') == host.lastIndexOf(':')
+                ? host.substring(0, host.indexOf(':')) : host;
+        return name.equals("localhost") || name.equals("::1") || name.startsWith("127.") && name.matches("[0-9.]+");
+    }
+
+    /** Who asked, for the change log: the self-declared actor (X-Headroom-Actor), the peer address and the auth used. */
+    private static String who(HttpExchange ex, String via) {
+        String actor = ex.getRequestHeaders().getFirst("X-Headroom-Actor");
+        if (actor != null) {
+            actor = actor.replaceAll("[^A-Za-z0-9._@:/+-]", "_");
+            actor = actor.substring(0, Math.min(64, actor.length()));
+        }
+        return (actor == null || actor.isEmpty() ? "-" : actor) + "@" + ex.getRemoteAddress().getAddress().getHostAddress() + " via " + via;
+    }
+
+    /** Reading and changing routes, pools, keys and quotas ({@link ConfigApi}). */
+    private void config(HttpExchange ex, String path, String via) throws IOException {
+        String body = null;
+        if (ConfigApi.mutating(ex.getRequestMethod())) {
+            byte[] b = ex.getRequestBody().readNBytes(MAX_BODY + 1);
+            if (b.length > MAX_BODY) {
+                send(ex, 413, "application/json", "{\"error\":\"too_large\",\"detail\":\"a change body is at most 1 MiB\"}");
+                return;
+            }
+            body = new String(b, StandardCharsets.UTF_8);
+        }
+        String ifMatch = ex.getRequestHeaders().getFirst("If-Match");
+        if (ifMatch != null) {
+            ifMatch = ifMatch.strip();
+            if (ifMatch.startsWith("\"") && ifMatch.endsWith("\"") && ifMatch.length() >= 2) {
+                ifMatch = ifMatch.substring(1, ifMatch.length() - 1);
+            }
+        }
+        var reloader = state.stack().reloader();
+        ConfigApi.Answer a;
+        try {
+            a = new ConfigApi(reloader, changeLog).handle(new ConfigApi.Call(ex.getRequestMethod(), path, body, ifMatch), who(ex, via));
+        } catch (RuntimeException e) {
+            // a bug, not a bad request: say so, and leave the stack trace in the log (a change either applied whole or not at all)
+            LOG.log(Level.WARNING, "admin API " + ex.getRequestMethod() + " " + path + " failed", e);
+            a = ConfigApi.error(500, "internal_error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        if (reloader != null) {
+            ex.getResponseHeaders().set("ETag", "\"" + reloader.etag() + "\"");
+        }
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        send(ex, a.status(), "application/json", a.body());
     }
 
     /**

@@ -78,6 +78,14 @@ final class Json {
         return name(n).value(v);
     }
 
+    /** A value written as is: a number or literal the caller has checked. */
+    Json raw(String literal) {
+        comma();
+        sb.append(literal);
+        needComma = true;
+        return this;
+    }
+
     Json field(String n, double v) {
         return name(n).value(v);
     }

@@ -274,7 +274,14 @@ public final class StackState {
             return;
         }
         j.name("config").beginObject().field("file", r.file().toString()).field("reloads_applied", r.applied())
-                .field("reloads_rejected", r.rejected());
+                .field("reloads_rejected", r.rejected()).field("version", r.etag())
+                .field("api_changes", r.mode().name().toLowerCase(java.util.Locale.ROOT))
+                .field("api_changes_applied", r.changesApplied()).field("api_changes_rejected", r.changesRejected());
+        // config-changes: memory: the changes in service that the file lacks (a reload of the file drops them)
+        List<String> diverged = r.diverged();
+        j.field("diverged", !diverged.isEmpty()).name("diverged_changes").beginArray();
+        diverged.forEach(j::value);
+        j.endArray();
         io.headroom.cli.stack.ConfigReloader.Outcome o = r.last();
         if (o != null) {
             j.name("last_reload").beginObject().field("at", o.atMillis()).field("trigger", o.trigger()).field("applied", o.applied())
@@ -296,6 +303,11 @@ public final class StackState {
                 .description("Configuration reloads put in service").tag("result", "applied").register(r);
         FunctionCounter.builder("headroom.config.reloads", stack, s -> s.reloader() == null ? 0 : s.reloader().rejected())
                 .description("Configuration reloads rejected (the previous configuration kept serving)").tag("result", "rejected").register(r);
+        FunctionCounter.builder("headroom.config.api.changes", stack, s -> s.reloader() == null ? 0 : s.reloader().changesApplied())
+                .description("Configuration changes made through the admin API and put in service").tag("result", "applied").register(r);
+        FunctionCounter.builder("headroom.config.api.changes", stack, s -> s.reloader() == null ? 0 : s.reloader().changesRejected())
+                .description("Configuration changes through the admin API refused or rejected (nothing changed)").tag("result", "rejected")
+                .register(r);
         Gauge.builder("headroom.config.last.reload.success", stack,
                         s -> s.reloader() == null || s.reloader().last() == null ? Double.NaN : s.reloader().last().applied() ? 1 : 0)
                 .description("1 when the last configuration reload was applied, 0 when it was rejected").register(r);

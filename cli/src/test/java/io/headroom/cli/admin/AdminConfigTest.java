@@ -35,6 +35,18 @@ class AdminConfigTest {
     }
 
     @Test
+    void configChangesDefaultToTheFileAndAnUnknownValueIsAnErrorAtItsLine() {
+        assertThat(parse("admin: {}\n", Map.of()).changes()).isEqualTo(AdminConfig.ChangeMode.FILE);
+        assertThat(parse("admin: {config-changes: memory}\n", Map.of()).changes()).isEqualTo(AdminConfig.ChangeMode.MEMORY);
+        assertThat(parse("admin: {config-changes: 'off'}\n", Map.of()).changes()).isEqualTo(AdminConfig.ChangeMode.OFF);
+        assertThatThrownBy(() -> parse("admin:\n  listen: 127.0.0.1:0\n  config-changes: disk\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("h.yaml:3:")
+                .hasMessageContaining("unknown value 'disk'")
+                .hasMessageContaining("memory");
+    }
+
+    @Test
     void tokenFromAFileOrAnEnvironmentVariableMatchesOnlyItself() throws Exception {
         Path f = tmp.resolve("token");
         Files.writeString(f, TOKEN + "\n");

@@ -33,8 +33,8 @@ public final class Quota {
     private final ZoneId zone;
     private volatile Window current = new Window(0, 0, -1, "");
     // a zero cell is empty in every window: a count of 0 under any tag
-    private final ConcurrentHashMap<String, AtomicLong> cells = new ConcurrentHashMap<>();
-    private final AtomicLong shared = new AtomicLong();
+    private final ConcurrentHashMap<String, AtomicLong> cells;
+    private final AtomicLong shared;
     private final AtomicBoolean sweeping = new AtomicBoolean();
 
     /**
@@ -44,6 +44,19 @@ public final class Quota {
      * @param zone   time zone of the calendar
      */
     public Quota(String name, QuotaPeriod period, long limit, ZoneId zone) {
+        this(name, period, limit, zone, null);
+    }
+
+    /**
+     * As {@link #Quota(String, QuotaPeriod, long, ZoneId)}, counting on from {@code carry} (null: from zero) when it has
+     * the same period and time zone: a configuration reload that changes one consumer's quota must not reset the counts
+     * of the current window for everyone. The cells are shared, so requests still running on the old configuration
+     * count in the same place.
+     */
+    Quota(String name, QuotaPeriod period, long limit, ZoneId zone, Quota carry) {
+        boolean same = carry != null && carry.period == period && carry.zone.equals(zone);
+        this.cells = same ? carry.cells : new ConcurrentHashMap<>();
+        this.shared = same ? carry.shared : new AtomicLong();
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("quota limit " + limit + " (expected: 1.." + MAX_LIMIT + ")");
         }

@@ -24,7 +24,7 @@ public final class RateLimiter {
     private final Policy defaultConsumer;
     private final Map<String, Policy> overrides = new HashMap<>();
     private final QuotaLeases leases;
-    private final Cells consumerCells = new Cells(MAX_KEYS);
+    private final Cells consumerCells;
     private final Quota[] defaultQuotas;
     private final Map<String, Quota[]> quotaOverrides = new HashMap<>();
     private final ZoneId zone;
@@ -32,22 +32,44 @@ public final class RateLimiter {
     final Clock clock;
 
     public RateLimiter(RateLimitConfig config, QuotaLeases leases, Ticker ticker, Clock clock) {
+        this(config, leases, ticker, clock, null);
+    }
+
+    /**
+     * A limiter for {@code config} that counts on from {@code previous} (the one a reload replaces; null: from zero):
+     * each consumer's rate cell and its quota counts in the current windows carry over, whatever else changed.
+     */
+    public RateLimiter(RateLimitConfig config, QuotaLeases leases, Ticker ticker, Clock clock, RateLimiter previous) {
+        this.consumerCells = previous != null ? previous.consumerCells : new Cells(MAX_KEYS);
         this.defaultConsumer = Policy.of("consumer", config.consumer());
         config.consumers().forEach((k, v) -> overrides.put(k, Policy.of("consumer", v)));
         this.leases = leases;
         this.ticker = ticker;
         this.clock = clock;
         this.zone = config.quotas().zone();
-        this.defaultQuotas = quotas("consumer", config.quotas().consumer());
-        config.quotas().consumers().forEach((k, v) -> quotaOverrides.put(k, quotas("consumer", v)));
+        this.defaultQuotas = quotas("consumer", config.quotas().consumer(), previous == null ? null : previous.defaultQuotas);
+        // a consumer's counts are in the quota that applied to it before (its override or the default)
+        config.quotas().consumers().forEach((k, v) -> quotaOverrides.put(k, quotas("consumer", v,
+                previous == null ? null : previous.consumerQuotas(k))));
     }
 
     /** One {@link Quota} per period, in period order; an empty array for none. */
     Quota[] quotas(String name, Map<QuotaPeriod, Long> periods) {
+        return quotas(name, periods, null);
+    }
+
+    /** As {@link #quotas(String, Map)}, each counting on from the quota of the same period in {@code carry} (may be null). */
+    Quota[] quotas(String name, Map<QuotaPeriod, Long> periods, Quota[] carry) {
         Quota[] out = new Quota[periods.size()];
         int i = 0;
         for (Map.Entry<QuotaPeriod, Long> e : periods.entrySet()) {
-            out[i++] = new Quota(name, e.getKey(), e.getValue(), zone);
+            Quota from = null;
+            for (Quota q : carry == null ? new Quota[0] : carry) {
+                if (q.period() == e.getKey()) {
+                    from = q;
+                }
+            }
+            out[i++] = new Quota(name, e.getKey(), e.getValue(), zone, from);
         }
         return out;
     }
@@ -77,8 +99,17 @@ public final class RateLimiter {
 
     /** The limiter of one route: its own limits plus the global per-consumer one. */
     public RouteLimiter forRoute(RouteConfig.Limits limits) {
+        return forRoute(limits, null);
+    }
+
+    /**
+     * As {@link #forRoute(RouteConfig.Limits)}, counting on from {@code previous} (the same route's limiter before a
+     * reload; null: from zero): the route's rate cells and its quota counts in the current windows carry over.
+     */
+    public RouteLimiter forRoute(RouteConfig.Limits limits, RouteLimiter previous) {
         return new RouteLimiter(this, Policy.of("route", limits.route()), Policy.of("route-consumer", limits.consumer()),
-                quotas("route", limits.routeQuotas()), quotas("route-consumer", limits.consumerQuotas()));
+                quotas("route", limits.routeQuotas(), previous == null ? null : previous.routeQuotas()),
+                quotas("route-consumer", limits.consumerQuotas(), previous == null ? null : previous.routeConsumerQuotas()), previous);
     }
 
     public QuotaLeases leases() {

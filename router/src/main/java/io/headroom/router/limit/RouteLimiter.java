@@ -23,17 +23,33 @@ public final class RouteLimiter {
     private final RateLimiter global;
     private final Policy route;
     private final Policy perConsumer;
-    private final AtomicLong routeCell = new AtomicLong(Gcra.EMPTY);
-    private final Cells perConsumerCells = new Cells(RateLimiter.MAX_KEYS);
+    private final AtomicLong routeCell;
+    private final Cells perConsumerCells;
     private final Quota[] routeQuotas;
     private final Quota[] routeConsumerQuotas;
 
     RouteLimiter(RateLimiter global, Policy route, Policy perConsumer, Quota[] routeQuotas, Quota[] routeConsumerQuotas) {
+        this(global, route, perConsumer, routeQuotas, routeConsumerQuotas, null);
+    }
+
+    /** With the rate cells of {@code carry} (the route's limiter before a reload), or new ones when it is null. */
+    RouteLimiter(RateLimiter global, Policy route, Policy perConsumer, Quota[] routeQuotas, Quota[] routeConsumerQuotas,
+                 RouteLimiter carry) {
+        this.routeCell = carry != null ? carry.routeCell : new AtomicLong(Gcra.EMPTY);
+        this.perConsumerCells = carry != null ? carry.perConsumerCells : new Cells(RateLimiter.MAX_KEYS);
         this.global = global;
         this.route = route;
         this.perConsumer = perConsumer;
         this.routeQuotas = routeQuotas == null ? NONE : routeQuotas;
         this.routeConsumerQuotas = routeConsumerQuotas == null ? NONE : routeConsumerQuotas;
+    }
+
+    Quota[] routeQuotas() {
+        return routeQuotas;
+    }
+
+    Quota[] routeConsumerQuotas() {
+        return routeConsumerQuotas;
     }
 
     RouteLimiter(RateLimiter global, Policy route, Policy perConsumer) {
