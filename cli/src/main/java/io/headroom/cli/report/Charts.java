@@ -1,15 +1,23 @@
 package io.headroom.cli.report;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.Plot;
+import org.jfree.chart.plot.XYPlot;
+
+import java.awt.Color;
+import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
-/** Shared chart helpers: headless mode, PNG output, number and duration labels. */
+/** Shared chart helpers: headless mode, the report's look for JFreeChart charts, PNG output, duration labels. */
 final class Charts {
+    static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 16);
+    private static final Color GRID = new Color(215, 215, 215);
+
     private Charts() {
     }
 
@@ -20,18 +28,27 @@ final class Charts {
         }
     }
 
-    static void writePng(BufferedImage img, Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        if (!ImageIO.write(img, "png", file.toFile())) {
-            throw new IOException("no PNG writer in this JDK for " + file);
+    /** White background, light grey grid lines, no outline shading: the series carry the colour. */
+    static void style(Plot plot) {
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlinePaint(Color.DARK_GRAY);
+        if (plot instanceof XYPlot xy) {
+            xy.setDomainGridlinePaint(GRID);
+            xy.setRangeGridlinePaint(GRID);
+        } else if (plot instanceof CategoryPlot cp) {
+            cp.setRangeGridlinePaint(GRID);
         }
     }
 
-    static String number(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e12) {
-            return String.format(Locale.ROOT, "%,d", (long) v);
-        }
-        return Math.abs(v) >= 10 ? String.format(Locale.ROOT, "%,.1f", v) : String.format(Locale.ROOT, "%.2f", v);
+    static void style(JFreeChart chart) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        chart.setTextAntiAlias(true);
+    }
+
+    static void writePng(JFreeChart chart, int width, int height, Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
     }
 
     static String human(Duration d) {

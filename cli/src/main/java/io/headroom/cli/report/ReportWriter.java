@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * Writes an evaluation as {@code index.html} plus PNG charts: observed vs forecast rate with the interval band (whole
  * trace and the busiest hours), desired vs ready instances for the predictive and reactive policies with their
- * under-provisioned periods shaded, latency percentiles of a live replay when given, and the summary tables.
+ * under-provisioned periods shaded, latency percentiles of a live replay when given, and the summary tables. The charts
+ * are JFreeChart charts rendered off screen ({@code java.awt.headless}), so no display is needed.
  */
 public final class ReportWriter {
     static final Color OBSERVED = new Color(40, 40, 40);
@@ -116,7 +117,7 @@ public final class ReportWriter {
                 unc[k] = num(MiniJson.at(r, "latencyMs.uncorrected." + keys[k]));
             }
             String lf = "latency.png";
-            Charts.writePng(LatencyChart.render("Live replay latency percentiles", labels, corr, unc), out.resolve(lf));
+            LatencyChart.write("Live replay latency percentiles", labels, corr, unc, out.resolve(lf));
             files.add(out.resolve(lf));
             figures.add(new String[] {lf, "Client-side latency of the live replay in " + replayJson.getFileName()
                     + "; corrected percentiles count from each request's intended send time (open loop)."});
@@ -237,6 +238,21 @@ public final class ReportWriter {
                 .append("<li><b>excess requests</b>: the demand above the ready capacity, summed over those minutes.</li>")
                 .append("<li><b>instance-minutes</b>: instances asked for (starting or ready) times minutes: what a cloud bills.</li>")
                 .append("<li><b>mean utilisation</b>: mean over minutes of min(1, demand / ready capacity).</li></ul>\n");
+        // Once the page has loaded, each chart says whether it loaded (data-loaded, data-natural-width, read by
+        // ReportBrowserTest), and a chart that did not gets a visible note instead of a silent broken image.
+        b.append("<script>\naddEventListener('load', () => {\n")
+                .append("  for (const img of document.images) {\n")
+                .append("    const ok = img.complete && img.naturalWidth > 0;\n")
+                .append("    img.dataset.loaded = ok;\n")
+                .append("    img.dataset.naturalWidth = img.naturalWidth;\n")
+                .append("    if (!ok) {\n")
+                .append("      const p = document.createElement('p');\n")
+                .append("      p.className = 'warn';\n")
+                .append("      p.textContent = 'Chart ' + img.getAttribute('src') + ' did not load: keep the PNG files next to index.html.';\n")
+                .append("      img.after(p);\n")
+                .append("    }\n  }\n")
+                .append("  document.body.dataset.charts = document.images.length;\n")
+                .append("});\n</script>\n");
         return b.append("</body></html>\n").toString();
     }
 

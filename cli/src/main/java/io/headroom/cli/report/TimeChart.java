@@ -1,13 +1,28 @@
 package io.headroom.cli.report;
 
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.LegendItem;
+import org.jfree.chart.LegendItemCollection;
+import org.jfree.chart.axis.DateAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.DatasetRenderingOrder;
+import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
+import org.jfree.chart.renderer.xy.XYItemRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.renderer.xy.XYStepRenderer;
+import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.xy.DefaultXYDataset;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.geom.Path2D;
-import java.awt.image.BufferedImage;
+import java.awt.geom.Line2D;
+import java.awt.geom.Rectangle2D;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,19 +32,19 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.TimeZone;
 
 /**
- * A time-series chart drawn with java.awt: lines, an interval band and shaded periods over a time axis, with a title,
- * axis labels with units, UTC time labels and a legend. Long series are reduced per pixel column (the column's
- * maximum for lines, its envelope for bands, any-of for shading), so a month of minutes still shows every peak.
+ * A time-series chart rendered by JFreeChart: lines and step lines, an interval band and shaded periods over a UTC
+ * time axis, with a title, axis labels with units and a legend. Long series are reduced to at most {@link #POINTS}
+ * points before plotting (the bucket's maximum for lines, its envelope for bands, the share of flagged steps for
+ * shading), so a month of minutes still shows every peak rather than a solid block of overdrawn segments.
  */
 final class TimeChart {
     static final int WIDTH = 1200;
-    static final int HEIGHT = 420;
-    private static final int LEFT = 78;
-    private static final int RIGHT = 24;
-    private static final int TOP = 44;
-    private static final int BOTTOM = 84;
+    static final int HEIGHT = 440;
+    /** About the plot's width in pixels: more points than this would only overdraw. */
+    static final int POINTS = 1000;
 
     private record Line(String name, Color color, double[] values, float width, boolean steps) {
     }
@@ -46,6 +61,7 @@ final class TimeChart {
     private final Duration step;
     private final int from;
     private final int to;
+    private final int bucket;
     private final List<Line> lines = new ArrayList<>();
     private final List<Band> bands = new ArrayList<>();
     private final List<Shade> shades = new ArrayList<>();
@@ -61,6 +77,7 @@ final class TimeChart {
         this.step = step;
         this.from = from;
         this.to = to;
+        this.bucket = (to - from + POINTS - 1) / POINTS;
     }
 
     TimeChart line(String name, Color color, double[] values) {
@@ -85,242 +102,153 @@ final class TimeChart {
     }
 
     void write(Path file) throws IOException {
-        Charts.writePng(render(), file);
+        Charts.writePng(chart(), WIDTH, HEIGHT, file);
     }
 
-    BufferedImage render() {
-        BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
-            int pw = WIDTH - LEFT - RIGHT;
-            int ph = HEIGHT - TOP - BOTTOM;
-            double yMax = niceCeil(maxValue() * 1.05);
-            double yTick = niceStep(yMax / 5);
-            yMax = Math.ceil(yMax / yTick - 1e-9) * yTick;
-            // shading first, behind everything
-            for (Shade s : shades) {
-                // a column covering many steps is shaded in proportion to its share of flagged steps
-                for (int px = 0; px < pw; px++) {
-                    int a = idx(px, pw);
-                    int b = Math.max(a + 1, idx(px + 1, pw));
-                    int k = 0;
-                    for (int i = a; i < b && i < s.mask().length; i++) {
-                        k += s.mask()[i] ? 1 : 0;
-                    }
-                    if (k > 0) {
-                        int alpha = (int) Math.round(Math.max(0.2, (double) k / (b - a)) * 150);
-                        Color c = s.color();
-                        g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), alpha));
-                        g.fillRect(LEFT + px, TOP, 1, ph);
-                    }
+    /** The chart, built but not drawn. */
+    JFreeChart chart() {
+        DateAxis time = new DateAxis(timeLabel());
+        time.setTimeZone(TimeZone.getTimeZone(ZoneOffset.UTC));
+        time.setLocale(Locale.ROOT);
+        time.setStandardTickUnits(DateAxis.createStandardDateTickUnits(TimeZone.getTimeZone(ZoneOffset.UTC), Locale.ROOT));
+        time.setRange(millis(from), millis(to));
+        time.setLowerMargin(0);
+        time.setUpperMargin(0);
+        NumberAxis value = new NumberAxis(yLabel);
+        value.setAutoRangeIncludesZero(true);
+        value.setUpperMargin(0.06);
+        XYPlot plot = new XYPlot(null, time, value, null);
+        Charts.style(plot);
+        plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD);
+        LegendItemCollection legend = new LegendItemCollection();
+        Rectangle2D box = new Rectangle2D.Double(-8, -5, 16, 10);
+        for (Shade s : shades) {
+            shade(plot, s);
+            legend.add(new LegendItem(s.name(), null, null, null, box, s.color()));
+        }
+        int index = 0;
+        for (Band b : bands) {
+            plot.setDataset(index, bandData(b));
+            DeviationRenderer r = new DeviationRenderer(true, false);
+            r.setAlpha(1f);
+            for (int k = 0; k < plot.getDataset(index).getSeriesCount(); k++) {
+                r.setSeriesPaint(k, new Color(0, 0, 0, 0)); // the band only: its centre line is another series
+                r.setSeriesFillPaint(k, b.color());
+            }
+            plot.setRenderer(index++, r);
+            legend.add(new LegendItem(b.name(), null, null, null, box, b.color()));
+        }
+        Line2D sample = new Line2D.Double(-10, 0, 10, 0);
+        for (Line l : lines) {
+            DefaultXYDataset data = new DefaultXYDataset();
+            data.addSeries(l.name(), lineData(l.values()));
+            plot.setDataset(index, data);
+            XYItemRenderer r = l.steps() ? new XYStepRenderer() : new XYLineAndShapeRenderer(true, false);
+            BasicStroke stroke = new BasicStroke(l.width(), BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND);
+            r.setSeriesPaint(0, l.color());
+            r.setSeriesStroke(0, stroke);
+            plot.setRenderer(index++, r);
+            legend.add(new LegendItem(l.name(), null, null, null, sample, new BasicStroke(3f), l.color()));
+        }
+        plot.setFixedLegendItems(legend);
+        JFreeChart chart = new JFreeChart(title, Charts.TITLE_FONT, plot, true);
+        Charts.style(chart);
+        chart.getLegend().setPosition(RectangleEdge.BOTTOM);
+        chart.getLegend().setItemLabelPadding(new RectangleInsets(2, 4, 2, 16));
+        return chart;
+    }
+
+    private String timeLabel() {
+        DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+        return "time (UTC), " + f.format(Instant.ofEpochMilli(millis(from))) + " to " + f.format(Instant.ofEpochMilli(millis(to)))
+                + ", one step per " + Charts.human(step)
+                + (bucket > 1 ? " (each point is the highest of " + bucket + " steps)" : "");
+    }
+
+    private long millis(int index) {
+        return start.toEpochMilli() + index * step.toMillis();
+    }
+
+    private int buckets() {
+        return (to - from + bucket - 1) / bucket;
+    }
+
+    /** One point per bucket at its start time: the highest value in it, NaN where it has none (a gap). */
+    private double[][] lineData(double[] v) {
+        int n = buckets();
+        double[][] xy = new double[2][n];
+        for (int k = 0; k < n; k++) {
+            int a = from + k * bucket;
+            int e = Math.min(to, a + bucket);
+            double m = Double.NaN;
+            for (int i = a; i < e && i < v.length; i++) {
+                if (!Double.isNaN(v[i]) && (Double.isNaN(m) || v[i] > m)) {
+                    m = v[i];
                 }
             }
-            // grid and y axis
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            FontMetrics fm = g.getFontMetrics();
-            for (double v = 0; v <= yMax + yTick / 2; v += yTick) {
-                int y = TOP + ph - (int) Math.round(v / yMax * ph);
-                g.setColor(new Color(225, 225, 225));
-                g.drawLine(LEFT, y, LEFT + pw, y);
-                g.setColor(Color.DARK_GRAY);
-                String label = Charts.number(v);
-                g.drawString(label, LEFT - 6 - fm.stringWidth(label), y + fm.getAscent() / 2 - 1);
-            }
-            timeAxis(g, fm, pw, ph);
-            for (Band b : bands) {
-                drawBand(g, b, pw, ph, yMax);
-            }
-            for (Line l : lines) {
-                drawLine(g, l, pw, ph, yMax);
-            }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, pw, ph);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, LEFT, 26);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            Graphics2D r = (Graphics2D) g.create();
-            r.rotate(-Math.PI / 2);
-            r.drawString(yLabel, -(TOP + ph / 2 + fm.stringWidth(yLabel) / 2), 16);
-            r.dispose();
-            legend(g, fm, ph);
-        } finally {
-            g.dispose();
+            xy[0][k] = millis(a);
+            xy[1][k] = m;
         }
-        return img;
+        return xy;
     }
 
-    private int idx(int px, int pw) {
-        return from + (int) ((long) px * (to - from) / pw);
-    }
-
-    private double maxValue() {
-        double m = 0;
-        for (Line l : lines) {
-            m = Math.max(m, max(l.values()));
-        }
-        for (Band b : bands) {
-            m = Math.max(m, max(b.upper()));
-        }
-        return m > 0 ? m : 1;
-    }
-
-    private double max(double[] v) {
-        double m = 0;
-        for (int i = from; i < to && i < v.length; i++) {
-            if (!Double.isNaN(v[i])) {
-                m = Math.max(m, v[i]);
-            }
-        }
-        return m;
-    }
-
-    private void drawBand(Graphics2D g, Band b, int pw, int ph, double yMax) {
-        g.setColor(b.color());
-        for (int px = 0; px < pw; px++) {
-            int a = idx(px, pw);
-            int e = Math.max(a + 1, idx(px + 1, pw));
+    /** The band's envelope per bucket, one series per run without gaps (an area cannot span a gap). */
+    private YIntervalSeriesCollection bandData(Band b) {
+        YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        YIntervalSeries run = null;
+        for (int k = 0; k < buckets(); k++) {
+            int a = from + k * bucket;
+            int e = Math.min(to, a + bucket);
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;
-            for (int i = a; i < e && i < b.upper().length; i++) {
-                if (!Double.isNaN(b.upper()[i])) {
+            for (int i = a; i < e && i < b.upper().length && i < b.lower().length; i++) {
+                if (!Double.isNaN(b.upper()[i]) && !Double.isNaN(b.lower()[i])) {
                     lo = Math.min(lo, b.lower()[i]);
                     hi = Math.max(hi, b.upper()[i]);
                 }
             }
-            if (hi >= lo) {
-                int y1 = y(hi, ph, yMax);
-                int y0 = y(lo, ph, yMax);
-                g.fillRect(LEFT + px, y1, 1, Math.max(1, y0 - y1));
-            }
-        }
-    }
-
-    private void drawLine(Graphics2D g, Line l, int pw, int ph, double yMax) {
-        g.setColor(l.color());
-        g.setStroke(new BasicStroke(l.width(), BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND));
-        Path2D.Double path = new Path2D.Double();
-        boolean open = false;
-        double lastY = 0;
-        for (int px = 0; px < pw; px++) {
-            int a = idx(px, pw);
-            int e = Math.max(a + 1, idx(px + 1, pw));
-            double m = Double.NaN;
-            for (int i = a; i < e && i < l.values().length; i++) {
-                double v = l.values()[i];
-                if (!Double.isNaN(v) && (Double.isNaN(m) || v > m)) {
-                    m = v;
-                }
-            }
-            if (Double.isNaN(m)) {
-                open = false; // a gap breaks the line
+            if (hi < lo) {
+                run = null;
                 continue;
             }
-            double y = y(m, ph, yMax);
-            double x = LEFT + px + 0.5;
-            if (!open) {
-                path.moveTo(x, y);
-                open = true;
-            } else if (l.steps()) {
-                path.lineTo(x, lastY);
-                path.lineTo(x, y);
-            } else {
-                path.lineTo(x, y);
+            if (run == null) {
+                run = new YIntervalSeries(b.name() + " " + data.getSeriesCount(), false, true);
+                data.addSeries(run);
             }
-            lastY = y;
+            run.add(millis(a), lo, lo, hi);
         }
-        g.draw(path);
-        g.setStroke(new BasicStroke(1f));
+        return data;
     }
 
-    private int y(double v, int ph, double yMax) {
-        return TOP + ph - (int) Math.round(Math.max(0, Math.min(v, yMax)) / yMax * ph);
-    }
-
-    private void timeAxis(Graphics2D g, FontMetrics fm, int pw, int ph) {
-        long spanMs = step.toMillis() * (long) (to - from);
-        long[] candidates = {60_000L, 300_000L, 900_000L, 1_800_000L, 3_600_000L, 3 * 3_600_000L, 6 * 3_600_000L, 12 * 3_600_000L,
-                86_400_000L, 2 * 86_400_000L, 7 * 86_400_000L, 14 * 86_400_000L};
-        long tick = candidates[candidates.length - 1];
-        for (long c : candidates) {
-            if (spanMs / c <= 10) {
-                tick = c;
-                break;
+    /**
+     * Flagged periods as background markers: one per run of buckets with the same share of flagged steps, its opacity
+     * growing with that share, so a bucket covering many steps is as dark as the fraction of them that were flagged.
+     */
+    private void shade(XYPlot plot, Shade s) {
+        int runStart = -1;
+        int runAlpha = 0;
+        for (int k = 0; k <= buckets(); k++) {
+            int alpha = 0;
+            if (k < buckets()) {
+                int a = from + k * bucket;
+                int e = Math.min(to, a + bucket);
+                int flagged = 0;
+                for (int i = a; i < e && i < s.mask().length; i++) {
+                    flagged += s.mask()[i] ? 1 : 0;
+                }
+                alpha = flagged == 0 ? 0 : (int) Math.round(Math.max(0.2, (double) flagged / (e - a)) * 150);
             }
-        }
-        DateTimeFormatter fmt = DateTimeFormatter.ofPattern(tick >= 86_400_000L ? "MM-dd" : "MM-dd HH:mm", Locale.ROOT)
-                .withZone(ZoneOffset.UTC);
-        long t0 = start.toEpochMilli() + from * step.toMillis();
-        long t1 = t0 + spanMs;
-        for (long t = Math.floorDiv(t0 + tick - 1, tick) * tick; t <= t1; t += tick) {
-            int x = LEFT + (int) Math.round((double) (t - t0) / spanMs * pw);
-            g.setColor(new Color(235, 235, 235));
-            g.drawLine(x, TOP, x, TOP + ph);
-            g.setColor(Color.DARK_GRAY);
-            g.drawLine(x, TOP + ph, x, TOP + ph + 4);
-            String s = fmt.format(Instant.ofEpochMilli(t));
-            g.drawString(s, x - fm.stringWidth(s) / 2, TOP + ph + 18);
-        }
-        String axis = "time (UTC), " + DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC)
-                .format(Instant.ofEpochMilli(t0)) + " to " + DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT)
-                .withZone(ZoneOffset.UTC).format(Instant.ofEpochMilli(t1)) + ", one point per " + Charts.human(step)
-                + ((to - from) > pw ? " (each pixel shows the highest of " + ((to - from + pw - 1) / pw) + " steps)" : "");
-        g.drawString(axis, LEFT + pw / 2 - fm.stringWidth(axis) / 2, TOP + ph + 36);
-    }
-
-    private void legend(Graphics2D g, FontMetrics fm, int ph) {
-        int x = LEFT;
-        int y = TOP + ph + 62;
-        for (Shade s : shades) {
-            x = legendItem(g, fm, x, y, s.name(), s.color(), true);
-        }
-        for (Band b : bands) {
-            x = legendItem(g, fm, x, y, b.name(), b.color(), true);
-        }
-        for (Line l : lines) {
-            x = legendItem(g, fm, x, y, l.name(), l.color(), false);
-        }
-    }
-
-    private int legendItem(Graphics2D g, FontMetrics fm, int x, int y, String name, Color c, boolean box) {
-        g.setColor(c);
-        if (box) {
-            g.fillRect(x, y - 10, 22, 12);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y - 10, 22, 12);
-        } else {
-            g.setStroke(new BasicStroke(3f));
-            g.drawLine(x, y - 4, x + 22, y - 4);
-            g.setStroke(new BasicStroke(1f));
-        }
-        g.setColor(Color.BLACK);
-        g.drawString(name, x + 28, y);
-        return x + 28 + fm.stringWidth(name) + 22;
-    }
-
-    static double niceCeil(double v) {
-        if (!(v > 0)) {
-            return 1;
-        }
-        double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
-            if (m * p >= v) {
-                return m * p;
+            if (alpha != runAlpha) {
+                if (runAlpha > 0) {
+                    Color c = s.color();
+                    IntervalMarker m = new IntervalMarker(millis(from + runStart * bucket), millis(Math.min(to, from + k * bucket)),
+                            new Color(c.getRed(), c.getGreen(), c.getBlue(), runAlpha));
+                    m.setOutlinePaint(null);
+                    plot.addDomainMarker(m, Layer.BACKGROUND);
+                }
+                runStart = k;
+                runAlpha = alpha;
             }
         }
-        return 10 * p;
-    }
-
-    static double niceStep(double v) {
-        double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
-            if (m * p >= v) {
-                return m * p;
-            }
-        }
-        return 10 * p;
     }
 }
