@@ -57,6 +57,14 @@ class RouterMetricsTest {
             }
             reply(ex, 200, "slow");
         });
+        // an RFC 7662 introspection endpoint that finds every token active (client "mobile")
+        long exp = System.currentTimeMillis() / 1000 + 3600;
+        HttpServer idp = server(ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            reply(ex, 200, "{\"active\":true,\"client_id\":\"mobile\",\"scope\":\"orders:read\",\"exp\":" + exp + "}");
+        });
+        java.nio.file.Files.writeString(tmp.resolve("secret"), "the-secret\n");
         String goodAddr = "127.0.0.1:" + good.getAddress().getPort();
         String badAddr = "127.0.0.1:" + bad.getAddress().getPort();
         String yaml = """
@@ -76,14 +84,16 @@ class RouterMetricsTest {
                       concurrency-limit: {initial-limit: 1, min-limit: 1, max-limit: 1}
                   auth:
                     api-keys: {keys: [{consumer: alice, sha256: %s}]}
+                    introspection: {url: "http://127.0.0.1:%d/introspect", client-id: gateway, client-secret-file: %s, consumer-claim: client_id}
                   routes:
                     - {name: cached, path-prefix: /cached, pool: api, cache: {}}
                     - {name: limited, path-prefix: /limited, pool: api, auth: {methods: [api-key]}, rate-limits: {route: {rate: 2/h, burst: 2}}}
                     - {name: flaky, path-prefix: /flaky, pool: flaky}
                     - {name: slow, path-prefix: /slow, pool: shed}
+                    - {name: intro, path-prefix: /intro, pool: api, auth: {methods: [introspection]}}
                 admin: {listen: 127.0.0.1:0}
                 """.formatted(tmp.resolve("kafka"), goodAddr, goodAddr, badAddr, slow.getAddress().getPort(),
-                ApiKeyStore.hashHex("alice-key"));
+                ApiKeyStore.hashHex("alice-key"), idp.getAddress().getPort(), tmp.resolve("secret"));
         HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("metrics-test.yaml", yaml));
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         try (HeadroomMetrics metrics = new HeadroomMetrics();
@@ -101,6 +111,12 @@ class RouterMetricsTest {
             assertThat(get(http, proxy + "/limited/x", "alice-key").statusCode()).isEqualTo(200);
             assertThat(get(http, proxy + "/limited/x", "alice-key").statusCode()).isEqualTo(429);
             assertThat(get(http, proxy + "/limited/x", "wrong-key").statusCode()).isEqualTo(401);
+            // introspection: the first use of a token asks the endpoint, the second is answered from its cache
+            HttpRequest intro = HttpRequest.newBuilder(URI.create(proxy + "/intro/x")).header("Authorization", "Bearer opaque-token")
+                    .timeout(Duration.ofSeconds(30)).build();
+            for (int i = 0; i < 2; i++) {
+                assertThat(http.send(intro, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            }
             // ejection: the member answering 500 is ejected after two failures in a row (for 600 s: exactly once)
             int flaky = 0;
             while (flaky < 40 && stack.router().memberStates("flaky").stream().noneMatch(m -> m.ejected())) {
@@ -139,11 +155,14 @@ class RouterMetricsTest {
                 assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"alice\"")).isEqualTo(3.0);
                 assertThat(value(m, "headroom_consumer_client_errors_total", "consumer=\"alice\"")).isEqualTo(1.0);
                 assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"(other)\"")).isEqualTo(0.0);
+                assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"mobile\"")).isEqualTo(2.0);
+                assertThat(m).containsPattern("(?m)^headroom_introspection_calls_total 1\\.0$")
+                        .containsPattern("(?m)^headroom_introspection_cache_hits_total 1\\.0$")
+                        .containsPattern("(?m)^headroom_introspection_failures_total 0\\.0$");
             });
             String m = get(http, base + "/metrics", null).body();
-            // a pool without a breaker has no breaker series; no introspection configured, no introspection series
-            assertThat(m).doesNotContain("headroom_backend_breaker_state{backend=\"" + badAddr + "\"")
-                    .doesNotContain("headroom_introspection_calls_total");
+            // a pool without a breaker has no breaker series
+            assertThat(m).doesNotContain("headroom_backend_breaker_state{backend=\"" + badAddr + "\"");
             // everyone else (the cache, the flaky and the slow requests, and the 401) is the anonymous consumer
             assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"anonymous\"")).isEqualTo(3 + 1 + flaky + 2);
 
@@ -159,6 +178,47 @@ class RouterMetricsTest {
             good.stop(0);
             bad.stop(0);
             slow.stop(0);
+            idp.stop(0);
+        }
+    }
+
+    @Test
+    void failedProviderActionsAreCountedPerPool() throws Exception {
+        String yaml = """
+                instance-id: provider-errors-test
+                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api: {backends: [127.0.0.1:9]}
+                  routes:
+                    - {name: api, path-prefix: /, pool: api}
+                autoscaler:
+                  tick: 1s
+                  pools:
+                    api:
+                      min: 1
+                      max: 2
+                      cooldown: 1s
+                      provider: command
+                      command: {run: [/bin/false], timeout: 10s}
+                admin: {listen: 127.0.0.1:0}
+                """.formatted(tmp.resolve("kafka"));
+        HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("provider-errors.yaml", yaml));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        try (HeadroomMetrics metrics = new HeadroomMetrics();
+             Stack stack = Stack.start(cfg, Stack.Roles.ALL, Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow);
+             AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin())) {
+            String base = "http://127.0.0.1:" + admin.port();
+            // the pool starts below its minimum: the controller asks the provider for 1, and /bin/false refuses each time
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                String m = get(http, base + "/metrics", null).body();
+                assertThat(value(m, "headroom_autoscaler_provider_errors_total", "kind=\"action\",pool=\"api\"")).isGreaterThanOrEqualTo(1.0);
+                assertThat(value(m, "headroom_autoscaler_provider_errors_total", "kind=\"instance\",pool=\"api\"")).isEqualTo(0.0);
+            });
+            long failedEvents = stack.autoscaler().status().getFirst().recentEvents().stream()
+                    .filter(e -> e.action() == io.headroom.ingest.model.ScalingEvent.Action.FAILED).count();
+            assertThat(failedEvents).isPositive();
         }
     }
 
