@@ -163,6 +163,10 @@ class RouterMetricsTest {
             String m = get(http, base + "/metrics", null).body();
             // a pool without a breaker has no breaker series
             assertThat(m).doesNotContain("headroom_backend_breaker_state{backend=\"" + badAddr + "\"");
+            assertThat(value(m, "headroom_cache_size_bytes", "route=\"cached\"")).isPositive();
+            assertThat(m).contains("# TYPE headroom_requests_refused_total counter", "# TYPE headroom_pool_ejections_total counter",
+                    "# TYPE headroom_consumer_requests_total counter", "# TYPE headroom_backend_ejected gauge",
+                    "# TYPE headroom_pool_concurrency_limit gauge");
             // everyone else (the cache, the flaky and the slow requests, and the 401) is the anonymous consumer
             assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"anonymous\"")).isEqualTo(3 + 1 + flaky + 2);
 
