@@ -177,6 +177,20 @@ class RouterMetricsTest {
                     .contains("{\"route\":\"slow\",\"pools\":\"shed\",\"forwarded\":1,\"auth\":0,\"rate_limited\":0,\"concurrency_limit\":1,")
                     .contains("\"cache_hits\":2,\"cache_misses\":1,\"cache_revalidations\":0,\"cache_hit_ratio\":0.6667}")
                     .contains("{\"consumer\":\"alice\",\"requests_today\":3,\"client_errors_today\":1,\"server_errors_today\":0}");
+
+            // A reload that changes the cached route gives it a new, empty cache: its counters carry on from where they were.
+            Object before = stack.router().routes().stream().filter(r -> r.name().equals("cached")).findFirst().orElseThrow().policy().cache();
+            stack.router().reload(HeadroomConfig.from(ConfigNode.parse("metrics-test.yaml", yaml.replace("cache: {}", "cache: {max-bytes: 2MB}"))).router());
+            Object after = stack.router().routes().stream().filter(r -> r.name().equals("cached")).findFirst().orElseThrow().policy().cache();
+            assertThat(after).isNotNull().isNotSameAs(before);
+            assertThat(get(http, proxy + "/cached/a", null).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String r = get(http, base + "/metrics", null).body();
+                assertThat(value(r, "headroom_cache_misses_total", "route=\"cached\"")).isEqualTo(2.0);
+                assertThat(value(r, "headroom_cache_hits_total", "route=\"cached\"")).isEqualTo(2.0);
+                assertThat(value(r, "headroom_cache_stores_total", "route=\"cached\"")).isEqualTo(2.0);
+                assertThat(value(r, "headroom_pool_ejections_total", "pool=\"flaky\"")).isEqualTo(1.0);
+            });
         } finally {
             release.countDown();
             good.stop(0);
