@@ -37,6 +37,9 @@ import java.util.Set;
  * the introspector, a member's ejection count) are accumulated here from the source's increments, so they stay
  * monotonic across reloads. Per-member series are replaced on each refresh, so members that left do not linger.
  *
+ * <p>The consumers are re-read each second while that is cheap; once summing the day's usage takes longer than 10 ms
+ * (tens of thousands of consumer and route pairs), the next read waits 100 times as long as the last one took.
+ *
  * <p>Label values are routes, pools and members (bounded by configuration and the autoscaler's bounds), refusal
  * reasons (five) and at most {@link #TOP_CONSUMERS} consumers plus {@code (other)}.
  */
@@ -67,6 +70,8 @@ final class RouterMeters {
     private final Set<String> chosenConsumers = new LinkedHashSet<>();
     private final List<Meter> consumerMeters = new ArrayList<>();
     private String consumerDay;
+    /** When the consumers may be read again: summing a day of usage costs up to ~50 ms at 50 000 pairs. */
+    private long consumersDueNanos = System.nanoTime();
 
     /** Today's counts of the chosen consumers and {@code (other)}: requests, 4xx, 5xx. Written by the sampler. */
     private volatile Map<String, long[]> consumers = Map.of();
@@ -130,7 +135,12 @@ final class RouterMeters {
         refusals(router);
         caches(router);
         introspection(router);
-        consumers(router.usage());
+        long t0 = System.nanoTime();
+        if (t0 - consumersDueNanos >= 0) {
+            consumers(router.usage());
+            // at most ~1% of a core: a read that took d waits 100 d (so every second while usage is small)
+            consumersDueNanos = t0 + 100 * (System.nanoTime() - t0);
+        }
         deltas.values().removeIf(d -> !d.seen);
     }
 
