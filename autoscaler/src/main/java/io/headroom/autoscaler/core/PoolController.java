@@ -52,6 +52,8 @@ public final class PoolController {
     private final LongSupplier wallMillis;
     private final Executor actions;
     private final ArrayDeque<ScalingEvent> recent = new ArrayDeque<>();
+    private final java.util.concurrent.atomic.LongAdder actionFailures = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder instanceFailures = new java.util.concurrent.atomic.LongAdder();
     private final ReactiveFallback fallback; // null: always predictive
 
     private volatile ScalingIntent intent;
@@ -245,7 +247,20 @@ public final class PoolController {
         emit(wallMillis.getAsLong(), action, instance.address(), d == null ? -1 : d.target(), reason);
     }
 
+    /** Provider actions (scale up or down) that failed or could not be scheduled, since this controller started. */
+    public long actionFailures() {
+        return actionFailures.sum();
+    }
+
+    /** Instances the provider reported FAILED (did not start, died, failed their health check), since this controller started. */
+    public long instanceFailures() {
+        return instanceFailures.sum();
+    }
+
     private void emit(long at, ScalingEvent.Action action, String instance, int desired, String reason) {
+        if (action == ScalingEvent.Action.FAILED) {
+            (instance == null || instance.isEmpty() ? actionFailures : instanceFailures).increment();
+        }
         ScalingEvent e = new ScalingEvent(pool, at, action, instance, desired, readyCount(), reason);
         synchronized (recent) {
             if (recent.size() == RECENT_EVENTS) {

@@ -184,6 +184,9 @@ class PoolControllerTest {
         assertThat(p.applied).isEmpty();
         assertThat(actions()).contains(Action.FAILED);
         assertThat(events.getLast().reason()).contains("count is unknown");
+        // the failed action is a provider error in /metrics (headroom_autoscaler_provider_errors_total{kind="action"})
+        assertThat(c.actionFailures()).isEqualTo(actions().stream().filter(x -> x == Action.FAILED).count()).isEqualTo(1);
+        assertThat(c.instanceFailures()).isZero();
 
         p.platform = new Capacity(3, 3);
         assertThat(p.refreshOnce()).isTrue();

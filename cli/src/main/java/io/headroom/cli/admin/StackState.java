@@ -49,6 +49,7 @@ public final class StackState {
     private MultiGauge edgeMemberUp;
     private MultiGauge edgeMemberConnections;
     private MultiGauge edgeMemberConnectFailures;
+    private RouterMeters routerMeters;
 
     private StackState(Stack stack, Clock clock, MultiGauge weights) {
         this.stack = stack;
@@ -62,6 +63,7 @@ public final class StackState {
                 .description("Effective weight of each pool member (static, from the predictor's plan, or 1 for autoscaled members)")
                 .register(registry));
         s.registerGauges(registry);
+        s.routerMeters = RouterMeters.bind(stack, registry);
         return s;
     }
 
@@ -122,6 +124,7 @@ public final class StackState {
         }
         refreshWeights();
         refreshEdgeMembers();
+        routerMeters.refresh();
     }
 
     private void refreshEdgeMembers() {
@@ -191,6 +194,7 @@ public final class StackState {
             publisher(j.name("telemetry"), stack.telemetrySink().stats());
         }
         reloadState(j);
+        routerMeters.json(j);
         j.name("pools").beginArray();
         for (String pool : pools()) {
             j.beginObject().field("name", pool);

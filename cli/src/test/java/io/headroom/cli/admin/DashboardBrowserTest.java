@@ -114,6 +114,9 @@ class DashboardBrowserTest {
             assertThat(dom).contains("L4 edge · pool gateways");
             assertThat(dom).containsPattern("data-updates=\"[1-9]");
             assertThat(dom).contains("127.0.0.1:" + backend.getAddress().getPort());
+            // "Quotas and rejections": a row for the route and one for the (anonymous) consumer after the traffic
+            assertThat(dom).contains("Quotas and rejections").containsPattern("(?s)<table data-k=\"quota-routes\">.*<tr data-route=\"api\">")
+                    .containsPattern("(?s)<table data-k=\"quota-consumers\">.*<tr data-consumer=\"anonymous\">");
 
             Path png = tmp.resolve("dashboard.png");
             chromium(List.of("--screenshot=" + png, "--window-size=1280,900", url));

@@ -17,6 +17,7 @@ import io.headroom.router.limit.RouteLimiter;
 import io.headroom.router.log.AccessLog;
 import io.headroom.router.resilience.ConcurrencyLimiter;
 import io.headroom.router.route.PathNormalizer;
+import io.headroom.router.telemetry.RouteTelemetry;
 import io.headroom.router.trace.SpanSink;
 import io.headroom.router.trace.TraceContext;
 import io.headroom.router.transform.HeaderTransform;
@@ -226,7 +227,7 @@ public final class ProxyHandler implements Handler {
                     res.headers().add(HeaderNames.WWW_AUTHENTICATE, c);
                 }
                 sendError(res, Status.create(a.status()), a.error(), a.detail());
-                route.telemetry().rejection(0, 0, ticker.read() - start);
+                route.telemetry().rejection(RouteTelemetry.Refusal.AUTH, 0, 0, ticker.read() - start);
                 return;
             }
             identity = a.identity();
@@ -246,7 +247,7 @@ public final class ProxyHandler implements Handler {
                     res.headers().set(RATE_LIMIT_POLICY, d.policies());
                     sendError(res, Status.TOO_MANY_REQUESTS_429, "rate_limited", d.policyName() + " limit reached for "
                             + identity.consumer() + "; retry after " + d.retryAfterSeconds() + " s");
-                    route.telemetry().rejection(0, 0, ticker.read() - start);
+                    route.telemetry().rejection(RouteTelemetry.Refusal.RATE_LIMITED, 0, 0, ticker.read() - start);
                     return;
                 }
                 limitHeaders = new String[]{d.rateLimit(), d.policies()};
@@ -279,7 +280,7 @@ public final class ProxyHandler implements Handler {
             // Shed at once rather than queue: the pool is at its adaptive limit (its latency says it is saturated).
             sendError(res, Status.SERVICE_UNAVAILABLE_503, "concurrency_limit", "pool " + pool.config().name()
                     + " is at its concurrency limit of " + limiter.limit() + " requests in flight; retry after 1 s");
-            target.telemetry().rejection(0, 0, ticker.read() - start);
+            target.telemetry().rejection(RouteTelemetry.Refusal.CONCURRENCY_LIMIT, 0, 0, ticker.read() - start);
             return;
         }
         try {
@@ -320,7 +321,7 @@ public final class ProxyHandler implements Handler {
             Backend backend = pick(pool, snap, ctx, previous);
             if (backend == null) {
                 sendError(res, Status.SERVICE_UNAVAILABLE_503, "no_backend", "pool " + snap.pool() + " has no available backend");
-                target.telemetry().rejection(0, 0, ticker.read() - start);
+                target.telemetry().rejection(RouteTelemetry.Refusal.NO_BACKEND, 0, 0, ticker.read() - start);
                 return;
             }
             if (entry != null) {

@@ -4,6 +4,7 @@ import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.router.upstream.Backend;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The recording side for one route: what the proxy calls once per completed request. Lock-free: a map read (keyed by
@@ -18,10 +19,57 @@ public final class RouteTelemetry {
     final ConcurrentHashMap<Backend, Counters> byBackend = new ConcurrentHashMap<>();
     final Counters rejected = new Counters(NO_BACKEND);
     final ConsumerCounts consumers = new ConsumerCounts(TelemetryAggregator.MAX_TOP_K, TelemetryAggregator.MAX_TRACKED_CONSUMERS);
+    private final LongAdder[] refusals = new LongAdder[Refusal.values().length];
+
+    /** Why the router answered a request itself without reaching a backend (the metrics' {@code reason} label). */
+    public enum Refusal {
+        /** 401 or 403: authentication failed or was missing. */
+        AUTH("auth"),
+        /** 429: a rate limit or quota of the route refused it. */
+        RATE_LIMITED("rate_limited"),
+        /** 503: the pool was at its adaptive concurrency limit (shed). */
+        CONCURRENCY_LIMIT("concurrency_limit"),
+        /** 503: no member of the pool was available. */
+        NO_BACKEND("no_backend"),
+        /** Anything else (a failed call of an aggregate route). */
+        OTHER("other");
+
+        private final String label;
+
+        Refusal(String label) {
+            this.label = label;
+        }
+
+        /** The label value: {@code auth}, {@code rate_limited}, {@code concurrency_limit}, {@code no_backend}, {@code other}. */
+        public String label() {
+            return label;
+        }
+    }
 
     RouteTelemetry(String route, String pool) {
         this.route = route;
         this.pool = pool;
+        for (int i = 0; i < refusals.length; i++) {
+            refusals[i] = new LongAdder();
+        }
+    }
+
+    public String pool() {
+        return pool;
+    }
+
+    /** Requests refused for {@code why} since this route and pool were first used (cumulative, never reset). */
+    public long refusals(Refusal why) {
+        return refusals[why.ordinal()].sum();
+    }
+
+    /** Requests that reached a backend (any outcome) since this route and pool were first used. */
+    public long forwarded() {
+        long n = 0;
+        for (Counters c : byBackend.values()) {
+            n += c.requests.sum();
+        }
+        return n;
     }
 
     public String route() {
@@ -63,8 +111,14 @@ public final class RouteTelemetry {
         consumers.record(consumer, rejected);
     }
 
-    /** A request the router refused without reaching a backend (e.g. 503, no backend). */
+    /** A request the router refused without reaching a backend, for a reason counted as {@link Refusal#OTHER}. */
     public void rejection(long bytesIn, long bytesOut, long latencyNanos) {
+        rejection(Refusal.OTHER, bytesIn, bytesOut, latencyNanos);
+    }
+
+    /** A request the router refused without reaching a backend (429 limited, 503 shed or no backend, 401...). */
+    public void rejection(Refusal why, long bytesIn, long bytesOut, long latencyNanos) {
+        refusals[why.ordinal()].increment();
         rejected.rejections.increment();
         finish(rejected, bytesIn, bytesOut, latencyNanos);
     }

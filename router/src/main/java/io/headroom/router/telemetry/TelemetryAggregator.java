@@ -74,6 +74,11 @@ public final class TelemetryAggregator implements AutoCloseable {
         return routes.computeIfAbsent(route + '\n' + pool, k -> new RouteTelemetry(route, pool));
     }
 
+    /** Every route and pool recorded into so far (they are never removed), for the metrics' cumulative counters. */
+    public synchronized List<RouteTelemetry> routeTelemetry() {
+        return List.copyOf(routes.values());
+    }
+
     private long align(long millis) {
         return Math.floorDiv(millis, windowMillis) * windowMillis;
     }
