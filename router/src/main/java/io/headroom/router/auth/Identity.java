@@ -19,4 +19,26 @@ public record Identity(String consumer, Set<String> scopes, String method) {
         scopes = Set.copyOf(scopes);
         Objects.requireNonNull(method, "method");
     }
+
+    /**
+     * The scopes in a {@code scope}-style claim: a space-separated string (RFC 6749, RFC 7662) or a JSON array of
+     * strings; anything else grants none.
+     */
+    static Set<String> scopesOf(Object claim) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        if (claim instanceof String s) {
+            for (String p : s.split(" ")) {
+                if (!p.isEmpty()) {
+                    out.add(p);
+                }
+            }
+        } else if (claim instanceof java.util.List<?> l) {
+            for (Object o : l) {
+                if (o instanceof String s && !s.isEmpty()) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
 }

@@ -107,25 +107,7 @@ public final class JwtVerifier implements AutoCloseable {
         if (!(sub instanceof String consumer) || consumer.isEmpty()) {
             throw new AuthException("the token has no " + c.consumerClaim() + " claim");
         }
-        return new Identity(consumer, scopes(claims.getClaim(c.scopeClaim())), "jwt");
-    }
-
-    private static Set<String> scopes(Object claim) {
-        Set<String> out = new HashSet<>();
-        if (claim instanceof String s) {
-            for (String p : s.split(" ")) {
-                if (!p.isEmpty()) {
-                    out.add(p);
-                }
-            }
-        } else if (claim instanceof List<?> l) {
-            for (Object o : l) {
-                if (o instanceof String s && !s.isEmpty()) {
-                    out.add(s);
-                }
-            }
-        }
-        return out;
+        return new Identity(consumer, Identity.scopesOf(claims.getClaim(c.scopeClaim())), "jwt");
     }
 
     /** JWKS fetches so far for an issuer (0 for an unknown one). */

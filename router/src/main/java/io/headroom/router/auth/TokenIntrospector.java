@@ -317,29 +317,11 @@ public final class TokenIntrospector implements AutoCloseable {
         if (exp != Long.MAX_VALUE) {
             ttl = Math.min(ttl, Math.max(0, exp - now) * 1_000_000L);
         }
-        return new Verdict(new Identity(consumer, scopes(json.get(config.scopeClaim())), "introspection"), null, exp, ttl);
+        return new Verdict(new Identity(consumer, Identity.scopesOf(json.get(config.scopeClaim())), "introspection"), null, exp, ttl);
     }
 
     private static Verdict refused(String reason, long ttl) {
         return new Verdict(null, reason, Long.MAX_VALUE, ttl);
-    }
-
-    private static Set<String> scopes(Object claim) {
-        Set<String> out = new HashSet<>();
-        if (claim instanceof String s) {
-            for (String p : s.split(" ")) {
-                if (!p.isEmpty()) {
-                    out.add(p);
-                }
-            }
-        } else if (claim instanceof List<?> l) {
-            for (Object o : l) {
-                if (o instanceof String s && !s.isEmpty()) {
-                    out.add(s);
-                }
-            }
-        }
-        return out;
     }
 
     private static String form(String s) {
