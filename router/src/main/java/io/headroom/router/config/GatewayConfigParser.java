@@ -228,14 +228,18 @@ final class GatewayConfigParser {
         return new RouteConfig.Aggregate(calls, template, RouterConfig.bytes(a, "max-body", 1L << 20, 1, 1L << 30));
     }
 
+    /** The value at {@code key} when it is a scalar; null when it is absent, a mapping or a list. */
+    private static String scalarOrNull(ConfigNode parent, String key) {
+        try {
+            return parent.string(key, null);
+        } catch (ConfigException notScalar) {
+            return null;
+        }
+    }
+
     /** A template value: a mapping, a list or a string; {@code $call...} strings must name a call. */
     private static Object templateValue(ConfigNode parent, String key, Set<String> calls) {
-        String scalar;
-        try {
-            scalar = parent.string(key, null);
-        } catch (ConfigException notScalar) {
-            scalar = null;
-        }
+        String scalar = scalarOrNull(parent, key);
         if (scalar != null) {
             return reference(parent, key, scalar, calls);
         }
@@ -783,12 +787,7 @@ final class GatewayConfigParser {
         long burst = -1;
         ConfigNode at = parent;
         String rateKey = key;
-        String scalar;
-        try {
-            scalar = parent.string(key, null);
-        } catch (ConfigException notScalar) {
-            scalar = null;
-        }
+        String scalar = scalarOrNull(parent, key);
         if (scalar != null) {
             text = scalar;
         } else {
