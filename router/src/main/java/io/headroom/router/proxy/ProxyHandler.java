@@ -28,6 +28,7 @@ import io.headroom.time.Ticker;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
@@ -137,7 +138,7 @@ public final class ProxyHandler implements Handler {
         }
         if (accessLog == null && spans == null && usage == null) {
             serve(req, res, start, trace, null);
-            closeIfBodyUnread(req);
+            closeIfAnsweredWithClose(req, res);
             return;
         }
         AccessLog.Entry entry = new AccessLog.Entry();
@@ -154,7 +155,7 @@ public final class ProxyHandler implements Handler {
         try {
             serve(req, res, start, trace, entry);
             failed = false;
-            closeIfBodyUnread(req);
+            closeIfAnsweredWithClose(req, res);
         } catch (RequestException e) {
             failedWith = e.status().code();
             throw e;
@@ -182,6 +183,25 @@ public final class ProxyHandler implements Handler {
     private static void closeIfBodyUnread(ServerRequest req) {
         if (req.headers().contains(HeaderNames.EXPECT) && req.content().hasEntity() && !req.content().consumed()) {
             throw new CloseConnectionException("answered without reading the body of an Expect: 100-continue request");
+        }
+    }
+
+    /**
+     * Ends the client connection after an answer that carries {@code Connection: close} (RFC 9112 §9.6): the client
+     * asked for it (Helidon then adds the header to the answer), or the router decided it (ambiguous framing, a refused
+     * {@code Expect: 100-continue}). Helidon 4.5's HTTP/1.1 connection writes the header but, for a request without a
+     * body, goes on to read the next request, so a client waiting for the end of the stream would wait until the idle
+     * timeout. A backend's own {@code Connection: close} is hop-by-hop: it closes the upstream connection only.
+     */
+    private static void closeIfAnsweredWithClose(ServerRequest req, ServerResponse res) {
+        closeIfBodyUnread(req);
+        if (res.headers().contains(HeaderNames.CONNECTION) && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
+                || req.headers().contains(HeaderNames.CONNECTION) && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+            if (res instanceof io.helidon.webserver.http.RoutingResponse r) {
+                // Helidon writes a streamed answer's last chunk when routing returns, which a close would skip
+                r.commit();
+            }
+            throw new CloseConnectionException("answered with Connection: close");
         }
     }
 
