@@ -194,6 +194,9 @@ public final class ProxyHandler implements Handler {
      * timeout. A backend's own {@code Connection: close} is hop-by-hop: it closes the upstream connection only.
      */
     private static void closeIfAnsweredWithClose(ServerRequest req, ServerResponse res) {
+        if (!http1(req)) {
+            return; // HTTP/2: a stream ends with its answer; the connection carries other streams
+        }
         closeIfBodyUnread(req);
         if (res.headers().contains(HeaderNames.CONNECTION) && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
                 || req.headers().contains(HeaderNames.CONNECTION) && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
@@ -205,6 +208,11 @@ public final class ProxyHandler implements Handler {
         }
     }
 
+    /** Whether the request came over HTTP/1.x (else HTTP/2, where connection-specific headers are not allowed). */
+    private static boolean http1(ServerRequest req) {
+        return !"2.0".equals(req.prologue().protocolVersion());
+    }
+
     private void serve(ServerRequest req, ServerResponse res, long start, TraceContext trace, AccessLog.Entry entry) {
         String rawPath = req.prologue().uriPath().rawPath();
         Method method = req.prologue().method();
@@ -212,11 +220,13 @@ public final class ProxyHandler implements Handler {
         if (framing != null) {
             // Request smuggling defence: never forward a request whose length two parsers could read differently, and
             // close the connection, since we cannot know where the next request would start.
-            res.header(HeaderNames.CONNECTION, "close");
+            if (http1(req)) {
+                res.header(HeaderNames.CONNECTION, "close");
+            }
             sendError(res, Status.BAD_REQUEST_400, "ambiguous_framing", framing);
             return;
         }
-        if (req.headers().contains(HeaderNames.EXPECT) && req.content().hasEntity()) {
+        if (req.headers().contains(HeaderNames.EXPECT) && req.content().hasEntity() && http1(req)) {
             // Expect: 100-continue. Helidon sends the 100 when the body is first read, which only the forwarding does. An
             // answer given before that (401, 429, 503, 404...) goes out without reading the body, and the client may then
             // never send it: close the connection after such an answer rather than read its next request as this body.
@@ -641,6 +651,9 @@ public final class ProxyHandler implements Handler {
                 pool.release(backend);
                 if (e.getCause() instanceof RequestException re) {
                     throw re; // Helidon's own verdict on the body (413 over max-request-body, 400 bad chunking)
+                }
+                if (e.getCause() instanceof io.helidon.http.HttpException he) {
+                    throw he; // the same verdict over HTTP/2 (413 from its entity size limiter)
                 }
                 throw new UncheckedIOException(e);
             } catch (IOException e) {
