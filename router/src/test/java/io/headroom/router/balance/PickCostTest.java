@@ -89,6 +89,33 @@ class PickCostTest {
     }
 
     @Test
+    void theAliasTableGivesEachMemberExactlyItsShareOfWeight() {
+        SplittableRandom r = new SplittableRandom(17);
+        for (int round = 0; round < 200; round++) {
+            int n = 2 + r.nextInt(40);
+            double[] w = new double[n];
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                w[i] = round % 3 == 0 ? 1 + r.nextInt(5) : 0.01 + r.nextDouble() * 100;
+                total += w[i];
+            }
+            Members m = new Members(backends(n), w);
+            if (m.uniform) {
+                continue;
+            }
+            double[] p = new double[n];
+            for (int col = 0; col < n; col++) { // a column is drawn with probability 1/n, then keeps itself or its alias
+                double keep = m.threshold[col] / 0x1p32;
+                p[col] += keep / n;
+                p[m.alias[col]] += (1 - keep) / n;
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(p[i]).as("round %s member %s", round, i).isCloseTo(w[i] / total, org.assertj.core.api.Assertions.within(1e-9));
+            }
+        }
+    }
+
+    @Test
     void latencyKeysOrderMembersAsTheirDecayedEstimatesDoAtAnyInstant() {
         SplittableRandom r = new SplittableRandom(11);
         List<Backend> bs = backends(6);
