@@ -35,8 +35,12 @@ public final class Rng {
         this.mask = STRIPES - 1;
     }
 
+    /**
+     * Eight stripes per processor (a power of two, 8 to 64): two threads running at once share one with a probability
+     * of about 1 in 8 × cpus, and stripes cost 128 bytes each.
+     */
     static int stripes(int cpus) {
-        int want = Math.max(2, cpus * 2);
+        int want = Math.max(8, cpus * 8);
         return Math.min(MAX_STRIPES, Integer.highestOneBit(want - 1) << 1);
     }
 

@@ -56,11 +56,11 @@ class PickCostTest {
     }
 
     @Test
-    void stripesArePowersOfTwoFromTwiceTheCpusUpTo64() {
-        assertThat(Rng.stripes(1)).isEqualTo(2);
-        assertThat(Rng.stripes(2)).isEqualTo(4);
-        assertThat(Rng.stripes(3)).isEqualTo(8);
-        assertThat(Rng.stripes(16)).isEqualTo(32);
+    void stripesArePowersOfTwoFromEightPerCpuUpTo64() {
+        assertThat(Rng.stripes(1)).isEqualTo(8);
+        assertThat(Rng.stripes(2)).isEqualTo(16);
+        assertThat(Rng.stripes(3)).isEqualTo(32);
+        assertThat(Rng.stripes(8)).isEqualTo(64);
         assertThat(Rng.stripes(500)).isEqualTo(64);
     }
 
