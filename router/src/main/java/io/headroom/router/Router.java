@@ -350,10 +350,16 @@ public final class Router implements AutoCloseable {
                 .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.BAD_REQUEST,
                         new io.headroom.router.proxy.CodecErrors())
                         .addHandler(io.helidon.http.DirectHandler.EventType.INTERNAL_ERROR, new io.headroom.router.proxy.CodecErrors()))
-                // HTTP/1.1 with WebSocket passthrough: Helidon hands Upgrade: websocket requests to the tunnel first
+                // HTTP/1.1 with WebSocket passthrough: Helidon hands Upgrade: websocket requests to the tunnel first,
+                // and Upgrade: h2c to HTTP/2; HTTP/2 with prior knowledge (h2c) or by ALPN over TLS (h2). Only these
+                // two selectors: none discovered from the class path
                 .tls(tls())
+                .protocolsDiscoverServices(false)
                 .addConnectionSelector(io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1.build())
-                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), "websocket")).build())
+                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), "websocket"))
+                        .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build())
+                .addConnectionSelector(new io.headroom.router.proxy.Http2PrefaceSelector(
+                        io.helidon.webserver.http2.Http2ConnectionSelector.builder().http2Config(http2(config)).build()))
                 // one volatile read a request: a reload swaps the whole generation at once
                 .routing(r -> r.any((req, res) -> current.handler().handle(req, res)))
                 .build()
@@ -366,6 +372,13 @@ public final class Router implements AutoCloseable {
         }
         g.checkers().values().forEach(HealthChecker::start);
         return server.port();
+    }
+
+    /** HTTP/2 from clients, with the header limit of HTTP/1.1 (docs/router.md, "HTTP/2"). */
+    private static io.helidon.webserver.http2.Http2Config http2(RouterConfig config) {
+        return io.helidon.webserver.http2.Http2Config.builder()
+                .maxHeaderListSize(config.limits().maxHeaderSize())
+                .build();
     }
 
     /**

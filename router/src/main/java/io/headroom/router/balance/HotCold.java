@@ -27,13 +27,13 @@ final class HotCold implements Balancer {
 
     private final Members m;
     private final Rng rng;
-    private final Ticker ticker;
     private final int choices;
     /** ceil(q · members counted): a candidate is hot when at least this many counted members have fewer in flight. */
     private final int hotRank;
     private final int scan;
 
     /**
+     * @param ticker   unused: latencies are compared on their clock-free keys ({@link Backend#latencyKey()})
      * @param choices  candidates drawn per pick (d >= 1)
      * @param quantile q in [0, 1]: 0 makes a candidate hot whenever some member has fewer in flight, 1 never (then the
      *                 lowest latency of the d candidates wins)
@@ -47,7 +47,6 @@ final class HotCold implements Balancer {
         }
         this.m = m;
         this.rng = new Rng(seed);
-        this.ticker = ticker;
         this.choices = choices;
         this.scan = Math.min(m.size(), MAX_SCAN);
         // nearest rank, at least 1: with q = 0 the quantile is the minimum, and a candidate is hot when any member has fewer
@@ -61,8 +60,6 @@ final class HotCold implements Balancer {
         if (n <= 1) {
             return n == 0 ? null : b[0];
         }
-        long now = 0;
-        boolean timed = false;
         int cold = -1;
         double coldLatency = 0;
         int hot = -1;
@@ -84,11 +81,8 @@ final class HotCold implements Balancer {
                     hotRif = rif;
                 }
             } else {
-                if (!timed) {
-                    now = ticker.read();
-                    timed = true;
-                }
-                double latency = b[i].latencyEstimate(now);
+                // the clock-free key orders estimates as they are at any instant: no clock read, no exp
+                double latency = b[i].latencyKey();
                 if (cold < 0 || latency < coldLatency) {
                     cold = i;
                     coldLatency = latency;

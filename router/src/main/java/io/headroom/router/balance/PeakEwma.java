@@ -15,16 +15,39 @@ final class PeakEwma implements Balancer {
     /** Load of an unmeasured member with requests in flight: larger than any real latency (~ 1 h in ns) times load. */
     static final double PENALTY = 3.6e12;
 
+    /** ln(n) for n < {@value #LN_TABLE}: the in-flight factor of a load without a {@code log} call. */
+    private static final int LN_TABLE = 1024;
+    private static final double[] LN = new double[LN_TABLE];
+
+    static {
+        for (int n = 1; n < LN_TABLE; n++) {
+            LN[n] = Math.log(n);
+        }
+        LN[0] = Double.NEGATIVE_INFINITY;
+    }
+
     private final Members m;
     private final Rng rng;
     private final Ticker ticker;
+    /** ln(weight) of each member. */
+    private final double[] lnWeights;
 
     PeakEwma(Members m, long seed, Ticker ticker) {
         this.m = m;
         this.rng = new Rng(seed);
         this.ticker = ticker;
+        this.lnWeights = new double[m.size()];
+        for (int i = 0; i < lnWeights.length; i++) {
+            lnWeights[i] = Math.log(m.weights[i]);
+        }
     }
 
+    /**
+     * The lighter of two weighted draws. Loads are compared as logarithms on the members' clock-free latency keys
+     * ({@link Backend#latencyKey()}): {@code ln(load) + now/decay = key + ln(in flight + 1) - ln(weight)}, and
+     * {@code now/decay} is the same on both sides, so a pick reads no clock and computes no {@code exp}. Only when a
+     * candidate has no sample yet (its load is not a decayed latency) is the load computed as such, with the clock.
+     */
     @Override
     public Backend pick(RequestContext ctx) {
         Backend[] b = m.backends;
@@ -33,8 +56,19 @@ final class PeakEwma implements Balancer {
         }
         int i = m.weightedIndex(rng);
         int j = m.otherIndex(rng, i);
-        long now = ticker.read();
-        return load(j, now) < load(i, now) ? b[j] : b[i];
+        double ki = b[i].latencyKey();
+        double kj = b[j].latencyKey();
+        if (ki == Double.NEGATIVE_INFINITY || kj == Double.NEGATIVE_INFINITY) {
+            long now = ticker.read();
+            return load(j, now) < load(i, now) ? b[j] : b[i];
+        }
+        double li = ki + ln(b[i].outstanding() + 1) - lnWeights[i];
+        double lj = kj + ln(b[j].outstanding() + 1) - lnWeights[j];
+        return lj < li ? b[j] : b[i];
+    }
+
+    private static double ln(int n) {
+        return n < LN_TABLE && n >= 0 ? LN[n] : Math.log(n);
     }
 
     double load(int i, long now) {

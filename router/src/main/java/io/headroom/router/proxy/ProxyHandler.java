@@ -29,6 +29,7 @@ import io.headroom.time.Ticker;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
@@ -138,7 +139,7 @@ public final class ProxyHandler implements Handler {
         }
         if (accessLog == null && spans == null && usage == null) {
             serve(req, res, start, trace, null);
-            closeIfBodyUnread(req);
+            closeIfAnsweredWithClose(req, res);
             return;
         }
         AccessLog.Entry entry = new AccessLog.Entry();
@@ -155,7 +156,7 @@ public final class ProxyHandler implements Handler {
         try {
             serve(req, res, start, trace, entry);
             failed = false;
-            closeIfBodyUnread(req);
+            closeIfAnsweredWithClose(req, res);
         } catch (RequestException e) {
             failedWith = e.status().code();
             throw e;
@@ -186,6 +187,33 @@ public final class ProxyHandler implements Handler {
         }
     }
 
+    /**
+     * Ends the client connection after an answer that carries {@code Connection: close} (RFC 9112 §9.6): the client
+     * asked for it (Helidon then adds the header to the answer), or the router decided it (ambiguous framing, a refused
+     * {@code Expect: 100-continue}). Helidon 4.5's HTTP/1.1 connection writes the header but, for a request without a
+     * body, goes on to read the next request, so a client waiting for the end of the stream would wait until the idle
+     * timeout. A backend's own {@code Connection: close} is hop-by-hop: it closes the upstream connection only.
+     */
+    private static void closeIfAnsweredWithClose(ServerRequest req, ServerResponse res) {
+        if (!http1(req)) {
+            return; // HTTP/2: a stream ends with its answer; the connection carries other streams
+        }
+        closeIfBodyUnread(req);
+        if (res.headers().contains(HeaderNames.CONNECTION) && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
+                || req.headers().contains(HeaderNames.CONNECTION) && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+            if (res instanceof io.helidon.webserver.http.RoutingResponse r) {
+                // Helidon writes a streamed answer's last chunk when routing returns, which a close would skip
+                r.commit();
+            }
+            throw new CloseConnectionException("answered with Connection: close");
+        }
+    }
+
+    /** Whether the request came over HTTP/1.x (else HTTP/2, where connection-specific headers are not allowed). */
+    private static boolean http1(ServerRequest req) {
+        return !"2.0".equals(req.prologue().protocolVersion());
+    }
+
     private void serve(ServerRequest req, ServerResponse res, long start, TraceContext trace, AccessLog.Entry entry) {
         String rawPath = req.prologue().uriPath().rawPath();
         Method method = req.prologue().method();
@@ -193,11 +221,13 @@ public final class ProxyHandler implements Handler {
         if (framing != null) {
             // Request smuggling defence: never forward a request whose length two parsers could read differently, and
             // close the connection, since we cannot know where the next request would start.
-            res.header(HeaderNames.CONNECTION, "close");
+            if (http1(req)) {
+                res.header(HeaderNames.CONNECTION, "close");
+            }
             sendError(res, Status.BAD_REQUEST_400, "ambiguous_framing", framing);
             return;
         }
-        if (req.headers().contains(HeaderNames.EXPECT) && req.content().hasEntity()) {
+        if (req.headers().contains(HeaderNames.EXPECT) && req.content().hasEntity() && http1(req)) {
             // Expect: 100-continue. Helidon sends the 100 when the body is first read, which only the forwarding does. An
             // answer given before that (401, 429, 503, 404...) goes out without reading the body, and the client may then
             // never send it: close the connection after such an answer rather than read its next request as this body.
@@ -624,6 +654,9 @@ public final class ProxyHandler implements Handler {
                 pool.release(backend);
                 if (e.getCause() instanceof RequestException re) {
                     throw re; // Helidon's own verdict on the body (413 over max-request-body, 400 bad chunking)
+                }
+                if (e.getCause() instanceof io.helidon.http.HttpException he) {
+                    throw he; // the same verdict over HTTP/2 (413 from its entity size limiter)
                 }
                 throw new UncheckedIOException(e);
             } catch (IOException e) {

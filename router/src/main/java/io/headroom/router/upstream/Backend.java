@@ -22,6 +22,8 @@ public final class Backend {
     private final AtomicLong ewmaBits = new AtomicLong();
     private final AtomicLong ewmaStamp = new AtomicLong();
     private volatile long decayNanos = 10_000_000_000L;
+    /** ln(estimate) + stamp / decay, or -inf without a sample: see {@link #latencyKey()}. */
+    private volatile double latencyKey = Double.NEGATIVE_INFINITY;
     private final MemberHealth health = new MemberHealth();
 
     Backend(HostPort hostPort, ConnectionPool.Settings settings, Watchdog watchdog) {
@@ -71,6 +73,12 @@ public final class Backend {
     /** Sets the peak-EWMA decay time (a pool setting, applied when the pool is built). */
     public void decay(long nanos) {
         this.decayNanos = Math.max(1, nanos);
+        long bits = ewmaBits.get();
+        latencyKey = key(bits == 0 ? 0 : Double.longBitsToDouble(bits), ewmaStamp.get());
+    }
+
+    private double key(double estimate, long stamp) {
+        return estimate <= 0 ? Double.NEGATIVE_INFINITY : Math.log(estimate) + stamp / (double) decayNanos;
     }
 
     /**
@@ -89,6 +97,7 @@ public final class Backend {
             double cost = Double.longBitsToDouble(bits);
             double next = (bits == 0 || rtt > cost) ? rtt : cost * w + rtt * (1 - w);
             if (ewmaBits.compareAndSet(bits, Double.doubleToRawLongBits(next))) {
+                latencyKey = key(next, nowNanos); // the one log, paid per answer instead of an exp per pick
                 return;
             }
         }
@@ -102,6 +111,18 @@ public final class Backend {
         }
         double td = Math.max(0, nowNanos - ewmaStamp.get());
         return Double.longBitsToDouble(bits) * Math.exp(-td / decayNanos);
+    }
+
+    /**
+     * The estimate as a clock-free sort key: {@code ln(latencyEstimate(t)) + t / decay}, which is the same for every
+     * {@code t} because the estimate decays as {@code e^(-t/decay)}. Of two members with the same decay, the one with
+     * the smaller key has the smaller estimate at any instant, and {@code key + ln(x)} orders {@code estimate × x} the
+     * same way, so balancers compare latencies and loads with neither {@code exp} nor a clock read. It is computed once
+     * per sample. {@link Double#NEGATIVE_INFINITY}: no sample yet (estimate 0). Unlike the estimate it never
+     * underflows to 0 (which {@code exp} does after about 745 decay times without a sample).
+     */
+    public double latencyKey() {
+        return latencyKey;
     }
 
     @Override
