@@ -93,6 +93,19 @@ class ApiKeyTimingTest {
         for (int i = 0; i < 50_000; i++) {
             sink += store.verify((i & 1) == 0 ? sharedPrefix : unrelated) == null ? 1 : 0;
         }
+        assertThat(sink).as("every wrong key refused while warming up").isEqualTo(50_000L);
+        // Up to three measurements: a burst of other work on a shared machine can skew one; a real difference (a
+        // prefix-dependent comparison) skews all three the same way.
+        double ratio = Double.NaN;
+        for (int attempt = 0; attempt < 3 && !(ratio >= 0.67 && ratio <= 1.5); attempt++) {
+            ratio = ratio(store, sharedPrefix, unrelated, r);
+        }
+        assertThat(ratio).as("median time of a near-miss over an unrelated wrong key").isBetween(0.67, 1.5);
+    }
+
+    /** Median refusal time of {@code sharedPrefix} over that of {@code unrelated}, in interleaved batches. */
+    private static double ratio(ApiKeyStore store, String sharedPrefix, String unrelated, SplittableRandom r) {
+        long sink = 0;
         long[] prefixNanos = new long[BATCHES];
         long[] unrelatedNanos = new long[BATCHES];
         for (int b = 0; b < BATCHES; b++) {
@@ -112,13 +125,13 @@ class ApiKeyTimingTest {
                 }
             }
         }
-        assertThat(sink).as("every wrong key refused").isEqualTo(50_000L + 2L * BATCHES * PER_BATCH);
+        assertThat(sink).as("every wrong key refused").isEqualTo(2L * BATCHES * PER_BATCH);
         double medPrefix = median(prefixNanos) / PER_BATCH;
         double medUnrelated = median(unrelatedNanos) / PER_BATCH;
         double ratio = medPrefix / medUnrelated;
         System.out.printf("API key refusal, median per call: shared 63-char prefix %.0f ns, unrelated %.0f ns (ratio %.3f)%n",
                 medPrefix, medUnrelated, ratio);
-        assertThat(ratio).as("median time of a near-miss over an unrelated wrong key").isBetween(0.67, 1.5);
+        return ratio;
     }
 
     private static double median(long[] v) {
