@@ -65,12 +65,18 @@ public final class HeadroomMetrics implements AutoCloseable {
             LatencyHistogram h = b.latency();
             if (h.totalCount() > 0) {
                 DistributionSummary d = latency(w.route(), w.pool());
+                // Per backend too; the router's own answers (no backend) are in the route's histogram only.
+                DistributionSummary perBackend = io.headroom.router.telemetry.RouteTelemetry.NO_BACKEND.equals(b.backend()) ? null
+                        : backendLatency(w.route(), w.pool(), b.backend());
                 for (int i = 0; i < LatencyHistogram.BUCKETS; i++) {
                     long c = h.count(i);
                     // Each request at its bucket's upper bound: the error is the bucket width (about 19%).
                     double seconds = LatencyHistogram.upperBoundMicros(i) / 1e6;
                     for (long k = 0; k < c; k++) {
                         d.record(seconds);
+                        if (perBackend != null) {
+                            perBackend.record(seconds);
+                        }
                     }
                 }
             }
@@ -96,6 +102,12 @@ public final class HeadroomMetrics implements AutoCloseable {
         return latencies.computeIfAbsent(route + '|' + pool, k -> DistributionSummary.builder("headroom.request.duration")
                 .baseUnit("seconds").description("End-to-end request latency seen by the router")
                 .tag("route", route).tag("pool", pool).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+    }
+
+    private DistributionSummary backendLatency(String route, String pool, String backend) {
+        return latencies.computeIfAbsent(route + '|' + pool + '|' + backend, k -> DistributionSummary.builder("headroom.backend.request.duration")
+                .baseUnit("seconds").description("Request latency seen by the router, per backend that served the request")
+                .tag("route", route).tag("pool", pool).tag("backend", backend).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
     }
 
     /** The Prometheus text exposition. */

@@ -11,6 +11,7 @@ import io.headroom.router.proxy.Route;
 import io.headroom.router.telemetry.RouteTelemetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -75,6 +76,8 @@ final class RouterMeters {
 
     /** Today's counts of the chosen consumers and {@code (other)}: requests, 4xx, 5xx. Written by the sampler. */
     private volatile Map<String, long[]> consumers = Map.of();
+    /** Today's latency quantiles (p50, p95, p99, in seconds) of the chosen consumers. Written by the sampler. */
+    private volatile Map<String, double[]> consumerLatency = Map.of();
 
     /** Where an accumulated counter is: the source object last read (identity), and its value then. */
     private static final class Delta {
@@ -273,17 +276,22 @@ final class RouterMeters {
             registerConsumer(UsageAnalytics.OTHER);
         }
         Map<String, long[]> counts = new LinkedHashMap<>();
+        Map<String, double[]> latency = new LinkedHashMap<>();
         long[] other = {today.total().requests(), today.total().clientErrors(), today.total().serverErrors()};
         for (String c : chosenConsumers) {
             UsageAnalytics.Usage u = today.byConsumer().get(c);
             long[] v = u == null ? new long[3] : new long[]{u.requests(), u.clientErrors(), u.serverErrors()};
             counts.put(c, v);
+            if (u != null && u.requests() > 0) {
+                latency.put(c, new double[]{u.p50Millis() / 1e3, u.p95Millis() / 1e3, u.p99Millis() / 1e3});
+            }
             for (int i = 0; i < 3; i++) {
                 other[i] -= v[i];
             }
         }
         counts.put(UsageAnalytics.OTHER, other);
         consumers = counts;
+        consumerLatency = latency;
     }
 
     private void registerConsumer(String consumer) {
@@ -297,6 +305,19 @@ final class RouterMeters {
                 long[] v = m.consumers.get(consumer);
                 return v == null ? 0 : v[slot];
             }).description(what[i]).tag("consumer", consumer).register(registry));
+        }
+        if (!UsageAnalytics.OTHER.equals(consumer)) {
+            // Quantiles of one consumer's day (a summary: quantiles of different consumers cannot be added up, so
+            // (other) has none).
+            String[] quantiles = {"0.5", "0.95", "0.99"};
+            for (int i = 0; i < quantiles.length; i++) {
+                int slot = i;
+                consumerMeters.add(Gauge.builder("headroom.consumer.latency", this, m -> {
+                    double[] v = m.consumerLatency.get(consumer);
+                    return v == null ? Double.NaN : v[slot];
+                }).description("Request latency of the consumer today, by quantile (from the usage analytics)").baseUnit("seconds")
+                        .tag("consumer", consumer).tag("quantile", quantiles[i]).register(registry));
+            }
         }
     }
 

@@ -86,6 +86,9 @@ class AdminServerTest {
                 String m = get(http, base + "/metrics").body();
                 assertThat(counter(m, "headroom_requests_total", "code_class=\"2xx\"")).isEqualTo(25.0);
                 assertThat(counter(m, "headroom_request_duration_seconds_count", "route=\"api\"")).isEqualTo(25.0);
+                // the same 25 in the histogram of the one backend that served them
+                assertThat(counter(m, "headroom_backend_request_duration_seconds_count",
+                        "backend=\"127.0.0.1:" + backend.getAddress().getPort() + "\"")).isEqualTo(25.0);
             });
             String m = get(http, base + "/metrics").body();
             assertThat(m).contains("headroom_request_duration_seconds_bucket{").contains("le=\"0.1\"")

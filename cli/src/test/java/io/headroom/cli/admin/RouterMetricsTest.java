@@ -169,6 +169,11 @@ class RouterMetricsTest {
                     "# TYPE headroom_pool_concurrency_limit gauge");
             // everyone else (the cache, the flaky and the slow requests, and the 401) is the anonymous consumer
             assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"anonymous\"")).isEqualTo(3 + 1 + flaky + 2);
+            // latency quantiles of a named consumer's day; none for (other), whose quantiles could not be added up
+            double aliceP50 = value(m, "headroom_consumer_latency_seconds", "consumer=\"alice\",quantile=\"0.5\"");
+            double aliceP99 = value(m, "headroom_consumer_latency_seconds", "consumer=\"alice\",quantile=\"0.99\"");
+            assertThat(aliceP50).isPositive().isLessThanOrEqualTo(aliceP99);
+            assertThat(m).doesNotContain("headroom_consumer_latency_seconds{consumer=\"(other)\"");
 
             String state = get(http, base + "/api/state", null).body();
             assertThat(state).contains("\"traffic\":{\"routes\":[")
