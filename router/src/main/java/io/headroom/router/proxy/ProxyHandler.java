@@ -470,25 +470,31 @@ public final class ProxyHandler implements Handler {
      */
     private static Backend pick(PoolState pool, PoolSnapshot snap, RequestContext ctx, Backend previous) {
         Balancer balancer = snap.balancer();
-        int tries = balancer.members().size() + 2;
-        Backend fallback = null;
+        List<Backend> members = balancer.members();
+        int tries = members.size() + 2;
         RequestContext c = ctx;
         for (int i = 0; i < tries; i++) {
             Backend b = balancer.pick(c);
             if (b == null) {
                 return null;
             }
-            if (b == previous && i < tries - 1) {
-                fallback = b;
-                c = rehash(c, i);
-                continue;
-            }
-            if (pool.admit(b)) {
+            if (b != previous && pool.admit(b)) {
                 return b;
             }
             c = rehash(c, i);
         }
-        return fallback != null && pool.admit(fallback) ? fallback : null;
+        // The derived keys kept landing on the failed or refusing members (likely on a small pool: three members give
+        // each derived key a third of a chance to land on the failed one). Walk the members from a point fixed by the key,
+        // so a sticky client still falls over to the same member every time; the failed one comes last.
+        int n = members.size();
+        int start = ctx.hashed() ? (int) Math.floorMod(ctx.hash(), (long) n) : 0;
+        for (int k = 0; k < n; k++) {
+            Backend b = members.get((start + k) % n);
+            if (b != previous && pool.admit(b)) {
+                return b;
+            }
+        }
+        return previous != null && pool.admit(previous) ? previous : null;
     }
 
     /**
