@@ -130,7 +130,8 @@ class CookieAffinityHttpTest {
     @Test
     void aCookieForADeadMemberFallsOverToAnotherAndStaysThereOnceItIsEjected() throws Exception {
         try (TinyBackend b1 = new TinyBackend("b1"); TinyBackend b2 = new TinyBackend("b2"); TinyBackend b3 = new TinyBackend("b3");
-             Router r = router("maglev", List.of(b1, b2, b3), "outlier: {consecutive-failures: 6, base-ejection-time: 60s}")) {
+             // a ring: removing the ejected member moves only its own keys (Maglev moves a few more, see the churn test)
+             Router r = router("ring-hash", List.of(b1, b2, b3), "outlier: {consecutive-failures: 6, base-ejection-time: 60s}")) {
             Map<String, String> visits = firstVisits(r, 60);
             String onB2 = visits.entrySet().stream().filter(e -> e.getValue().equals("b2")).findFirst().orElseThrow().getKey();
             b2.close();
