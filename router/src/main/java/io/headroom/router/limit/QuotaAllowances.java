@@ -101,6 +101,11 @@ public final class QuotaAllowances {
         public long windowEndMillis() {
             return end;
         }
+
+        /** When the plan that carried it expires (wall clock). */
+        public long validUntilMillis() {
+            return validUntil;
+        }
     }
 
     private final String instanceId;
