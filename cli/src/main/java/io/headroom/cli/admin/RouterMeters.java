@@ -7,6 +7,7 @@ import io.headroom.router.analytics.UsageAnalytics;
 import io.headroom.router.auth.TokenIntrospector;
 import io.headroom.router.cache.ResponseCache;
 import io.headroom.router.control.MemberStatus;
+import io.headroom.router.limit.QuotaAllowances;
 import io.headroom.router.proxy.Route;
 import io.headroom.router.telemetry.RouteTelemetry;
 import io.micrometer.core.instrument.Counter;
@@ -82,6 +83,7 @@ final class RouterMeters {
     /** Bucket counts of today's usage already recorded into {@link #consumerDurations}, per consumer. */
     private final Map<String, long[]> durationSeen = new HashMap<>();
     private String durationDay;
+    private boolean allowancesRegistered;
 
     /** Today's counts of the chosen consumers and {@code (other)}: requests, 4xx, 5xx. Written by the sampler. */
     private volatile Map<String, long[]> consumers = Map.of();
@@ -143,6 +145,7 @@ final class RouterMeters {
             return;
         }
         deltas.values().forEach(d -> d.seen = false);
+        allowances(router);
         members(router);
         refusals(router);
         caches(router);
@@ -155,6 +158,23 @@ final class RouterMeters {
             consumersDueNanos = t0 + 100 * (System.nanoTime() - t0);
         }
         deltas.values().removeIf(d -> !d.seen);
+    }
+
+    /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */
+    private void allowances(Router router) {
+        if (allowancesRegistered) {
+            return;
+        }
+        allowancesRegistered = true;
+        QuotaAllowances a = router.quotaAllowances();
+        Gauge.builder("headroom.quota.allowances.fail.static", a, x -> x.failStatic() ? 1 : 0)
+                .description("1 while the cluster quota allowances have expired (no fresh control plan) and each router enforces its"
+                        + " local per-instance quotas (fail static)").register(registry);
+        FunctionCounter.builder("headroom.quota.allowances.fail.static.decisions", a, QuotaAllowances::failStaticDecisions)
+                .description("Requests of consumers with cluster quota allowances decided by local counts because their plan had"
+                        + " expired").register(registry);
+        Gauge.builder("headroom.quota.allowances.consumers", a, x -> x.consumers().size())
+                .description("Consumers with cluster quota allowances in force on this router").register(registry);
     }
 
     private void members(Router router) {

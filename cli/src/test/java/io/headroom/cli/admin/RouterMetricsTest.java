@@ -179,6 +179,10 @@ class RouterMetricsTest {
             double aliceP99 = value(m, "headroom_consumer_latency_seconds", "consumer=\"alice\",quantile=\"0.99\"");
             assertThat(aliceP50).isPositive().isLessThanOrEqualTo(aliceP99);
             assertThat(m).doesNotContain("headroom_consumer_latency_seconds{consumer=\"(other)\"");
+            // no cluster quota allowances here: nothing has failed static
+            assertThat(m).containsPattern("(?m)^headroom_quota_allowances_fail_static 0\\.0$")
+                    .containsPattern("(?m)^headroom_quota_allowances_fail_static_decisions_total 0\\.0$")
+                    .containsPattern("(?m)^headroom_quota_allowances_consumers 0\\.0$");
             assertThat(m).contains("# TYPE headroom_consumer_request_duration_seconds histogram")
                     .contains("headroom_consumer_request_duration_seconds_bucket{consumer=\"alice\",le=\"0.1\"}");
             // the buckets are cumulative: alice's requests within 30 s are all within the +Inf bucket's 3
