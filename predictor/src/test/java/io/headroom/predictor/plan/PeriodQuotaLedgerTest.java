@@ -124,4 +124,15 @@ class PeriodQuotaLedgerTest {
                       acme: {week: 10}
                 """))).isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:4").hasMessageContaining("week");
     }
+
+    @Test
+    void theExampleInTheGatewayDocParses() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("../docs/gateway.md"));
+        int from = doc.indexOf("```yaml\npredictor:\n  period-quotas:") + 8;
+        assertThat(from).as("the predictor.period-quotas example in docs/gateway.md").isGreaterThan(8);
+        PeriodQuotaSettings p = PredictorSettings.from(ConfigNode.parse("gateway.md", doc.substring(from, doc.indexOf("```", from))))
+                .quotas().periods();
+        assertThat(p).isEqualTo(new PeriodQuotaSettings(BERLIN,
+                Map.of("mobile-app", Map.of(CalendarPeriod.DAY, 10_000L, CalendarPeriod.MONTH, 200_000L)), 0.1, 0.1));
+    }
 }
