@@ -162,17 +162,20 @@ public final class QuotaAllowances {
             });
         });
         boolean had = !entries.isEmpty();
-        if (!compact.isEmpty()) {
-            // Consumers the predictor no longer names (a configuration change) lose their counts; while the plans
-            // merely expire the counts stay, for when the predictor is back.
+        boolean predictorPlan = plans.stream().anyMatch(p -> ControlPlan.SOURCE_PREDICTOR.equals(p.source()));
+        if (!compact.isEmpty() || predictorPlan) {
+            // Consumers the predictor no longer names (a configuration change) lose their counts and allowances.
             counts.keySet().retainAll(compact.keySet());
+            entries = Map.copyOf(compact);
+            had = had && !compact.isEmpty();
         }
-        entries = Map.copyOf(compact);
-        if (had && compact.isEmpty()) {
+        // When every plan has expired the last allowances stay, expired: their consumers still meet a limit (so the
+        // telemetry keeps counting them in full for the predictor), and their local quotas decide (fail static).
+        if (had && compact.isEmpty() && !failStatic) {
             failStatic = true;
             LOG.warning("cluster quota allowances expired (no fresh control plan): each router enforces its local per-instance"
                     + " quotas from router.rate-limits.quotas again (fail static)");
-        } else if (!compact.isEmpty() && failStatic) {
+        } else if (failStatic && (!compact.isEmpty() || predictorPlan)) {
             failStatic = false;
             LOG.log(Level.INFO, "cluster quota allowances in force again for {0} consumers", compact.size());
         }
@@ -238,7 +241,7 @@ public final class QuotaAllowances {
         return failStatic;
     }
 
-    /** Consumers with allowances now (for telemetry: their counts are always sent in full). */
+    /** Consumers with allowances, in force or expired (for telemetry: their counts are always sent in full). */
     public Set<String> consumers() {
         return entries.keySet();
     }

@@ -78,7 +78,12 @@ class QuotaAllowancesTest {
         assertThat(allowances.failStaticDecisions()).isEqualTo(2);
         allowances.update(List.of()); // the store dropped the expired plan
         assertThat(allowances.failStatic()).isTrue();
+        assertThat(allowances.consumers()).as("still named in full in telemetry").containsExactly("acme");
         assertThat(route.acquire("acme").policyName()).isEqualTo("consumer-day");
+        // a fresh predictor plan without allowances: the cluster quota was removed from the configuration
+        allowances.update(List.of(plan(clock.millis(), clock.millis() + 5_000)));
+        assertThat(allowances.failStatic()).isFalse();
+        assertThat(allowances.consumers()).isEmpty();
     }
 
     @Test
