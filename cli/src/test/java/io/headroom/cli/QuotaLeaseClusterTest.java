@@ -1,48 +1,23 @@
 package io.headroom.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import io.headroom.config.ConfigNode;
-import io.headroom.ingest.kafka.KafkaClients;
-import io.headroom.ingest.kafka.Topics;
 import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.router.Router;
-import io.headroom.router.control.ControlPlanSubscriber;
 import io.headroom.router.limit.QuotaLeases;
-import io.headroom.router.telemetry.KafkaTelemetrySink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -72,7 +47,7 @@ class QuotaLeaseClusterTest {
     private static final int OFFERED = 100;
     /** Of every 10 requests: 7 to r1, 2 to r2, 1 to r3. */
     private static final int[] PATTERN = {0, 1, 0, 0, 2, 0, 1, 0, 0, 0};
-    private static final String[] IDS = {"r1", "r2", "r3"};
+    private static final String[] IDS = QuotaCluster.IDS;
     private static final double[] SHARE = {0.7, 0.2, 0.1};
     private static final int MEASURE_S = 10;
     /** Bounds of the traffic, whatever happens. */
@@ -82,92 +57,19 @@ class QuotaLeaseClusterTest {
     @TempDir
     Path tmp;
 
-    private final Map<String, ConcurrentLinkedQueue<TelemetryWindow>> windows = new ConcurrentHashMap<>();
-
     @Test
     void leasesHoldTheGlobalLimitAcrossThreeRoutersWithSkewedTraffic() throws Exception {
         long t0 = System.nanoTime();
-        HttpServer backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        ExecutorService backendThreads = Executors.newVirtualThreadPerTaskExecutor();
-        backend.setExecutor(backendThreads);
-        backend.createContext("/", ex -> {
-            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-            ex.getRequestBody().readAllBytes();
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        backend.start();
-        for (String id : IDS) {
-            windows.put(id, new ConcurrentLinkedQueue<>());
-        }
-        HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-cluster.yaml",
-                yaml("127.0.0.1:" + backend.getAddress().getPort())));
-        List<AutoCloseable> extra = new ArrayList<>();
-        ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("quota-cluster-traffic").factory());
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
-        Stack stack = null;
-        try {
-            stack = Stack.start(config, new Stack.Roles(true, true, false, false), Clock.systemUTC(), tmp.resolve("kafka"),
-                    w -> windows.get(IDS[0]).add(w));
-            Router[] routers = new Router[3];
-            routers[0] = stack.router();
-            Topics topics = config.kafka().topics();
-            for (int i = 1; i < 3; i++) {
-                String id = IDS[i];
-                KafkaClients clients = new KafkaClients(stack.bootstrapServers(), id);
-                KafkaTelemetrySink sink = KafkaTelemetrySink.create(clients, topics.telemetry(), 10_000);
-                extra.add(sink);
-                Router r = Router.create(config.router(), id, w -> {
-                    windows.get(id).add(w);
-                    sink.accept(w);
-                }, Clock.systemUTC());
-                extra.add(ControlPlanSubscriber.start(clients, topics.control(), r.controlPlans()));
-                r.start();
-                extra.add(r);
-                routers[i] = r;
-            }
+        try (QuotaCluster cluster = QuotaCluster.withBackend()) {
+            HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-cluster.yaml", yaml(cluster.backendAddress())));
+            cluster.start(config, tmp.resolve("kafka"), 3, Clock.systemUTC());
+            Stack stack = cluster.stack();
+            Router[] routers = {cluster.router(0), cluster.router(1), cluster.router(2)};
             System.out.printf("broker, predictor and 3 routers up after %d ms%n", ms(t0));
 
             // Open-loop skewed traffic: one request every 10 ms, never waiting on responses.
-            URI[] targets = new URI[3];
-            for (int i = 0; i < 3; i++) {
-                targets[i] = URI.create("http://127.0.0.1:" + routers[i].port() + "/" + ROUTE);
-            }
-            LongAdder[] ok = {new LongAdder(), new LongAdder(), new LongAdder()};
-            LongAdder[] limited = {new LongAdder(), new LongAdder(), new LongAdder()};
-            LongAdder failed = new LongAdder();
-            LongAdder skipped = new LongAdder();
-            AtomicLong sent = new AtomicLong();
-            Semaphore inFlight = new Semaphore(128);
-            long trafficDeadline = System.nanoTime() + MAX_TRAFFIC.toNanos();
-            traffic.scheduleAtFixedRate(() -> {
-                long n = sent.get();
-                if (n >= MAX_REQUESTS || System.nanoTime() > trafficDeadline) {
-                    return;
-                }
-                int i = PATTERN[(int) (n % PATTERN.length)];
-                sent.incrementAndGet();
-                if (!inFlight.tryAcquire()) {
-                    skipped.increment();
-                    return;
-                }
-                HttpRequest req = HttpRequest.newBuilder(targets[i]).header("X-Api-Key", KEY).timeout(Duration.ofSeconds(5)).GET().build();
-                http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((res, err) -> {
-                    inFlight.release();
-                    if (err != null) {
-                        failed.increment();
-                    } else if (res.statusCode() == 200) {
-                        ok[i].increment();
-                    } else if (res.statusCode() == 429) {
-                        limited[i].increment();
-                    } else {
-                        failed.increment();
-                    }
-                });
-            }, 0, 1000 / OFFERED, TimeUnit.MILLISECONDS);
+            QuotaCluster.Traffic traffic = cluster.traffic("/" + ROUTE, new String[]{KEY}, 1000 / OFFERED, 128, MAX_REQUESTS, MAX_TRAFFIC,
+                    n -> new QuotaCluster.Pick(PATTERN[(int) (n % PATTERN.length)], 0));
 
             // Leases from the predictor, through Kafka, in force in every router, close to the 70/20/10 split.
             double floor = LIMIT * RESERVE / 3;
@@ -195,19 +97,11 @@ class QuotaLeaseClusterTest {
             // Measure whole seconds [s0, s1) from the routers' own windows, starting after the leases settled a little.
             long s0 = Math.floorDiv(System.currentTimeMillis(), 1000) + 2;
             long s1 = s0 + MEASURE_S;
-            await("windows of every router up to the end of the measurement").atMost(Duration.ofSeconds(MEASURE_S + 20))
-                    .pollInterval(Duration.ofMillis(250)).until(() -> {
-                        for (String id : IDS) {
-                            if (windows.get(id).stream().noneMatch(w -> w.startMillis() >= s1 * 1000)) {
-                                return false;
-                            }
-                        }
-                        return true;
-                    });
+            cluster.awaitWindowsFrom(s1 * 1000, Duration.ofSeconds(MEASURE_S + 20));
             long[] admitted = new long[3];
             long[] offered = new long[3];
             for (int i = 0; i < 3; i++) {
-                for (TelemetryWindow w : windows.get(IDS[i])) {
+                for (TelemetryWindow w : cluster.windows(i)) {
                     long second = Math.floorDiv(w.startMillis(), 1000);
                     if (!w.route().equals(ROUTE) || second < s0 || second >= s1) {
                         continue;
@@ -225,8 +119,8 @@ class QuotaLeaseClusterTest {
             System.out.printf(Locale.ROOT, "measured %ds: admitted r1 %d, r2 %d, r3 %d = %d (%.2f/s vs limit %.0f/s, %+.1f %%);"
                             + " offered r1 %d, r2 %d, r3 %d; client: ok %s, 429 %s, failed %d, skipped %d, sent %d%n",
                     MEASURE_S, admitted[0], admitted[1], admitted[2], total, rate, LIMIT, (rate / LIMIT - 1) * 100,
-                    offered[0], offered[1], offered[2], List.of(ok[0].sum(), ok[1].sum(), ok[2].sum()),
-                    List.of(limited[0].sum(), limited[1].sum(), limited[2].sum()), failed.sum(), skipped.sum(), sent.get());
+                    offered[0], offered[1], offered[2], traffic.ok(), traffic.limited(), traffic.failed.sum(), traffic.skipped.sum(),
+                    traffic.sent.get());
 
             for (int i = 0; i < 3; i++) {
                 assertThat(offered[i]).as("requests offered to %s in the window: more than its lease, so the lease binds", IDS[i])
@@ -239,27 +133,12 @@ class QuotaLeaseClusterTest {
                 assertThat((double) admitted[i]).as("%s admits at least its floor of %.2f/s over %d s", IDS[i], floor, MEASURE_S)
                         .isGreaterThanOrEqualTo(floor * MEASURE_S);
             }
-            assertThat(failed.sum()).as("requests that failed (neither 200 nor 429)").isZero();
-        } finally {
-            traffic.shutdownNow();
-            for (int i = extra.size() - 1; i >= 0; i--) {
-                try {
-                    extra.get(i).close();
-                } catch (Exception e) {
-                    System.out.println("closing " + extra.get(i) + ": " + e);
-                }
-            }
-            if (stack != null) {
-                stack.close();
-            }
-            backend.stop(0);
-            backendThreads.shutdownNow();
-            http.close();
+            assertThat(traffic.failed.sum()).as("requests that failed (neither 200 nor 429)").isZero();
         }
     }
 
-    private String yaml(String backend) throws Exception {
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(StandardCharsets.UTF_8)));
+    private String yaml(String backend) {
+        String sha = QuotaCluster.sha256(KEY);
         return """
                 instance-id: %s
                 kafka:

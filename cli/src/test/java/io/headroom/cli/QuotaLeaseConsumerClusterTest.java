@@ -1,48 +1,22 @@
 package io.headroom.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import io.headroom.config.ConfigNode;
-import io.headroom.ingest.kafka.KafkaClients;
-import io.headroom.ingest.kafka.Topics;
 import io.headroom.ingest.model.ConsumerStats;
 import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.router.Router;
-import io.headroom.router.control.ControlPlanSubscriber;
 import io.headroom.router.limit.QuotaLeases;
-import io.headroom.router.telemetry.KafkaTelemetrySink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -73,7 +47,7 @@ class QuotaLeaseConsumerClusterTest {
     /** Router index of each of every 10 requests of a consumer: a 8/1/1 to r1/r2/r3, b 1/1/8. */
     private static final int[][] PATTERN = {{0, 0, 0, 0, 1, 0, 0, 0, 2, 0}, {2, 2, 0, 2, 2, 1, 2, 2, 2, 2}};
     private static final double[][] SHARE = {{0.8, 0.1, 0.1}, {0.1, 0.1, 0.8}};
-    private static final String[] IDS = {"r1", "r2", "r3"};
+    private static final String[] IDS = QuotaCluster.IDS;
     private static final int MEASURE_S = 10;
     private static final Duration MAX_TRAFFIC = Duration.ofSeconds(100);
     private static final int MAX_REQUESTS = 1000 / PERIOD_MS * 100;
@@ -81,84 +55,20 @@ class QuotaLeaseConsumerClusterTest {
     @TempDir
     Path tmp;
 
-    private final Map<String, ConcurrentLinkedQueue<TelemetryWindow>> windows = new ConcurrentHashMap<>();
-
     @Test
     void eachConsumersLimitHoldsAcrossThreeRoutersWithOppositeSkews() throws Exception {
         long t0 = System.nanoTime();
-        HttpServer backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        ExecutorService backendThreads = Executors.newVirtualThreadPerTaskExecutor();
-        backend.setExecutor(backendThreads);
-        backend.createContext("/", ex -> {
-            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-            ex.getRequestBody().readAllBytes();
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        backend.start();
-        for (String id : IDS) {
-            windows.put(id, new ConcurrentLinkedQueue<>());
-        }
-        HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-consumers.yaml",
-                yaml("127.0.0.1:" + backend.getAddress().getPort())));
-        List<AutoCloseable> extra = new ArrayList<>();
-        ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("quota-consumers-traffic").factory());
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
-        Stack stack = null;
-        try {
-            stack = Stack.start(config, new Stack.Roles(true, true, false, false), Clock.systemUTC(), tmp.resolve("kafka"),
-                    w -> windows.get(IDS[0]).add(w));
-            Router[] routers = new Router[3];
-            routers[0] = stack.router();
-            Topics topics = config.kafka().topics();
-            for (int i = 1; i < 3; i++) {
-                String id = IDS[i];
-                KafkaClients clients = new KafkaClients(stack.bootstrapServers(), id);
-                KafkaTelemetrySink sink = KafkaTelemetrySink.create(clients, topics.telemetry(), 10_000);
-                extra.add(sink);
-                Router r = Router.create(config.router(), id, w -> {
-                    windows.get(id).add(w);
-                    sink.accept(w);
-                }, Clock.systemUTC());
-                extra.add(ControlPlanSubscriber.start(clients, topics.control(), r.controlPlans()));
-                r.start();
-                extra.add(r);
-                routers[i] = r;
-            }
+        try (QuotaCluster cluster = QuotaCluster.withBackend()) {
+            HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-consumers.yaml", yaml(cluster.backendAddress())));
+            cluster.start(config, tmp.resolve("kafka"), 3, Clock.systemUTC());
+            Stack stack = cluster.stack();
+            Router[] routers = {cluster.router(0), cluster.router(1), cluster.router(2)};
             System.out.printf("broker, predictor and 3 routers up after %d ms%n", ms(t0));
 
-            URI[] targets = new URI[3];
-            for (int i = 0; i < 3; i++) {
-                targets[i] = URI.create("http://127.0.0.1:" + routers[i].port() + "/" + ROUTE);
-            }
-            LongAdder failed = new LongAdder();
-            LongAdder skipped = new LongAdder();
-            AtomicLong sent = new AtomicLong();
-            Semaphore inFlight = new Semaphore(128);
-            long trafficDeadline = System.nanoTime() + MAX_TRAFFIC.toNanos();
-            traffic.scheduleAtFixedRate(() -> {
-                long n = sent.get();
-                if (n >= MAX_REQUESTS || System.nanoTime() > trafficDeadline) {
-                    return;
-                }
+            QuotaCluster.Traffic traffic = cluster.traffic("/" + ROUTE, KEYS, PERIOD_MS, 128, MAX_REQUESTS, MAX_TRAFFIC, n -> {
                 int c = (int) (n % 2);
-                int i = PATTERN[c][(int) ((n / 2) % 10)];
-                sent.incrementAndGet();
-                if (!inFlight.tryAcquire()) {
-                    skipped.increment();
-                    return;
-                }
-                HttpRequest req = HttpRequest.newBuilder(targets[i]).header("X-Api-Key", KEYS[c]).timeout(Duration.ofSeconds(5)).GET().build();
-                http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((res, err) -> {
-                    inFlight.release();
-                    if (err != null || (res.statusCode() != 200 && res.statusCode() != 429)) {
-                        failed.increment();
-                    }
-                });
-            }, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+                return new QuotaCluster.Pick(PATTERN[c][(int) ((n / 2) % 10)], c);
+            });
 
             double floor = LIMIT * RESERVE / 3;
             await("per-consumer leases in force in all three routers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
@@ -178,19 +88,11 @@ class QuotaLeaseConsumerClusterTest {
 
             long s0 = Math.floorDiv(System.currentTimeMillis(), 1000) + 2;
             long s1 = s0 + MEASURE_S;
-            await("windows of every router up to the end of the measurement").atMost(Duration.ofSeconds(MEASURE_S + 20))
-                    .pollInterval(Duration.ofMillis(250)).until(() -> {
-                        for (String id : IDS) {
-                            if (windows.get(id).stream().noneMatch(w -> w.startMillis() >= s1 * 1000)) {
-                                return false;
-                            }
-                        }
-                        return true;
-                    });
+            cluster.awaitWindowsFrom(s1 * 1000, Duration.ofSeconds(MEASURE_S + 20));
             long[][] admitted = new long[2][3];
             long[][] offered = new long[2][3];
             for (int i = 0; i < 3; i++) {
-                for (TelemetryWindow w : windows.get(IDS[i])) {
+                for (TelemetryWindow w : cluster.windows(i)) {
                     long second = Math.floorDiv(w.startMillis(), 1000);
                     if (!w.route().equals(ROUTE) || second < s0 || second >= s1) {
                         continue;
@@ -212,7 +114,7 @@ class QuotaLeaseConsumerClusterTest {
                                 + " offered r1 %d, r2 %d, r3 %d%n", CONSUMERS[c], MEASURE_S, admitted[c][0], admitted[c][1], admitted[c][2],
                         rate, LIMIT, (rate / LIMIT - 1) * 100, offered[c][0], offered[c][1], offered[c][2]);
             }
-            System.out.printf("client: failed %d, skipped %d, sent %d%n", failed.sum(), skipped.sum(), sent.get());
+            System.out.printf("client: failed %d, skipped %d, sent %d%n", traffic.failed.sum(), traffic.skipped.sum(), traffic.sent.get());
             for (int c = 0; c < 2; c++) {
                 long total = admitted[c][0] + admitted[c][1] + admitted[c][2];
                 assertThat((double) total / MEASURE_S).as("admitted rate of %s across r1, r2, r3 over %d s", CONSUMERS[c], MEASURE_S)
@@ -224,29 +126,13 @@ class QuotaLeaseConsumerClusterTest {
                             .isGreaterThanOrEqualTo(floor * MEASURE_S);
                 }
             }
-            assertThat(failed.sum()).as("requests that failed (neither 200 nor 429)").isZero();
-        } finally {
-            traffic.shutdownNow();
-            for (int i = extra.size() - 1; i >= 0; i--) {
-                try {
-                    extra.get(i).close();
-                } catch (Exception e) {
-                    System.out.println("closing " + extra.get(i) + ": " + e);
-                }
-            }
-            if (stack != null) {
-                stack.close();
-            }
-            backend.stop(0);
-            backendThreads.shutdownNow();
-            http.close();
+            assertThat(traffic.failed.sum()).as("requests that failed (neither 200 nor 429)").isZero();
         }
     }
 
-    private String yaml(String backend) throws Exception {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        String shaA = HexFormat.of().formatHex(sha.digest(KEYS[0].getBytes(StandardCharsets.UTF_8)));
-        String shaB = HexFormat.of().formatHex(sha.digest(KEYS[1].getBytes(StandardCharsets.UTF_8)));
+    private String yaml(String backend) {
+        String shaA = QuotaCluster.sha256(KEYS[0]);
+        String shaB = QuotaCluster.sha256(KEYS[1]);
         return """
                 instance-id: %s
                 kafka:

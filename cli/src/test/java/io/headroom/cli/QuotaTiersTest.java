@@ -1,6 +1,5 @@
 package io.headroom.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import io.headroom.config.ConfigNode;
@@ -17,28 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -66,59 +49,23 @@ class QuotaTiersTest {
 
     @Test
     void aPlanTightensTheFreeTierAheadOfTheOverloadWhileGoldIsUntouched() throws Exception {
-        HttpServer backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        ExecutorService backendThreads = Executors.newVirtualThreadPerTaskExecutor();
-        backend.setExecutor(backendThreads);
-        backend.createContext("/", ex -> {
-            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-            ex.getRequestBody().readAllBytes();
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        backend.start();
-        HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-tiers.yaml", yaml("127.0.0.1:" + backend.getAddress().getPort())));
-        ConcurrentLinkedQueue<TelemetryWindow> windows = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<ScalingEvent> events = new ConcurrentLinkedQueue<>();
-        ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("quota-tiers-traffic").factory());
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
-        Stack stack = null;
-        ConsumerLoop<ScalingEvent> eventLoop = null;
-        try {
-            stack = Stack.start(config, new Stack.Roles(true, true, false, false), Clock.systemUTC(), tmp.resolve("kafka"), windows::add);
-            Router router = stack.router();
+        try (QuotaCluster cluster = QuotaCluster.withBackend()) {
+            HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-tiers.yaml", yaml(cluster.backendAddress())));
+            cluster.start(config, tmp.resolve("kafka"), 1, Clock.systemUTC());
+            Stack stack = cluster.stack();
+            Router router = cluster.router(0);
+            ConcurrentLinkedQueue<TelemetryWindow> windows = cluster.windows(0);
             KafkaClients clients = new KafkaClients(stack.bootstrapServers(), "quota-tiers-test");
-            eventLoop = ConsumerLoop.assignAll(clients.consumer("events", null, Codecs.EVENT.deserializer()),
+            cluster.closeLater(ConsumerLoop.assignAll(clients.consumer("events", null, Codecs.EVENT.deserializer()),
                     List.of(config.kafka().topics().events()), records -> {
                         for (ConsumerRecord<String, ScalingEvent> r : records) {
                             events.add(r.value());
                         }
-                    }, "quota-tiers-events").start();
-
-            URI target = URI.create("http://127.0.0.1:" + router.port() + "/" + ROUTE);
-            LongAdder failed = new LongAdder();
-            AtomicLong sent = new AtomicLong();
-            Semaphore inFlight = new Semaphore(64);
-            traffic.scheduleAtFixedRate(() -> {
-                long n = sent.get();
-                if (n >= MAX_REQUESTS) {
-                    return;
-                }
-                int c = n % 4 == 0 ? 0 : 1;
-                sent.incrementAndGet();
-                if (!inFlight.tryAcquire()) {
-                    return;
-                }
-                HttpRequest req = HttpRequest.newBuilder(target).header("X-Api-Key", KEYS[c]).timeout(Duration.ofSeconds(5)).GET().build();
-                http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((res, err) -> {
-                    inFlight.release();
-                    if (err != null || (res.statusCode() != 200 && res.statusCode() != 429)) {
-                        failed.increment();
-                    }
-                });
-            }, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+                    }, "quota-tiers-events").start());
+            // One request every 50 ms to the one router: 1 gold, 3 free of every 4.
+            QuotaCluster.Traffic traffic = cluster.traffic("/" + ROUTE, KEYS, PERIOD_MS, 64, MAX_REQUESTS, Duration.ofSeconds(200),
+                    n -> new QuotaCluster.Pick(0, n % 4 == 0 ? 0 : 1));
 
             // The plan reaches the router: free tightened to its share of what gold leaves, gold at its full limit.
             await("the free tier tightened in the router's leases").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
@@ -179,7 +126,7 @@ class QuotaTiersTest {
             assertThat(requests[0]).isPositive();
             assertThat(rejected[0]).as("gold requests refused").isZero();
             assertThat(rejected[1]).as("free requests refused").isPositive();
-            assertThat(failed.sum()).isZero();
+            assertThat(traffic.failed.sum()).isZero();
 
             // Fail static: with the predictor gone, the leases expire with their plan (plan-ttl 10 s) and the router's
             // configured 20/s applies to free again.
@@ -205,24 +152,12 @@ class QuotaTiersTest {
             System.out.printf("after the plan expired, over 3 s: free %d requests, %d refused%n", freeAfter, freeRefusedAfter);
             assertThat(freeAfter).isPositive();
             assertThat(freeRefusedAfter).as("free at 15 req/s under its static 20/s").isZero();
-        } finally {
-            traffic.shutdownNow();
-            if (eventLoop != null) {
-                eventLoop.close();
-            }
-            if (stack != null) {
-                stack.close();
-            }
-            backend.stop(0);
-            backendThreads.shutdownNow();
-            http.close();
         }
     }
 
-    private String yaml(String backend) throws Exception {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        String g = HexFormat.of().formatHex(sha.digest(KEYS[0].getBytes(StandardCharsets.UTF_8)));
-        String f = HexFormat.of().formatHex(sha.digest(KEYS[1].getBytes(StandardCharsets.UTF_8)));
+    private String yaml(String backend) {
+        String g = QuotaCluster.sha256(KEYS[0]);
+        String f = QuotaCluster.sha256(KEYS[1]);
         return """
                 instance-id: r1
                 kafka:

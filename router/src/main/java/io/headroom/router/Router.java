@@ -69,6 +69,7 @@ public final class Router implements AutoCloseable {
     private final ControlPlanStore store;
     private final TelemetryAggregator telemetry;
     private final QuotaLeases leases;
+    private final io.headroom.router.limit.QuotaAllowances allowances;
     private final LongSupplier traceIds;
     private long seed;
     private volatile Generation current;
@@ -92,11 +93,25 @@ public final class Router implements AutoCloseable {
         this.telemetry = new TelemetryAggregator(instanceId, sink, clock, 1000);
         this.leases = new QuotaLeases(instanceId);
         store.onPlansChanged(leases::update);
+        this.allowances = new io.headroom.router.limit.QuotaAllowances(instanceId);
+        store.onPlansChanged(allowances::update);
         this.seed = System.nanoTime();
         this.accessLog = AccessLog.open(config.accessLog());
         this.usage = new io.headroom.router.analytics.UsageAnalytics(clock, config.rateLimits().quotas().zone());
         this.current = generation(config, null, store::pool, store.pools().keySet());
         telemetry.consumerTopK(config.rateLimits().telemetryTopK());
+        // Consumers of cluster-wide quotas are sent in full, beyond the top K: the predictor counts them exactly.
+        store.onPlansChanged(plans -> pinTelemetry());
+    }
+
+    /** Pins in telemetry the consumers with allowances and those with quotas of their own in the configuration. */
+    private void pinTelemetry() {
+        Generation g = current;
+        java.util.Set<String> pins = new java.util.HashSet<>(allowances.consumers());
+        if (g != null) {
+            pins.addAll(g.config().rateLimits().quotas().consumers().keySet());
+        }
+        telemetry.pinConsumers(pins);
     }
 
     /**
@@ -109,7 +124,7 @@ public final class Router implements AutoCloseable {
         Authenticator authenticator = previous != null && previous.config().auth().equals(config.auth()) ? previous.authenticator()
                 : new Authenticator(config.auth(), clock, Ticker.system());
         RateLimiter limiter = previous != null && previous.config().rateLimits().equals(config.rateLimits()) ? previous.limiter()
-                : new RateLimiter(config.rateLimits(), leases, Ticker.system(), clock, previous == null ? null : previous.limiter());
+                : new RateLimiter(config.rateLimits(), leases, allowances, Ticker.system(), clock, previous == null ? null : previous.limiter());
         Map<String, RouteConfig> before = new java.util.HashMap<>();
         if (previous != null) {
             previous.config().routes().forEach(rc -> before.put(rc.name(), rc));
@@ -228,6 +243,7 @@ public final class Router implements AutoCloseable {
         ControlPlanStore.Retired retired = store.commit(prepared);
         current = gen;
         telemetry.consumerTopK(effective.rateLimits().telemetryTopK());
+        pinTelemetry();
         reloads++;
         boolean running = server != null;
         if (running) {
@@ -505,6 +521,11 @@ public final class Router implements AutoCloseable {
      */
     public io.headroom.router.analytics.UsageAnalytics usage() {
         return usage;
+    }
+
+    /** This instance's allowances of cluster-wide calendar quotas from the control plans. */
+    public io.headroom.router.limit.QuotaAllowances quotaAllowances() {
+        return allowances;
     }
 
     /** This instance's quota leases from the control plans. */

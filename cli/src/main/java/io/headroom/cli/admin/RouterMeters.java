@@ -7,9 +7,11 @@ import io.headroom.router.analytics.UsageAnalytics;
 import io.headroom.router.auth.TokenIntrospector;
 import io.headroom.router.cache.ResponseCache;
 import io.headroom.router.control.MemberStatus;
+import io.headroom.router.limit.QuotaAllowances;
 import io.headroom.router.proxy.Route;
 import io.headroom.router.telemetry.RouteTelemetry;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -47,6 +49,8 @@ import java.util.Set;
 final class RouterMeters {
     /** Consumers with their own series each day; every other consumer is counted as {@code (other)}. */
     static final int TOP_CONSUMERS = 20;
+    /** Most consumers with their own latency histogram over the process's life; later ones are recorded as (other). */
+    static final int MAX_CONSUMER_HISTOGRAMS = 256;
     /** Consumers listed in {@code /api/state}. */
     static final int STATE_CONSUMERS = 10;
     private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
@@ -73,6 +77,13 @@ final class RouterMeters {
     private String consumerDay;
     /** When the consumers may be read again: summing a day of usage costs up to ~50 ms at 50 000 pairs. */
     private long consumersDueNanos = System.nanoTime();
+
+    /** Per-consumer latency histograms ({@code headroom.consumer.request.duration}), cumulative over the process. */
+    private final Map<String, DistributionSummary> consumerDurations = new HashMap<>();
+    /** Bucket counts of today's usage already recorded into {@link #consumerDurations}, per consumer. */
+    private final Map<String, long[]> durationSeen = new HashMap<>();
+    private String durationDay;
+    private boolean allowancesRegistered;
 
     /** Today's counts of the chosen consumers and {@code (other)}: requests, 4xx, 5xx. Written by the sampler. */
     private volatile Map<String, long[]> consumers = Map.of();
@@ -134,6 +145,7 @@ final class RouterMeters {
             return;
         }
         deltas.values().forEach(d -> d.seen = false);
+        allowances(router);
         members(router);
         refusals(router);
         caches(router);
@@ -141,10 +153,28 @@ final class RouterMeters {
         long t0 = System.nanoTime();
         if (t0 - consumersDueNanos >= 0) {
             consumers(router.usage());
+            consumerDurations(router);
             // at most ~1% of a core: a read that took d waits 100 d (so every second while usage is small)
             consumersDueNanos = t0 + 100 * (System.nanoTime() - t0);
         }
         deltas.values().removeIf(d -> !d.seen);
+    }
+
+    /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */
+    private void allowances(Router router) {
+        if (allowancesRegistered) {
+            return;
+        }
+        allowancesRegistered = true;
+        QuotaAllowances a = router.quotaAllowances();
+        Gauge.builder("headroom.quota.allowances.fail.static", a, x -> x.failStatic() ? 1 : 0)
+                .description("1 while the cluster quota allowances have expired (no fresh control plan) and each router enforces its"
+                        + " local per-instance quotas (fail static)").register(registry);
+        FunctionCounter.builder("headroom.quota.allowances.fail.static.decisions", a, QuotaAllowances::failStaticDecisions)
+                .description("Requests of consumers with cluster quota allowances decided by local counts because their plan had"
+                        + " expired").register(registry);
+        Gauge.builder("headroom.quota.allowances.consumers", a, x -> x.consumers().size())
+                .description("Consumers with cluster quota allowances in force on this router").register(registry);
     }
 
     private void members(Router router) {
@@ -292,6 +322,69 @@ final class RouterMeters {
         counts.put(UsageAnalytics.OTHER, other);
         consumers = counts;
         consumerLatency = latency;
+    }
+
+    /**
+     * Feeds what each consumer's latency histogram of today gained since the last read into its cumulative Prometheus
+     * histogram {@code headroom_consumer_request_duration_seconds}, each request at its bucket's upper bound (the
+     * analytics' buckets are √2 wide). Label values are bounded: the consumers the configuration names (API keys,
+     * rate limits, quotas) and those with cluster quota allowances, plus the day's {@link #TOP_CONSUMERS} busiest, at
+     * most {@link #MAX_CONSUMER_HISTOGRAMS} in all over the process's life; every other consumer is recorded as
+     * {@code (other)}. A consumer keeps its histogram once it has one, so every series only grows.
+     */
+    private void consumerDurations(Router router) {
+        UsageAnalytics usage = router.usage();
+        if (usage == null) {
+            return;
+        }
+        UsageAnalytics.LatencyBuckets today = usage.todayLatencyBuckets();
+        if (!today.day().equals(durationDay)) {
+            durationSeen.clear(); // the analytics' day restarted from zero
+            durationDay = today.day();
+        }
+        Set<String> named = namedConsumers(router);
+        named.forEach(this::consumerDuration); // configured consumers have a series from the start
+        for (Map.Entry<String, long[]> e : today.byConsumer().entrySet()) {
+            String consumer = e.getKey();
+            long[] now = e.getValue();
+            long[] seen = durationSeen.computeIfAbsent(consumer, k -> new long[UsageAnalytics.BUCKET_COUNT]);
+            boolean own = !UsageAnalytics.OTHER.equals(consumer) && (consumerDurations.containsKey(consumer)
+                    || ((named.contains(consumer) || chosenConsumers.contains(consumer)) && consumerDurations.size() < MAX_CONSUMER_HISTOGRAMS));
+            DistributionSummary d = consumerDuration(own ? consumer : UsageAnalytics.OTHER);
+            for (int i = 0; i < now.length; i++) {
+                long delta = now[i] - seen[i];
+                if (delta <= 0) {
+                    continue;
+                }
+                seen[i] = now[i];
+                long bound = UsageAnalytics.bucketUpperBoundMicros(i);
+                // the last bucket is open-ended: twice the one before stands in for it
+                double seconds = (bound == Long.MAX_VALUE ? 2 * UsageAnalytics.bucketUpperBoundMicros(i - 1) : bound) / 1e6;
+                for (long k = 0; k < delta; k++) {
+                    d.record(seconds);
+                }
+            }
+        }
+    }
+
+    /** Consumers the configuration names (API keys, rate limits, quotas) or that hold cluster quota allowances. */
+    private static Set<String> namedConsumers(Router router) {
+        Set<String> out = new LinkedHashSet<>();
+        io.headroom.router.config.RouterConfig c = router.config();
+        if (c.auth().apiKeys() != null) {
+            c.auth().apiKeys().keys().forEach(k -> out.add(k.consumer()));
+        }
+        out.addAll(c.rateLimits().consumers().keySet());
+        out.addAll(c.rateLimits().quotas().consumers().keySet());
+        out.addAll(router.quotaAllowances().consumers());
+        return out;
+    }
+
+    private DistributionSummary consumerDuration(String consumer) {
+        return consumerDurations.computeIfAbsent(consumer, k -> DistributionSummary.builder("headroom.consumer.request.duration")
+                .baseUnit("seconds").description("Request latency of the consumer (from the usage analytics; each request at its"
+                        + " bucket's upper bound), configured and busiest consumers by name, the rest as (other)")
+                .tag("consumer", consumer).serviceLevelObjectives(HeadroomMetrics.LATENCY_BUCKETS).register(registry));
     }
 
     private void registerConsumer(String consumer) {

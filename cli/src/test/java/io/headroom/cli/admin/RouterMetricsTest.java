@@ -156,6 +156,11 @@ class RouterMetricsTest {
                 assertThat(value(m, "headroom_consumer_client_errors_total", "consumer=\"alice\"")).isEqualTo(1.0);
                 assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"(other)\"")).isEqualTo(0.0);
                 assertThat(value(m, "headroom_consumer_requests_total", "consumer=\"mobile\"")).isEqualTo(2.0);
+                // latency histograms per consumer: every request of alice (an API key consumer) and of mobile counted
+                assertThat(value(m, "headroom_consumer_request_duration_seconds_count", "consumer=\"alice\"")).isEqualTo(3.0);
+                assertThat(value(m, "headroom_consumer_request_duration_seconds_count", "consumer=\"mobile\"")).isEqualTo(2.0);
+                assertThat(value(m, "headroom_consumer_request_duration_seconds_bucket", "consumer=\"alice\",le=\"+Inf\"")).isEqualTo(3.0);
+                assertThat(value(m, "headroom_consumer_request_duration_seconds_sum", "consumer=\"alice\"")).isPositive();
                 assertThat(m).containsPattern("(?m)^headroom_introspection_calls_total 1\\.0$")
                         .containsPattern("(?m)^headroom_introspection_cache_hits_total 1\\.0$")
                         .containsPattern("(?m)^headroom_introspection_failures_total 0\\.0$");
@@ -174,6 +179,15 @@ class RouterMetricsTest {
             double aliceP99 = value(m, "headroom_consumer_latency_seconds", "consumer=\"alice\",quantile=\"0.99\"");
             assertThat(aliceP50).isPositive().isLessThanOrEqualTo(aliceP99);
             assertThat(m).doesNotContain("headroom_consumer_latency_seconds{consumer=\"(other)\"");
+            // no cluster quota allowances here: nothing has failed static
+            assertThat(m).containsPattern("(?m)^headroom_quota_allowances_fail_static 0\\.0$")
+                    .containsPattern("(?m)^headroom_quota_allowances_fail_static_decisions_total 0\\.0$")
+                    .containsPattern("(?m)^headroom_quota_allowances_consumers 0\\.0$");
+            assertThat(m).contains("# TYPE headroom_consumer_request_duration_seconds histogram")
+                    .contains("headroom_consumer_request_duration_seconds_bucket{consumer=\"alice\",le=\"0.1\"}");
+            // the buckets are cumulative: alice's requests within 30 s are all within the +Inf bucket's 3
+            assertThat(value(m, "headroom_consumer_request_duration_seconds_bucket", "consumer=\"alice\",le=\"30.0\""))
+                    .isEqualTo(3.0);
 
             String state = get(http, base + "/api/state", null).body();
             assertThat(state).contains("\"traffic\":{\"routes\":[")

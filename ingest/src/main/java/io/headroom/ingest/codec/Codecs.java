@@ -4,6 +4,7 @@ import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.ConsumerStats;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.LatencyHistogram;
+import io.headroom.ingest.model.QuotaAllowance;
 import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
@@ -21,6 +22,10 @@ import java.util.Map;
  * <p>Telemetry version 2 appends the window's per-consumer counts (count, then consumer, requests, rejections each).
  * A window without them is still written as version 1, so a predictor of the previous release keeps reading the
  * telemetry of routers that enforce no per-consumer limits; both versions decode.
+ *
+ * <p>Control plan version 2 appends the quota allowances (count, then consumer, instance, period, window start, window
+ * length, next window length, limit, used, allowance, next allowance each). A plan without allowances is still written as
+ * version 1, so routers of the previous release keep reading plans of predictors with no cluster-wide calendar quotas.
  */
 public final class Codecs {
     private static final int MAGIC = 'H';
@@ -104,7 +109,7 @@ public final class Codecs {
         @Override
         public byte[] encode(ControlPlan p) {
             WireWriter out = new WireWriter(128);
-            header(out, TYPE_CONTROL);
+            header(out, TYPE_CONTROL, p.allowances().isEmpty() ? V1 : V2);
             out.string(p.scope());
             out.string(p.source());
             out.varlong(p.epoch());
@@ -127,13 +132,28 @@ public final class Codecs {
                 out.string(m);
             }
             out.string(p.provenance());
+            if (!p.allowances().isEmpty()) {
+                out.varlong(p.allowances().size());
+                for (QuotaAllowance a : p.allowances()) {
+                    out.string(a.consumer());
+                    out.string(a.instanceId());
+                    out.string(a.period());
+                    out.varlong(a.windowStartMillis());
+                    out.varlong(a.windowEndMillis() - a.windowStartMillis());
+                    out.varlong(a.nextEndMillis() - a.windowEndMillis());
+                    out.varlong(a.limit());
+                    out.varlong(a.used());
+                    out.varlong(a.allowance());
+                    out.varlong(a.nextAllowance());
+                }
+            }
             return out.toByteArray();
         }
 
         @Override
         public ControlPlan decode(byte[] bytes) {
             WireReader in = new WireReader(bytes);
-            checkHeader(in, TYPE_CONTROL, "control plan");
+            int version = checkHeader(in, TYPE_CONTROL, V2, "control plan");
             String scope = in.string();
             String source = in.string();
             long epoch = in.varlong();
@@ -155,8 +175,22 @@ public final class Codecs {
                 members.add(in.string());
             }
             String provenance = in.string();
+            List<QuotaAllowance> allowances = new ArrayList<>();
+            if (version >= V2) {
+                int na = in.count(MAX_ITEMS, "allowance");
+                for (int i = 0; i < na; i++) {
+                    String consumer = in.string();
+                    String instance = in.string();
+                    String period = in.string();
+                    long start = in.varlong();
+                    long end = start + in.varlong();
+                    long nextEnd = end + in.varlong();
+                    allowances.add(new QuotaAllowance(consumer, instance, period, start, end, nextEnd, in.varlong(), in.varlong(),
+                            in.varlong(), in.varlong()));
+                }
+            }
             end(in, "control plan");
-            return new ControlPlan(scope, source, epoch, issued, valid, weights, quotas, members, provenance);
+            return new ControlPlan(scope, source, epoch, issued, valid, weights, quotas, members, provenance, allowances);
         }
     };
 

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param quotas           quota leases for consumers
  * @param members          extra pool members (backend addresses); empty means none beyond static config
  * @param provenance       free text: model, data window, reason
+ * @param allowances       per-instance allowances of cluster-wide calendar quotas ({@link QuotaAllowance})
  */
 public record ControlPlan(
         String scope,
@@ -32,7 +33,8 @@ public record ControlPlan(
         Map<String, Double> weights,
         List<QuotaLease> quotas,
         List<String> members,
-        String provenance) {
+        String provenance,
+        List<QuotaAllowance> allowances) {
 
     public static final String SOURCE_PREDICTOR = "predictor";
     public static final String SOURCE_AUTOSCALER = "autoscaler";
@@ -53,6 +55,13 @@ public record ControlPlan(
         }
         quotas = List.copyOf(quotas);
         members = List.copyOf(members);
+        allowances = List.copyOf(allowances);
+    }
+
+    /** A plan without quota allowances. */
+    public ControlPlan(String scope, String source, long epoch, long issuedAtMillis, long validUntilMillis, Map<String, Double> weights,
+                       List<QuotaLease> quotas, List<String> members, String provenance) {
+        this(scope, source, epoch, issuedAtMillis, validUntilMillis, weights, quotas, members, provenance, List.of());
     }
 
     public static String poolScope(String pool) {

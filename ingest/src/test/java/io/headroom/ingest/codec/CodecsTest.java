@@ -3,6 +3,7 @@ package io.headroom.ingest.codec;
 import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.ConsumerStats;
 import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.QuotaAllowance;
 import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.ScalingEvent;
@@ -48,6 +49,19 @@ class CodecsTest {
         ControlPlan p = new ControlPlan("pool:api", ControlPlan.SOURCE_PREDICTOR, 17, 1_000, 31_000, weights,
                 List.of(new QuotaLease("acme", "router-1", 12.5, 20)), List.of("127.0.0.1:9100"), "xgboost@h30");
         assertThat(Codecs.CONTROL.decode(Codecs.CONTROL.encode(p))).isEqualTo(p);
+        assertThat(Codecs.CONTROL.encode(p)[2]).as("a plan without allowances stays version 1").isEqualTo((byte) 1);
+    }
+
+    @Test
+    void controlPlanWithAllowancesRoundTripsAsVersion2() {
+        long day = 86_400_000L;
+        ControlPlan p = new ControlPlan("pool:api", ControlPlan.SOURCE_PREDICTOR, 18, 1_000, 31_000, Map.of("127.0.0.1:9001", 1.0),
+                List.of(), List.of(), "allowances",
+                List.of(new QuotaAllowance("acme", "router-1", "day", 20 * day, 21 * day, 22 * day, 1_000, 120, 610, 630),
+                        new QuotaAllowance("acme", "router-2", "month", 0, 31 * day, 59 * day, 20_000, 0, 0, 0)));
+        byte[] bytes = Codecs.CONTROL.encode(p);
+        assertThat(bytes[2]).isEqualTo((byte) 2);
+        assertThat(Codecs.CONTROL.decode(bytes)).isEqualTo(p);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.headroom.predictor.core;
 
 import io.headroom.ingest.model.ControlPlan;
+import io.headroom.ingest.model.QuotaAllowance;
 import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
@@ -19,6 +20,8 @@ import io.headroom.predictor.plan.CapacityPlanner;
 import io.headroom.predictor.plan.ConsumerTraffic;
 import io.headroom.predictor.plan.PoolSettings;
 import io.headroom.predictor.plan.PredictorSettings;
+import io.headroom.predictor.plan.PeriodQuotaLedger;
+import io.headroom.predictor.plan.PeriodQuotaSettings;
 import io.headroom.predictor.plan.QuotaLeaseAllocator;
 import io.headroom.predictor.plan.QuotaSettings;
 import io.headroom.predictor.plan.TierPlanner;
@@ -111,6 +114,8 @@ public final class PredictorCore {
     private long lastEpoch;
     /** Per-consumer offered traffic per instance and per pool, for the leases and the tier planner. */
     private final ConsumerTraffic consumerTraffic;
+    /** Cluster-wide counts of the calendar quotas ({@code period-quotas}) and their allowances. */
+    private final PeriodQuotaLedger ledger;
     /** The tier factors of the last plan (tier → factor, rounded to hundredths), to log and publish changes only. */
     private final Map<String, Double> tierFactors = new LinkedHashMap<>();
     /** Tier → the pool that last tightened it (the key of its loosening event). */
@@ -132,7 +137,10 @@ public final class PredictorCore {
         int season = (int) settings.season().toSeconds();
         this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost());
         this.backtest = new Backtest(3, 40);
-        this.consumerTraffic = new ConsumerTraffic(settings.quotas().limits().keySet(), 60, 1024);
+        java.util.Set<String> shared = new java.util.HashSet<>(settings.quotas().limits().keySet());
+        shared.addAll(settings.quotas().periods().consumers().keySet());
+        this.consumerTraffic = new ConsumerTraffic(shared, 60, 1024);
+        this.ledger = new PeriodQuotaLedger(settings.quotas().periods());
         this.horizonSteps = settings.leadTimeSeconds() + 1 + (int) Math.ceil(settings.settle().toMillis() / 1000.0);
         this.windowSteps = (int) settings.trainingWindow().toSeconds();
         this.fleet = new SeriesFleet(catalog, horizonSteps, backtest, new TimeAxis(0, 1),
@@ -154,11 +162,44 @@ public final class PredictorCore {
 
     /** Records a telemetry window; false if it was a duplicate (or beyond the series limit). */
     public synchronized boolean accept(TelemetryWindow w) {
+        ledger.accept(w); // its own de-duplication: it must see every window, even one the store turns away
         if (!store.accept(w)) {
             return false;
         }
         consumerTraffic.accept(w);
         return true;
+    }
+
+    /**
+     * Counts a window towards the calendar quotas only: one older than the history kept, re-read on start so that a
+     * restarted predictor's counts do not begin at zero in the middle of the month.
+     */
+    public synchronized void acceptForQuotas(TelemetryWindow w) {
+        ledger.accept(w);
+    }
+
+    /**
+     * How far back telemetry must be re-read at {@code nowMillis}: the start of the history kept, or of the oldest
+     * calendar window of a cluster-wide quota when that is earlier.
+     */
+    public synchronized long rewindFrom(long nowMillis) {
+        return Math.min(nowMillis - settings.replaySpan().toMillis(), ledger.earliestWindowStart(nowMillis));
+    }
+
+    /** The cluster-wide count of {@code consumer} in the {@code period} window holding {@code nowMillis}. */
+    public synchronized long periodQuotaUsed(String consumer, io.headroom.time.CalendarPeriod period, long nowMillis) {
+        return ledger.used(consumer, period, nowMillis);
+    }
+
+    /** The same per router instance. */
+    public synchronized Map<String, Long> periodQuotaUsedByInstance(String consumer, io.headroom.time.CalendarPeriod period,
+                                                                   long nowMillis) {
+        return ledger.usedByInstance(consumer, period, nowMillis);
+    }
+
+    /** The allowances a plan at {@code nowMillis} would carry (recomputed; empty without {@code period-quotas}). */
+    public synchronized List<QuotaAllowance> quotaAllowances(long nowMillis) {
+        return allowances(nowMillis, lastCompleteSecond(nowMillis));
     }
 
     /** Steps (seconds) between the last complete second and the forecast target. */
@@ -389,13 +430,14 @@ public final class PredictorCore {
         tiers = tierDecision(last, forecasts);
         List<ScalingEvent> events = tierChanges(nowMillis, tiers);
         List<QuotaLease> leases = leases(last);
-        String leaseNote = leases.isEmpty() ? "" : "; " + describe(leases) + describeTiers(tiers);
+        List<QuotaAllowance> allowances = allowances(nowMillis, last);
+        String leaseNote = (leases.isEmpty() ? "" : "; " + describe(leases) + describeTiers(tiers)) + describeAllowances(allowances);
         for (PoolPass pass : passes) {
             PoolSettings pool = pass.pool();
             SeriesModel.Selection sel = pass.selection();
             BackendThroughput tp = pass.throughput();
             Map<String, Double> ratios = pass.ratios();
-            if (!ratios.isEmpty() || !leases.isEmpty()) {
+            if (!ratios.isEmpty() || !leases.isEmpty() || !allowances.isEmpty()) {
                 lastEpoch = Math.max(lastEpoch + 1, nowMillis);
                 Map<String, Double> weights = WeightPlanner.weights(ratios, WeightPlanner.DEFAULT_FLOOR);
                 Map<String, Double> healthy = tp == null ? Map.of() : tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
@@ -403,7 +445,7 @@ public final class PredictorCore {
                         "weights = smoothed success ratio (2xx-4xx over requests, half-life %.0fs) %s; healthy req/s %s; forecast %s; %s",
                         THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), rounded(healthy), sel.summary(), sel.description()) + leaseNote;
                 plans.add(new ControlPlan(ControlPlan.poolScope(pool.name()), ControlPlan.SOURCE_PREDICTOR, lastEpoch, nowMillis,
-                        nowMillis + settings.planTtl().toMillis(), weights, leases, List.of(), provenance));
+                        nowMillis + settings.planTtl().toMillis(), weights, leases, List.of(), provenance, allowances));
             }
         }
         return new Tick(nowMillis, intents, plans, forecasts, events);
@@ -465,19 +507,54 @@ public final class PredictorCore {
         return b.toString();
     }
 
+    /** What is known of each instance's traffic up to second {@code last}: its share for leases and allowances. */
+    private List<QuotaLeaseAllocator.InstanceShare> shares(long last) {
+        List<QuotaLeaseAllocator.InstanceShare> shares = new ArrayList<>();
+        double halfLife = settings.quotas().halfLife().toMillis() / 1000.0;
+        Map<String, Map<String, Double>> perConsumer = consumerTraffic.byInstance(last, halfLife);
+        for (InstanceTraffic.Rate r : store.instances().rates(last, halfLife)) {
+            shares.add(new QuotaLeaseAllocator.InstanceShare(r.instanceId(), r.requestsPerSecond(), r.secondsObserved(),
+                    r.secondsSinceSeen(), perConsumer.getOrDefault(r.instanceId(), Map.of())));
+        }
+        return shares;
+    }
+
+    /** Each live instance's allowance of each cluster-wide calendar quota; empty without {@code period-quotas}. */
+    private List<QuotaAllowance> allowances(long nowMillis, long last) {
+        QuotaSettings q = settings.quotas();
+        if (q.periods().isEmpty()) {
+            return List.of();
+        }
+        return ledger.allowances(nowMillis, shares(last), q.warmUp().toSeconds(), q.forgetAfter().toSeconds());
+    }
+
+    private String describeAllowances(List<QuotaAllowance> allowances) {
+        if (allowances.isEmpty()) {
+            return "";
+        }
+        PeriodQuotaSettings ps = settings.quotas().periods();
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "; calendar quota allowances (%s) = each instance's own count + its part of what remains less a %.0f%% reserve"
+                        + " (%.0f%% of that even, the rest by its smoothed share of the consumer's requests):",
+                ps.zone(), ps.reserve() * 100, ps.floor() * 100));
+        int shown = Math.min(allowances.size(), MAX_LEASES_DESCRIBED);
+        for (QuotaAllowance a : allowances.subList(0, shown)) {
+            b.append(String.format(Locale.ROOT, " %s@%s %s %d/%d up to %d", a.consumer(), a.instanceId(), a.period(), a.used(), a.limit(),
+                    a.allowance()));
+        }
+        if (shown < allowances.size()) {
+            b.append(" and ").append(allowances.size() - shown).append(" more");
+        }
+        return b.toString();
+    }
+
     /** The quota leases for the instances' traffic up to second {@code last}; empty without global limits. */
     private List<QuotaLease> leases(long last) {
         QuotaSettings q = settings.quotas();
         if (q.isEmpty()) {
             return List.of();
         }
-        List<QuotaLeaseAllocator.InstanceShare> shares = new ArrayList<>();
-        double halfLife = q.halfLife().toMillis() / 1000.0;
-        Map<String, Map<String, Double>> perConsumer = consumerTraffic.byInstance(last, halfLife);
-        for (InstanceTraffic.Rate r : store.instances().rates(last, halfLife)) {
-            shares.add(new QuotaLeaseAllocator.InstanceShare(r.instanceId(), r.requestsPerSecond(), r.secondsObserved(),
-                    r.secondsSinceSeen(), perConsumer.getOrDefault(r.instanceId(), Map.of())));
-        }
+        List<QuotaLeaseAllocator.InstanceShare> shares = shares(last);
         if (!tiers.tightened()) {
             return QuotaLeaseAllocator.allocate(q, shares);
         }

@@ -29,6 +29,7 @@ import java.util.Map;
  *     mobile-app: 100/s
  *   quota-leases: {reserve: 0.1, half-life: 5s, warm-up: 3s, forget-after: 30s}
  *   quota-tiers: {tiers: {gold: {consumers: [partner], priority: 1}, free: {consumers: [mobile-app], priority: 2}}}
+ *   period-quotas: {time-zone: UTC, consumers: {mobile-app: {day: 10000}}}   # cluster-wide ({@link PeriodQuotaSettings})
  * </pre>
  */
 public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
@@ -146,7 +147,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     /** Parses {@code predictor:} of {@code root}; errors name file:line and the fix. */
     public static PredictorSettings from(ConfigNode root) {
         ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
-                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "horizons", "minute-history");
+                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "period-quotas", "horizons", "minute-history");
         Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
         Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
         Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));

@@ -31,9 +31,11 @@ import java.util.Map;
  * @param warmUp      how long an instance must have been reporting before its share counts
  * @param forgetAfter how long an instance may stay silent before it loses its lease
  * @param tiers       consumer tiers for forecast-driven quotas ({@code quota-tiers:}, {@link TierSettings})
+ * @param periods     cluster-wide calendar quotas ({@code period-quotas:}, {@link PeriodQuotaSettings}); they share
+ *                    {@code half-life}, {@code warm-up} and {@code forget-after} with the leases
  */
 public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits, double reserve, Duration halfLife, Duration warmUp,
-                            Duration forgetAfter, TierSettings tiers) {
+                            Duration forgetAfter, TierSettings tiers, PeriodQuotaSettings periods) {
     public static final double DEFAULT_RESERVE = 0.1;
     public static final Duration DEFAULT_HALF_LIFE = Duration.ofSeconds(5);
     public static final Duration DEFAULT_WARM_UP = Duration.ofSeconds(3);
@@ -48,6 +50,7 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
         }
         limits = Map.copyOf(new LinkedHashMap<>(limits));
         java.util.Objects.requireNonNull(tiers, "tiers");
+        java.util.Objects.requireNonNull(periods, "periods");
         for (TierSettings.Tier t : tiers.tiers()) {
             for (String c : t.consumers()) {
                 if (!limits.containsKey(c)) {
@@ -57,6 +60,12 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
         }
     }
 
+    /** Without cluster-wide calendar quotas. */
+    public QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits, double reserve, Duration halfLife, Duration warmUp,
+                         Duration forgetAfter, TierSettings tiers) {
+        this(limits, reserve, halfLife, warmUp, forgetAfter, tiers, PeriodQuotaSettings.NONE);
+    }
+
     /** Without tiers. */
     public QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits, double reserve, Duration halfLife, Duration warmUp,
                          Duration forgetAfter) {
@@ -64,12 +73,12 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
     }
 
     public QuotaSettings withTiers(TierSettings t) {
-        return new QuotaSettings(limits, reserve, halfLife, warmUp, forgetAfter, t);
+        return new QuotaSettings(limits, reserve, halfLife, warmUp, forgetAfter, t, periods);
     }
 
     /** The same splitting over other limits (the tier planner's scaled ones). */
     public QuotaSettings withLimits(Map<String, QuotaLeaseAllocator.GlobalLimit> l) {
-        return new QuotaSettings(l, reserve, halfLife, warmUp, forgetAfter, TierSettings.NONE);
+        return new QuotaSettings(l, reserve, halfLife, warmUp, forgetAfter, TierSettings.NONE, periods);
     }
 
     /** The given limits with default splitting. */
@@ -78,7 +87,12 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
     }
 
     public QuotaSettings withReserve(double r) {
-        return new QuotaSettings(limits, r, halfLife, warmUp, forgetAfter, tiers);
+        return new QuotaSettings(limits, r, halfLife, warmUp, forgetAfter, tiers, periods);
+    }
+
+    /** The same, with cluster-wide calendar quotas {@code p}. */
+    public QuotaSettings withPeriods(PeriodQuotaSettings p) {
+        return new QuotaSettings(limits, reserve, halfLife, warmUp, forgetAfter, tiers, p);
     }
 
     public boolean isEmpty() {
@@ -108,7 +122,8 @@ public record QuotaSettings(Map<String, QuotaLeaseAllocator.GlobalLimit> limits,
             throw s.errorAt("warm-up", "warm-up must not be negative", "write e.g. warm-up: 3s");
         }
         Duration forget = atLeastOneSecond(s, "forget-after", DEFAULT_FORGET_AFTER);
-        return new QuotaSettings(limits, reserve, halfLife, warmUp, forget, TierSettings.from(root, p, limits.keySet()));
+        return new QuotaSettings(limits, reserve, halfLife, warmUp, forget, TierSettings.from(root, p, limits.keySet()),
+                PeriodQuotaSettings.from(p));
     }
 
     private static Duration atLeastOneSecond(ConfigNode s, String key, Duration def) {

@@ -47,6 +47,11 @@ import java.util.logging.Logger;
  * instance already read resumes at its own next offset when that is later (no re-reading after a rebalance); a
  * partition with no record that recent starts at its end. Re-read windows that were already seen are dropped by
  * the store's deduplication (instance id + sequence).
+ *
+ * <p>With cluster-wide calendar quotas ({@code period-quotas}) it seeks back further when needed: to the start of the
+ * oldest current calendar window (the month of a monthly quota), so that a restarted predictor rebuilds each
+ * consumer's count of the period from the topic instead of starting it at zero. Windows older than the history only
+ * go to those counts. The topic's retention must cover the longest period for this to be complete.
  */
 public final class PredictorService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PredictorService.class.getName());
@@ -83,7 +88,13 @@ public final class PredictorService implements AutoCloseable {
                 new Rewind(telemetry, settings.replaySpan(), clock), records -> {
                     for (ConsumerRecord<String, TelemetryWindow> r : records) {
                         nextOffset.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
-                        if (r.value() != null) {
+                        if (r.value() == null) {
+                            continue;
+                        }
+                        // Older than the history kept: re-read only to rebuild the calendar quotas' counts.
+                        if (r.value().startMillis() < clock.millis() - settings.replaySpan().toMillis()) {
+                            core.acceptForQuotas(r.value());
+                        } else {
                             core.accept(r.value());
                         }
                     }
@@ -123,7 +134,7 @@ public final class PredictorService implements AutoCloseable {
             if (partitions.isEmpty()) {
                 return;
             }
-            long since = clock.millis() - history.toMillis();
+            long since = core.rewindFrom(clock.millis());
             Map<TopicPartition, Long> query = new HashMap<>();
             partitions.forEach(tp -> query.put(tp, since));
             Map<TopicPartition, OffsetAndTimestamp> found;
@@ -154,7 +165,7 @@ public final class PredictorService implements AutoCloseable {
                 rewound.incrementAndGet();
             }
             LOG.log(Level.INFO, "telemetry partitions {0} assigned; history re-read from {1} s back", new Object[] {partitions,
-                    String.valueOf(history.toSeconds())});
+                    String.valueOf((clock.millis() - since) / 1000)});
         }
 
         @Override

@@ -353,6 +353,43 @@ public final class UsageAnalytics {
         return report(month.toString(), cells);
     }
 
+    /**
+     * Today's latency histogram of each consumer, summed over its routes.
+     *
+     * @param day        the day ({@code yyyy-mm-dd} in the calendar's zone): the counts restart with each day
+     * @param byConsumer consumer → counts per bucket ({@link #BUCKET_COUNT} of them; bounds in {@link #bucketUpperBoundMicros})
+     */
+    public record LatencyBuckets(String day, Map<String, long[]> byConsumer) {
+    }
+
+    /** Number of latency buckets in {@link LatencyBuckets}. */
+    public static final int BUCKET_COUNT = BUCKETS;
+
+    /** The upper bound of latency bucket {@code i} in microseconds ({@code Long.MAX_VALUE} for the last). */
+    public static long bucketUpperBoundMicros(int i) {
+        return i < BOUNDS_MICROS.length ? BOUNDS_MICROS[i] : Long.MAX_VALUE;
+    }
+
+    /** Today's per-consumer latency histograms (in the calendar's zone); a sum over the day's cells, for metrics. */
+    public LatencyBuckets todayLatencyBuckets() {
+        LocalDate date = Instant.ofEpochMilli(clock.millis()).atZone(zone).toLocalDate();
+        Map<String, long[]> out = new HashMap<>();
+        synchronized (this) {
+            Day d = days.get(date);
+            if (d != null) {
+                d.cells.forEach((consumer, routes) -> {
+                    long[] b = out.computeIfAbsent(consumer, k -> new long[BUCKETS]);
+                    routes.values().forEach(c -> {
+                        for (int i = 0; i < BUCKETS; i++) {
+                            b[i] += c.get(FIRST_BUCKET + i);
+                        }
+                    });
+                });
+            }
+        }
+        return new LatencyBuckets(date.toString(), out);
+    }
+
     /** Today's usage (in the calendar's zone). */
     public Report today() {
         return day(Instant.ofEpochMilli(clock.millis()).atZone(zone).toLocalDate());

@@ -1,10 +1,8 @@
 package io.headroom.router.config;
 
-import java.time.Instant;
-import java.time.LocalDate;
+import io.headroom.time.CalendarPeriod;
+
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The calendar period of a long-period quota. Windows are calendar-aligned in the quota's time zone and reset at the
@@ -45,30 +43,11 @@ public enum QuotaPeriod {
      * @return {start, end}
      */
     public long[] window(long millis, ZoneId zone) {
-        ZonedDateTime z = Instant.ofEpochMilli(millis).atZone(zone);
-        ZonedDateTime start;
-        ZonedDateTime end;
-        switch (this) {
-            case MINUTE -> {
-                start = z.truncatedTo(ChronoUnit.MINUTES);
-                end = start.plusMinutes(1);
-            }
-            case HOUR -> {
-                // truncation keeps the offset, so the two 01:00 hours of a fall-back night are two windows
-                start = z.truncatedTo(ChronoUnit.HOURS);
-                end = start.plusHours(1);
-            }
-            case DAY -> {
-                LocalDate d = z.toLocalDate();
-                start = d.atStartOfDay(zone);
-                end = d.plusDays(1).atStartOfDay(zone);
-            }
-            default -> {
-                LocalDate first = z.toLocalDate().withDayOfMonth(1);
-                start = first.atStartOfDay(zone);
-                end = first.plusMonths(1).atStartOfDay(zone);
-            }
-        }
-        return new long[]{start.toInstant().toEpochMilli(), end.toInstant().toEpochMilli()};
+        return calendar().window(millis, zone);
+    }
+
+    /** The same period in ingest's {@link CalendarPeriod}, which the predictor shares. */
+    public CalendarPeriod calendar() {
+        return CalendarPeriod.valueOf(name());
     }
 }

@@ -110,6 +110,20 @@ public final class Quota {
         }
     }
 
+    /**
+     * Counts one request in {@code cell} without checking the limit (a cluster allowance decides for this period now;
+     * the local count goes on so that it is right when the allowance expires). Saturates at the counter's maximum.
+     */
+    static void count(AtomicLong cell, Window w) {
+        while (true) {
+            long old = cell.get();
+            long count = (old >>> COUNT_BITS) == w.tag ? old & COUNT_MASK : 0;
+            if (count >= COUNT_MASK || cell.compareAndSet(old, (w.tag << COUNT_BITS) | (count + 1))) {
+                return;
+            }
+        }
+    }
+
     /** Gives back one request counted in window {@code w} (a later limit refused it); nothing if the window has passed. */
     static void refund(AtomicLong cell, Window w) {
         while (true) {

@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The limits shared by every route: one GCRA cell per consumer over all routes. The consumer's rate is, in order, its
  * valid quota lease from the control plan ({@link QuotaLeases}), its {@code consumers:} override, or the default
  * {@code consumer:} rate; with none of them the consumer has no global limit. Long-period quotas per consumer
- * ({@code rate-limits.quotas}) count in {@link Quota} cells by the calendar of the configured time zone. Routes add
+ * ({@code rate-limits.quotas}) count in {@link Quota} cells by the calendar of the configured time zone; where the
+ * control plan hands this instance an allowance of a cluster-wide quota ({@link QuotaAllowances}), that allowance
+ * decides instead of the local quota of the same period (which keeps counting, for when the plan expires). Routes add
  * their own limits and quotas through {@link #forRoute}.
  */
 public final class RateLimiter {
@@ -24,6 +26,7 @@ public final class RateLimiter {
     private final Policy defaultConsumer;
     private final Map<String, Policy> overrides = new HashMap<>();
     private final QuotaLeases leases;
+    private final QuotaAllowances allowances;
     private final Cells consumerCells;
     private final Quota[] defaultQuotas;
     private final Map<String, Quota[]> quotaOverrides = new HashMap<>();
@@ -40,6 +43,16 @@ public final class RateLimiter {
      * each consumer's rate cell and its quota counts in the current windows carry over, whatever else changed.
      */
     public RateLimiter(RateLimitConfig config, QuotaLeases leases, Ticker ticker, Clock clock, RateLimiter previous) {
+        this(config, leases, previous != null ? previous.allowances : new QuotaAllowances(leases.instanceId()), ticker, clock, previous);
+    }
+
+    /**
+     * As {@link #RateLimiter(RateLimitConfig, QuotaLeases, Ticker, Clock, RateLimiter)}, with the cluster-wide quota
+     * allowances of this instance ({@link QuotaAllowances}, fed from the control plans).
+     */
+    public RateLimiter(RateLimitConfig config, QuotaLeases leases, QuotaAllowances allowances, Ticker ticker, Clock clock,
+                       RateLimiter previous) {
+        this.allowances = java.util.Objects.requireNonNull(allowances, "allowances");
         this.consumerCells = previous != null ? previous.consumerCells : new Cells(MAX_KEYS);
         this.defaultConsumer = Policy.of("consumer", config.consumer());
         config.consumers().forEach((k, v) -> overrides.put(k, Policy.of("consumer", v)));
@@ -114,5 +127,10 @@ public final class RateLimiter {
 
     public QuotaLeases leases() {
         return leases;
+    }
+
+    /** This instance's allowances of cluster-wide calendar quotas. */
+    public QuotaAllowances allowances() {
+        return allowances;
     }
 }

@@ -8,14 +8,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * admitted only if every limit admits it; if a later one refuses, the admissions already taken are given back. The
  * answer carries the IETF {@code RateLimit} value of the most constrained policy (fewest requests left) and the
  * {@code RateLimit-Policy} list of all of them (draft-ietf-httpapi-ratelimit-headers). A refusing quota's
- * {@code Retry-After} is the time until its window resets.
+ * {@code Retry-After} is the time until its window resets. Last come the consumer's allowances of cluster-wide
+ * quotas ({@link QuotaAllowances}), which replace its local quota of the same period while their plan is valid.
  */
 public final class RouteLimiter {
     private static final Quota[] NONE = new Quota[0];
     private static final Quota.Window[] NO_WINDOWS = new Quota.Window[0];
 
     /** The last {@code RateLimit-Policy} value built, and what it was built from. */
-    private record PolicyHeader(Policy consumer, Quota.Window[] windows, String value) {
+    private record PolicyHeader(Policy consumer, Quota.Window[] windows, QuotaAllowances.Entry[] allow, int phases, String value) {
     }
 
     private volatile PolicyHeader header;
@@ -72,19 +73,33 @@ public final class RouteLimiter {
     public Decision acquire(String consumer) {
         Policy c = global.consumerPolicy(consumer);
         Quota[] consumerQuotas = global.consumerQuotas(consumer);
+        QuotaAllowances allowances = global.allowances();
+        QuotaAllowances.Entry[] allow = allowances.of(consumer);
+        int na = allow == null ? 0 : allow.length;
         int nq = consumerQuotas.length + routeQuotas.length + routeConsumerQuotas.length;
-        if (c == null && route == null && perConsumer == null && nq == 0) {
+        if (c == null && route == null && perConsumer == null && nq == 0 && na == 0) {
             return null;
         }
         long now = global.ticker.read();
-        long millis = nq == 0 ? 0 : global.clock.millis();
+        long millis = nq == 0 && na == 0 ? 0 : global.clock.millis();
+        // Which allowances decide now: 2 bits each (0 = its plan expired or its windows are past: fail static).
+        int phases = 0;
+        boolean stale = false;
+        for (int i = 0; i < na; i++) {
+            int ph = allow[i].phase(millis);
+            phases |= ph << (2 * i);
+            stale |= ph == 0;
+        }
+        if (stale) {
+            allowances.failedStatic();
+        }
         Quota.Window[] windows = nq == 0 ? NO_WINDOWS : new Quota.Window[nq];
         for (int group = 0, k = 0; group < 3 && nq > 0; group++) {
             for (Quota q : group == 0 ? consumerQuotas : group == 1 ? routeQuotas : routeConsumerQuotas) {
                 windows[k++] = q.window(millis); // one volatile read each (a new window once per period)
             }
         }
-        String policies = policies(c, windows);
+        String policies = policies(c, windows, allow, phases);
         Policy[] ps = {c, route, perConsumer};
         AtomicLong[] cells = new AtomicLong[3];
         String tightestName = null;
@@ -121,6 +136,11 @@ public final class RouteLimiter {
             for (Quota q : group == 0 ? consumerQuotas : group == 1 ? routeQuotas : routeConsumerQuotas) {
                 Quota.Window w = windows[k];
                 AtomicLong cell = group == 1 ? q.shared() : q.cell(consumer, w);
+                if (group == 0 && decides(allow, phases, q.period())) {
+                    Quota.count(cell, w); // the cluster allowance decides this period; the local count goes on
+                    qCells[k++] = cell;
+                    continue;
+                }
                 long left = q.acquire(cell, w);
                 long reset = Math.max(1, (w.end() - millis + 999) / 1000);
                 if (left < 0) {
@@ -138,17 +158,61 @@ public final class RouteLimiter {
                 }
             }
         }
+        // Cluster-wide quotas: this instance's allowance of each, one CAS each, no allocation.
+        for (int i = 0; i < na; i++) {
+            int ph = (phases >>> (2 * i)) & 3;
+            if (ph == 0) {
+                continue;
+            }
+            QuotaAllowances.Entry e = allow[i];
+            AtomicLong cell = allowances.cell(consumer, e.period);
+            if (cell == null) {
+                continue;
+            }
+            long left = QuotaAllowances.acquire(cell, ph == 1 ? e.tag : e.nextTag, ph == 1 ? e.used : 0, ph == 1 ? e.cap : e.nextCap);
+            long reset = Math.max(1, ((ph == 1 ? e.end : e.nextEnd) - millis + 999) / 1000);
+            if (left < 0) {
+                refundRates(ps, cells, 3);
+                for (int j = 0; j < k; j++) {
+                    Quota.refund(qCells[j], windows[j]);
+                }
+                for (int j = 0; j < i; j++) {
+                    int pj = (phases >>> (2 * j)) & 3;
+                    AtomicLong cj = pj == 0 ? null : allowances.cell(consumer, allow[j].period);
+                    if (cj != null) {
+                        QuotaAllowances.refund(cj, pj == 1 ? allow[j].tag : allow[j].nextTag);
+                    }
+                }
+                return new Decision(false, e.name, reset, "\"" + e.name + "\";r=0;t=" + reset, policies);
+            }
+            if (left < tightestRemaining) {
+                tightestRemaining = left;
+                tightestName = e.name;
+                tightestSeconds = reset;
+            }
+        }
         return new Decision(true, tightestName, 0, "\"" + tightestName + "\";r=" + tightestRemaining + ";t=" + tightestSeconds, policies);
     }
 
+    /** Whether an allowance of {@code period} decides now (phase bits of {@link #acquire}). */
+    private static boolean decides(QuotaAllowances.Entry[] allow, int phases, io.headroom.router.config.QuotaPeriod period) {
+        for (int i = 0; allow != null && i < allow.length; i++) {
+            if (allow[i].period == period && ((phases >>> (2 * i)) & 3) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * The {@code RateLimit-Policy} value: the rate policies, then the quotas' current windows. It changes only with
-     * the consumer's rate policy (lease, override, default) and when a quota window turns over, so the last one is
-     * kept and compared by identity instead of being concatenated on every request.
+     * The {@code RateLimit-Policy} value: the rate policies, then the quotas' current windows, then the cluster
+     * allowances that decide now. It changes only with the consumer's rate policy (lease, override, default), when a
+     * quota window turns over and when a new plan arrives, so the last one is kept and compared by identity instead of
+     * being concatenated on every request.
      */
-    private String policies(Policy c, Quota.Window[] windows) {
+    private String policies(Policy c, Quota.Window[] windows, QuotaAllowances.Entry[] allow, int phases) {
         PolicyHeader h = header;
-        if (h != null && h.consumer == c && h.windows.length == windows.length) {
+        if (h != null && h.consumer == c && h.windows.length == windows.length && h.allow == allow && h.phases == phases) {
             boolean same = true;
             for (int i = 0; i < windows.length && same; i++) {
                 same = h.windows[i] == windows[i];
@@ -166,8 +230,14 @@ public final class RouteLimiter {
         for (Quota.Window w : windows) {
             b.append(b.isEmpty() ? "" : ", ").append(w.header());
         }
+        for (int i = 0; allow != null && i < allow.length; i++) {
+            int ph = (phases >>> (2 * i)) & 3;
+            if (ph != 0) {
+                b.append(b.isEmpty() ? "" : ", ").append(ph == 1 ? allow[i].header : allow[i].nextHeader);
+            }
+        }
         String value = b.toString();
-        header = new PolicyHeader(c, windows.clone(), value);
+        header = new PolicyHeader(c, windows.clone(), allow, phases, value);
         return value;
     }
 

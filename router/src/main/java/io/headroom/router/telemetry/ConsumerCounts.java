@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code maxTracked} consumers have cells at once (beyond that, new ones count in the {@link ConsumerStats#OTHER}
  * cell), and a window carries at most {@code topK} consumers, busiest first, the rest summed under
  * {@link ConsumerStats#OTHER}. A consumer idle for a whole window loses its cell, so the tracked set follows who is
- * active now.
+ * active now. Pinned consumers ({@link #pin}) are named whenever they had requests, on top of the K.
  *
  * <p>Counts are cumulative and the closer subtracts what it saw before, as in {@link Counters}. A request recorded
  * by a thread that took a cell just before the closer retired it (idle for a whole window) is lost: at most one
@@ -35,6 +35,8 @@ final class ConsumerCounts {
     private final int maxTracked;
     private final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
     private final Cell other = new Cell();
+    /** Consumers always named in full (cluster-wide quotas count them exactly); bounded by configuration. */
+    private volatile java.util.Set<String> pinned = java.util.Set.of();
 
     ConsumerCounts(int topK, int maxTracked) {
         if (topK < 1 || maxTracked < topK) {
@@ -48,7 +50,7 @@ final class ConsumerCounts {
     void record(String consumer, boolean rejected) {
         Cell c = cells.get(consumer);
         if (c == null) {
-            c = cells.size() >= maxTracked ? other : cells.computeIfAbsent(consumer, k -> new Cell());
+            c = cells.size() >= maxTracked && !pinned.contains(consumer) ? other : cells.computeIfAbsent(consumer, k -> new Cell());
         }
         if (rejected) {
             c.rejections.increment();
@@ -62,7 +64,9 @@ final class ConsumerCounts {
      * {@link ConsumerStats#OTHER}; empty when nothing was recorded. Closer thread only.
      */
     List<ConsumerStats> delta(int topK) {
+        java.util.Set<String> pins = pinned;
         List<ConsumerStats> out = new ArrayList<>();
+        List<ConsumerStats> pinnedOut = new ArrayList<>();
         Iterator<Map.Entry<String, Cell>> it = cells.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, Cell> e = it.next();
@@ -73,7 +77,7 @@ final class ConsumerCounts {
             }
             ConsumerStats d = take(e.getKey(), c);
             if (d != null) {
-                out.add(d);
+                (pins.contains(d.consumer()) ? pinnedOut : out).add(d);
             }
         }
         long otherRequests = 0;
@@ -92,6 +96,10 @@ final class ConsumerCounts {
             }
             out = new ArrayList<>(out.subList(0, topK));
         } else {
+            out.sort(Comparator.comparingLong(ConsumerStats::requests).reversed().thenComparing(ConsumerStats::consumer));
+        }
+        if (!pinnedOut.isEmpty()) {
+            out.addAll(pinnedOut);
             out.sort(Comparator.comparingLong(ConsumerStats::requests).reversed().thenComparing(ConsumerStats::consumer));
         }
         if (otherRequests > 0) {
@@ -116,6 +124,15 @@ final class ConsumerCounts {
         long shown = Math.min(dRej, dReq);
         c.seenRejections -= dRej - shown;
         return dReq == 0 ? null : new ConsumerStats(consumer, dReq, shown);
+    }
+
+    /**
+     * Consumers named in every window in which they had requests, beyond the top K and beyond the tracking bound (the
+     * consumers of cluster-wide quotas, whose counts the predictor needs exactly). The set comes from configuration and
+     * control plans, so it is bounded.
+     */
+    void pin(java.util.Set<String> consumers) {
+        pinned = java.util.Set.copyOf(consumers);
     }
 
     int tracked() {

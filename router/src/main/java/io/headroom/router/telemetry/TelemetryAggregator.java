@@ -41,6 +41,7 @@ public final class TelemetryAggregator implements AutoCloseable {
     private final Clock clock;
     private final int windowMillis;
     private volatile int topK = DEFAULT_TOP_K;
+    private java.util.Set<String> pinned = java.util.Set.of();
     private final Map<String, RouteTelemetry> routes = new LinkedHashMap<>();
     private long windowStart;
     private long nextSequence;
@@ -71,7 +72,22 @@ public final class TelemetryAggregator implements AutoCloseable {
      * across pools has one handle, and one window a second, per pool.
      */
     public synchronized RouteTelemetry route(String route, String pool) {
-        return routes.computeIfAbsent(route + '\n' + pool, k -> new RouteTelemetry(route, pool));
+        return routes.computeIfAbsent(route + '\n' + pool, k -> {
+            RouteTelemetry rt = new RouteTelemetry(route, pool);
+            rt.consumers.pin(pinned);
+            return rt;
+        });
+    }
+
+    /**
+     * Names {@code consumers} in every window in which they had requests, beyond the top K (the consumers of
+     * cluster-wide quotas, whose counts the predictor needs exactly). Bounded by configuration.
+     */
+    public synchronized void pinConsumers(java.util.Set<String> consumers) {
+        pinned = java.util.Set.copyOf(consumers);
+        for (RouteTelemetry rt : routes.values()) {
+            rt.consumers.pin(pinned);
+        }
     }
 
     /** Every route and pool recorded into so far (they are never removed), for the metrics' cumulative counters. */

@@ -78,4 +78,20 @@ class ConsumerCountsTest {
         assertThat(agg.closeWindow(12_000)).allSatisfy(w -> assertThat(w.consumers()).isEmpty());
         assertThatThrownBy(() -> agg.consumerTopK(0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void pinnedConsumersAreNamedBeyondTheTopKAndTheTrackingBound() {
+        ConsumerCounts c = new ConsumerCounts(2, 3);
+        c.pin(java.util.Set.of("quota-z"));
+        for (int k = 1; k <= 3; k++) {
+            for (int i = 0; i < 10 * k; i++) {
+                c.record("c" + k, false);
+            }
+        }
+        c.record("quota-z", true); // the 4th consumer: past the bound of 3 tracked, but pinned
+        c.record("quota-z", false);
+        c.record("late", false);   // not pinned: counted under (other)
+        assertThat(c.delta(2)).containsExactly(new ConsumerStats("c3", 30, 0), new ConsumerStats("c2", 20, 0),
+                new ConsumerStats("quota-z", 2, 1), new ConsumerStats(ConsumerStats.OTHER, 11, 0));
+    }
 }
