@@ -130,7 +130,7 @@ public final class PredictorCore {
         this.store = new HistoryStore(new HistoryStore.Limits(historySeconds, minutesKept, 60, 1 << 16, 1024, 10_000,
                 settings.horizons().isEmpty() ? minutesKept : minuteSteps + 1));
         int season = (int) settings.season().toSeconds();
-        this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost());
+        this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost()).withEvents(settings.events());
         this.backtest = new Backtest(3, 40);
         this.consumerTraffic = new ConsumerTraffic(settings.quotas().limits().keySet(), 60, 1024);
         this.horizonSteps = settings.leadTimeSeconds() + 1 + (int) Math.ceil(settings.settle().toMillis() / 1000.0);
@@ -140,7 +140,7 @@ public final class PredictorCore {
         for (PoolSettings p : settings.pools().values()) {
             fleet.model(p.name());
         }
-        ModelCatalog minutes = new ModelCatalog(settings.coverage(), 300, 0, minuteSteps, 60, settings.xgboost());
+        ModelCatalog minutes = new ModelCatalog(settings.coverage(), 300, 0, minuteSteps, 60, settings.xgboost()).withEvents(settings.events());
         for (java.time.Duration h : settings.horizons()) {
             longFleets.put((int) h.toMinutes(), new SeriesFleet(minutes, (int) h.toMinutes(), new Backtest(3, 40), new TimeAxis(0, 60),
                     settings.pools().size() <= PER_SERIES_LEARNED_LIMIT));

@@ -53,8 +53,13 @@ public final class SeriesFleet {
 
     /** The model of {@code series}, created (forecasting with the fallback baseline) on first use. */
     public SeriesModel model(String series) {
-        return models.computeIfAbsent(series, s -> new SeriesModel(s, catalog.candidates(horizon, stepAxis, perSeriesLearned,
+        return models.computeIfAbsent(series, s -> new SeriesModel(s, forSeries(s).candidates(horizon, stepAxis, perSeriesLearned,
                 global::get, backtest.evaluatedSteps()), catalog::lastValue, horizon, backtest));
+    }
+
+    /** The catalog of one series: its per-series models read the scheduled events that apply to it. */
+    private ModelCatalog forSeries(String s) {
+        return catalog.events().isEmpty() ? catalog : catalog.withEvents(catalog.events().forSeries(s));
     }
 
     public Set<String> series() {
@@ -76,7 +81,8 @@ public final class SeriesFleet {
     public Result retrain(Map<String, double[]> windows, TimeAxis axis, long nowMillis, ExecutorService executor, int threads) {
         String globalNote;
         try {
-            GlobalLagModel g = GlobalLagModel.train(RegressorSpec.linearSgd(), catalog.schema(axis), horizon, windows.values(), axis,
+            // The shared model reads the events every series shares (those naming no series).
+            GlobalLagModel g = GlobalLagModel.train(RegressorSpec.linearSgd(), catalog.withEvents(catalog.events().shared()).schema(axis), horizon, windows.values(), axis,
                     backtest.evaluatedSteps() + horizon, GLOBAL_MAX_ROWS, catalog.minRows());
             global.set(g);
             globalNote = g.describe();

@@ -23,6 +23,7 @@ import java.util.Map;
  *   xgboost: false            # let XGBoost compete too
  *   horizons: [60m]           # longer horizons forecast on the per-minute series of each pool ([] for none)
  *   minute-history: 1d        # per-minute history kept per pool for them (and re-read from Kafka on start)
+ *   events: launches.csv      # scheduled events as forecast input ({@link io.headroom.predictor.forecast.EventsFile}; none by default)
  *   pools:
  *     api: {capacity-per-instance: 100, target-utilisation: 0.8}
  *   quotas:                   # global per-consumer limits split into quota leases ({@link QuotaSettings})
@@ -34,7 +35,7 @@ import java.util.Map;
 public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
                                 Duration trainingWindow, Duration season, double coverage, Duration settle, boolean xgboost,
                                 Map<String, PoolSettings> pools, QuotaSettings quotas, List<Duration> horizons,
-                                Duration minuteHistory) {
+                                Duration minuteHistory, io.headroom.predictor.forecast.EventCalendar events) {
 
     public static final Duration DEFAULT_LEAD_TIME = Duration.ofSeconds(30);
     public static final Duration DEFAULT_PLAN_TTL = Duration.ofSeconds(30);
@@ -44,6 +45,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     public static final Duration MAX_HORIZON = Duration.ofDays(1);
 
     public PredictorSettings {
+        events = java.util.Objects.requireNonNull(events, "events");
         if (leadTime.toMillis() < 1000 || planTtl.toMillis() < 1000 || retrainInterval.toMillis() < 1000 || settle.isNegative()
                 || history.compareTo(trainingWindow) < 0 || trainingWindow.toSeconds() < 120) {
             throw new IllegalArgumentException("lead-time, plan-ttl, retrain-interval >= 1s, settle >= 0, training-window >= 2m and"
@@ -68,6 +70,20 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
                     + leadTime.toSeconds() + "s" + (season.isZero() ? "" : " and season " + season.toSeconds() + "s")
                     + ": a Tribuo model could never be fitted and backtested; use at least " + min + "s");
         }
+    }
+
+    /** Without scheduled events. */
+    public PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history, Duration trainingWindow,
+                             Duration season, double coverage, Duration settle, boolean xgboost, Map<String, PoolSettings> pools,
+                             QuotaSettings quotas, List<Duration> horizons, Duration minuteHistory) {
+        this(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas, horizons,
+                minuteHistory, io.headroom.predictor.forecast.EventCalendar.NONE);
+    }
+
+    /** With scheduled events as forecast input (events naming a pool apply to that pool only). */
+    public PredictorSettings withEvents(io.headroom.predictor.forecast.EventCalendar e) {
+        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
+                quotas, horizons, minuteHistory, e);
     }
 
     /** Without global quotas (no leases), with the default long horizons. */
@@ -119,23 +135,23 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
 
     public PredictorSettings withLeadTime(Duration d) {
         return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
-                horizons, minuteHistory);
+                horizons, minuteHistory, events);
     }
 
     public PredictorSettings withRetrainInterval(Duration d) {
         return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
-                horizons, minuteHistory);
+                horizons, minuteHistory, events);
     }
 
     public PredictorSettings withQuotas(QuotaSettings q) {
         return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, q,
-                horizons, minuteHistory);
+                horizons, minuteHistory, events);
     }
 
     /** Long horizons forecast on the per-minute series, with {@code minutes} of per-minute history kept per pool. */
     public PredictorSettings withHorizons(List<Duration> h, Duration minutes) {
         return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
-                quotas, h, minutes);
+                quotas, h, minutes, events);
     }
 
     /** Lead time in whole seconds (rounded up). */
@@ -146,7 +162,8 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     /** Parses {@code predictor:} of {@code root}; errors name file:line and the fix. */
     public static PredictorSettings from(ConfigNode root) {
         ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
-                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "horizons", "minute-history");
+                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "horizons", "minute-history",
+                "events");
         Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
         Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
         Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));
@@ -196,8 +213,20 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
             throw p.errorAt("minute-history", "minute-history " + minuteHistory.toMinutes() + "m is too short to learn horizons " + horizons,
                     "use at least " + minMinutes + "m (or shorter horizons)");
         }
+        io.headroom.predictor.forecast.EventCalendar events = io.headroom.predictor.forecast.EventCalendar.NONE;
+        if (p.has("events")) {
+            String file = p.string("events", "").strip();
+            if (file.isEmpty()) {
+                throw p.errorAt("events", "events is empty", "name a CSV file of scheduled events, e.g. events: launches.csv");
+            }
+            try {
+                events = io.headroom.predictor.forecast.EventsFile.load(java.nio.file.Path.of(file));
+            } catch (io.headroom.config.ConfigException e) {
+                throw p.errorAt("events", "events file " + file + ": " + e.getMessage(), e.fix());
+            }
+        }
         return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(root, p),
-                horizons, minuteHistory);
+                horizons, minuteHistory, events);
     }
 
     private static final java.util.regex.Pattern HORIZON = java.util.regex.Pattern.compile("(\\d+)\\s*(m|h)");
