@@ -29,9 +29,10 @@ import java.util.List;
  *       {@code 1 - u / 6h}: 1 at a start, 0 when none is within 6 h), {@code ev_since} (the same of the minutes since the
  *       latest start), {@code ev_in} (the weight of
  *       the event under way at {@code T}, 0 if none), {@code ev_in_now} (the same at {@code O}), and
- *       {@code ev_p<k>} for knots {@code k} in {@link #EVENT_KNOTS} minutes from a start: {@code p_k(T) - p_k(O)}, where
- *       {@code p_k(x)} sums, over the starts near {@code x}, weight times the piecewise-linear basis function of knot
- *       {@code k}. A linear model on them learns the traffic profile around a start (the rise from kick-off, the peak at
+ *       {@code ev_p<k>} for knots {@code k} in {@link #EVENT_KNOTS} minutes from a start:
+ *       {@code (p_k(T) - p_k(O)) * y[t] / scale}, where {@code p_k(x)} sums, over the starts near {@code x}, weight
+ *       times the piecewise-linear basis function of knot {@code k} (times the level: an event moves traffic in
+ *       proportion to it). A linear model on them learns the traffic profile around a start (the rise from kick-off, the peak at
  *       the final whistle, the decay) and forecasts its change over the horizon. They read the calendar and the clock,
  *       never the traffic, so they leak nothing. Far from any event they are all 0, so a model
  *       trained there forecasts as it would without them.</li>
@@ -47,7 +48,7 @@ public final class LagFeatureSchema {
     private final String[] names;
 
     /** Knots (minutes from an event start) of the {@code ev_p<k>} profile features; negative = before the start. */
-    public static final double[] EVENT_KNOTS = {-60, -15, 0, 10, 20, 35, 50, 65, 80, 95, 105, 112, 118, 125, 135, 150, 180, 240, 300};
+    public static final double[] EVENT_KNOTS = {-60, -15, 0, 5, 10, 20, 35, 50, 65, 80, 95, 105, 112, 118, 125, 135, 150, 180, 240, 300};
     /** Cap of {@code ev_until} and {@code ev_since}, in minutes. */
     static final double EVENT_CAP_MINUTES = 360;
 
@@ -305,6 +306,9 @@ public final class LagFeatureSchema {
                 java.util.Arrays.fill(out, k, k + EVENT_KNOTS.length, 0);
                 events.addProfile(target, EVENT_KNOTS, 1, out, k);
                 events.addProfile(origin, EVENT_KNOTS, -1, out, k);
+                for (int i = 0; i < EVENT_KNOTS.length; i++) {
+                    out[k + i] *= level / scale;
+                }
                 k += EVENT_KNOTS.length;
             } else {
                 java.util.Arrays.fill(out, k, k + 4 + EVENT_KNOTS.length, 0);

@@ -119,7 +119,7 @@ class ScheduledEventsTest {
         assertThat(f[base + 3]).isEqualTo(1);
         // The profile change over the horizon: p(35) - p(30): the 35-minute knot gains, the 20-minute one loses
         int k35 = base + 4 + Arrays.binarySearch(LagFeatureSchema.EVENT_KNOTS, 35);
-        assertThat(f[k35]).isGreaterThan(0);
+        assertThat(f[k35]).isGreaterThan(0); // times the level over scale (10.x), positive either way
         assertThat(f[k35 - 1]).isLessThan(0);
         // Window already fitted on a history far from the event drops the features (nothing to learn there)
         assertThat(ev.fitting(1000, 5, 60, axis).names()).doesNotContain("ev_in");
@@ -128,7 +128,7 @@ class ScheduledEventsTest {
     }
 
     @Test
-    void eventFeaturesReadTheScheduleAndTheClockNeverTheTraffic() {
+    void eventFeaturesReadTheScheduleAndThePastNeverTheFuture() {
         TimeAxis axis = new TimeAxis(at("2026-01-01T00:00Z"), 60);
         LagFeatureSchema ev = LagFeatureSchema.standard(0, axis).withEvents(parse("start,duration", "2026-01-01T12:00Z,2h"));
         int base = ev.size() - 4 - LagFeatureSchema.EVENT_KNOTS.length;
@@ -139,10 +139,19 @@ class ScheduledEventsTest {
         Arrays.setAll(b, i -> 5000 * rnd.nextDouble());
         double[] fa = new double[ev.size()];
         double[] fb = new double[ev.size()];
+        double[] fc = new double[ev.size()];
         for (int t = 600; t < 1000; t += 7) {
             ev.compute(a, t, 15, 3, axis, fa);
             ev.compute(b, t, 15, 99, axis, fb);
-            assertThat(Arrays.copyOfRange(fa, base, fa.length)).containsExactly(Arrays.copyOfRange(fb, base, fb.length));
+            // until, since, in, in_now: the schedule and the clock only, whatever the traffic
+            assertThat(Arrays.copyOfRange(fa, base, base + 4)).containsExactly(Arrays.copyOfRange(fb, base, base + 4));
+            // and no feature at origin t reads a step after it: rewrite the future, the features stay
+            double[] future = a.clone();
+            for (int i = t + 1; i < future.length; i++) {
+                future[i] = 1e6 * rnd.nextDouble();
+            }
+            ev.compute(future, t, 15, 3, axis, fc);
+            assertThat(fc).containsExactly(fa);
         }
     }
 
