@@ -6,6 +6,7 @@ import io.headroom.predictor.forecast.ModelCatalog;
 import io.headroom.predictor.forecast.SeriesFleet;
 import io.headroom.predictor.forecast.SeriesModel;
 import io.headroom.predictor.forecast.TimeAxis;
+import io.headroom.predictor.history.HistoryStore;
 import io.headroom.predictor.history.SeriesHistory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -73,7 +74,7 @@ public class ForecastScaleBenchmark {
         fleet = new SeriesFleet(new ModelCatalog(0.9, 300, 0, WINDOW, 60, false), HORIZON, new Backtest(3, 40), new TimeAxis(0, 1),
                 false);
         for (int i = 0; i < series; i++) {
-            SeriesHistory h = new SeriesHistory(HISTORY_SECONDS, HISTORY_SECONDS / 60 + 1);
+            SeriesHistory h = new SeriesHistory(HISTORY_SECONDS, HISTORY_SECONDS / 60 + 1, HistoryStore.Limits.DEFAULT_HOURS);
             double level = Math.exp(rnd.nextDouble() * Math.log(2000)); // 1 to 2,000 req/s, log-uniform
             double phase = rnd.nextDouble() * 2 * Math.PI;
             for (long s = last - HISTORY_SECONDS + 1; s <= last; s++) {

@@ -545,6 +545,11 @@ public final class PredictorCore {
         return h == null ? new double[0] : h.values(fromSecond, toSecond);
     }
 
+    /** Mean req/s of a pool per hour, hours {@code [fromHour, toHour)} since the epoch (the hour rings of its routes); NaN = no data. */
+    public synchronized double[] poolHourly(String pool, long fromHour, long toHour) {
+        return store.poolHourlyRates(pool, fromHour, toHour);
+    }
+
     public synchronized Optional<PoolForecast> latest(String pool) {
         return Optional.ofNullable(latest.get(pool));
     }

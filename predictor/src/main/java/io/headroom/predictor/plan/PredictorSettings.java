@@ -23,6 +23,8 @@ import java.util.Map;
  *   xgboost: false            # let XGBoost compete too
  *   horizons: [60m]           # longer horizons forecast on the per-minute series of each pool ([] for none)
  *   minute-history: 1d        # per-minute history kept per pool for them (and re-read from Kafka on start)
+ *   hour-history: 0s          # how far back a restart re-reads for the hour rings (1 h aggregates, a week and a day kept);
+ *                             # 0s: only as far as history / minute-history; 8d: the hour rings come back full
  *   events: launches.csv      # scheduled events as forecast input ({@link io.headroom.predictor.forecast.EventsFile}; none by default)
  *   pools:
  *     api: {capacity-per-instance: 100, target-utilisation: 0.8}
@@ -35,7 +37,7 @@ import java.util.Map;
 public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
                                 Duration trainingWindow, Duration season, double coverage, Duration settle, boolean xgboost,
                                 Map<String, PoolSettings> pools, QuotaSettings quotas, List<Duration> horizons,
-                                Duration minuteHistory, io.headroom.predictor.forecast.EventCalendar events) {
+                                Duration minuteHistory, io.headroom.predictor.forecast.EventCalendar events, Duration hourHistory) {
 
     public static final Duration DEFAULT_LEAD_TIME = Duration.ofSeconds(30);
     public static final Duration DEFAULT_PLAN_TTL = Duration.ofSeconds(30);
@@ -46,6 +48,9 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
 
     public PredictorSettings {
         events = java.util.Objects.requireNonNull(events, "events");
+        if (hourHistory.isNegative() || hourHistory.compareTo(MAX_HOUR_HISTORY) > 0) {
+            throw new IllegalArgumentException("hour-history " + hourHistory + ": expected 0 to " + MAX_HOUR_HISTORY);
+        }
         if (leadTime.toMillis() < 1000 || planTtl.toMillis() < 1000 || retrainInterval.toMillis() < 1000 || settle.isNegative()
                 || history.compareTo(trainingWindow) < 0 || trainingWindow.toSeconds() < 120) {
             throw new IllegalArgumentException("lead-time, plan-ttl, retrain-interval >= 1s, settle >= 0, training-window >= 2m and"
@@ -72,18 +77,29 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
         }
     }
 
-    /** Without scheduled events. */
+    /** Without scheduled events, with the default hour history. */
     public PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history, Duration trainingWindow,
                              Duration season, double coverage, Duration settle, boolean xgboost, Map<String, PoolSettings> pools,
                              QuotaSettings quotas, List<Duration> horizons, Duration minuteHistory) {
         this(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas, horizons,
-                minuteHistory, io.headroom.predictor.forecast.EventCalendar.NONE);
+                minuteHistory, io.headroom.predictor.forecast.EventCalendar.NONE, DEFAULT_HOUR_HISTORY);
     }
+
+    /** How much of the hour ring a restart re-reads by default: nothing beyond the second and minute histories. */
+    public static final Duration DEFAULT_HOUR_HISTORY = Duration.ZERO;
+    /** The hour ring keeps a week and a day ({@code HistoryStore.Limits.DEFAULT_HOURS}); no point re-reading more. */
+    public static final Duration MAX_HOUR_HISTORY = Duration.ofDays(8);
 
     /** With scheduled events as forecast input (events naming a pool apply to that pool only). */
     public PredictorSettings withEvents(io.headroom.predictor.forecast.EventCalendar e) {
         return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
-                quotas, horizons, minuteHistory, e);
+                quotas, horizons, minuteHistory, e, hourHistory);
+    }
+
+    /** With {@code d} of the hour ring re-read from the topic on start (at most 8 days: the ring and the topic's retention). */
+    public PredictorSettings withHourHistory(Duration d) {
+        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
+                quotas, horizons, minuteHistory, events, d);
     }
 
     /** Without global quotas (no leases), with the default long horizons. */
@@ -111,9 +127,10 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
         return 60 + 60 + 3 * 40 + 2 * h + 10;
     }
 
-    /** How far back the telemetry topic is re-read on start: the second history, or the minute history if longer. */
+    /** How far back the telemetry topic is re-read on start: the longest of the second, minute and hour histories. */
     public Duration replaySpan() {
-        return horizons.isEmpty() || minuteHistory.compareTo(history) < 0 ? history : minuteHistory;
+        Duration span = horizons.isEmpty() || minuteHistory.compareTo(history) < 0 ? history : minuteHistory;
+        return hourHistory.compareTo(span) > 0 ? hourHistory : span;
     }
 
     /**
@@ -135,23 +152,23 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
 
     public PredictorSettings withLeadTime(Duration d) {
         return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
-                horizons, minuteHistory, events);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     public PredictorSettings withRetrainInterval(Duration d) {
         return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
-                horizons, minuteHistory, events);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     public PredictorSettings withQuotas(QuotaSettings q) {
         return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, q,
-                horizons, minuteHistory, events);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     /** Long horizons forecast on the per-minute series, with {@code minutes} of per-minute history kept per pool. */
     public PredictorSettings withHorizons(List<Duration> h, Duration minutes) {
         return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
-                quotas, h, minutes, events);
+                quotas, h, minutes, events, hourHistory);
     }
 
     /** Lead time in whole seconds (rounded up). */
@@ -163,7 +180,7 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     public static PredictorSettings from(ConfigNode root) {
         ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
                 "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "horizons", "minute-history",
-                "events");
+                "events", "hour-history");
         Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
         Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
         Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));
@@ -225,8 +242,13 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
                 throw p.errorAt("events", "events file " + file + ": " + e.getMessage(), e.fix());
             }
         }
+        Duration hourHistory = p.duration("hour-history", DEFAULT_HOUR_HISTORY);
+        if (hourHistory.isNegative() || hourHistory.compareTo(MAX_HOUR_HISTORY) > 0) {
+            throw p.errorAt("hour-history", "hour-history " + hourHistory + " is outside 0s..8d",
+                    "the hour ring keeps a week and a day, and the telemetry topic 8 days: write e.g. hour-history: 8d");
+        }
         return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(root, p),
-                horizons, minuteHistory, events);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     private static final java.util.regex.Pattern HORIZON = java.util.regex.Pattern.compile("(\\d+)\\s*(m|h)");
