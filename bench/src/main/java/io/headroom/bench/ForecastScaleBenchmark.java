@@ -113,6 +113,13 @@ public class ForecastScaleBenchmark {
             System.out.printf("[scale] forecast round %d: %.0f ms CPU, %.0f ms wall%n", round, (tmx.getCurrentThreadCpuTime() - c0) / 1e6,
                     (System.nanoTime() - w0) / 1e6);
         }
+        for (int round = 0; round < 8; round++) {
+            long c0 = tmx.getCurrentThreadCpuTime();
+            long w0 = System.nanoTime();
+            forecastRoundBatched(bh);
+            System.out.printf("[scale] batched forecast round %d: %.0f ms CPU, %.0f ms wall%n", round,
+                    (tmx.getCurrentThreadCpuTime() - c0) / 1e6, (System.nanoTime() - w0) / 1e6);
+        }
     }
 
     @TearDown(Level.Trial)
@@ -145,6 +152,24 @@ public class ForecastScaleBenchmark {
             Forecast f = models[i].forecast(histories[i].values(last - WINDOW + 1, last + 1), axis);
             bh.consume(f);
         }
+    }
+
+    /**
+     * One tick as {@link SeriesFleet#forecastAll} runs it: the same forecasts, but every series on the shared model is
+     * scored in one batch (one Tribuo predict call for all their rows).
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 3)
+    @Measurement(iterations = 10)
+    public void forecastRoundBatched(Blackhole bh) {
+        TimeAxis axis = new TimeAxis(last - WINDOW + 1, 1);
+        java.util.Map<String, double[]> recent = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < series; i++) {
+            recent.put(names[i], histories[i].values(last - WINDOW + 1, last + 1));
+        }
+        bh.consume(fleet.forecastAll(recent, axis));
     }
 
     /** Every series re-selected and refit on {@code threads} threads, after the global model is trained on all of them. */

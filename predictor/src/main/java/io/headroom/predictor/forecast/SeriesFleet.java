@@ -62,6 +62,32 @@ public final class SeriesFleet {
         return catalog.events().isEmpty() ? catalog : catalog.withEvents(catalog.events().forSeries(s));
     }
 
+    /**
+     * One forecast round: every series in {@code recent} forecast at the fleet's horizon, as {@link SeriesModel#forecast}
+     * would (level shifts are noted the same way), but the series whose active model is the shared one are scored in one
+     * batch. Call from the forecasting thread.
+     */
+    public Map<String, Forecast> forecastAll(Map<String, double[]> recent, TimeAxis axis) {
+        Map<String, Forecast> out = new LinkedHashMap<>();
+        List<String> sharedNames = new ArrayList<>();
+        List<SharedLagForecaster> shared = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : recent.entrySet()) {
+            Forecaster f = model(e.getKey()).prepare(e.getValue(), axis);
+            if (f instanceof SharedLagForecaster s) {
+                sharedNames.add(e.getKey());
+                shared.add(s);
+                out.put(e.getKey(), null); // keeps the caller's order
+            } else {
+                out.put(e.getKey(), f.forecast(horizon));
+            }
+        }
+        Forecast[] batch = SharedLagForecaster.forecastBatch(shared, horizon);
+        for (int i = 0; i < batch.length; i++) {
+            out.put(sharedNames.get(i), batch[i]);
+        }
+        return out;
+    }
+
     public Set<String> series() {
         return Collections.unmodifiableSet(models.keySet());
     }
