@@ -96,29 +96,27 @@ public final class SharedLagForecaster implements Forecaster {
         java.util.Map<GlobalLagModel, List<Integer>> byModel = new java.util.IdentityHashMap<>();
         List<Example<Regressor>> rows = new ArrayList<>(many.size());
         double[] base = new double[many.size()];
-        int[] row = new int[many.size()];
+        double[][] filledOf = new double[many.size()][];
         for (int i = 0; i < many.size(); i++) {
             SharedLagForecaster f = many.get(i);
             f.requireFitted(horizonSteps);
             double[] filled = SeriesMath.carryForward(f.history);
             int t = filled.length - 1;
-            row[i] = -1;
             if (t < 0 || Double.isNaN(filled[t])) {
                 out[i] = new Forecast(0, 0, 0);
             } else if (!f.model.schema().complete(filled, t, horizonSteps)) {
                 out[i] = f.around(filled[t]);
             } else {
                 base[i] = filled[t];
+                filledOf[i] = filled;
                 byModel.computeIfAbsent(f.model, k -> new ArrayList<>()).add(i);
-                row[i] = 0;
             }
         }
         for (java.util.Map.Entry<GlobalLagModel, List<Integer>> e : byModel.entrySet()) {
             rows.clear();
             for (int i : e.getValue()) {
                 SharedLagForecaster f = many.get(i);
-                double[] filled = SeriesMath.carryForward(f.history);
-                rows.add(e.getKey().example(filled, filled.length - 1, f.scale, f.axis));
+                rows.add(e.getKey().example(filledOf[i], filledOf[i].length - 1, f.scale, f.axis));
             }
             double[] delta = e.getKey().predict(rows);
             for (int k = 0; k < delta.length; k++) {
