@@ -36,11 +36,6 @@ class WorldCupEventsEvaluationTest {
             for (EventCalendar ev : new EventCalendar[] {EventCalendar.NONE, matches}) {
                 long t0 = System.nanoTime();
                 ForecastEvaluation.Settings settings = ForecastEvaluation.Settings.forSeries(w.y().length, 60).withEvents(ev);
-                if (Boolean.getBoolean("headroom.eval.xgboost")) {
-                    var c = settings.catalog();
-                    settings = settings.withCatalog(new io.headroom.predictor.forecast.ModelCatalog(c.coverage(), c.calibrationWindow(), c.season(),
-                            c.maxRows(), c.minRows(), true, c.events()));
-                }
                 ForecastEvaluation.Report r = new ForecastEvaluation(settings).run(w.y(), w.startEpochSecond(), 60, 5, 15);
                 System.out.printf("%n== worldcup98 to %s (%s), %s: %.1f s%n%s%s%n", s[1], s[0], ev.isEmpty() ? "no events" : "match schedule",
                         (System.nanoTime() - t0) / 1e9, r.toTable(), r.toJson());
