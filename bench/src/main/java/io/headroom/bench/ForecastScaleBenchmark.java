@@ -6,6 +6,7 @@ import io.headroom.predictor.forecast.ModelCatalog;
 import io.headroom.predictor.forecast.SeriesFleet;
 import io.headroom.predictor.forecast.SeriesModel;
 import io.headroom.predictor.forecast.TimeAxis;
+import io.headroom.predictor.history.HistoryStore;
 import io.headroom.predictor.history.SeriesHistory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -73,7 +74,7 @@ public class ForecastScaleBenchmark {
         fleet = new SeriesFleet(new ModelCatalog(0.9, 300, 0, WINDOW, 60, false), HORIZON, new Backtest(3, 40), new TimeAxis(0, 1),
                 false);
         for (int i = 0; i < series; i++) {
-            SeriesHistory h = new SeriesHistory(HISTORY_SECONDS, HISTORY_SECONDS / 60 + 1);
+            SeriesHistory h = new SeriesHistory(HISTORY_SECONDS, HISTORY_SECONDS / 60 + 1, HistoryStore.Limits.DEFAULT_HOURS);
             double level = Math.exp(rnd.nextDouble() * Math.log(2000)); // 1 to 2,000 req/s, log-uniform
             double phase = rnd.nextDouble() * 2 * Math.PI;
             for (long s = last - HISTORY_SECONDS + 1; s <= last; s++) {
@@ -112,6 +113,13 @@ public class ForecastScaleBenchmark {
             System.out.printf("[scale] forecast round %d: %.0f ms CPU, %.0f ms wall%n", round, (tmx.getCurrentThreadCpuTime() - c0) / 1e6,
                     (System.nanoTime() - w0) / 1e6);
         }
+        for (int round = 0; round < 8; round++) {
+            long c0 = tmx.getCurrentThreadCpuTime();
+            long w0 = System.nanoTime();
+            forecastRoundBatched(bh);
+            System.out.printf("[scale] batched forecast round %d: %.0f ms CPU, %.0f ms wall%n", round,
+                    (tmx.getCurrentThreadCpuTime() - c0) / 1e6, (System.nanoTime() - w0) / 1e6);
+        }
     }
 
     @TearDown(Level.Trial)
@@ -144,6 +152,24 @@ public class ForecastScaleBenchmark {
             Forecast f = models[i].forecast(histories[i].values(last - WINDOW + 1, last + 1), axis);
             bh.consume(f);
         }
+    }
+
+    /**
+     * One tick as {@link SeriesFleet#forecastAll} runs it: the same forecasts, but every series on the shared model is
+     * scored in one batch (one Tribuo predict call for all their rows).
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 3)
+    @Measurement(iterations = 10)
+    public void forecastRoundBatched(Blackhole bh) {
+        TimeAxis axis = new TimeAxis(last - WINDOW + 1, 1);
+        java.util.Map<String, double[]> recent = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < series; i++) {
+            recent.put(names[i], histories[i].values(last - WINDOW + 1, last + 1));
+        }
+        bh.consume(fleet.forecastAll(recent, axis));
     }
 
     /** Every series re-selected and refit on {@code threads} threads, after the global model is trained on all of them. */

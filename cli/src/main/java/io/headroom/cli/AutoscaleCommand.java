@@ -5,6 +5,7 @@ import io.headroom.cli.evaluate.Evaluation;
 import io.headroom.cli.evaluate.EvaluationSettings;
 import io.headroom.cli.evaluate.WhatIfEvaluator;
 import io.headroom.datasets.trace.Trace;
+import io.headroom.predictor.forecast.EventsFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,11 +75,19 @@ final class AutoscaleCommand implements Runnable {
         @Option(names = "--to", description = "End of the slice (exclusive).")
         OffsetDateTime to;
 
+        @Option(names = "--events", paramLabel = "FILE",
+                description = {"Scheduled events the predictive policy's models read (a CSV: start,end|duration,series,weight,label;",
+                        "see examples/worldcup98-matches.csv). Events naming a series are left out: the trace is one series."})
+        Path events;
+
         EvaluationSettings settings() {
             EvaluationSettings s = EvaluationSettings.defaults(leadTime).withTargetUtilisation(targetUtilisation).withCoverage(coverage)
                     .withRetrainEvery(retrainEvery).withSeason(season)
                     .withPredictiveSizing(sizingUtilisation == null ? Double.NaN : sizingUtilisation,
                             floorUtilisation == null ? Double.NaN : floorUtilisation);
+            if (events != null) {
+                s = s.withEvents(EventsFile.load(events).shared());
+            }
             return capacityPerInstance == null ? s : s.withCapacityPerInstance(capacityPerInstance);
         }
 
@@ -111,6 +120,8 @@ final class AutoscaleCommand implements Runnable {
                     "  headroom autoscale evaluate --dataset ../shared/datasets/nasa-http-1995/nasa_1995_per_minute_derived.csv.gz --lead-time 3m",
                     "  headroom autoscale evaluate --dataset ../shared/datasets/worldcup98/wc98_requests_per_minute.csv.gz \\",
                     "      --from 1998-06-10T00:00Z --to 1998-07-13T00:00Z --format json",
+                    "  headroom autoscale evaluate --dataset ../shared/datasets/worldcup98/wc98_requests_per_minute.csv.gz \\",
+                    "      --lead-time 3m --events examples/worldcup98-matches.csv",
                     "", "Fields: under-provisioned minutes (demand above ready capacity), excess requests (demand above capacity,",
                     "summed), instance-minutes (starting + ready instances, what a cloud bills), mean utilisation (mean of",
                     "min(1, demand / ready capacity)). Gaps in the recording are not scored. Perfect foresight: the fewest",

@@ -6,6 +6,8 @@ import io.headroom.datasets.trace.RateBucket;
 import io.headroom.datasets.trace.Trace;
 import io.headroom.datasets.trace.TraceReader;
 import io.headroom.predictor.evaluate.ForecastEvaluation;
+import io.headroom.predictor.forecast.EventCalendar;
+import io.headroom.predictor.forecast.EventsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,6 +41,8 @@ final class ForecastCommand implements Runnable {
                     "  headroom forecast evaluate --dataset access.log --to 1995-08-01T12:00Z",
                     "  headroom forecast evaluate --dataset ../shared/datasets/azure-functions-2019-sample1000/azure2019_sample1000_inv.csv.gz \\",
                     "      --series 95dc325a",
+                    "  headroom forecast evaluate --dataset ../shared/datasets/worldcup98/wc98_requests_per_minute.csv.gz \\",
+                    "      --to 1998-06-27T00:00Z --events examples/worldcup98-matches.csv",
                     "", "Any format the readers accept; request logs are counted per minute. A file of many series (the Azure Functions",
                     "invocation matrix) is evaluated on its sum unless --series names one. Exit code 2 when the series is too short."})
     static final class Evaluate implements Callable<Integer> {
@@ -64,6 +68,12 @@ final class ForecastCommand implements Runnable {
                 description = {"For a file of many series (the Azure Functions matrix): one series by name or unique prefix",
                         "(a HashFunction value), or 'all' for the sum over all of them (the default)."})
         String series;
+
+        @Option(names = "--events", paramLabel = "FILE",
+                description = {"Scheduled events (launches, sales, broadcasts, matches) as forecast input: a CSV with a header",
+                        "(start,end|duration,series,weight,label; see examples/worldcup98-matches.csv). Events naming a series",
+                        "apply only when --series names it. A schedule is known in advance, so this is honest input."})
+        Path events;
 
         @Override
         public Integer call() throws Exception {
@@ -117,7 +127,15 @@ final class ForecastCommand implements Runnable {
             }
             double[] y = values.stream().mapToDouble(Double::doubleValue).toArray();
             System.err.printf("evaluating %d steps of %ds from %s (%s)%n", y.length, step, Instant.ofEpochSecond(start), trace.description());
-            ForecastEvaluation.Report report = ForecastEvaluation.evaluate(y, start, step, steps);
+            ForecastEvaluation.Settings settings = ForecastEvaluation.Settings.forSeries(y.length, step);
+            if (events != null) {
+                EventCalendar calendar = EventsFile.load(events);
+                EventCalendar applying = series == null || series.equalsIgnoreCase(MultiSeriesTrace.ALL) ? calendar.shared()
+                        : calendar.forSeries(series);
+                System.err.printf("events: %d of %d in %s apply%n", applying.events().size(), calendar.events().size(), events);
+                settings = settings.withEvents(applying);
+            }
+            ForecastEvaluation.Report report = new ForecastEvaluation(settings).run(y, start, step, steps);
             System.out.println(format == Format.json ? report.toJson() : report.toTable());
             return ExitCodes.OK;
         }

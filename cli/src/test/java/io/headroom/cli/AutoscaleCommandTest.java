@@ -84,6 +84,27 @@ class AutoscaleCommandTest {
     }
 
     @Test
+    void theScheduleOfEventsReachesThePredictivePolicyAndABadLineIsAUsageError(@TempDir Path dir) throws Exception {
+        Path csv = stepCsv(dir);
+        Path events = dir.resolve("launch.csv");
+        Files.writeString(events, "start,duration,label\n2024-01-01T02:00Z,1h,the launch at the step\n");
+        String with = run("autoscale", "evaluate", "--dataset", csv.toString(), "--lead-time", "3m", "--format", "json", "--events",
+                events.toString());
+        assertThat(with).contains("\"reactive\": {\"underprovisioned_minutes\": 3, \"excess_requests\": 15300,", "\"predictive\": {");
+        Files.writeString(events, "start,duration\n2024-01-01T02:00Z,1 hour\n");
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int rc = Headroom.commandLine().execute("autoscale", "evaluate", "--dataset", csv.toString(), "--events", events.toString());
+            assertThat(rc).isEqualTo(ExitCodes.USAGE);
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("launch.csv:2", "not a duration");
+    }
+
+    @Test
     void badLeadTimeIsAUsageError(@TempDir Path dir) throws Exception {
         int rc = Headroom.commandLine().execute("autoscale", "evaluate", "--dataset", stepCsv(dir).toString(), "--lead-time", "0s");
         assertThat(rc).isEqualTo(ExitCodes.USAGE);

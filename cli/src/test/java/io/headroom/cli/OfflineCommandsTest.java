@@ -79,6 +79,27 @@ class OfflineCommandsTest {
     }
 
     @Test
+    void forecastEvaluateTakesAScheduleOfEventsAndPointsAtABadLine(@TempDir Path dir) throws Exception {
+        Path file = matrix(dir);
+        Path events = dir.resolve("events.csv");
+        Files.writeString(events, "# two launches (the matrix's day is 1970-01-01)\nstart,duration,series,weight,label\n"
+                + "1970-01-01T18:00Z,30m,,1,launch one\n1970-01-01T20:00+00:00,,bbbb2222,2,launch two, with a comma\n");
+        Result all = run("forecast", "evaluate", "--dataset", file.toString(), "--horizons", "5m", "--format", "json", "--events",
+                events.toString());
+        assertThat(all.rc()).as(all.err()).isZero();
+        assertThat(all.out()).contains("\"events\":1", "\"mae_ratio\"");
+        assertThat(all.err()).contains("events: 1 of 2");
+        Result one = run("forecast", "evaluate", "--dataset", file.toString(), "--series", "bbbb2222", "--horizons", "5m", "--format",
+                "json", "--events", events.toString());
+        assertThat(one.rc()).as(one.err()).isZero();
+        assertThat(one.out()).contains("\"events\":2");
+        Files.writeString(events, "start,duration,label\n1970-01-01T18:00Z,30m,ok\n1970-01-01T19:00,30m,no zone\n");
+        Result bad = run("forecast", "evaluate", "--dataset", file.toString(), "--horizons", "5m", "--events", events.toString());
+        assertThat(bad.rc()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("events.csv:3").contains("has no time zone").contains("1970-01-01T19:00+02:00");
+    }
+
+    @Test
     void configCheckPointsAtTheLineAndExitsTwo(@TempDir Path dir) throws Exception {
         Path ok = Path.of("..", "headroom.example.yaml");
         assertThat(run("config", "check", ok.toString()).rc()).isZero();

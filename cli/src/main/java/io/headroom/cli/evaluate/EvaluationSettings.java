@@ -1,5 +1,7 @@
 package io.headroom.cli.evaluate;
 
+import io.headroom.predictor.forecast.EventCalendar;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -21,14 +23,16 @@ import java.util.Objects;
  * @param sizingUtilisation    predictive: the utilisation it sizes the forecast for; {@code NaN} (the default) = the target
  * @param floorUtilisation     predictive: the utilisation its reactive floor (current demand) is sized for; {@code NaN} (the
  *                             default) = the target
+ * @param events               predictive: scheduled events its learned models read ({@link EventCalendar#NONE}: none)
  * @param hpaSyncPeriod        reactive: how often the HPA re-evaluates (15 s); it decides this many times per step on the
  *                             step's demand, each scale-up limited to {@code max(2 × current, current + 4)}
  */
 public record EvaluationSettings(Duration leadTime, double capacityPerInstance, int peakInstances, double targetUtilisation,
                                  double coverage, Duration retrainEvery, Duration season, double hpaTolerance,
                                  Duration hpaScaleDownWindow, double marginQuantile, Duration marginWindow, double sizingUtilisation,
-                                 double floorUtilisation, Duration hpaSyncPeriod) {
+                                 double floorUtilisation, Duration hpaSyncPeriod, EventCalendar events) {
     public EvaluationSettings {
+        Objects.requireNonNull(events, "events");
         Objects.requireNonNull(marginWindow, "marginWindow");
         if (!Double.isNaN(marginQuantile) && !(marginQuantile > 0 && marginQuantile < 1)) {
             throw new IllegalArgumentException("marginQuantile: " + marginQuantile + " (expected: in (0, 1), or NaN to size on the upper bound)");
@@ -78,33 +82,33 @@ public record EvaluationSettings(Duration leadTime, double capacityPerInstance, 
      */
     public static EvaluationSettings defaults(Duration leadTime) {
         return new EvaluationSettings(leadTime, Double.NaN, 20, 0.8, 0.9, Duration.ofHours(1), null, 0.1, Duration.ofMinutes(5),
-                Double.NaN, Duration.ofDays(1), Double.NaN, Double.NaN, Duration.ofSeconds(15));
+                Double.NaN, Duration.ofDays(1), Double.NaN, Double.NaN, Duration.ofSeconds(15), EventCalendar.NONE);
     }
 
     public EvaluationSettings withCapacityPerInstance(double c) {
         return new EvaluationSettings(leadTime, c, peakInstances, targetUtilisation, coverage, retrainEvery, season, hpaTolerance,
-                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
+                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod, events);
     }
 
     public EvaluationSettings withTargetUtilisation(double u) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, u, coverage, retrainEvery, season, hpaTolerance,
-                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
+                hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod, events);
     }
 
     public EvaluationSettings withCoverage(double c) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, c, retrainEvery, season,
-                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod, events);
     }
 
     public EvaluationSettings withRetrainEvery(Duration d) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, d, season,
-                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod, events);
     }
 
     /** The predictive policy sized on the point forecast plus a quantile of its recent errors (see {@link #marginQuantile}). */
     public EvaluationSettings withResidualMargin(double quantile, Duration window) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, season,
-                hpaTolerance, hpaScaleDownWindow, quantile, window, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
+                hpaTolerance, hpaScaleDownWindow, quantile, window, sizingUtilisation, floorUtilisation, hpaSyncPeriod, events);
     }
 
     /**
@@ -113,11 +117,17 @@ public record EvaluationSettings(Duration leadTime, double capacityPerInstance, 
      */
     public EvaluationSettings withPredictiveSizing(double sizingUtil, double floorUtil) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, season,
-                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtil, floorUtil, hpaSyncPeriod);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtil, floorUtil, hpaSyncPeriod, events);
     }
 
     public EvaluationSettings withSeason(Duration d) {
         return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, d,
-                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod);
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod, events);
+    }
+
+    /** The predictive policy's learned models read these scheduled events (known in advance, so honest input). */
+    public EvaluationSettings withEvents(EventCalendar e) {
+        return new EvaluationSettings(leadTime, capacityPerInstance, peakInstances, targetUtilisation, coverage, retrainEvery, season,
+                hpaTolerance, hpaScaleDownWindow, marginQuantile, marginWindow, sizingUtilisation, floorUtilisation, hpaSyncPeriod, e);
     }
 }

@@ -8,7 +8,9 @@ import io.headroom.ingest.model.ScalingIntent;
 import io.headroom.predictor.forecast.Backtest;
 import io.headroom.predictor.forecast.Forecast;
 import io.headroom.predictor.forecast.LagFeatureSchema;
+import io.headroom.predictor.forecast.EventCalendar;
 import io.headroom.predictor.forecast.ModelCatalog;
+import io.headroom.predictor.forecast.TimeAxis;
 import io.headroom.predictor.forecast.RegressorSpec;
 import io.headroom.predictor.forecast.SeriesModel;
 import io.headroom.predictor.forecast.TribuoLagForecaster;
@@ -48,6 +50,7 @@ final class PredictivePolicy {
     static final int MIN_ERRORS = 60;
 
     private final SeriesModel model;
+    private final EventCalendar events;
     private final ScalingPolicy policy;
     private final PoolSettings pool;
     private final int horizon;
@@ -73,7 +76,9 @@ final class PredictivePolicy {
     }
 
     PredictivePolicy(PoolSettings pool, int horizonSteps, Duration step, Duration leadTime, double coverage, Duration retrainEvery,
-                     int seasonSteps, double marginQuantile, int marginWindowSteps, double sizingUtilisation, double floorUtilisation) {
+                     int seasonSteps, double marginQuantile, int marginWindowSteps, double sizingUtilisation, double floorUtilisation,
+                     EventCalendar events) {
+        this.events = events;
         this.pool = pool;
         this.margin = Double.isNaN(marginQuantile) ? null : new ResidualMargin(marginQuantile, Math.max(1, marginWindowSteps), MIN_ERRORS);
         this.sizingUtilisation = Double.isNaN(sizingUtilisation) ? pool.targetUtilisation() : sizingUtilisation;
@@ -86,7 +91,7 @@ final class PredictivePolicy {
         this.leadSeconds = (int) Math.ceil(leadTime.toMillis() / 1000.0);
         this.retrainEverySteps = (int) Math.max(1, retrainEvery.toMillis() / step.toMillis());
         Backtest backtest = new Backtest(2, 40);
-        ModelCatalog catalog = new ModelCatalog(coverage, CALIBRATION, seasonSteps, ROWS, 60, false);
+        ModelCatalog catalog = new ModelCatalog(coverage, CALIBRATION, seasonSteps, ROWS, 60, false).withEvents(events);
         this.model = new SeriesModel("what-if", candidates(catalog, horizonSteps, seasonSteps), catalog::lastValue, horizonSteps, backtest);
         int span = seasonSteps > 0 ? seasonSteps + horizonSteps + 1 : 60;
         // enough for ROWS training rows plus the backtest's folds and targets
@@ -104,7 +109,7 @@ final class PredictivePolicy {
      */
     static List<SeriesModel.Candidate> candidates(ModelCatalog catalog, int horizon, int season) {
         RegressorSpec sgd = RegressorSpec.linearSgd(SGD_EPOCHS, 0.05, 42L);
-        LagFeatureSchema schema = LagFeatureSchema.standard(season);
+        LagFeatureSchema schema = LagFeatureSchema.standard(season).withEvents(catalog.events());
         List<SeriesModel.Candidate> out = new ArrayList<>();
         for (SeriesModel.Candidate c : catalog.candidates(horizon)) {
             out.add(c.name().equals(sgd.name())
@@ -115,11 +120,24 @@ final class PredictivePolicy {
         return out;
     }
 
+    /**
+     * Where index {@code from} of the trace lies in time, step {@code t} starting at {@code nowMillis}: the event features
+     * need it. Without events the axis stays unknown, as before (no calendar features).
+     */
+    private TimeAxis axisAt(int from, int t, long nowMillis) {
+        if (events.isEmpty()) {
+            return TimeAxis.NONE;
+        }
+        long step = Math.round(stepSeconds);
+        return new TimeAxis(Math.floorDiv(nowMillis, 1000) - (long) (t - from) * step, step);
+    }
+
     Step decide(int t, double[] counts, long nowMillis, int current) {
         if (lastRetrain == Integer.MIN_VALUE || t - lastRetrain >= retrainEverySteps) {
             lastRetrain = t;
             try {
-                lastSelection = model.retrain(Arrays.copyOfRange(counts, Math.max(0, t + 1 - trainingSteps), t + 1), nowMillis).summary();
+                int from = Math.max(0, t + 1 - trainingSteps);
+                lastSelection = model.retrain(Arrays.copyOfRange(counts, from, t + 1), axisAt(from, t, nowMillis), nowMillis).summary();
                 retrains++;
             } catch (RuntimeException e) {
                 trainingFailures++; // keeps its previous model, as the running predictor does
@@ -129,7 +147,8 @@ final class PredictivePolicy {
         if (margin != null && forecastStep[slot] == t) { // the forecast made one horizon ago for this step: its error is known now
             margin.add(counts[t] - forecastMean[slot]);
         }
-        Forecast perStep = model.forecast(Arrays.copyOfRange(counts, Math.max(0, t + 1 - recentSteps), t + 1));
+        int recentFrom = Math.max(0, t + 1 - recentSteps);
+        Forecast perStep = model.forecast(Arrays.copyOfRange(counts, recentFrom, t + 1), axisAt(recentFrom, t, nowMillis));
         int ahead = (t + horizon) % forecastStep.length;
         forecastStep[ahead] = t + horizon;
         forecastMean[ahead] = perStep.mean();

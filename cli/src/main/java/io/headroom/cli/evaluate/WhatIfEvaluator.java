@@ -95,7 +95,8 @@ public final class WhatIfEvaluator {
         Score rs = new Score("reactive", n);
         Score ss = new Score("static", n);
         PredictivePolicy predictive = new PredictivePolicy(pool, lead, d.step(), s.leadTime(), s.coverage(), s.retrainEvery(), season,
-                s.marginQuantile(), (int) Math.max(1, s.marginWindow().toMillis() / stepMillis), s.sizingUtilisation(), s.floorUtilisation());
+                s.marginQuantile(), (int) Math.max(1, s.marginWindow().toMillis() / stepMillis), s.sizingUtilisation(), s.floorUtilisation(),
+                s.events());
         ReactivePolicy reactive = new ReactivePolicy(planned, s.hpaTolerance(),
                 (int) Math.max(1, s.hpaScaleDownWindow().toMillis() / stepMillis),
                 (int) Math.max(1, stepMillis / s.hpaSyncPeriod().toMillis()));

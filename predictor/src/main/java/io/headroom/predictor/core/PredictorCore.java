@@ -135,7 +135,7 @@ public final class PredictorCore {
         this.store = new HistoryStore(new HistoryStore.Limits(historySeconds, minutesKept, 60, 1 << 16, 1024, 10_000,
                 settings.horizons().isEmpty() ? minutesKept : minuteSteps + 1));
         int season = (int) settings.season().toSeconds();
-        this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost());
+        this.catalog = new ModelCatalog(settings.coverage(), 300, season, 1200, 60, settings.xgboost()).withEvents(settings.events());
         this.backtest = new Backtest(3, 40);
         java.util.Set<String> shared = new java.util.HashSet<>(settings.quotas().limits().keySet());
         shared.addAll(settings.quotas().periods().consumers().keySet());
@@ -148,7 +148,7 @@ public final class PredictorCore {
         for (PoolSettings p : settings.pools().values()) {
             fleet.model(p.name());
         }
-        ModelCatalog minutes = new ModelCatalog(settings.coverage(), 300, 0, minuteSteps, 60, settings.xgboost());
+        ModelCatalog minutes = new ModelCatalog(settings.coverage(), 300, 0, minuteSteps, 60, settings.xgboost()).withEvents(settings.events());
         for (java.time.Duration h : settings.horizons()) {
             longFleets.put((int) h.toMinutes(), new SeriesFleet(minutes, (int) h.toMinutes(), new Backtest(3, 40), new TimeAxis(0, 60),
                     settings.pools().size() <= PER_SERIES_LEARNED_LIMIT));
@@ -620,6 +620,11 @@ public final class PredictorCore {
     public synchronized double[] poolHistory(String pool, long fromSecond, long toSecond) {
         SeriesHistory h = store.pool(pool);
         return h == null ? new double[0] : h.values(fromSecond, toSecond);
+    }
+
+    /** Mean req/s of a pool per hour, hours {@code [fromHour, toHour)} since the epoch (the hour rings of its routes); NaN = no data. */
+    public synchronized double[] poolHourly(String pool, long fromHour, long toHour) {
+        return store.poolHourlyRates(pool, fromHour, toHour);
     }
 
     public synchronized Optional<PoolForecast> latest(String pool) {

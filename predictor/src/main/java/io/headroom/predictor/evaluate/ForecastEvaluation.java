@@ -74,6 +74,14 @@ public final class ForecastEvaluation {
         public Settings withCatalog(ModelCatalog c) {
             return new Settings(c, foldLength, selectionFolds, holdoutFolds);
         }
+
+        /**
+         * With scheduled events as input of the learned models. Honest: a schedule is known before the traffic, and
+         * the features read only the schedule and the clock, never the series.
+         */
+        public Settings withEvents(io.headroom.predictor.forecast.EventCalendar events) {
+            return withCatalog(catalog.withEvents(events));
+        }
     }
 
     /**
@@ -106,7 +114,7 @@ public final class ForecastEvaluation {
 
     /** The whole evaluation; {@link #toJson()} and {@link #toTable()} render it. */
     public record Report(int length, long startEpochSecond, long stepSeconds, double nominalCoverage, int foldLength,
-                         int selectionFolds, int holdoutFolds, List<HorizonResult> horizons) {
+                         int selectionFolds, int holdoutFolds, List<HorizonResult> horizons, int events) {
 
         /** One JSON object with a {@code horizons} array (the shape {@code headroom forecast evaluate} prints). */
         public String toJson() {
@@ -114,7 +122,8 @@ public final class ForecastEvaluation {
             b.append("\"series_steps\":").append(length).append(",\"start_epoch_s\":").append(startEpochSecond)
                     .append(",\"step_seconds\":").append(stepSeconds).append(",\"nominal_coverage\":").append(num(nominalCoverage))
                     .append(",\"fold_steps\":").append(foldLength).append(",\"selection_folds\":").append(selectionFolds)
-                    .append(",\"holdout_folds\":").append(holdoutFolds).append(",\"horizons\":[");
+                    .append(",\"holdout_folds\":").append(holdoutFolds).append(",\"events\":").append(events)
+                    .append(",\"horizons\":[");
             for (int i = 0; i < horizons.size(); i++) {
                 HorizonResult r = horizons.get(i);
                 b.append(i == 0 ? "" : ",").append("{\"horizon\":").append(str(r.horizonLabel())).append(",\"horizon_steps\":")
@@ -191,7 +200,7 @@ public final class ForecastEvaluation {
             out.add(horizon(y, axis, h));
         }
         return new Report(y.length, startEpochSecond, stepSeconds, settings.catalog().coverage(), settings.foldLength(),
-                settings.selectionFolds(), settings.holdoutFolds(), List.copyOf(out));
+                settings.selectionFolds(), settings.holdoutFolds(), List.copyOf(out), settings.catalog().events().events().size());
     }
 
     private HorizonResult horizon(double[] y, TimeAxis axis, int h) {

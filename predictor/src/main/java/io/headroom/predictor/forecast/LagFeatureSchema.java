@@ -23,6 +23,19 @@ import java.util.List;
  *       history reads as "no information" (0), never as a real zero.</li>
  *   <li>{@code tod_sin1, tod_cos1, tod_sin2, tod_cos2, dow_sin, dow_cos}: (if calendar is on and the time axis is
  *       known) cyclic time of day (two harmonics) and day of week (UTC) of the target step {@code t + h}.</li>
+ *   <li>with a non-empty {@link EventCalendar} (scheduled events, known in advance) and a known time axis, at the
+ *       target time {@code T} (the start of step {@code t + h}) and the origin time {@code O} (the start of step
+ *       {@code t}): {@code ev_until} (minutes {@code u} from {@code T} to the next event start, capped at 6 h, as
+ *       {@code 1 - u / 6h}: 1 at a start, 0 when none is within 6 h), {@code ev_since} (the same of the minutes since the
+ *       latest start), {@code ev_in} (the weight of
+ *       the event under way at {@code T}, 0 if none), {@code ev_in_now} (the same at {@code O}), and
+ *       {@code ev_p<k>} for knots {@code k} in {@link #EVENT_KNOTS} minutes from a start:
+ *       {@code (p_k(T) - p_k(O)) * y[t] / scale}, where {@code p_k(x)} sums, over the starts near {@code x}, weight
+ *       times the piecewise-linear basis function of knot {@code k} (times the level: an event moves traffic in
+ *       proportion to it). A linear model on them learns the traffic profile around a start (the rise from kick-off, the peak at
+ *       the final whistle, the decay) and forecasts its change over the horizon. They read the calendar and the clock,
+ *       never the traffic, so they leak nothing. Far from any event they are all 0, so a model
+ *       trained there forecasts as it would without them.</li>
  * </ul>
  */
 public final class LagFeatureSchema {
@@ -31,7 +44,13 @@ public final class LagFeatureSchema {
     private final int season;
     private final int[] seasonalLags;
     private final boolean calendar;
+    private final EventCalendar events;
     private final String[] names;
+
+    /** Knots (minutes from an event start) of the {@code ev_p<k>} profile features; negative = before the start. */
+    public static final double[] EVENT_KNOTS = {-60, -15, 0, 5, 10, 20, 35, 50, 65, 80, 95, 105, 112, 118, 125, 135, 150, 180, 240, 300};
+    /** Cap of {@code ev_until} and {@code ev_since}, in minutes. */
+    static final double EVENT_CAP_MINUTES = 360;
 
     /**
      * @param lags    recent lags, including the level (>= 1)
@@ -50,6 +69,14 @@ public final class LagFeatureSchema {
      * @param calendar     cyclic time of day and day of week (used only with a known {@link TimeAxis})
      */
     public LagFeatureSchema(int lags, int[] windows, int season, int[] seasonalLags, boolean calendar) {
+        this(lags, windows, season, seasonalLags, calendar, EventCalendar.NONE);
+    }
+
+    /**
+     * @param events scheduled events for the {@code ev_*} features ({@link EventCalendar#NONE}: none, and no such features)
+     */
+    public LagFeatureSchema(int lags, int[] windows, int season, int[] seasonalLags, boolean calendar, EventCalendar events) {
+        this.events = java.util.Objects.requireNonNull(events, "events");
         for (int p : seasonalLags) {
             if (p < 8) {
                 throw new IllegalArgumentException("seasonal lag: " + p + " (expected: >= 8 steps)");
@@ -89,6 +116,12 @@ public final class LagFeatureSchema {
         if (calendar) {
             n.addAll(List.of("tod_sin1", "tod_cos1", "tod_sin2", "tod_cos2", "dow_sin", "dow_cos"));
         }
+        if (!events.isEmpty()) {
+            n.addAll(List.of("ev_until", "ev_since", "ev_in", "ev_in_now"));
+            for (double k : EVENT_KNOTS) {
+                n.add("ev_p" + (k < 0 ? "m" + (int) -k : Integer.toString((int) k)));
+            }
+        }
         this.names = n.toArray(String[]::new);
     }
 
@@ -109,18 +142,26 @@ public final class LagFeatureSchema {
         return new LagFeatureSchema(10, new int[] {5, 15, 60}, season, new int[] {axis.daySteps(), axis.weekSteps()}, true);
     }
 
+    /** This schema with the {@code ev_*} features of {@code calendar} ({@link EventCalendar#NONE}: without them). */
+    public LagFeatureSchema withEvents(EventCalendar calendar) {
+        return calendar.equals(events) ? this : new LagFeatureSchema(lags, windows, season, seasonalLags, this.calendar, calendar);
+    }
+
     /**
      * This schema without what a history of {@code length} steps cannot support at horizon {@code h}: a seasonal lag
      * needs {@code minRows} rows after one period; calendar features need a known axis and at least a day of history
-     * (on a shorter history time of day is only a trend, which would extrapolate badly).
+     * (on a shorter history time of day is only a trend, which would extrapolate badly); event features need a known
+     * axis and an event near the history (else they would be constant: nothing to learn).
      */
     public LagFeatureSchema fitting(int length, int h, int minRows, TimeAxis axis) {
         int[] keep = java.util.Arrays.stream(seasonalLags).filter(p -> p > h + 2 && p + 2 + h + minRows <= length).toArray();
         boolean cal = calendar && axis.known() && axis.daySteps() > 0 && length >= axis.daySteps();
-        if (keep.length == seasonalLags.length && cal == calendar) {
+        EventCalendar ev = !events.isEmpty() && axis.known() && events.touches(axis.epochSecond(0), axis.epochSecond(length + h))
+                ? events : EventCalendar.NONE;
+        if (keep.length == seasonalLags.length && cal == calendar && ev == events) {
             return this;
         }
-        return new LagFeatureSchema(lags, windows, season, keep, cal);
+        return new LagFeatureSchema(lags, windows, season, keep, cal, ev);
     }
 
     public int lags() {
@@ -141,6 +182,11 @@ public final class LagFeatureSchema {
 
     public boolean calendar() {
         return calendar;
+    }
+
+    /** The scheduled events the {@code ev_*} features read ({@link EventCalendar#NONE}: no such features). */
+    public EventCalendar events() {
+        return events;
     }
 
     public String[] names() {
@@ -247,6 +293,26 @@ public final class LagFeatureSchema {
                 for (int i = 0; i < 6; i++) {
                     out[k++] = 0;
                 }
+            }
+        }
+        if (!events.isEmpty()) {
+            if (axis.known()) {
+                long target = axis.epochSecond(t + h);
+                long origin = axis.epochSecond(t);
+                out[k++] = 1 - Math.min(events.minutesUntilNext(target), EVENT_CAP_MINUTES) / EVENT_CAP_MINUTES;
+                out[k++] = 1 - Math.min(events.minutesSinceLast(target), EVENT_CAP_MINUTES) / EVENT_CAP_MINUTES;
+                out[k++] = events.weightAt(target);
+                out[k++] = events.weightAt(origin);
+                java.util.Arrays.fill(out, k, k + EVENT_KNOTS.length, 0);
+                events.addProfile(target, EVENT_KNOTS, 1, out, k);
+                events.addProfile(origin, EVENT_KNOTS, -1, out, k);
+                for (int i = 0; i < EVENT_KNOTS.length; i++) {
+                    out[k + i] *= level / scale;
+                }
+                k += EVENT_KNOTS.length;
+            } else {
+                java.util.Arrays.fill(out, k, k + 4 + EVENT_KNOTS.length, 0);
+                k += 4 + EVENT_KNOTS.length;
             }
         }
     }

@@ -14,10 +14,26 @@ import java.util.List;
  * @param maxRows           most recent rows a Tribuo model trains on
  * @param minRows           fewest gap-free rows a Tribuo model trains on
  * @param xgboost           whether XGBoost competes too (slower to train)
+ * @param events            scheduled events the learned models read as features ({@link EventCalendar#NONE}: none)
  */
-public record ModelCatalog(double coverage, int calibrationWindow, int season, int maxRows, int minRows, boolean xgboost) {
+public record ModelCatalog(double coverage, int calibrationWindow, int season, int maxRows, int minRows, boolean xgboost,
+                           EventCalendar events) {
 
     public static final ModelCatalog DEFAULT = new ModelCatalog(0.9, 300, 0, 1200, 60, false);
+
+    public ModelCatalog {
+        java.util.Objects.requireNonNull(events, "events");
+    }
+
+    /** Without scheduled events. */
+    public ModelCatalog(double coverage, int calibrationWindow, int season, int maxRows, int minRows, boolean xgboost) {
+        this(coverage, calibrationWindow, season, maxRows, minRows, xgboost, EventCalendar.NONE);
+    }
+
+    /** This catalog whose learned models read the {@code ev_*} features of {@code calendar}. */
+    public ModelCatalog withEvents(EventCalendar calendar) {
+        return new ModelCatalog(coverage, calibrationWindow, season, maxRows, minRows, xgboost, calendar);
+    }
 
     public List<SeriesModel.Candidate> candidates(int horizon) {
         return candidates(horizon, TimeAxis.NONE);
@@ -88,7 +104,7 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
 
     /** The lag features of the learned models for a series on {@code axis} (daily/weekly lags and calendar when it trains on a day). */
     public LagFeatureSchema schema(TimeAxis axis) {
-        return daily(axis) ? LagFeatureSchema.standard(season, axis) : LagFeatureSchema.standard(season);
+        return (daily(axis) ? LagFeatureSchema.standard(season, axis) : LagFeatureSchema.standard(season)).withEvents(events);
     }
 
     public Forecaster lastValue() {

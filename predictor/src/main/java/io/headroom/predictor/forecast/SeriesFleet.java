@@ -53,8 +53,39 @@ public final class SeriesFleet {
 
     /** The model of {@code series}, created (forecasting with the fallback baseline) on first use. */
     public SeriesModel model(String series) {
-        return models.computeIfAbsent(series, s -> new SeriesModel(s, catalog.candidates(horizon, stepAxis, perSeriesLearned,
+        return models.computeIfAbsent(series, s -> new SeriesModel(s, forSeries(s).candidates(horizon, stepAxis, perSeriesLearned,
                 global::get, backtest.evaluatedSteps()), catalog::lastValue, horizon, backtest));
+    }
+
+    /** The catalog of one series: its per-series models read the scheduled events that apply to it. */
+    private ModelCatalog forSeries(String s) {
+        return catalog.events().isEmpty() ? catalog : catalog.withEvents(catalog.events().forSeries(s));
+    }
+
+    /**
+     * One forecast round: every series in {@code recent} forecast at the fleet's horizon, as {@link SeriesModel#forecast}
+     * would (level shifts are noted the same way), but the series whose active model is the shared one are scored in one
+     * batch. Call from the forecasting thread.
+     */
+    public Map<String, Forecast> forecastAll(Map<String, double[]> recent, TimeAxis axis) {
+        Map<String, Forecast> out = new LinkedHashMap<>();
+        List<String> sharedNames = new ArrayList<>();
+        List<SharedLagForecaster> shared = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : recent.entrySet()) {
+            Forecaster f = model(e.getKey()).prepare(e.getValue(), axis);
+            if (f instanceof SharedLagForecaster s) {
+                sharedNames.add(e.getKey());
+                shared.add(s);
+                out.put(e.getKey(), null); // keeps the caller's order
+            } else {
+                out.put(e.getKey(), f.forecast(horizon));
+            }
+        }
+        Forecast[] batch = SharedLagForecaster.forecastBatch(shared, horizon);
+        for (int i = 0; i < batch.length; i++) {
+            out.put(sharedNames.get(i), batch[i]);
+        }
+        return out;
     }
 
     public Set<String> series() {
@@ -76,7 +107,8 @@ public final class SeriesFleet {
     public Result retrain(Map<String, double[]> windows, TimeAxis axis, long nowMillis, ExecutorService executor, int threads) {
         String globalNote;
         try {
-            GlobalLagModel g = GlobalLagModel.train(RegressorSpec.linearSgd(), catalog.schema(axis), horizon, windows.values(), axis,
+            // The shared model reads the events every series shares (those naming no series).
+            GlobalLagModel g = GlobalLagModel.train(RegressorSpec.linearSgd(), catalog.withEvents(catalog.events().shared()).schema(axis), horizon, windows.values(), axis,
                     backtest.evaluatedSteps() + horizon, GLOBAL_MAX_ROWS, catalog.minRows());
             global.set(g);
             globalNote = g.describe();

@@ -145,13 +145,18 @@ public final class SeriesModel {
 
     /** As {@link #forecast(double[])}, with index 0 of {@code recent} at {@code axis}. Call from one thread. */
     public Forecast forecast(double[] recent, TimeAxis axis) {
+        return prepare(recent, axis).forecast(horizon);
+    }
+
+    /** The active forecaster, conditioned on {@code recent} (level shift checked), ready to forecast: {@link SeriesFleet#forecastAll}. */
+    Forecaster prepare(double[] recent, TimeAxis axis) {
         Forecaster f = active.get().forecaster();
         if (!shiftDetected && levelShift.shifted(reference, recent)) {
             shiftDetected = true;
         }
         f.timeAxis(axis);
         f.observe(recent);
-        return f.forecast(horizon);
+        return f;
     }
 
     /**

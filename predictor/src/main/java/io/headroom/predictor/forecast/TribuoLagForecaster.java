@@ -295,6 +295,16 @@ public final class TribuoLagForecaster implements Forecaster {
         p.setProperty("seasonalLags", ints(schema.seasonalLags()));
         p.setProperty("calendar", Boolean.toString(schema.calendar()));
         p.setProperty("relative", Boolean.toString(relative));
+        p.setProperty("events", Integer.toString(schema.events().events().size()));
+        if (!schema.events().isEmpty()) {
+            // The schedule the features read, as an events file (so the loaded model computes the same features).
+            List<String> lines = new ArrayList<>(List.of("start,end,weight,label"));
+            for (EventCalendar.Event e : schema.events().events()) {
+                lines.add(java.time.Instant.ofEpochSecond(e.startEpochSecond()) + "," + java.time.Instant.ofEpochSecond(e.endEpochSecond())
+                        + "," + e.weight() + "," + e.label().replace('\n', ' '));
+            }
+            java.nio.file.Files.write(dir.resolve("events.csv"), lines);
+        }
         try (var out = java.nio.file.Files.newBufferedWriter(dir.resolve("forecaster.properties"))) {
             p.store(out, "headroom TribuoLagForecaster");
         }
@@ -312,7 +322,8 @@ public final class TribuoLagForecaster implements Forecaster {
                 : name.startsWith("linear-l1") ? RegressorSpec.linearSgdAbsolute() : RegressorSpec.linearSgd();
         LagFeatureSchema schema = new LagFeatureSchema(Integer.parseInt(p.getProperty("lags")), parseInts(p.getProperty("windows")),
                 Integer.parseInt(p.getProperty("season")), parseInts(p.getProperty("seasonalLags")),
-                Boolean.parseBoolean(p.getProperty("calendar")));
+                Boolean.parseBoolean(p.getProperty("calendar")),
+                Integer.parseInt(p.getProperty("events", "0")) == 0 ? EventCalendar.NONE : EventsFile.load(dir.resolve("events.csv")));
         TribuoLagForecaster f = new TribuoLagForecaster(spec, schema, Integer.parseInt(p.getProperty("horizon")),
                 Double.parseDouble(p.getProperty("coverage")), Integer.parseInt(p.getProperty("maxRows")),
                 Integer.parseInt(p.getProperty("minRows")));

@@ -11,7 +11,8 @@ import java.util.TreeSet;
 import java.util.logging.Logger;
 
 /**
- * Everything the predictor remembers about traffic, with bounded memory: one {@link SeriesHistory} per route and
+ * Everything the predictor remembers about traffic, with bounded memory: one {@link SeriesHistory} (rings at 1 s,
+ * 1 min and 1 h) per route and
  * one per pool (the sum of the pool's routes), per-pool {@link BackendThroughput}, and a
  * {@link WindowDeduplicator}. Not thread-safe: the owner serialises access.
  */
@@ -23,16 +24,25 @@ public final class HistoryStore {
      *
      * @param minutesKept     minutes kept per route
      * @param poolMinutesKept minutes kept per pool (pools feed the long-horizon forecasts; there are few of them)
+     * @param hoursKept       hours kept per series in the hour ring (default {@value #DEFAULT_HOURS}: a week and a day)
      */
     public record Limits(int secondsKept, int minutesKept, int throughputSeconds, int dedupSpan, int maxInstances, int maxSeries,
-                         int poolMinutesKept) {
+                         int poolMinutesKept, int hoursKept) {
+        /** A week and a day of hours: a weekly lag plus a day of slack. */
+        public static final int DEFAULT_HOURS = 192;
         public static final Limits DEFAULT = new Limits(3600, 1440, 60, 1 << 16, 1024, 10_000);
 
         public Limits {
             if (secondsKept <= 0 || minutesKept <= 0 || throughputSeconds <= 0 || dedupSpan <= 0 || maxInstances <= 0 || maxSeries <= 0
-                    || poolMinutesKept <= 0) {
+                    || poolMinutesKept <= 0 || hoursKept <= 0) {
                 throw new IllegalArgumentException("every limit must be > 0: " + this);
             }
+        }
+
+        /** With the default hour ring ({@value #DEFAULT_HOURS} hours). */
+        public Limits(int secondsKept, int minutesKept, int throughputSeconds, int dedupSpan, int maxInstances, int maxSeries,
+                      int poolMinutesKept) {
+            this(secondsKept, minutesKept, throughputSeconds, dedupSpan, maxInstances, maxSeries, poolMinutesKept, DEFAULT_HOURS);
         }
 
         /** Pools keep as many minutes as routes. */
@@ -71,11 +81,11 @@ public final class HistoryStore {
             return false;
         }
         if (route == null) {
-            route = routes.computeIfAbsent(w.route(), k -> new SeriesHistory(limits.secondsKept(), limits.minutesKept()));
+            route = routes.computeIfAbsent(w.route(), k -> new SeriesHistory(limits.secondsKept(), limits.minutesKept(), limits.hoursKept()));
         }
         if (pool == null) {
             pool = pools.computeIfAbsent(w.pool(), k -> new SeriesHistory(limits.secondsKept(),
-                    Math.max(limits.minutesKept(), limits.poolMinutesKept())));
+                    Math.max(limits.minutesKept(), limits.poolMinutesKept()), limits.hoursKept()));
         }
         poolRoutes.computeIfAbsent(w.pool(), k -> new TreeSet<>()).add(w.route());
         BackendThroughput tp = throughput.computeIfAbsent(w.pool(), k -> new BackendThroughput(limits.throughputSeconds()));
@@ -109,6 +119,26 @@ public final class HistoryStore {
     /** The pool's series: the sum of its routes' windows. */
     public SeriesHistory pool(String name) {
         return pools.get(name);
+    }
+
+    /**
+     * Mean req/s of a pool in hours {@code [fromHour, toHour)} (epoch hours): the sum of its routes' hour rings, NaN where
+     * none of them has data. Read from the routes rather than the pool's own ring because a route's windows reach the
+     * predictor in order (one partition per route), also in a warm-start replay that reads the partitions one after the
+     * other and so delivers a pool's routes days apart.
+     */
+    public double[] poolHourlyRates(String pool, long fromHour, long toHour) {
+        double[] out = new double[(int) Math.max(0, toHour - fromHour)];
+        java.util.Arrays.fill(out, Double.NaN);
+        for (String r : poolRoutes.getOrDefault(pool, Set.of())) {
+            double[] h = routes.get(r).hourlyRates(fromHour, toHour);
+            for (int i = 0; i < out.length; i++) {
+                if (!Double.isNaN(h[i])) {
+                    out[i] = Double.isNaN(out[i]) ? h[i] : out[i] + h[i];
+                }
+            }
+        }
+        return out;
     }
 
     public Set<String> routesOf(String pool) {

@@ -13,9 +13,17 @@ public final class MinuteAggregates {
     private final long[] minute;
     private final double[] sum;
     private final long[] seen;
+    private final HourAggregates hours;
     private long newest = Long.MIN_VALUE;
 
+    /** Without an hour ring (one hour slot: hours read only what the minute ring holds). */
     public MinuteAggregates(int capacityMinutes) {
+        this(capacityMinutes, 1);
+    }
+
+    /** With an hour ring of {@code capacityHours} hours, into which minutes the ring lets go are folded. */
+    public MinuteAggregates(int capacityMinutes, int capacityHours) {
+        this.hours = new HourAggregates(capacityHours);
         if (capacityMinutes <= 0) {
             throw new IllegalArgumentException("capacityMinutes: " + capacityMinutes + " (expected: > 0)");
         }
@@ -34,6 +42,9 @@ public final class MinuteAggregates {
         }
         int slot = (int) Math.floorMod(m, (long) capacity);
         if (minute[slot] != m) {
+            if (minute[slot] != Long.MIN_VALUE) {
+                hours.fold(minute[slot], sum[slot], Long.bitCount(seen[slot]));
+            }
             minute[slot] = m;
             sum[slot] = 0;
             seen[slot] = 0;
@@ -41,6 +52,41 @@ public final class MinuteAggregates {
         sum[slot] += requests;
         seen[slot] |= 1L << Math.floorMod(epochSecond, 60L);
         newest = Math.max(newest, m);
+        hours.reached(Math.floorDiv(m, 60));
+    }
+
+    /**
+     * Mean request rate (req/s over observed seconds) of hours {@code [fromHour, toHour)} (epoch hours); NaN = no data.
+     * An hour is what the hour ring folded plus the minutes of it this ring still holds; an hour that left the hour ring
+     * reads NaN.
+     */
+    public double[] hourlyRates(long fromHour, long toHour) {
+        double[] out = new double[(int) Math.max(0, toHour - fromHour)];
+        long oldest = hours.newestHour() == Long.MIN_VALUE ? Long.MAX_VALUE : hours.newestHour() - hours.capacityHours();
+        for (int i = 0; i < out.length; i++) {
+            long h = fromHour + i;
+            if (h <= oldest) {
+                out[i] = Double.NaN; // left the hour ring
+                continue;
+            }
+            double[] f = hours.folded(h);
+            double requests = f[0];
+            double secs = f[1];
+            for (long m = h * 60; m < h * 60 + 60; m++) {
+                int slot = (int) Math.floorMod(m, (long) capacity);
+                if (minute[slot] == m) {
+                    requests += sum[slot];
+                    secs += Long.bitCount(seen[slot]);
+                }
+            }
+            out[i] = secs == 0 ? Double.NaN : requests / secs;
+        }
+        return out;
+    }
+
+    /** The hour ring minutes are folded into. */
+    public HourAggregates hours() {
+        return hours;
     }
 
     /** Mean request rate (req/s over observed seconds) of minutes {@code [fromMinute, toMinute)}; NaN = no data. */

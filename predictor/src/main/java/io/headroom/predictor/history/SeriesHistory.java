@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Request counts per second of one series (a route, or a pool's sum of routes) in a bounded ring keyed by the
- * window's start second, plus {@link MinuteAggregates}.
+ * window's start second, plus {@link MinuteAggregates} and its {@link HourAggregates}: rings at 1 s, 1 min and 1 h.
  *
  * <p>Windows of the same second from several router instances add up. A second nobody reported is a gap and
  * reads as {@code NaN}, never as zero: a router that is restarting says nothing about the traffic. Not thread-safe.
@@ -20,13 +20,18 @@ public final class SeriesHistory {
     private long tooOld;
 
     public SeriesHistory(int capacitySeconds, int capacityMinutes) {
+        this(capacitySeconds, capacityMinutes, 1);
+    }
+
+    /** With the three rings: seconds, minutes and hours (minutes the minute ring lets go are folded into hours). */
+    public SeriesHistory(int capacitySeconds, int capacityMinutes, int capacityHours) {
         if (capacitySeconds <= 0) {
             throw new IllegalArgumentException("capacitySeconds: " + capacitySeconds + " (expected: > 0)");
         }
         this.capacity = capacitySeconds;
         this.count = new double[capacitySeconds];
         Arrays.fill(count, Double.NaN);
-        this.minutes = new MinuteAggregates(capacityMinutes);
+        this.minutes = new MinuteAggregates(capacityMinutes, capacityHours);
     }
 
     /**
@@ -88,6 +93,11 @@ public final class SeriesHistory {
 
     public MinuteAggregates minutes() {
         return minutes;
+    }
+
+    /** Mean req/s of hours {@code [fromHour, toHour)} (epoch hours), NaN = no data (see {@link MinuteAggregates#hourlyRates}). */
+    public double[] hourlyRates(long fromHour, long toHour) {
+        return minutes.hourlyRates(fromHour, toHour);
     }
 
     /** Windows refused because they were older than the ring. */

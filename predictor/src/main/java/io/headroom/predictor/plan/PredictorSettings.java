@@ -23,6 +23,9 @@ import java.util.Map;
  *   xgboost: false            # let XGBoost compete too
  *   horizons: [60m]           # longer horizons forecast on the per-minute series of each pool ([] for none)
  *   minute-history: 1d        # per-minute history kept per pool for them (and re-read from Kafka on start)
+ *   hour-history: 0s          # how far back a restart re-reads for the hour rings (1 h aggregates, a week and a day kept);
+ *                             # 0s: only as far as history / minute-history; 8d: the hour rings come back full
+ *   events: launches.csv      # scheduled events as forecast input ({@link io.headroom.predictor.forecast.EventsFile}; none by default)
  *   pools:
  *     api: {capacity-per-instance: 100, target-utilisation: 0.8}
  *   quotas:                   # global per-consumer limits split into quota leases ({@link QuotaSettings})
@@ -35,7 +38,7 @@ import java.util.Map;
 public record PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history,
                                 Duration trainingWindow, Duration season, double coverage, Duration settle, boolean xgboost,
                                 Map<String, PoolSettings> pools, QuotaSettings quotas, List<Duration> horizons,
-                                Duration minuteHistory) {
+                                Duration minuteHistory, io.headroom.predictor.forecast.EventCalendar events, Duration hourHistory) {
 
     public static final Duration DEFAULT_LEAD_TIME = Duration.ofSeconds(30);
     public static final Duration DEFAULT_PLAN_TTL = Duration.ofSeconds(30);
@@ -45,6 +48,10 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     public static final Duration MAX_HORIZON = Duration.ofDays(1);
 
     public PredictorSettings {
+        events = java.util.Objects.requireNonNull(events, "events");
+        if (hourHistory.isNegative() || hourHistory.compareTo(MAX_HOUR_HISTORY) > 0) {
+            throw new IllegalArgumentException("hour-history " + hourHistory + ": expected 0 to " + MAX_HOUR_HISTORY);
+        }
         if (leadTime.toMillis() < 1000 || planTtl.toMillis() < 1000 || retrainInterval.toMillis() < 1000 || settle.isNegative()
                 || history.compareTo(trainingWindow) < 0 || trainingWindow.toSeconds() < 120) {
             throw new IllegalArgumentException("lead-time, plan-ttl, retrain-interval >= 1s, settle >= 0, training-window >= 2m and"
@@ -69,6 +76,31 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
                     + leadTime.toSeconds() + "s" + (season.isZero() ? "" : " and season " + season.toSeconds() + "s")
                     + ": a Tribuo model could never be fitted and backtested; use at least " + min + "s");
         }
+    }
+
+    /** Without scheduled events, with the default hour history. */
+    public PredictorSettings(Duration leadTime, Duration planTtl, Duration retrainInterval, Duration history, Duration trainingWindow,
+                             Duration season, double coverage, Duration settle, boolean xgboost, Map<String, PoolSettings> pools,
+                             QuotaSettings quotas, List<Duration> horizons, Duration minuteHistory) {
+        this(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas, horizons,
+                minuteHistory, io.headroom.predictor.forecast.EventCalendar.NONE, DEFAULT_HOUR_HISTORY);
+    }
+
+    /** How much of the hour ring a restart re-reads by default: nothing beyond the second and minute histories. */
+    public static final Duration DEFAULT_HOUR_HISTORY = Duration.ZERO;
+    /** The hour ring keeps a week and a day ({@code HistoryStore.Limits.DEFAULT_HOURS}); no point re-reading more. */
+    public static final Duration MAX_HOUR_HISTORY = Duration.ofDays(8);
+
+    /** With scheduled events as forecast input (events naming a pool apply to that pool only). */
+    public PredictorSettings withEvents(io.headroom.predictor.forecast.EventCalendar e) {
+        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
+                quotas, horizons, minuteHistory, e, hourHistory);
+    }
+
+    /** With {@code d} of the hour ring re-read from the topic on start (at most 8 days: the ring and the topic's retention). */
+    public PredictorSettings withHourHistory(Duration d) {
+        return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
+                quotas, horizons, minuteHistory, events, d);
     }
 
     /** Without global quotas (no leases), with the default long horizons. */
@@ -96,9 +128,10 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
         return 60 + 60 + 3 * 40 + 2 * h + 10;
     }
 
-    /** How far back the telemetry topic is re-read on start: the second history, or the minute history if longer. */
+    /** How far back the telemetry topic is re-read on start: the longest of the second, minute and hour histories. */
     public Duration replaySpan() {
-        return horizons.isEmpty() || minuteHistory.compareTo(history) < 0 ? history : minuteHistory;
+        Duration span = horizons.isEmpty() || minuteHistory.compareTo(history) < 0 ? history : minuteHistory;
+        return hourHistory.compareTo(span) > 0 ? hourHistory : span;
     }
 
     /**
@@ -120,23 +153,23 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
 
     public PredictorSettings withLeadTime(Duration d) {
         return new PredictorSettings(d, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
-                horizons, minuteHistory);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     public PredictorSettings withRetrainInterval(Duration d) {
         return new PredictorSettings(leadTime, planTtl, d, history, trainingWindow, season, coverage, settle, xgboost, pools, quotas,
-                horizons, minuteHistory);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     public PredictorSettings withQuotas(QuotaSettings q) {
         return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools, q,
-                horizons, minuteHistory);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     /** Long horizons forecast on the per-minute series, with {@code minutes} of per-minute history kept per pool. */
     public PredictorSettings withHorizons(List<Duration> h, Duration minutes) {
         return new PredictorSettings(leadTime, planTtl, retrainInterval, history, trainingWindow, season, coverage, settle, xgboost, pools,
-                quotas, h, minutes);
+                quotas, h, minutes, events, hourHistory);
     }
 
     /** Lead time in whole seconds (rounded up). */
@@ -147,7 +180,8 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
     /** Parses {@code predictor:} of {@code root}; errors name file:line and the fix. */
     public static PredictorSettings from(ConfigNode root) {
         ConfigNode p = root.child("predictor").requireOnly("lead-time", "plan-ttl", "retrain-interval", "history", "training-window",
-                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "period-quotas", "horizons", "minute-history");
+                "season", "coverage", "settle", "xgboost", "pools", "quotas", "quota-leases", "quota-tiers", "period-quotas", "horizons",
+                "minute-history", "events", "hour-history");
         Duration lead = positive(p, "lead-time", DEFAULT_LEAD_TIME);
         Duration ttl = positive(p, "plan-ttl", DEFAULT_PLAN_TTL);
         Duration retrain = positive(p, "retrain-interval", Duration.ofSeconds(60));
@@ -197,8 +231,25 @@ public record PredictorSettings(Duration leadTime, Duration planTtl, Duration re
             throw p.errorAt("minute-history", "minute-history " + minuteHistory.toMinutes() + "m is too short to learn horizons " + horizons,
                     "use at least " + minMinutes + "m (or shorter horizons)");
         }
+        io.headroom.predictor.forecast.EventCalendar events = io.headroom.predictor.forecast.EventCalendar.NONE;
+        if (p.has("events")) {
+            String file = p.string("events", "").strip();
+            if (file.isEmpty()) {
+                throw p.errorAt("events", "events is empty", "name a CSV file of scheduled events, e.g. events: launches.csv");
+            }
+            try {
+                events = io.headroom.predictor.forecast.EventsFile.load(java.nio.file.Path.of(file));
+            } catch (io.headroom.config.ConfigException e) {
+                throw p.errorAt("events", "events file " + file + ": " + e.getMessage(), e.fix());
+            }
+        }
+        Duration hourHistory = p.duration("hour-history", DEFAULT_HOUR_HISTORY);
+        if (hourHistory.isNegative() || hourHistory.compareTo(MAX_HOUR_HISTORY) > 0) {
+            throw p.errorAt("hour-history", "hour-history " + hourHistory + " is outside 0s..8d",
+                    "the hour ring keeps a week and a day, and the telemetry topic 8 days: write e.g. hour-history: 8d");
+        }
         return new PredictorSettings(lead, ttl, retrain, history, window, season, coverage, settle, xgb, pools, QuotaSettings.from(root, p),
-                horizons, minuteHistory);
+                horizons, minuteHistory, events, hourHistory);
     }
 
     private static final java.util.regex.Pattern HORIZON = java.util.regex.Pattern.compile("(\\d+)\\s*(m|h)");

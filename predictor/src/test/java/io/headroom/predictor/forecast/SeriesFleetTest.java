@@ -67,6 +67,25 @@ class SeriesFleetTest {
     }
 
     @Test
+    void aRoundScoresTheSharedModelsSeriesInOneBatchWithTheSameForecasts() {
+        Map<String, double[]> w = waves();
+        SeriesFleet fleet = fleet();
+        fleet.retrain(w, new TimeAxis(0, 1), 1, null, 1);
+        Map<String, double[]> recent = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> e : w.entrySet()) {
+            recent.put(e.getKey(), java.util.Arrays.copyOf(e.getValue(), LENGTH - 7)); // a later tick: new origins
+        }
+        recent.put("new-series", new double[] {3, 4, Double.NaN}); // never trained: the fallback baseline
+        Map<String, Forecast> round = fleet.forecastAll(recent, new TimeAxis(0, 1));
+        assertThat(round.keySet()).containsExactlyElementsOf(recent.keySet());
+        long shared = w.keySet().stream().filter(s -> fleet.model(s).selection().model().equals("global-linear-sgd")).count();
+        assertThat(shared).isGreaterThanOrEqualTo(21);
+        for (String s : recent.keySet()) {
+            assertThat(round.get(s)).as(s).isEqualTo(fleet.model(s).forecast(recent.get(s), new TimeAxis(0, 1)));
+        }
+    }
+
+    @Test
     void retrainingSpreadOverThreadsSelectsAndForecastsExactlyAsOnOneThread() throws Exception {
         Map<String, double[]> w = waves();
         SeriesFleet serial = fleet();

@@ -111,6 +111,63 @@ class HistoryStoreTest {
     }
 
     @Test
+    void theHourRingFoldsMinutesTheMinuteRingLetsGoAndCountsEachSecondOnce() {
+        // The store's time is the windows' own seconds: a week of telemetry is fed second by second (a hand-moved clock).
+        SeriesHistory h = new SeriesHistory(120, 90, 192);
+        long t0 = 1_000L * 3600;                      // an hour boundary
+        for (long s = t0; s < t0 + 3 * 3600; s++) {
+            long hourOf = (s - t0) / 3600;            // 10, 20, 30 req/s in hours 0, 1, 2
+            if (hourOf == 1 && (s - t0) % 3600 >= 1800) {
+                continue;                             // the second half of hour 1 is an outage: a gap, not zeros
+            }
+            h.add(s, 10 * (hourOf + 1));
+            h.add(s, 0.5);                            // a second instance reports the same second
+        }
+        // Hour 0 is folded (its minutes left the 90-minute ring), hour 1 half folded, half still minutes, hour 2 minutes.
+        assertThat(h.hourlyRates(999, 1004)).containsExactly(Double.NaN, 10.5, 20.5, 30.5, Double.NaN);
+        assertThat(h.minutes().hours().newestHour()).isEqualTo(1002);
+        assertThat(h.minutes().rates(1000 * 60, 1000 * 60 + 1)[0]).as("left the minute ring").isNaN();
+        // a late second for a minute the minute ring already let go is ignored by both rings
+        h.add(t0 + 10, 1000);
+        assertThat(h.hourlyRates(1000, 1001)).containsExactly(10.5);
+    }
+
+    @Test
+    void theHourRingIsBoundedAndForgetsHoursOlderThanIt() {
+        SeriesHistory h = new SeriesHistory(60, 61, 24);
+        for (long hour = 0; hour < 30; hour++) {
+            for (long m = 0; m < 60; m++) {
+                h.add(hour * 3600 + m * 60, hour);   // one second a minute: the hour's rate is its number
+            }
+        }
+        double[] r = h.hourlyRates(0, 30);
+        for (int i = 0; i < 30; i++) {
+            if (i <= 29 - 24) {
+                assertThat(r[i]).as("hour %d left the 24-hour ring", i).isNaN();
+            } else {
+                assertThat(r[i]).as("hour %d", i).isEqualTo(i);
+            }
+        }
+    }
+
+    @Test
+    void aPoolsHoursAreTheSumOfItsRoutesEvenWhenAReplayDeliversThemDaysApart() {
+        // A replay reads one partition to the end, then the next: route "web" arrives two days after "api".
+        HistoryStore store = new HistoryStore(new HistoryStore.Limits(600, 61, 60, 1 << 20, 16, 100, 120, 192));
+        long seq = 0;
+        for (long s = 0; s < 2 * 86_400; s += 10) {
+            store.accept(new TelemetryWindow("r1", seq++, s * 1000, 10_000, "api", "api", List.of(ok("b1", 100))));
+        }
+        for (long s = 0; s < 2 * 86_400; s += 10) {
+            store.accept(new TelemetryWindow("r1", seq++, s * 1000, 10_000, "web", "api", List.of(ok("b1", 40))));
+        }
+        double[] pool = store.poolHourlyRates("api", 0, 48);
+        assertThat(pool).containsOnly(14.0);
+        assertThat(store.route("web").hourlyRates(0, 48)).containsOnly(4.0);
+        assertThat(store.poolHourlyRates("nope", 0, 2)).containsOnly(Double.NaN);
+    }
+
+    @Test
     void dedupMemoryIsBoundedPerInstanceAndAcceptsOutOfOrderWindows() {
         WindowDeduplicator d = new WindowDeduplicator(128, 2);
         assertThat(d.firstTime("a", 10)).isTrue();

@@ -82,6 +82,17 @@ class PlannersTest {
     }
 
     @Test
+    void hourHistoryDecidesHowFarAWarmStartReReads() {
+        PredictorSettings d = PredictorSettings.from(ConfigNode.empty());
+        assertThat(d.hourHistory()).isZero();
+        assertThat(d.replaySpan()).as("the minute history").isEqualTo(Duration.ofDays(1));
+        PredictorSettings week = PredictorSettings.from(ConfigNode.parse("headroom.yaml", "predictor:\n  hour-history: 8d\n"));
+        assertThat(week.replaySpan()).isEqualTo(Duration.ofDays(8));
+        assertThatThrownBy(() -> PredictorSettings.from(ConfigNode.parse("headroom.yaml", "predictor:\n  hour-history: 9d\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:2").hasMessageContaining("hour-history: 8d");
+    }
+
+    @Test
     void configErrorsNameFileLineAndFix() {
         ConfigNode typo = ConfigNode.parse("headroom.yaml", """
                 predictor:

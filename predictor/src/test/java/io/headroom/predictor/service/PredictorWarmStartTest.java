@@ -74,6 +74,22 @@ class PredictorWarmStartTest {
                 assertThat(second.core().stats().accepted()).isEqualTo(SECONDS);
                 assertThat(second.core().stats().duplicates()).isZero();
                 assertThat(second.core().poolHistory("api", t0 - 5, t0)).containsOnly(Double.NaN);
+                // The hour ring comes back too: each hour's mean over the seconds it saw.
+                long h0 = Math.floorDiv(t0, 3600);
+                double[] hourly = second.core().poolHourly("api", h0, h0 + 2);
+                for (int k = 0; k < 2; k++) {
+                    long from = Math.max(t0, (h0 + k) * 3600);
+                    long to = Math.min(t0 + SECONDS, (h0 + k + 1) * 3600);
+                    if (from >= to) {
+                        assertThat(hourly[k]).isNaN();
+                    } else {
+                        double sum = 0;
+                        for (long s = from; s < to; s++) {
+                            sum += rate(s);
+                        }
+                        assertThat(hourly[k]).isCloseTo(sum / (to - from), org.assertj.core.data.Offset.offset(1e-9));
+                    }
+                }
             }
         }
     }
