@@ -79,6 +79,8 @@ public final class Router implements AutoCloseable {
     private WebServer server;
     private final TracingConfig tracing;
     private final SpanSink spans;
+    /** HTTP/2 channels of the gRPC routes, one per (pool, channel settings, member); closed at stop. */
+    private final io.headroom.router.grpc.GrpcChannels grpcChannels = new io.headroom.router.grpc.GrpcChannels();
 
     private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds,
                    TracingConfig tracing, SpanSink spans) {
@@ -169,6 +171,10 @@ public final class Router implements AutoCloseable {
             policy = policy.withAggregator(new io.headroom.router.aggregate.Aggregator(rc, matcher, pools::apply,
                     p -> telemetry.route(rc.name(), p), Ticker.system()));
         }
+        if (rc.grpc() != null) {
+            List<PoolState> grpcPools = rc.pools().stream().map(pools).toList();
+            policy = policy.withGrpc(new io.headroom.router.grpc.GrpcRoute(rc.name(), rc.grpc(), grpcPools, grpcChannels, Ticker.system()));
+        }
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
     }
 
@@ -227,6 +233,7 @@ public final class Router implements AutoCloseable {
         // the swap: pools for the control plane and the admin API, then the routes that requests read
         ControlPlanStore.Retired retired = store.commit(prepared);
         current = gen;
+        retainGrpcChannels(gen);
         telemetry.consumerTopK(effective.rateLimits().telemetryTopK());
         reloads++;
         boolean running = server != null;
@@ -266,6 +273,22 @@ public final class Router implements AutoCloseable {
                 drained, List.copyOf(needsRestart));
         LOG.info("router configuration reloaded: " + r);
         return r;
+    }
+
+    /** Shuts down the gRPC channels no route of {@code gen} uses (in-flight calls on them finish). */
+    private void retainGrpcChannels(Generation gen) {
+        java.util.Set<io.headroom.router.grpc.GrpcChannels.PoolChannels> used = new java.util.HashSet<>();
+        for (Route r : gen.routes().routes()) {
+            if (r.policy().grpc() != null) {
+                used.addAll(r.policy().grpc().channels());
+            }
+        }
+        grpcChannels.retain(used);
+    }
+
+    /** The gRPC routes' channels to their members (open channels, for tests and the admin view). */
+    public io.headroom.router.grpc.GrpcChannels grpcChannels() {
+        return grpcChannels;
     }
 
     /**
@@ -426,6 +449,7 @@ public final class Router implements AutoCloseable {
         for (var p : store.pools().values()) {
             p.backends().closeIdle();
         }
+        grpcChannels.close();
         watchdog.close();
         if (headerDeadline != null) {
             headerDeadline.close();
