@@ -114,6 +114,11 @@ class GrpcRoutesHttpTest {
                       path-prefix: /headroom.test.Library/
                       pool: library
                       grpc: {passthrough: true}
+                    - name: native-half
+                      path-prefix: /headroom.test.Library/
+                      headers: {x-route: half}
+                      pool: half-dead
+                      grpc: {passthrough: true}
                 """.formatted(a.port(), b.port(), dead, set);
         router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-test", TelemetrySink.DISCARD, Clock.systemUTC());
         port = router.start();
@@ -318,6 +323,54 @@ class GrpcRoutesHttpTest {
                 message("GetBookRequest", "shelf", "s", "id", "missing")))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    @Test
+    void passthroughBidirectionalStreamingInterleaves() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<Object> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+        io.grpc.stub.StreamObserver<DynamicMessage> requests = ClientCalls.asyncBidiStreamingCall(
+                client.newCall(LibraryServer.method("Echo"), CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(DynamicMessage m) {
+                        replies.add(LibraryServer.field(m, "title"));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        replies.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        replies.add("done");
+                    }
+                });
+        // each message waits for its echo before the next is sent: only a relay that streams both ways at once answers
+        for (int i = 0; i < 5; i++) {
+            requests.onNext(LibraryServer.book("s", "e" + i, "msg" + i, i));
+            assertThat(replies.poll(20, TimeUnit.SECONDS)).isEqualTo("echo " + i + ": msg" + i);
+        }
+        requests.onCompleted();
+        assertThat(replies.poll(20, TimeUnit.SECONDS)).isEqualTo("done");
+    }
+
+    @Test
+    void passthroughTakesGzipCompressedRequests() {
+        DynamicMessage book = ClientCalls.blockingUnaryCall(client, LibraryServer.method("GetBook"), CallOptions.DEFAULT.withCompression("gzip"),
+                message("GetBookRequest", "shelf", "zipped", "id", "9"));
+        assertThat(LibraryServer.field(book, "shelf")).isEqualTo("zipped");
+    }
+
+    @Test
+    void passthroughRetriesARefusedConnectionOnAnotherMember() {
+        Metadata route = new Metadata();
+        route.put(Metadata.Key.of("x-route", Metadata.ASCII_STRING_MARSHALLER), "half");
+        var channel = ClientInterceptors.intercept(client, MetadataUtils.newAttachHeadersInterceptor(route));
+        for (int i = 0; i < 6; i++) {
+            DynamicMessage book = ClientCalls.blockingUnaryCall(channel, LibraryServer.method("GetBook"), CallOptions.DEFAULT,
+                    message("GetBookRequest", "shelf", "half", "id", "h" + i));
+            assertThat(LibraryServer.field(book, "id")).isEqualTo("h" + i);
+        }
     }
 
     @Test

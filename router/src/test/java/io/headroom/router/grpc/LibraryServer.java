@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * ListBooks(ListBooksRequest{shelf, count}) -> stream Book     GET  /v1/shelves/{shelf}/books
  * Fail(FailRequest{code, message}) -> Empty                    POST /v1/fail  body: *   (answers that status)
  * Sleep(SleepRequest{millis}) -> Empty                         GET  /v1/sleep/{millis}
+ * Echo(stream Book) -> stream Book                             (no binding: bidirectional, passthrough only)
  * </pre>
  */
 final class LibraryServer implements AutoCloseable {
@@ -64,6 +65,24 @@ final class LibraryServer implements AutoCloseable {
         def.addMethod(method("ListBooks"), ServerCalls.asyncServerStreamingCall(this::listBooks));
         def.addMethod(method("Fail"), ServerCalls.asyncUnaryCall(this::fail));
         def.addMethod(method("Sleep"), ServerCalls.asyncUnaryCall(this::sleep));
+        def.addMethod(method("Echo"), ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<DynamicMessage>() {
+            private int n;
+
+            @Override
+            public void onNext(DynamicMessage m) {
+                Descriptors.Descriptor t = type("Book");
+                out.onNext(m.toBuilder().setField(t.findFieldByName("title"), "echo " + (n++) + ": " + field(m, "title")).build());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+                out.onCompleted();
+            }
+        }));
         ServerInterceptor capture = new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -96,7 +115,8 @@ final class LibraryServer implements AutoCloseable {
     static MethodDescriptor<DynamicMessage, DynamicMessage> method(String name) {
         Descriptors.MethodDescriptor m = LIBRARY.findMethodByName(name);
         return MethodDescriptor.newBuilder(new GrpcRoute.DynamicMarshaller(m.getInputType()), new GrpcRoute.DynamicMarshaller(m.getOutputType()))
-                .setType(m.isServerStreaming() ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
+                .setType(m.isClientStreaming() ? MethodDescriptor.MethodType.BIDI_STREAMING
+                        : m.isServerStreaming() ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
                 .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
                 .build();
     }
@@ -196,9 +216,14 @@ final class LibraryServer implements AutoCloseable {
     }
 
     private static DescriptorProtos.MethodDescriptorProto rpc(String name, String in, String out, boolean stream, HttpRule rule) {
-        return DescriptorProtos.MethodDescriptorProto.newBuilder().setName(name).setInputType(".headroom.test." + in)
-                .setOutputType(".headroom.test." + out).setServerStreaming(stream)
-                .setOptions(DescriptorProtos.MethodOptions.newBuilder().setExtension(AnnotationsProto.http, rule)).build();
+        DescriptorProtos.MethodDescriptorProto.Builder m = DescriptorProtos.MethodDescriptorProto.newBuilder().setName(name)
+                .setInputType(".headroom.test." + in).setOutputType(".headroom.test." + out).setServerStreaming(stream);
+        if (rule != null) {
+            m.setOptions(DescriptorProtos.MethodOptions.newBuilder().setExtension(AnnotationsProto.http, rule));
+        } else {
+            m.setClientStreaming(true);
+        }
+        return m.build();
     }
 
     private static Descriptors.FileDescriptor build() {
@@ -230,7 +255,8 @@ final class LibraryServer implements AutoCloseable {
                         .addMethod(rpc("ListBooks", "ListBooksRequest", "Book", true,
                                 HttpRule.newBuilder().setGet("/v1/shelves/{shelf}/books").build()))
                         .addMethod(rpc("Fail", "FailRequest", "Empty", false, HttpRule.newBuilder().setPost("/v1/fail").setBody("*").build()))
-                        .addMethod(rpc("Sleep", "SleepRequest", "Empty", false, HttpRule.newBuilder().setGet("/v1/sleep/{millis}").build())))
+                        .addMethod(rpc("Sleep", "SleepRequest", "Empty", false, HttpRule.newBuilder().setGet("/v1/sleep/{millis}").build()))
+                        .addMethod(rpc("Echo", "Book", "Book", true, null)))
                 .build();
         try {
             return Descriptors.FileDescriptor.buildFrom(proto, new Descriptors.FileDescriptor[]{AnnotationsProto.getDescriptor()});
