@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The router's HTTP/2 channels to gRPC members: one channel per (pool, channel settings, member), so at most as many
- * as there are members. A member that leaves the pool's snapshot (removed by a plan or a reload, or ejected) has its
- * channel shut down gracefully: calls in flight on it finish, new ones open a fresh channel if it comes back. The
- * check costs one volatile read per call while the snapshot is unchanged.
+ * as there are members. A member that leaves the pool's snapshot (removed by a plan or a reload; an ejected member
+ * stays a member) has its channel shut down gracefully: calls in flight on it finish, new ones open a fresh channel if
+ * it comes back. The check costs one volatile read per call while the snapshot is unchanged.
  */
 public final class GrpcChannels implements AutoCloseable {
     private record Key(PoolState pool, GrpcRouteSpec.ChannelSettings settings) {
