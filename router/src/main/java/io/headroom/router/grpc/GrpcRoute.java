@@ -164,14 +164,12 @@ public final class GrpcRoute {
                 && (ct.length() == 16 || ct.charAt(16) == '+' || ct.charAt(16) == ';')) {
             if (spec.passthrough()) {
                 passthrough(req, res, x);
-                return;
-            }
-            if (spec.bindings().isEmpty() || !ct.regionMatches(true, 0, "application/grpc-web", 0, 20)) {
+            } else {
                 // a gRPC client on a translating route: say so in gRPC terms
                 trailersOnly(res, Status.UNIMPLEMENTED.withDescription("route " + route
                         + " translates JSON to gRPC and does not pass native gRPC calls through (set grpc.passthrough: true)"), null);
-                return;
             }
+            return;
         }
         if (spec.bindings().isEmpty()) {
             jsonError(res, 415, Status.Code.INVALID_ARGUMENT, "route " + route + " passes native gRPC through only: "

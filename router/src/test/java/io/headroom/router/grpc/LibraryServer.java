@@ -58,6 +58,11 @@ final class LibraryServer implements AutoCloseable {
     final AtomicInteger calls = new AtomicInteger();
 
     LibraryServer(String name) throws IOException {
+        this(name, null, null);
+    }
+
+    /** A server that speaks TLS with this certificate and key (PEM), or plaintext h2c when they are null. */
+    LibraryServer(String name, Path certPem, Path keyPem) throws IOException {
         this.name = name;
         ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(SERVICE);
         def.addMethod(method("GetBook"), ServerCalls.asyncUnaryCall(this::getBook));
@@ -97,7 +102,9 @@ final class LibraryServer implements AutoCloseable {
                 }, headers);
             }
         };
-        this.server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        io.grpc.ServerCredentials creds = certPem == null ? InsecureServerCredentials.create()
+                : io.grpc.TlsServerCredentials.create(certPem.toFile(), keyPem.toFile());
+        this.server = Grpc.newServerBuilderForPort(0, creds)
                 .addService(ServerInterceptors.intercept(def.build(), capture))
                 .build().start();
     }
