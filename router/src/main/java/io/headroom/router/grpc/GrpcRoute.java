@@ -303,8 +303,9 @@ public final class GrpcRoute {
             call.sendMessage(request);
             call.halfClose();
         } catch (RuntimeException e) {
-            pool.failed(backend, "gRPC call failed to start: " + e.getMessage(), ticker.read() - attemptStart);
-            jsonError(res, 502, Status.Code.UNAVAILABLE, backend.address() + ": " + e.getMessage(), null, x.limitHeaders());
+            // the channel was shut by a reload between the pick and the call (or cannot be built): the member was not reached
+            pool.release(backend);
+            jsonError(res, 503, Status.Code.UNAVAILABLE, backend.address() + ": " + e.getMessage(), null, x.limitHeaders());
             x.telemetry().error(backend, bytesIn, 0, ticker.read() - x.start());
             return false;
         }
@@ -652,12 +653,25 @@ public final class GrpcRoute {
                 ClientCall<byte[], byte[]> call;
                 backend.started();
                 try {
-                    ManagedChannel ch = channels.get(pool).channel(backend);
-                    call = ch.newCall(md, CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, deadline - attemptStart), TimeUnit.NANOSECONDS));
-                    call.start(events, metadata);
-                    call.request(1);
+                    try {
+                        ManagedChannel ch = channels.get(pool).channel(backend);
+                        call = ch.newCall(md, CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, deadline - attemptStart), TimeUnit.NANOSECONDS));
+                        call.start(events, metadata);
+                        call.request(1);
+                    } catch (RuntimeException e) {
+                        // the channel was shut by a reload between the pick and the call (or cannot be built): the member
+                        // was not reached
+                        pool.release(backend);
+                        upload.abort();
+                        trailersOnly(res, Status.UNAVAILABLE.withDescription(backend.address() + ": " + e.getMessage()), null);
+                        x.telemetry().error(backend, 0, 0, ticker.read() - x.start());
+                        return;
+                    }
                     if (!upload.attach(call, events)) {
-                        throw new IllegalStateException("the request stream can no longer be replayed");
+                        call.cancel("the request stream can no longer be replayed", null);
+                        upload.abort();
+                        trailersOnly(res, Status.UNAVAILABLE.withDescription("the request could not be replayed to another member"), null);
+                        return;
                     }
                     if (pump == null) {
                         pump = Thread.ofVirtual().name("headroom-grpc-upload").start(upload);
