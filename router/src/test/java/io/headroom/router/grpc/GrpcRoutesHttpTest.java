@@ -240,6 +240,18 @@ class GrpcRoutesHttpTest {
     }
 
     @Test
+    void aPassthroughOnlyRouteTurnsAwayJsonAndHttp1Grpc() throws Exception {
+        HttpResponse<String> json = get("/headroom.test.Library/GetBook");
+        assertThat(json.statusCode()).isEqualTo(415);
+        assertThat(json.body()).startsWith("{\"code\":3,\"message\":\"route native passes native gRPC through only");
+        HttpResponse<String> http1 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
+                .header("Content-Type", "application/grpc").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(http1.statusCode()).isEqualTo(505);
+        assertThat(http1.body()).contains("gRPC needs HTTP/2");
+    }
+
+    @Test
     void theDeadlineOfThePoolBecomes504() throws Exception {
         HttpResponse<String> r = get("/slow/3000");
         assertThat(r.statusCode()).isEqualTo(504);
