@@ -26,7 +26,6 @@ import io.headroom.router.trace.TraceContext;
 import io.headroom.router.transform.HeaderTransform;
 import io.headroom.router.upstream.Backend;
 import io.headroom.time.Ticker;
-import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
@@ -37,18 +36,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.zip.GZIPInputStream;
 
 /**
  * A route with a {@code grpc:} block, serving two kinds of request.
@@ -72,6 +66,8 @@ public final class GrpcRoute {
     private static final HeaderName TRAILER = HeaderNames.create("Trailer");
     private static final HeaderName GRPC_STATUS = HeaderNames.create("grpc-status");
     private static final HeaderName GRPC_MESSAGE = HeaderNames.create("grpc-message");
+    private static final HeaderName GRPC_ENCODING = HeaderNames.create("grpc-encoding");
+    private static final HeaderName GRPC_TIMEOUT = HeaderNames.create("grpc-timeout");
     private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
     private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
     private static final Metadata.Key<byte[]> STATUS_DETAILS = Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
@@ -253,7 +249,7 @@ public final class GrpcRoute {
         if (x.log() != null) {
             x.log().bytesIn = bytesIn;
         }
-        Metadata metadata = metadata(req, x, false);
+        Metadata metadata = GrpcMetadata.fromRequest(req, x);
         MethodDescriptor<DynamicMessage, DynamicMessage> md = methods.get(binding.method());
         PoolState pool = x.pool();
         long deadline = x.start() + pool.requestTimeoutNanos();
@@ -422,7 +418,7 @@ public final class GrpcRoute {
     /** Status 200, JSON, the member's response metadata as headers. */
     private static void begin(ServerResponse res, Exchange x, Metadata headers) {
         res.status(200);
-        responseHeaders(res, headers);
+        GrpcMetadata.toHeaders(res, headers);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         limitHeaders(res, x.limitHeaders());
     }
@@ -630,7 +626,7 @@ public final class GrpcRoute {
                 .setType(MethodDescriptor.MethodType.UNKNOWN)
                 .setFullMethodName(path.substring(1))
                 .build();
-        Metadata metadata = metadata(req, x, true);
+        Metadata metadata = GrpcMetadata.fromRequest(req, x);
         Upload upload = new Upload(req.content().inputStream(), encoding.equals("gzip"), spec.channel().maxMessageBytes());
         pool.retryBudget().deposit();
         int maxRetries = pool.config().resilience().retryAttempts();
@@ -744,7 +740,7 @@ public final class GrpcRoute {
                         if (s.getDescription() != null) {
                             t.set(GRPC_MESSAGE, percentEncode(s.getDescription()));
                         }
-                        copyMetadata(end.trailers(), (n, v) -> t.add(HeaderNames.create(n), v));
+                        GrpcMetadata.copy(end.trailers(), (n, v) -> t.add(HeaderNames.create(n), v));
                         out.close();
                     }
                     return Attempt.DONE;
@@ -776,7 +772,7 @@ public final class GrpcRoute {
     private OutputStream beginGrpc(ServerResponse res, Exchange x, Metadata headers) {
         res.status(200);
         if (headers != null) {
-            copyMetadata(headers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
+            GrpcMetadata.copy(headers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
         }
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/grpc");
         limitHeaders(res, x.limitHeaders());
@@ -792,7 +788,7 @@ public final class GrpcRoute {
         res.status(200);
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/grpc");
         if (trailers != null) {
-            copyMetadata(trailers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
+            GrpcMetadata.copy(trailers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
         }
         res.headers().set(GRPC_STATUS, Integer.toString(s.getCode().value()));
         if (s.getDescription() != null) {
@@ -848,126 +844,6 @@ public final class GrpcRoute {
     }
 
     // ---- shared --------------------------------------------------------------------------------------------------
-
-    private static final HeaderName GRPC_ENCODING = HeaderNames.create("grpc-encoding");
-    private static final HeaderName GRPC_TIMEOUT = HeaderNames.create("grpc-timeout");
-
-    /**
-     * The request's headers as call metadata: end-to-end headers less those gRPC sets itself (content-type, te,
-     * user-agent, grpc-timeout, grpc-encoding...), less credentials and the route's drops; then the route's set and
-     * identity headers, {@code traceparent} and {@code x-forwarded-for}.
-     */
-    private Metadata metadata(ServerRequest req, Exchange x, boolean passthrough) {
-        Metadata md = new Metadata();
-        String xff = null;
-        for (Header h : req.headers()) {
-            String lower = h.headerName().lowerCase();
-            switch (lower) {
-                case "host", "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length",
-                     "content-type", "user-agent", "expect", "http2-settings", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
-                     "traceparent", "accept-encoding", "accept", "x-forwarded-proto", "x-forwarded-host" -> {
-                    continue;
-                }
-                case "x-forwarded-for" -> {
-                    xff = h.values();
-                    continue;
-                }
-                default -> {
-                    if (lower.startsWith("proxy-") || lower.startsWith(":")) {
-                        continue;
-                    }
-                    if (listed(x.strip(), lower)) {
-                        String renamed = x.transform().requestRename(lower);
-                        if (renamed != null) {
-                            for (String v : h.allValues()) {
-                                putMetadata(md, renamed.toLowerCase(Locale.ROOT), v);
-                            }
-                        }
-                        continue;
-                    }
-                }
-            }
-            for (String v : h.allValues()) {
-                putMetadata(md, lower, v);
-            }
-        }
-        try {
-            x.transform().requestExtras(x.identity(), (n, v) -> putMetadata(md, n.toLowerCase(Locale.ROOT), v));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // metadata does not throw
-        }
-        putMetadata(md, "traceparent", x.trace().traceparent());
-        String client = req.remotePeer().address() instanceof InetSocketAddress isa && isa.getAddress() != null
-                ? isa.getAddress().getHostAddress() : "unknown";
-        putMetadata(md, "x-forwarded-for", xff == null ? client : xff + ", " + client);
-        putMetadata(md, "x-forwarded-proto", req.isSecure() ? "https" : "http");
-        return md;
-    }
-
-    private static void putMetadata(Metadata md, String lower, String value) {
-        try {
-            if (lower.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
-                md.put(Metadata.Key.of(lower, Metadata.BINARY_BYTE_MARSHALLER), Base64.getDecoder().decode(pad(value.strip())));
-            } else {
-                for (int i = 0; i < value.length(); i++) {
-                    char c = value.charAt(i);
-                    if (c < 0x20 || c > 0x7e) {
-                        return; // not a valid metadata value: gRPC would refuse the whole call
-                    }
-                }
-                md.put(Metadata.Key.of(lower, Metadata.ASCII_STRING_MARSHALLER), value);
-            }
-        } catch (IllegalArgumentException e) {
-            // a header name gRPC does not allow as a key, or bad base64 in a -bin header: not forwarded
-        }
-    }
-
-    private static String pad(String b64) {
-        int r = b64.length() % 4;
-        return r == 0 ? b64 : b64 + "==".substring(0, 4 - r);
-    }
-
-    /** The member's metadata as headers, less what the router sets (content-type) or gRPC manages. */
-    private static void copyMetadata(Metadata md, java.util.function.BiConsumer<String, String> out) {
-        if (md == null) {
-            return;
-        }
-        for (String k : md.keys()) {
-            switch (k) {
-                case "content-type", "grpc-encoding", "grpc-accept-encoding", "grpc-status", "grpc-message", "te", "trailer",
-                     "transfer-encoding", "connection", "keep-alive", "upgrade", "content-length" -> {
-                    continue;
-                }
-                default -> {
-                }
-            }
-            if (k.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
-                for (byte[] v : md.getAll(Metadata.Key.of(k, Metadata.BINARY_BYTE_MARSHALLER))) {
-                    out.accept(k, Base64.getEncoder().withoutPadding().encodeToString(v));
-                }
-            } else {
-                for (String v : md.getAll(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER))) {
-                    out.accept(k, v);
-                }
-            }
-        }
-    }
-
-    private static void responseHeaders(ServerResponse res, Metadata headers) {
-        copyMetadata(headers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
-    }
-
-    private static boolean listed(String[] names, String lower) {
-        if (names == null) {
-            return false;
-        }
-        for (String n : names) {
-            if (n.equals(lower)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /**
      * Whether a call failed because the member refused or could not take the connection: UNAVAILABLE caused by a
@@ -1043,223 +919,4 @@ public final class GrpcRoute {
             }
         }
     };
-
-    /** The end of a call. */
-    record End(Status status, Metadata trailers) {
-    }
-
-    /**
-     * A call's events handed from gRPC's transport thread to the request's thread: response headers ({@link Metadata}),
-     * messages, and the {@link End}. The request thread asks for one message at a time, so at most one message waits.
-     */
-    static final class Events<T> extends ClientCall.Listener<T> {
-        private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-        private final Object ready = new Object();
-
-        @Override
-        public void onHeaders(Metadata headers) {
-            queue.add(headers);
-        }
-
-        @Override
-        public void onMessage(T message) {
-            queue.add(message);
-        }
-
-        @Override
-        public void onClose(Status status, Metadata trailers) {
-            queue.add(new End(status, trailers));
-            onReady();
-        }
-
-        @Override
-        public void onReady() {
-            synchronized (ready) {
-                ready.notifyAll();
-            }
-        }
-
-        /** Waits until the call may take another message (HTTP/2 flow control), at most {@code millis}. */
-        void awaitReady(long millis) throws InterruptedException {
-            synchronized (ready) {
-                ready.wait(millis);
-            }
-        }
-
-        /** The next event, or null when none came by {@code deadline} (ticker time). */
-        Object next(long deadline, Ticker ticker) {
-            try {
-                long wait = deadline - ticker.read();
-                return wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new UncheckedIOException(new IOException("interrupted while waiting for the member"));
-            }
-        }
-    }
-
-    /**
-     * The client's request stream, read on its own virtual thread and sent to the current call message by message,
-     * with HTTP/2 flow control (it waits while the call is not ready). Messages are also kept, up to
-     * {@link #REPLAY_LIMIT} bytes, so that a call a member refused can be replayed to another member.
-     */
-    static final class Upload implements Runnable {
-        private final InputStream in;
-        private final boolean gzip;
-        private final int maxMessage;
-        private final List<byte[]> replay = new ArrayList<>();
-        private long replayBytes;
-        private boolean replayable = true;
-        private boolean ended;
-        private boolean aborted;
-        private ClientCall<byte[], byte[]> call;
-        private Events<byte[]> events;
-        private volatile Status failure;
-        private volatile Status lastStatus = Status.UNAVAILABLE;
-        private volatile long bytes;
-
-        Upload(InputStream in, boolean gzip, int maxMessage) {
-            this.in = in;
-            this.gzip = gzip;
-            this.maxMessage = maxMessage;
-        }
-
-        /** Sends what came so far to {@code c} (and the end, if it came); false when that is no longer possible. */
-        synchronized boolean attach(ClientCall<byte[], byte[]> c, Events<byte[]> e) {
-            if (!replayable || aborted) {
-                return false;
-            }
-            call = c;
-            events = e;
-            for (byte[] m : replay) {
-                c.sendMessage(m);
-            }
-            if (ended) {
-                c.halfClose();
-            }
-            return true;
-        }
-
-        synchronized boolean replayable() {
-            return replayable;
-        }
-
-        /** Stops sending (the exchange is over). */
-        synchronized void abort() {
-            aborted = true;
-            replay.clear();
-        }
-
-        /** A framing error of the client's stream, or null. */
-        Status failure() {
-            return failure;
-        }
-
-        long bytes() {
-            return bytes;
-        }
-
-        Status lastStatus() {
-            return lastStatus;
-        }
-
-        void lastStatus(Status s) {
-            lastStatus = s;
-        }
-
-        @Override
-        public void run() {
-            byte[] prefix = new byte[5];
-            try {
-                while (true) {
-                    int n = in.readNBytes(prefix, 0, 5);
-                    if (n == 0) {
-                        synchronized (this) {
-                            ended = true;
-                            if (call != null && !aborted) {
-                                call.halfClose();
-                            }
-                        }
-                        return;
-                    }
-                    if (n < 5) {
-                        fail(Status.INTERNAL.withDescription("the request stream ended inside a message prefix"));
-                        return;
-                    }
-                    long len = ((prefix[1] & 0xffL) << 24) | ((prefix[2] & 0xff) << 16) | ((prefix[3] & 0xff) << 8) | (prefix[4] & 0xff);
-                    if (len > maxMessage) {
-                        fail(Status.RESOURCE_EXHAUSTED.withDescription("a request message of " + len + " bytes is over the route's "
-                                + "max-message-size of " + maxMessage));
-                        return;
-                    }
-                    byte[] msg = in.readNBytes((int) len);
-                    if (msg.length < len) {
-                        fail(Status.INTERNAL.withDescription("the request stream ended inside a message"));
-                        return;
-                    }
-                    bytes += 5 + len;
-                    if (prefix[0] == 1) {
-                        if (!gzip) {
-                            fail(Status.INTERNAL.withDescription("a compressed message without grpc-encoding"));
-                            return;
-                        }
-                        try (GZIPInputStream z = new GZIPInputStream(new ByteArrayInputStream(msg))) {
-                            msg = z.readNBytes(maxMessage + 1);
-                        }
-                        if (msg.length > maxMessage) {
-                            fail(Status.RESOURCE_EXHAUSTED.withDescription("a request message is over the route's max-message-size of "
-                                    + maxMessage + " bytes uncompressed"));
-                            return;
-                        }
-                    } else if (prefix[0] != 0) {
-                        fail(Status.INTERNAL.withDescription("message flag " + prefix[0] + " (expected 0 or 1)"));
-                        return;
-                    }
-                    send(msg);
-                }
-            } catch (IOException | UncheckedIOException e) {
-                fail(Status.CANCELLED.withDescription("the client's request stream failed: " + e.getMessage()));
-            } catch (InterruptedException e) {
-                fail(Status.CANCELLED.withDescription("interrupted"));
-            }
-        }
-
-        private void send(byte[] msg) throws InterruptedException {
-            while (true) {
-                ClientCall<byte[], byte[]> c;
-                Events<byte[]> e;
-                synchronized (this) {
-                    if (aborted) {
-                        return;
-                    }
-                    c = call;
-                    e = events;
-                    if (c.isReady()) {
-                        if (replayable) {
-                            if (replayBytes + msg.length <= REPLAY_LIMIT) {
-                                replay.add(msg);
-                                replayBytes += msg.length;
-                            } else {
-                                replayable = false;
-                                replay.clear();
-                            }
-                        }
-                        c.sendMessage(msg);
-                        return;
-                    }
-                }
-                e.awaitReady(50);
-            }
-        }
-
-        private void fail(Status s) {
-            failure = s;
-            synchronized (this) {
-                replayable = false;
-                if (call != null && !aborted) {
-                    call.cancel(s.getDescription(), null);
-                }
-            }
-        }
-    }
 }
