@@ -80,6 +80,8 @@ public final class Router implements AutoCloseable {
     private WebServer server;
     private final TracingConfig tracing;
     private final SpanSink spans;
+    /** HTTP/2 channels of the gRPC routes, one per (pool, channel settings, member); closed at stop. */
+    private final io.headroom.router.grpc.GrpcChannels grpcChannels = new io.headroom.router.grpc.GrpcChannels();
 
     private Router(RouterConfig config, String instanceId, TelemetrySink sink, Clock clock, LongSupplier traceIds,
                    TracingConfig tracing, SpanSink spans) {
@@ -184,6 +186,10 @@ public final class Router implements AutoCloseable {
             policy = policy.withAggregator(new io.headroom.router.aggregate.Aggregator(rc, matcher, pools::apply,
                     p -> telemetry.route(rc.name(), p), Ticker.system()));
         }
+        if (rc.grpc() != null) {
+            List<PoolState> grpcPools = rc.pools().stream().map(pools).toList();
+            policy = policy.withGrpc(new io.headroom.router.grpc.GrpcRoute(rc.name(), rc.grpc(), grpcPools, grpcChannels, Ticker.system()));
+        }
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
     }
 
@@ -242,6 +248,7 @@ public final class Router implements AutoCloseable {
         // the swap: pools for the control plane and the admin API, then the routes that requests read
         ControlPlanStore.Retired retired = store.commit(prepared);
         current = gen;
+        retainGrpcChannels(gen);
         telemetry.consumerTopK(effective.rateLimits().telemetryTopK());
         pinTelemetry();
         reloads++;
@@ -282,6 +289,22 @@ public final class Router implements AutoCloseable {
                 drained, List.copyOf(needsRestart));
         LOG.info("router configuration reloaded: " + r);
         return r;
+    }
+
+    /** Shuts down the gRPC channels no route of {@code gen} uses (in-flight calls on them finish). */
+    private void retainGrpcChannels(Generation gen) {
+        java.util.Set<io.headroom.router.grpc.GrpcChannels.PoolChannels> used = new java.util.HashSet<>();
+        for (Route r : gen.routes().routes()) {
+            if (r.policy().grpc() != null) {
+                used.addAll(r.policy().grpc().channels());
+            }
+        }
+        grpcChannels.retain(used);
+    }
+
+    /** The gRPC routes' channels to their members (open channels, for tests and the admin view). */
+    public io.headroom.router.grpc.GrpcChannels grpcChannels() {
+        return grpcChannels;
     }
 
     /**
@@ -357,6 +380,10 @@ public final class Router implements AutoCloseable {
                 .shutdownHook(false)
                 // hostile-input limits, enforced by Helidon's HTTP/1.1 codec before the proxy runs (docs/router.md)
                 .maxPayloadSize(config.limits().maxRequestBody())
+                // gRPC answers are several small HTTP/2 frames (HEADERS, DATA, trailers); with Nagle on, the later ones wait
+                // for the client's delayed ACK: about 40 ms a call (docs/grpc.md). Only with gRPC routes, so the HTTP/1.1
+                // proxy's measured path stays as it was
+                .connectionOptions(o -> o.tcpNoDelay(config.routes().stream().anyMatch(rc -> rc.grpc() != null)))
                 // SO_TIMEOUT does not apply to Helidon's channel reads; its idle-connection sweep closes a connection
                 // that has been silent this long (slow headers or bodies, idle keep-alive), checked every half of it
                 .idleConnectionTimeout(config.limits().clientIdleTimeout())
@@ -442,6 +469,7 @@ public final class Router implements AutoCloseable {
         for (var p : store.pools().values()) {
             p.backends().closeIdle();
         }
+        grpcChannels.close();
         watchdog.close();
         if (headerDeadline != null) {
             headerDeadline.close();

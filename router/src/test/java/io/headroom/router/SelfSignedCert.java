@@ -19,9 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * @param keyPem  its private key, PKCS#8 PEM
  * @param trust   a key store holding only the certificate
  */
-record SelfSignedCert(Path certPem, Path keyPem, KeyStore trust) {
+public record SelfSignedCert(Path certPem, Path keyPem, KeyStore trust) {
 
-    static SelfSignedCert generate(Path dir) throws Exception {
+    public static SelfSignedCert generate(Path dir) throws Exception {
         Path p12 = dir.resolve("server.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process proc = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",

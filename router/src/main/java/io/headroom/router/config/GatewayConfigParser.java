@@ -17,7 +17,7 @@ import java.util.Set;
 /** Reads the gateway keys of {@code router:}: routes, {@code auth:} and {@code rate-limits:} (docs/gateway.md). */
 final class GatewayConfigParser {
     static final String[] ROUTE_KEYS = {"name", "host", "path-prefix", "path", "methods", "headers", "query", "version", "rewrite",
-            "pool", "split", "mirror", "auth", "rate-limits", "transform", "cache", "aggregate"};
+            "pool", "split", "mirror", "auth", "rate-limits", "transform", "cache", "aggregate", "grpc"};
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
     private static final Set<String> ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
             "ES512", "EdDSA", "Ed25519");
@@ -85,6 +85,16 @@ final class GatewayConfigParser {
                 }
             }
         }
+        io.headroom.router.grpc.GrpcRouteSpec grpc = null;
+        if (rn.has("grpc")) {
+            for (String k : new String[]{"aggregate", "rewrite", "mirror", "cache"}) {
+                if (rn.has(k)) {
+                    throw rn.errorAt(k, "a gRPC route has no " + k,
+                            "remove " + k + ": the route's bindings (or the gRPC path, on passthrough) say what is called");
+                }
+            }
+            grpc = GrpcConfigParser.grpc(rn.child("grpc"));
+        }
         if (aggregate != null) {
             pool = aggregate.calls().get(0).pool();
         } else if (rn.has("pool") == rn.has("split")) {
@@ -146,6 +156,10 @@ final class GatewayConfigParser {
                 throw t.errorAt("response", "an aggregating route builds its answer from its template",
                         "shape the answer in aggregate.template; keep transform.request for the calls");
             }
+            if (grpc != null && t.has("response")) {
+                throw t.errorAt("response", "a gRPC route passes the member's metadata back as it came",
+                        "remove transform.response; transform.request applies to the call's metadata");
+            }
             transform = new RouteConfig.Transform(headerOps(t, "request", auth), headerOps(t, "response", auth));
         }
         RouteConfig.Cache cache = null;
@@ -162,7 +176,7 @@ final class GatewayConfigParser {
                     nonNegative(c, "stale-while-revalidate", Duration.ZERO), c.integer("max-variants", 8, 1, 1024));
         }
         return new RouteConfig(name, prefix, pool, new RouteConfig.Match(host, path, methods, headers, query, version), rewrite,
-                split, mirror, routeAuth, limits, transform, cache, aggregate);
+                split, mirror, routeAuth, limits, transform, cache, aggregate, grpc);
     }
 
     /** {@code aggregate: {calls: [...], template: {...}, max-body: 1MB}}. */

@@ -20,9 +20,11 @@ import java.util.Objects;
  * @param transform  request and response header changes, or {@link Transform#NONE}
  * @param cache      response cache for GET and HEAD, or null for none
  * @param aggregate  fan-out to several upstream calls merged into one JSON document, or null for plain forwarding
+ * @param grpc       JSON to gRPC translation and gRPC passthrough (docs/grpc.md), or null for plain forwarding
  */
 public record RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
-                          Mirror mirror, Auth auth, Limits limits, Transform transform, Cache cache, Aggregate aggregate) {
+                          Mirror mirror, Auth auth, Limits limits, Transform transform, Cache cache, Aggregate aggregate,
+                          io.headroom.router.grpc.GrpcRouteSpec grpc) {
     public RouteConfig {
         Objects.requireNonNull(transform, "transform");
         Objects.requireNonNull(name, "name");
@@ -34,6 +36,12 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         if (!pathPrefix.startsWith("/")) {
             throw new IllegalArgumentException("path-prefix '" + pathPrefix + "' must start with /");
         }
+    }
+
+    /** Without a {@code grpc:} block. */
+    public RouteConfig(String name, String pathPrefix, String pool, Match match, Rewrite rewrite, List<WeightedPool> split,
+                       Mirror mirror, Auth auth, Limits limits, Transform transform, Cache cache, Aggregate aggregate) {
+        this(name, pathPrefix, pool, match, rewrite, split, mirror, auth, limits, transform, cache, aggregate, null);
     }
 
     /** Without header transformation, response cache and aggregation. */

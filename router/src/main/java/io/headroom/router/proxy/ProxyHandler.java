@@ -314,7 +314,11 @@ public final class ProxyHandler implements Handler {
             return;
         }
         try {
-            forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace, cached);
+            if (policy.grpc() != null) {
+                grpc(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, trace);
+            } else {
+                forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace, cached);
+            }
         } finally {
             if (limiter != null) {
                 limiter.release();
@@ -376,6 +380,14 @@ public final class ProxyHandler implements Handler {
             previous = backend;
             backoff(pool, attempt, deadline);
         }
+    }
+
+    /** A route with a {@code grpc:} block: JSON translation or passthrough, on members picked as for any request. */
+    private void grpc(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
+                      Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path, TraceContext trace) {
+        RequestContext ctx = context(pool, route.name(), path, req);
+        policy.grpc().serve(req, res, new io.headroom.router.grpc.GrpcRoute.Exchange(pool, target.telemetry(), path, start, identity,
+                trace, limitHeaders, policy.strip(), policy.transform(), entry, previous -> pick(pool, pool.snapshot(), ctx, previous)));
     }
 
     /**

@@ -26,15 +26,28 @@ import java.util.TreeSet;
  * @param transform     header changes ({@link HeaderTransform#NONE}: none)
  * @param cache         the route's response cache, or null
  * @param aggregator    answers by fanning out to several calls instead of forwarding, or null
+ * @param grpc          answers by a gRPC call (JSON translation or passthrough) instead of forwarding, or null
  */
 public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, HeaderName apiKeyHeader, String[] strip,
-                          RouteLimiter limits, HeaderTransform transform, ResponseCache cache, Aggregator aggregator) {
+                          RouteLimiter limits, HeaderTransform transform, ResponseCache cache, Aggregator aggregator,
+                          io.headroom.router.grpc.GrpcRoute grpc) {
     /** No auth, no limits. */
     public static final RoutePolicy OPEN = new RoutePolicy(null, null, null, new String[0], null, HeaderTransform.NONE, null, null);
 
+    /** Without gRPC. */
+    public RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, HeaderName apiKeyHeader, String[] strip,
+                       RouteLimiter limits, HeaderTransform transform, ResponseCache cache, Aggregator aggregator) {
+        this(auth, authenticator, apiKeyHeader, strip, limits, transform, cache, aggregator, null);
+    }
+
     /** This policy, answering through {@code aggregator} instead of forwarding. */
     public RoutePolicy withAggregator(Aggregator aggregator) {
-        return new RoutePolicy(auth, authenticator, apiKeyHeader, strip, limits, transform, cache, aggregator);
+        return new RoutePolicy(auth, authenticator, apiKeyHeader, strip, limits, transform, cache, aggregator, grpc);
+    }
+
+    /** This policy, answering by gRPC calls instead of forwarding. */
+    public RoutePolicy withGrpc(io.headroom.router.grpc.GrpcRoute grpc) {
+        return new RoutePolicy(auth, authenticator, apiKeyHeader, strip, limits, transform, cache, aggregator, grpc);
     }
 
     /**

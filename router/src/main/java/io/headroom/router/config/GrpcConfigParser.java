@@ -1,0 +1,219 @@
+package io.headroom.router.config;
+
+import com.google.api.HttpRule;
+import com.google.protobuf.Descriptors;
+import io.headroom.config.ConfigException;
+import io.headroom.config.ConfigNode;
+import io.headroom.router.grpc.DescriptorSet;
+import io.headroom.router.grpc.GrpcRouteSpec;
+import io.headroom.router.grpc.HttpBinding;
+import io.headroom.router.grpc.PathTemplate;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a route's {@code grpc:} block (docs/grpc.md) and checks it against its descriptor set at start: the file, every
+ * method named, every template, and every field a path variable, body, response body or query parameter names. An
+ * error says where (file:line) and what to write instead.
+ */
+final class GrpcConfigParser {
+    private GrpcConfigParser() {
+    }
+
+    static GrpcRouteSpec grpc(ConfigNode g) {
+        g.requireOnly("descriptor-set", "passthrough", "mappings", "services", "tls", "max-message-size", "preserve-proto-field-names",
+                "ignore-unknown-query", "deadline-offset");
+        boolean passthrough = g.bool("passthrough", false);
+        DescriptorSet ds = null;
+        String file = g.string("descriptor-set", null);
+        if (file != null) {
+            try {
+                ds = DescriptorSet.load(Path.of(file.strip()));
+            } catch (IllegalArgumentException e) {
+                throw g.errorAt("descriptor-set", e.getMessage(), "write the set with: protoc --include_imports --descriptor_set_out="
+                        + file.strip() + " -I. your_service.proto (a path relative to the router's working directory)");
+            }
+        }
+        if (ds == null && !passthrough) {
+            throw g.error("a grpc block needs a descriptor-set (JSON to gRPC translation) or passthrough: true",
+                    "write descriptor-set: service.pb, or passthrough: true to forward native gRPC calls as they are");
+        }
+        List<HttpBinding> bindings = new ArrayList<>();
+        if (g.has("mappings")) {
+            if (ds == null) {
+                throw g.errorAt("mappings", "mappings need the descriptor-set that defines their methods", "add descriptor-set: service.pb");
+            }
+            if (g.has("services")) {
+                throw g.errorAt("services", "services selects annotated methods, and this block maps methods explicitly",
+                        "remove services, or remove mappings to use the google.api.http annotations");
+            }
+            for (ConfigNode m : g.list("mappings")) {
+                bindings.add(mapping(m, ds));
+            }
+            if (bindings.isEmpty()) {
+                throw g.errorAt("mappings", "mappings is empty", "write mappings: [{method: GET, path: /v1/books/{id}, rpc: pkg.Library/GetBook}]");
+            }
+        } else if (ds != null) {
+            bindings.addAll(annotated(g, ds));
+        }
+        Set<String> seen = new HashSet<>();
+        for (HttpBinding b : bindings) {
+            String key = b.httpMethod() + " " + b.template().toString().replaceAll("\\{([^}=]*)}", "*").replaceAll("\\{[^}]*=([^}]*)}", "$1");
+            if (!seen.add(key)) {
+                throw g.error("two bindings take " + b.httpMethod() + " " + b.template() + " (the second: " + b.method().getFullName() + ")",
+                        "give each method its own HTTP method and path");
+            }
+        }
+        boolean tls = false;
+        Path ca = null;
+        String authority = null;
+        if (g.has("tls")) {
+            String scalar = scalarOrNull(g, "tls");
+            if (scalar != null) {
+                tls = g.bool("tls", false);
+            } else {
+                ConfigNode t = g.child("tls").requireOnly("ca", "authority");
+                tls = true;
+                String caFile = t.string("ca", null);
+                if (caFile != null) {
+                    ca = Path.of(caFile.strip());
+                    if (!Files.isRegularFile(ca)) {
+                        throw t.errorAt("ca", "CA file " + ca + " not found", "name the PEM file of the CA that signs the members' certificates");
+                    }
+                }
+                authority = t.string("authority", null);
+            }
+        }
+        int max = (int) RouterConfig.bytes(g, "max-message-size", GrpcRouteSpec.ChannelSettings.DEFAULT_MAX_MESSAGE, 1, 1L << 30);
+        return new GrpcRouteSpec(ds, bindings, passthrough, new GrpcRouteSpec.ChannelSettings(tls, ca, authority, max),
+                g.bool("preserve-proto-field-names", false), g.bool("ignore-unknown-query", false), deadlineOffset(g));
+    }
+
+    /** {@code {method: GET, path: /v1/books/{id}, rpc: pkg.Library/GetBook, body: "*", response-body: f, query: {q: filter}}}. */
+    private static HttpBinding mapping(ConfigNode m, DescriptorSet ds) {
+        m.requireOnly("method", "path", "rpc", "body", "response-body", "query");
+        String verb = m.requireString("method", "write method: GET (or POST, PUT, PATCH, DELETE)").strip().toUpperCase(Locale.ROOT);
+        if (!verb.matches("[!#$%&'*+.^_`|~0-9A-Z-]+")) {
+            throw m.errorAt("method", "'" + verb + "' is not an HTTP method", "write e.g. GET");
+        }
+        String path = m.requireString("path", "write path: /v1/shelves/{shelf}/books/{id}");
+        try {
+            PathTemplate.parse(path);
+        } catch (IllegalArgumentException e) {
+            throw m.errorAt("path", e.getMessage(), "write e.g. /v1/shelves/{shelf}/books/{id}: literal segments, {field} or "
+                    + "{field=literal/*} variables, * and a final **, then an optional :verb");
+        }
+        String rpc = m.requireString("rpc", "write rpc: package.Service/Method");
+        Descriptors.MethodDescriptor md = ds.method(rpc.strip());
+        if (md == null) {
+            throw m.errorAt("rpc", "no method " + rpc + " in " + ds.source(), "use one of " + methods(ds));
+        }
+        String body = m.string("body", null);
+        if (body != null && !body.equals("*")) {
+            try {
+                HttpBinding.fieldPath(md.getInputType(), body);
+            } catch (IllegalArgumentException e) {
+                throw m.errorAt("body", e.getMessage(), "write body: \"*\" for the whole request message, or the name of one of its fields");
+            }
+        }
+        String responseBody = m.string("response-body", null);
+        if (responseBody != null) {
+            try {
+                HttpBinding.fieldPath(md.getOutputType(), responseBody);
+            } catch (IllegalArgumentException e) {
+                throw m.errorAt("response-body", e.getMessage(), "name a field of " + md.getOutputType().getFullName()
+                        + ", or remove response-body to answer with the whole message");
+            }
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        if (m.has("query")) {
+            ConfigNode q = m.child("query");
+            for (String k : q.keys()) {
+                String field = q.requireString(k, "write " + k + ": field_name");
+                try {
+                    HttpBinding.fieldPath(md.getInputType(), field);
+                } catch (IllegalArgumentException e) {
+                    throw q.errorAt(k, e.getMessage(), "map the query parameter to a field of " + md.getInputType().getFullName());
+                }
+                query.put(k, field);
+            }
+        }
+        try {
+            return HttpBinding.of(verb, path, md, body, responseBody, query, m.location());
+        } catch (IllegalArgumentException e) {
+            throw m.errorAt(md.isClientStreaming() ? "rpc" : "path", e.getMessage(), "name fields of " + md.getInputType().getFullName()
+                    + " " + md.getInputType().getFields().stream().map(Descriptors.FieldDescriptor::getName).toList());
+        }
+    }
+
+    /** The bindings of the {@code google.api.http} annotations of the (selected) services. */
+    private static List<HttpBinding> annotated(ConfigNode g, DescriptorSet ds) {
+        List<String> names = g.stringList("services");
+        for (String n : names) {
+            if (!ds.services().containsKey(n)) {
+                throw g.errorAt("services", "no service " + n + " in " + ds.source(), "use some of " + ds.services().keySet());
+            }
+        }
+        List<HttpBinding> out = new ArrayList<>();
+        for (Descriptors.ServiceDescriptor s : ds.services().values()) {
+            if (!names.isEmpty() && !names.contains(s.getFullName())) {
+                continue;
+            }
+            for (Descriptors.MethodDescriptor m : s.getMethods()) {
+                try {
+                    HttpRule rule = DescriptorSet.httpRule(m);
+                    if (rule != null) {
+                        out.addAll(HttpBinding.of(rule, m, ds.source()));
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw g.errorAt("descriptor-set", e.getMessage(), "fix the method's option (google.api.http) and rebuild the set, "
+                            + "or write grpc.mappings instead of using the annotations");
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw g.errorAt("descriptor-set", "no method of " + (names.isEmpty() ? ds.services().keySet() : names)
+                    + " in " + ds.source() + " has a google.api.http annotation", "annotate the methods, e.g. option (google.api.http) = "
+                    + "{get: \"/v1/books/{id}\"}, or write grpc.mappings: [{method: GET, path: /v1/books/{id}, rpc: pkg.Library/GetBook}]");
+        }
+        return out;
+    }
+
+    private static java.time.Duration deadlineOffset(ConfigNode g) {
+        java.time.Duration d = g.duration("deadline-offset", GrpcRouteSpec.DEFAULT_DEADLINE_OFFSET);
+        if (d.isNegative() || d.compareTo(java.time.Duration.ofSeconds(10)) > 0) {
+            throw g.errorAt("deadline-offset", "deadline-offset " + d.toMillis() + " ms is outside 0..10s", "write e.g. 100ms (0: none)");
+        }
+        return d;
+    }
+
+    private static List<String> methods(DescriptorSet ds) {
+        List<String> out = new ArrayList<>();
+        for (Descriptors.ServiceDescriptor s : ds.services().values()) {
+            for (Descriptors.MethodDescriptor m : s.getMethods()) {
+                if (out.size() == 20) {
+                    out.add("...");
+                    return out;
+                }
+                out.add(s.getFullName() + "/" + m.getName());
+            }
+        }
+        return out;
+    }
+
+    private static String scalarOrNull(ConfigNode parent, String key) {
+        try {
+            return parent.string(key, null);
+        } catch (ConfigException notScalar) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,922 @@
+package io.headroom.router.grpc;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.headroom.ingest.json.JsonStrings;
+import io.headroom.router.auth.Identity;
+import io.headroom.router.control.PoolState;
+import io.headroom.router.log.AccessLog;
+import io.headroom.router.telemetry.RouteTelemetry;
+import io.headroom.router.trace.TraceContext;
+import io.headroom.router.transform.HeaderTransform;
+import io.headroom.router.upstream.Backend;
+import io.headroom.time.Ticker;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A route with a {@code grpc:} block, serving two kinds of request.
+ *
+ * <p><b>JSON translation</b>: an HTTP request that matches one of the route's bindings becomes a call of the bound gRPC
+ * method: path variables, query parameters and the JSON body fill the request message ({@link JsonFormat} over
+ * {@link DynamicMessage}); the answer is the response message as JSON (a server-streaming method's messages as one JSON
+ * array, streamed), or, when the call fails, the gRPC status as its HTTP status with {@code {"code", "message",
+ * "details"}}.
+ *
+ * <p><b>Passthrough</b>: a native gRPC call ({@code content-type: application/grpc}, HTTP/2) goes to a member as it
+ * came: its path, its metadata, its messages (bytes, never parsed) in both directions and the member's trailers.
+ * Unary, server-, client- and bidirectional streaming.
+ *
+ * <p>Both take members from the pool's balancer with its breaker and ejection, report each attempt's outcome to the
+ * pool, bound the call by the pool's request timeout (as the gRPC deadline; a client's shorter {@code grpc-timeout}
+ * wins), and retry on another member under the retry budget when a member refused the connection, since such a call
+ * never reached it.
+ */
+public final class GrpcRoute {
+    private static final HeaderName TRAILER = HeaderNames.create("Trailer");
+    private static final HeaderName GRPC_STATUS = HeaderNames.create("grpc-status");
+    private static final HeaderName GRPC_MESSAGE = HeaderNames.create("grpc-message");
+    private static final HeaderName GRPC_ENCODING = HeaderNames.create("grpc-encoding");
+    private static final HeaderName GRPC_TIMEOUT = HeaderNames.create("grpc-timeout");
+    private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
+    private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
+    private static final Metadata.Key<byte[]> STATUS_DETAILS = Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
+    /** Request messages kept to replay on another member after a refused connection; past this a call is not retried. */
+    static final int REPLAY_LIMIT = 64 << 10;
+    /** How long past its deadline the request thread waits for a call's end before it cancels the call itself. */
+    private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** Chooses the member of one attempt: not {@code previous} when another can take it; null when none can. */
+    @FunctionalInterface
+    public interface Picker {
+        Backend pick(Backend previous);
+    }
+
+    /**
+     * What the proxy hands over for one request.
+     *
+     * @param pool         the pool chosen for it (the primary, or a split's draw)
+     * @param telemetry    the (route, pool) telemetry cell
+     * @param path         the normalized request path
+     * @param start        ticker time the request arrived
+     * @param identity     the authenticated consumer (identity headers become metadata)
+     * @param trace        the trace context sent on as {@code traceparent}
+     * @param limitHeaders RateLimit and RateLimit-Policy values, or null
+     * @param strip        lower-case names of request headers not forwarded (credentials, transform drops)
+     * @param transform    the route's request header changes
+     * @param log          the access-log entry, or null
+     * @param picker       member choice with the pool's breaker and hashing
+     */
+    public record Exchange(PoolState pool, RouteTelemetry telemetry, String path, long start, Identity identity, TraceContext trace,
+                           String[] limitHeaders, String[] strip, HeaderTransform transform, AccessLog.Entry log, Picker picker) {
+    }
+
+    private final String route;
+    private final GrpcRouteSpec spec;
+    private final Map<PoolState, GrpcChannels.PoolChannels> channels;
+    private final Ticker ticker;
+    private final JsonFormat.Parser parser;
+    private final JsonFormat.Printer printer;
+    private final JsonFormat.Printer detailsPrinter;
+    private final Map<Descriptors.MethodDescriptor, MethodDescriptor<DynamicMessage, DynamicMessage>> methods;
+
+    /**
+     * @param route    the route's name (messages)
+     * @param spec     its {@code grpc:} block
+     * @param pools    every pool the route may send to
+     * @param channels the router's channels
+     */
+    public GrpcRoute(String route, GrpcRouteSpec spec, List<PoolState> pools, GrpcChannels channels, Ticker ticker) {
+        this.route = route;
+        this.spec = spec;
+        this.ticker = ticker;
+        IdentityHashMap<PoolState, GrpcChannels.PoolChannels> byPool = new IdentityHashMap<>();
+        for (PoolState p : pools) {
+            byPool.put(p, channels.pool(p, spec.channel()));
+        }
+        this.channels = byPool;
+        JsonFormat.TypeRegistry types = spec.descriptors() == null ? JsonFormat.TypeRegistry.getEmptyTypeRegistry()
+                : spec.descriptors().types();
+        this.parser = JsonFormat.parser().usingTypeRegistry(types);
+        JsonFormat.Printer p = JsonFormat.printer().usingTypeRegistry(types).omittingInsignificantWhitespace();
+        this.printer = spec.preserveProtoFieldNames() ? p.preservingProtoFieldNames() : p;
+        JsonFormat.TypeRegistry.Builder details = JsonFormat.TypeRegistry.newBuilder()
+                .add(com.google.rpc.ErrorDetailsProto.getDescriptor().getMessageTypes());
+        if (spec.descriptors() != null) {
+            spec.descriptors().services().values().forEach(s -> details.add(s.getFile().getMessageTypes()));
+        }
+        this.detailsPrinter = JsonFormat.printer().usingTypeRegistry(details.build()).omittingInsignificantWhitespace();
+        Map<Descriptors.MethodDescriptor, MethodDescriptor<DynamicMessage, DynamicMessage>> m = new IdentityHashMap<>();
+        for (HttpBinding b : spec.bindings()) {
+            m.computeIfAbsent(b.method(), GrpcRoute::dynamic);
+        }
+        this.methods = m;
+    }
+
+    /** The channels this route uses (the router keeps these open across a reload and shuts the others). */
+    public java.util.Collection<GrpcChannels.PoolChannels> channels() {
+        return channels.values();
+    }
+
+    public GrpcRouteSpec spec() {
+        return spec;
+    }
+
+    /** Serves one request: passthrough for native gRPC, translation for the rest. */
+    public void serve(ServerRequest req, ServerResponse res, Exchange x) {
+        var h = req.headers();
+        String ct = h.contains(HeaderNames.CONTENT_TYPE) ? h.get(HeaderNames.CONTENT_TYPE).get() : null;
+        if (ct != null && ct.regionMatches(true, 0, "application/grpc", 0, 16)
+                && (ct.length() == 16 || ct.charAt(16) == '+' || ct.charAt(16) == ';')) {
+            if (spec.passthrough()) {
+                passthrough(req, res, x);
+            } else {
+                // a gRPC client on a translating route: say so in gRPC terms
+                trailersOnly(res, Status.UNIMPLEMENTED.withDescription("route " + route
+                        + " translates JSON to gRPC and does not pass native gRPC calls through (set grpc.passthrough: true)"), null);
+            }
+            return;
+        }
+        if (spec.bindings().isEmpty()) {
+            jsonError(res, 415, Status.Code.INVALID_ARGUMENT, "route " + route + " passes native gRPC through only: "
+                    + "send content-type: application/grpc over HTTP/2", null, x.limitHeaders());
+            return;
+        }
+        translate(req, res, x);
+    }
+
+    // ---- JSON translation ----------------------------------------------------------------------------------------
+
+    private void translate(ServerRequest req, ServerResponse res, Exchange x) {
+        String verb = req.prologue().method().text();
+        HttpBinding binding = null;
+        String[] values = null;
+        boolean pathMatched = false;
+        for (HttpBinding b : spec.bindings()) {
+            String[] v = b.template().match(x.path());
+            if (v == null) {
+                continue;
+            }
+            pathMatched = true;
+            if (b.httpMethod().equals(verb)) {
+                binding = b;
+                values = v;
+                break;
+            }
+        }
+        if (binding == null) {
+            if (pathMatched) {
+                jsonError(res, 405, Status.Code.UNIMPLEMENTED, verb + " " + x.path() + " is bound to no gRPC method (other methods are)",
+                        null, x.limitHeaders());
+            } else {
+                jsonError(res, 404, Status.Code.NOT_FOUND, "no gRPC method is bound to " + verb + " " + x.path(), null, x.limitHeaders());
+            }
+            return;
+        }
+        DynamicMessage request;
+        long bytesIn = 0;
+        try {
+            JsonObject root = new JsonObject();
+            if (binding.body() != null && req.content().hasEntity()) {
+                byte[] body = readBounded(req.content().inputStream(), spec.channel().maxMessageBytes());
+                if (body == null) {
+                    jsonError(res, 413, Status.Code.INVALID_ARGUMENT, "the body is longer than the route's max-message-size of "
+                            + spec.channel().maxMessageBytes() + " bytes", null, x.limitHeaders());
+                    return;
+                }
+                bytesIn = body.length;
+                String text = new String(body, StandardCharsets.UTF_8).strip();
+                if (!text.isEmpty()) {
+                    JsonElement parsed = JsonParser.parseString(text);
+                    if (binding.body().equals("*")) {
+                        if (!parsed.isJsonObject()) {
+                            throw new BadRequest("the body must be a JSON object (a " + binding.method().getInputType().getFullName() + ")");
+                        }
+                        root = parsed.getAsJsonObject();
+                    } else {
+                        put(root, binding.body(), parsed);
+                    }
+                }
+            }
+            PathTemplate.Variable[] vars = binding.template().variables();
+            for (int i = 0; i < vars.length; i++) {
+                put(root, vars[i].fieldPath(), new JsonPrimitive(values[i]));
+            }
+            if (!"*".equals(binding.body()) && req.prologue().hasQuery()) {
+                query(root, binding, req.prologue().query().rawValue());
+            }
+            DynamicMessage.Builder b = DynamicMessage.newBuilder(binding.method().getInputType());
+            parser.merge(root.toString(), b);
+            request = b.build();
+        } catch (BadRequest | JsonParseException | InvalidProtocolBufferException | IllegalArgumentException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            jsonError(res, 400, Status.Code.INVALID_ARGUMENT, "the request does not fit " + binding.method().getInputType().getFullName()
+                    + ": " + why, null, x.limitHeaders());
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (x.log() != null) {
+            x.log().bytesIn = bytesIn;
+        }
+        Metadata metadata = GrpcMetadata.fromRequest(req, x);
+        MethodDescriptor<DynamicMessage, DynamicMessage> md = methods.get(binding.method());
+        PoolState pool = x.pool();
+        long deadline = x.start() + pool.requestTimeoutNanos();
+        pool.retryBudget().deposit();
+        int maxRetries = pool.config().resilience().retryAttempts();
+        Backend previous = null;
+        for (int attempt = 0; ; attempt++) {
+            Backend backend = x.picker().pick(previous);
+            if (backend == null) {
+                jsonError(res, 503, Status.Code.UNAVAILABLE, "pool " + pool.config().name() + " has no available backend", null,
+                        x.limitHeaders());
+                x.telemetry().rejection(RouteTelemetry.Refusal.NO_BACKEND, bytesIn, 0, ticker.read() - x.start());
+                return;
+            }
+            if (x.log() != null) {
+                x.log().backend = backend.address();
+            }
+            boolean retry;
+            backend.started();
+            try {
+                retry = translateOnce(res, x, binding, md, request, metadata, backend, deadline, bytesIn,
+                        attempt < maxRetries);
+            } finally {
+                backend.finished();
+            }
+            if (!retry) {
+                return;
+            }
+            previous = backend;
+        }
+    }
+
+    /** One attempt; true when it never reached {@code backend} and may go to another (nothing was sent to the client). */
+    private boolean translateOnce(ServerResponse res, Exchange x, HttpBinding binding, MethodDescriptor<DynamicMessage, DynamicMessage> md,
+                                  DynamicMessage request, Metadata metadata, Backend backend, long deadline, long bytesIn,
+                                  boolean mayRetry) {
+        PoolState pool = x.pool();
+        long attemptStart = ticker.read();
+        long remaining = deadline - attemptStart;
+        Events<DynamicMessage> events = new Events<>();
+        ClientCall<DynamicMessage, DynamicMessage> call;
+        try {
+            ManagedChannel ch = channels.get(pool).channel(backend);
+            call = ch.newCall(md, CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, remaining), TimeUnit.NANOSECONDS));
+            call.start(events, metadata);
+            call.request(1);
+            call.sendMessage(request);
+            call.halfClose();
+        } catch (RuntimeException e) {
+            // the channel was shut by a reload between the pick and the call (or cannot be built): the member was not reached
+            pool.release(backend);
+            jsonError(res, 503, Status.Code.UNAVAILABLE, backend.address() + ": " + e.getMessage(), null, x.limitHeaders());
+            x.telemetry().error(backend, bytesIn, 0, ticker.read() - x.start());
+            return false;
+        }
+        boolean streaming = binding.method().isServerStreaming();
+        Metadata headers = null;
+        DynamicMessage single = null;
+        OutputStream out = null;
+        long bytesOut = 0;
+        int sent = 0;
+        try {
+            while (true) {
+                Object e = events.next(deadline + GRACE_NANOS, ticker);
+                if (e == null) {
+                    call.cancel("the router's deadline passed", null);
+                    continue; // the cancel ends the call with CANCELLED, handled below
+                }
+                if (e instanceof Metadata m) {
+                    headers = m;
+                } else if (e instanceof End end) {
+                    Status s = end.status();
+                    long now = ticker.read();
+                    if (s.isOk()) {
+                        pool.succeeded(backend, 200, false, now - attemptStart, now);
+                        if (streaming) {
+                            if (out == null) {
+                                out = beginStream(res, x, headers);
+                                out.write('[');
+                            }
+                            out.write(']');
+                            bytesOut += 2;
+                            out.close();
+                        } else if (single == null) {
+                            pool.failed(backend, "answered OK without a message", now - attemptStart);
+                            jsonError(res, 502, Status.Code.INTERNAL, backend.address() + " ended a unary call without a message", null,
+                                    x.limitHeaders());
+                            x.telemetry().response(backend, 502, bytesIn, 0, now - x.start());
+                            return false;
+                        } else {
+                            byte[] body = responseJson(single, binding).getBytes(StandardCharsets.UTF_8);
+                            bytesOut = body.length;
+                            begin(res, x, headers);
+                            res.send(body);
+                        }
+                        done(x, backend, 200, bytesIn, bytesOut);
+                        return false;
+                    }
+                    if (refused(s, headers != null) && sent == 0) {
+                        pool.failed(backend, "connect failed: " + describe(s), now - attemptStart);
+                        if (mayRetry && deadline - now > 0 && pool.retryBudget().tryWithdraw()) {
+                            return true;
+                        }
+                    } else if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                        pool.timedOut(backend, now - attemptStart);
+                    } else {
+                        int health = GrpcStatuses.healthStatus(s.getCode());
+                        pool.succeeded(backend, health, false, now - attemptStart, now);
+                    }
+                    int http = GrpcStatuses.httpStatus(s.getCode());
+                    if (out != null) {
+                        // the answer has begun: cut the stream so the client sees it incomplete rather than a valid array
+                        done(x, backend, http, bytesIn, bytesOut);
+                        throw new UncheckedIOException(new IOException("gRPC stream from " + backend.address() + " failed after "
+                                + sent + " messages: " + describe(s)));
+                    }
+                    jsonError(res, http, s.getCode(), s.getDescription() == null ? s.getCode().name() : s.getDescription(),
+                            end.trailers(), x.limitHeaders());
+                    done(x, backend, http, bytesIn, 0);
+                    return false;
+                } else {
+                    DynamicMessage msg = (DynamicMessage) e;
+                    if (!streaming) {
+                        single = msg;
+                    } else {
+                        if (out == null) {
+                            out = beginStream(res, x, headers);
+                            out.write('[');
+                            bytesOut++;
+                        } else {
+                            out.write(',');
+                            bytesOut++;
+                        }
+                        byte[] json = responseJson(msg, binding).getBytes(StandardCharsets.UTF_8);
+                        out.write(json);
+                        out.flush();
+                        bytesOut += json.length;
+                    }
+                    sent++;
+                    call.request(1);
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            call.cancel("cannot print the answer", e);
+            if (out != null) {
+                throw new UncheckedIOException(e);
+            }
+            jsonError(res, 502, Status.Code.INTERNAL, "the answer of " + backend.address() + " cannot be written as JSON: " + e.getMessage(),
+                    null, x.limitHeaders());
+            x.telemetry().response(backend, 502, bytesIn, 0, ticker.read() - x.start());
+            return false;
+        } catch (IOException | UncheckedIOException e) {
+            call.cancel("the client went away", e);
+            throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+        }
+    }
+
+    private void done(Exchange x, Backend backend, int http, long bytesIn, long bytesOut) {
+        if (x.log() != null) {
+            x.log().bytesIn = bytesIn;
+            x.log().bytesOut = bytesOut;
+        }
+        x.telemetry().response(backend, http, bytesIn, bytesOut, ticker.read() - x.start());
+    }
+
+    /** Status 200, JSON, the member's response metadata as headers. */
+    private static void begin(ServerResponse res, Exchange x, Metadata headers) {
+        res.status(200);
+        GrpcMetadata.toHeaders(res, headers);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        limitHeaders(res, x.limitHeaders());
+    }
+
+    /** As {@link #begin}, for a streamed answer: its body's stream. */
+    private static OutputStream beginStream(ServerResponse res, Exchange x, Metadata headers) {
+        begin(res, x, headers);
+        return res.outputStream();
+    }
+
+    private String responseJson(DynamicMessage m, HttpBinding b) throws InvalidProtocolBufferException {
+        String json = printer.print(m);
+        if (b.responseBody() == null) {
+            return json;
+        }
+        JsonElement e = JsonParser.parseString(json);
+        for (String part : b.responseBody().split("\\.")) {
+            Descriptors.FieldDescriptor f = HttpBinding.field(m.getDescriptorForType(), part);
+            String key = spec.preserveProtoFieldNames() ? f.getName() : f.getJsonName();
+            if (!e.isJsonObject() || !e.getAsJsonObject().has(key)) {
+                return defaultJson(f);
+            }
+            e = e.getAsJsonObject().get(key);
+            if (f.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE && !f.isRepeated()) {
+                m = (DynamicMessage) m.getField(f);
+            }
+        }
+        return e.toString();
+    }
+
+    /** The JSON of a field the printer left out because it holds its default value. */
+    private static String defaultJson(Descriptors.FieldDescriptor f) {
+        if (f.isRepeated()) {
+            return f.isMapField() ? "{}" : "[]";
+        }
+        return switch (f.getJavaType()) {
+            case MESSAGE -> "{}";
+            case BOOLEAN -> "false";
+            case STRING, BYTE_STRING -> "\"\"";
+            case ENUM -> "\"" + f.getEnumType().getValues().get(0).getName() + "\"";
+            case LONG -> "\"0\"";
+            default -> "0";
+        };
+    }
+
+    /** Query parameters into the request's JSON: by field path, or by the binding's explicit names. */
+    private void query(JsonObject root, HttpBinding b, String raw) {
+        Descriptors.Descriptor in = b.method().getInputType();
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = formDecode(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? "" : formDecode(pair.substring(eq + 1));
+            String fieldPath = b.queryFields().getOrDefault(name, name);
+            Descriptors.FieldDescriptor[] path;
+            try {
+                path = HttpBinding.fieldPath(in, fieldPath);
+            } catch (IllegalArgumentException e) {
+                if (spec.ignoreUnknownQuery()) {
+                    continue;
+                }
+                throw new BadRequest("query parameter '" + name + "' names no field: " + e.getMessage()
+                        + " (or set grpc.ignore-unknown-query: true)");
+            }
+            Descriptors.FieldDescriptor last = path[path.length - 1];
+            if (last.isRepeated()) {
+                JsonObject parent = parent(root, fieldPath);
+                String key = fieldPath.substring(fieldPath.lastIndexOf('.') + 1);
+                JsonElement have = parent.get(key);
+                JsonArray arr = have != null && have.isJsonArray() ? have.getAsJsonArray() : new JsonArray();
+                arr.add(value);
+                parent.add(key, arr);
+            } else {
+                put(root, fieldPath, new JsonPrimitive(value));
+            }
+        }
+    }
+
+    private static String formDecode(String s) {
+        return PathTemplate.decode(s.replace('+', ' '));
+    }
+
+    /** Sets {@code value} at a dotted field path, creating the objects on the way. */
+    private static void put(JsonObject root, String fieldPath, JsonElement value) {
+        JsonObject parent = parent(root, fieldPath);
+        parent.add(fieldPath.substring(fieldPath.lastIndexOf('.') + 1), value);
+    }
+
+    private static JsonObject parent(JsonObject root, String fieldPath) {
+        JsonObject o = root;
+        int from = 0;
+        int dot;
+        while ((dot = fieldPath.indexOf('.', from)) >= 0) {
+            String k = fieldPath.substring(from, dot);
+            JsonElement next = o.get(k);
+            if (next == null || !next.isJsonObject()) {
+                JsonObject created = new JsonObject();
+                o.add(k, created);
+                next = created;
+            }
+            o = next.getAsJsonObject();
+            from = dot + 1;
+        }
+        return o;
+    }
+
+    /** {@code {"code": 5, "message": "...", "details": [...]}} with the HTTP status of the code. */
+    private void jsonError(ServerResponse res, int http, Status.Code code, String message, Metadata trailers, String[] limitHeaders) {
+        StringBuilder sb = new StringBuilder(64 + message.length());
+        sb.append("{\"code\":").append(code.value()).append(",\"message\":");
+        JsonStrings.append(sb, message);
+        sb.append(",\"details\":[");
+        byte[] details = trailers == null ? null : trailers.get(STATUS_DETAILS);
+        if (details != null) {
+            try {
+                com.google.rpc.Status st = com.google.rpc.Status.parseFrom(details);
+                for (int i = 0; i < st.getDetailsCount(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    sb.append(detail(st.getDetails(i)));
+                }
+            } catch (InvalidProtocolBufferException e) {
+                // a member's malformed details: the code and message still hold
+            }
+        }
+        sb.append("]}");
+        res.status(http);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        if (http == 503) {
+            res.headers().set(HeaderNames.RETRY_AFTER, "1");
+        }
+        limitHeaders(res, limitHeaders);
+        res.send(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String detail(Any any) {
+        try {
+            return detailsPrinter.print(any);
+        } catch (InvalidProtocolBufferException e) {
+            // a type neither the descriptor set nor google.rpc knows: its type and bytes, as JSON of Any would carry them
+            StringBuilder sb = new StringBuilder("{\"@type\":");
+            JsonStrings.append(sb, any.getTypeUrl());
+            sb.append(",\"value\":");
+            JsonStrings.append(sb, Base64.getEncoder().encodeToString(any.getValue().toByteArray()));
+            return sb.append('}').toString();
+        }
+    }
+
+    private static void limitHeaders(ServerResponse res, String[] limitHeaders) {
+        if (limitHeaders != null) {
+            res.headers().set(RATE_LIMIT, limitHeaders[0]);
+            res.headers().set(RATE_LIMIT_POLICY, limitHeaders[1]);
+        }
+    }
+
+    /** A request the translation cannot make a message of. */
+    private static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    // ---- passthrough ------------------------------------------------------------------------------------------------
+
+    private void passthrough(ServerRequest req, ServerResponse res, Exchange x) {
+        if (!"2.0".equals(req.prologue().protocolVersion())) {
+            jsonError(res, 505, Status.Code.UNIMPLEMENTED, "gRPC needs HTTP/2 (h2 by ALPN, or h2c with prior knowledge)", null,
+                    x.limitHeaders());
+            return;
+        }
+        String path = x.path();
+        int slash = path.indexOf('/', 1);
+        if (!req.prologue().method().text().equals("POST") || slash < 2 || slash == path.length() - 1 || path.indexOf('/', slash + 1) >= 0) {
+            trailersOnly(res, Status.UNIMPLEMENTED.withDescription("not a gRPC call: expected POST /package.Service/Method, got "
+                    + req.prologue().method().text() + " " + path), null);
+            return;
+        }
+        var h = req.headers();
+        String encoding = h.contains(GRPC_ENCODING) ? h.get(GRPC_ENCODING).get().strip().toLowerCase(Locale.ROOT) : "identity";
+        if (!encoding.equals("identity") && !encoding.equals("gzip")) {
+            trailersOnly(res, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
+                    + "(identity, gzip)"), null);
+            return;
+        }
+        PoolState pool = x.pool();
+        long timeout = pool.requestTimeoutNanos();
+        if (h.contains(GRPC_TIMEOUT)) {
+            long t = parseTimeout(h.get(GRPC_TIMEOUT).get());
+            if (t < 0) {
+                trailersOnly(res, Status.INTERNAL.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()), null);
+                return;
+            }
+            if (t < timeout) {
+                // end the call a little before the client's own deadline, so that its status reaches the client before the
+                // client resets the stream: Helidon 4.5 answers the client's reset of a stream it has already ended with a
+                // GOAWAY for the whole connection (docs/grpc.md)
+                timeout = t - Math.min(spec.deadlineOffset().toNanos(), t / 10);
+            }
+        }
+        long deadline = x.start() + timeout;
+        MethodDescriptor<byte[], byte[]> md = MethodDescriptor.newBuilder(BYTES, BYTES)
+                .setType(MethodDescriptor.MethodType.UNKNOWN)
+                .setFullMethodName(path.substring(1))
+                .build();
+        Metadata metadata = GrpcMetadata.fromRequest(req, x);
+        Upload upload = new Upload(req.content().inputStream(), encoding.equals("gzip"), spec.channel().maxMessageBytes());
+        pool.retryBudget().deposit();
+        int maxRetries = pool.config().resilience().retryAttempts();
+        Backend previous = null;
+        Thread pump = null;
+        try {
+            for (int attempt = 0; ; attempt++) {
+                Backend backend = x.picker().pick(previous);
+                if (backend == null) {
+                    upload.abort();
+                    trailersOnly(res, Status.UNAVAILABLE.withDescription("pool " + pool.config().name() + " has no available backend"), null);
+                    x.telemetry().rejection(RouteTelemetry.Refusal.NO_BACKEND, upload.bytes(), 0, ticker.read() - x.start());
+                    return;
+                }
+                if (x.log() != null) {
+                    x.log().backend = backend.address();
+                }
+                Events<byte[]> events = new Events<>();
+                long attemptStart = ticker.read();
+                ClientCall<byte[], byte[]> call;
+                backend.started();
+                try {
+                    try {
+                        ManagedChannel ch = channels.get(pool).channel(backend);
+                        call = ch.newCall(md, CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, deadline - attemptStart), TimeUnit.NANOSECONDS));
+                        call.start(events, metadata);
+                        call.request(1);
+                    } catch (RuntimeException e) {
+                        // the channel was shut by a reload between the pick and the call (or cannot be built): the member
+                        // was not reached
+                        pool.release(backend);
+                        upload.abort();
+                        trailersOnly(res, Status.UNAVAILABLE.withDescription(backend.address() + ": " + e.getMessage()), null);
+                        x.telemetry().error(backend, 0, 0, ticker.read() - x.start());
+                        return;
+                    }
+                    if (!upload.attach(call, events)) {
+                        call.cancel("the request stream can no longer be replayed", null);
+                        upload.abort();
+                        trailersOnly(res, Status.UNAVAILABLE.withDescription("the request could not be replayed to another member"), null);
+                        return;
+                    }
+                    if (pump == null) {
+                        pump = Thread.ofVirtual().name("headroom-grpc-upload").start(upload);
+                    }
+                    Attempt a = relay(res, x, call, events, backend, attemptStart, deadline, upload);
+                    if (a == Attempt.RETRY && attempt < maxRetries && deadline - ticker.read() > 0 && upload.replayable()
+                            && pool.retryBudget().tryWithdraw()) {
+                        previous = backend;
+                        continue;
+                    }
+                    if (a == Attempt.RETRY) {
+                        trailersOnly(res, upload.lastStatus(), null);
+                        x.telemetry().error(backend, upload.bytes(), 0, ticker.read() - x.start());
+                    }
+                    return;
+                } finally {
+                    backend.finished();
+                }
+            }
+        } finally {
+            upload.abort();
+        }
+    }
+
+    private enum Attempt { DONE, RETRY }
+
+    /** Relays one call's answer to the client; {@link Attempt#RETRY} when the member refused the connection. */
+    private Attempt relay(ServerResponse res, Exchange x, ClientCall<byte[], byte[]> call, Events<byte[]> events, Backend backend,
+                          long attemptStart, long deadline, Upload upload) {
+        PoolState pool = x.pool();
+        OutputStream out = null;
+        Metadata headers = null;
+        long bytesOut = 0;
+        byte[] prefix = new byte[5];
+        try {
+            while (true) {
+                Object e = events.next(deadline + GRACE_NANOS, ticker);
+                if (e == null) {
+                    call.cancel("the router's deadline passed", null);
+                    continue;
+                }
+                if (e instanceof Metadata m) {
+                    headers = m;
+                    out = beginGrpc(res, x, headers);
+                    out.flush(); // the headers go now, as a gRPC server sends them before its first message
+                } else if (e instanceof End end) {
+                    Status s = upload.failure() != null ? upload.failure() : end.status();
+                    long now = ticker.read();
+                    if (refused(end.status(), headers != null)) {
+                        pool.failed(backend, "connect failed: " + describe(end.status()), now - attemptStart);
+                        upload.lastStatus(end.status());
+                        if (out == null) {
+                            return Attempt.RETRY;
+                        }
+                    } else if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                        pool.timedOut(backend, now - attemptStart);
+                    } else {
+                        pool.succeeded(backend, GrpcStatuses.healthStatus(s.getCode()), false, now - attemptStart, now);
+                    }
+                    if (x.log() != null) {
+                        x.log().bytesIn = upload.bytes();
+                        x.log().bytesOut = bytesOut;
+                    }
+                    x.telemetry().response(backend, GrpcStatuses.httpStatus(s.getCode()), upload.bytes(), bytesOut, now - x.start());
+                    if (out == null) {
+                        trailersOnly(res, s, end.trailers());
+                    } else {
+                        var t = res.trailers();
+                        t.set(GRPC_STATUS, Integer.toString(s.getCode().value()));
+                        if (s.getDescription() != null) {
+                            t.set(GRPC_MESSAGE, percentEncode(s.getDescription()));
+                        }
+                        GrpcMetadata.copy(end.trailers(), (n, v) -> t.add(HeaderNames.create(n), v));
+                        out.close();
+                    }
+                    return Attempt.DONE;
+                } else {
+                    byte[] msg = (byte[]) e;
+                    if (out == null) {
+                        out = beginGrpc(res, x, null);
+                    }
+                    prefix[0] = 0;
+                    prefix[1] = (byte) (msg.length >>> 24);
+                    prefix[2] = (byte) (msg.length >>> 16);
+                    prefix[3] = (byte) (msg.length >>> 8);
+                    prefix[4] = (byte) msg.length;
+                    out.write(prefix);
+                    out.write(msg);
+                    out.flush();
+                    bytesOut += 5 + msg.length;
+                    call.request(1);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            call.cancel("the client went away", e);
+            x.telemetry().error(backend, upload.bytes(), bytesOut, ticker.read() - x.start());
+            throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+        }
+    }
+
+    /** Status 200, application/grpc, the member's headers, and a {@code Trailer} header so that Helidon sends trailers. */
+    private OutputStream beginGrpc(ServerResponse res, Exchange x, Metadata headers) {
+        res.status(200);
+        if (headers != null) {
+            GrpcMetadata.copy(headers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
+        }
+        res.headers().set(HeaderNames.CONTENT_TYPE, "application/grpc");
+        limitHeaders(res, x.limitHeaders());
+        OutputStream out = res.outputStream();
+        // Helidon 4.5 HTTP/2 sends the response trailers only when the headers carry Trailer (docs/grpc.md); set after
+        // outputStream(), which adds its own "Trailer: stream-result" for a request with "TE: trailers"
+        res.headers().set(TRAILER, "grpc-status, grpc-message");
+        return out;
+    }
+
+    /** A gRPC answer without messages: the status (and the trailers) in the one HEADERS frame that ends the stream. */
+    private static void trailersOnly(ServerResponse res, Status s, Metadata trailers) {
+        res.status(200);
+        res.headers().set(HeaderNames.CONTENT_TYPE, "application/grpc");
+        if (trailers != null) {
+            GrpcMetadata.copy(trailers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
+        }
+        res.headers().set(GRPC_STATUS, Integer.toString(s.getCode().value()));
+        if (s.getDescription() != null) {
+            res.headers().set(GRPC_MESSAGE, percentEncode(s.getDescription()));
+        }
+        // Not send(): Helidon 4.5 writes send()'s answer as HEADERS and a DATA frame, even an empty one, and gRPC clients
+        // take an empty DATA frame that ends the stream as a broken answer. An output stream left empty, without a Trailer
+        // header, is committed as one HEADERS frame with END_STREAM: gRPC's trailers-only answer. Helidon sets
+        // "Trailer: stream-result" in outputStream() for a request with "TE: trailers" (as every gRPC client sends): removed.
+        res.outputStream();
+        res.headers().remove(TRAILER);
+    }
+
+    /** grpc-message encoding: printable ASCII except '%' as is, everything else as %XX of its UTF-8 bytes. */
+    static String percentEncode(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder(b.length);
+        for (byte c : b) {
+            int u = c & 0xff;
+            if (u >= 0x20 && u <= 0x7e && u != '%') {
+                sb.append((char) u);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(u >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(u & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {@code grpc-timeout}: up to 8 digits and a unit (H, M, S, m, u, n); -1 when malformed. */
+    static long parseTimeout(String v) {
+        String t = v.strip();
+        if (t.length() < 2 || t.length() > 9) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < t.length() - 1; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return switch (t.charAt(t.length() - 1)) {
+            case 'H' -> TimeUnit.HOURS.toNanos(n);
+            case 'M' -> TimeUnit.MINUTES.toNanos(n);
+            case 'S' -> TimeUnit.SECONDS.toNanos(n);
+            case 'm' -> TimeUnit.MILLISECONDS.toNanos(n);
+            case 'u' -> TimeUnit.MICROSECONDS.toNanos(n);
+            case 'n' -> n;
+            default -> -1;
+        };
+    }
+
+    // ---- shared --------------------------------------------------------------------------------------------------
+
+    /**
+     * Whether a call failed because the member refused or could not take the connection: UNAVAILABLE caused by a
+     * connect failure, before any response header. Such a call never reached the member, so another may take it.
+     */
+    static boolean refused(Status s, boolean headersSeen) {
+        if (headersSeen || s.getCode() != Status.Code.UNAVAILABLE) {
+            return false;
+        }
+        for (Throwable t = s.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
+                    || t instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Status s) {
+        String d = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
+        return s.getCause() == null ? d : d + " (" + s.getCause().getMessage() + ")";
+    }
+
+    private static byte[] readBounded(InputStream in, int max) throws IOException {
+        byte[] b = in.readNBytes(max + 1);
+        return b.length > max ? null : b;
+    }
+
+    private static MethodDescriptor<DynamicMessage, DynamicMessage> dynamic(Descriptors.MethodDescriptor m) {
+        return MethodDescriptor.newBuilder(new DynamicMarshaller(m.getInputType()), new DynamicMarshaller(m.getOutputType()))
+                .setType(m.isServerStreaming() ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(m.getService().getFullName(), m.getName()))
+                .build();
+    }
+
+    /** Messages of a type known from the descriptor set, with no generated class. */
+    static final class DynamicMarshaller implements MethodDescriptor.Marshaller<DynamicMessage> {
+        private final Descriptors.Descriptor type;
+
+        DynamicMarshaller(Descriptors.Descriptor type) {
+            this.type = type;
+        }
+
+        @Override
+        public InputStream stream(DynamicMessage value) {
+            return value.toByteString().newInput();
+        }
+
+        @Override
+        public DynamicMessage parse(InputStream stream) {
+            try {
+                return DynamicMessage.parseFrom(type, stream);
+            } catch (IOException e) {
+                throw Status.INTERNAL.withDescription("the member's message is not a " + type.getFullName() + ": " + e.getMessage())
+                        .withCause(e).asRuntimeException();
+            }
+        }
+    }
+
+    /** Messages as bytes, never parsed (passthrough). */
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw Status.INTERNAL.withCause(e).asRuntimeException();
+            }
+        }
+    };
+}

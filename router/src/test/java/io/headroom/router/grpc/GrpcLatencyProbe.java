@@ -1,0 +1,80 @@
+package io.headroom.router.grpc;
+
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCalls;
+import io.headroom.config.ConfigNode;
+import io.headroom.router.Router;
+import io.headroom.router.config.RouterConfig;
+import io.headroom.router.telemetry.TelemetrySink;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+
+/**
+ * Not a test (no timing assertions in tests): sequential unary latency, direct vs through the router, printed as
+ * {@code PROBE ...} lines. Run by hand (docs/grpc.md, "Measured"):
+ * {@code mvn -B -o -pl router -am test -Dtest=GrpcLatencyProbe -Dprobe=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class GrpcLatencyProbe {
+    @Test
+    void probe() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
+        Path dir = Files.createTempDirectory("probe");
+        Path set = LibraryServer.writeDescriptorSet(dir.resolve("l.pb"));
+        try (LibraryServer s = new LibraryServer("a")) {
+            String yaml = """
+                    router:
+                      listen: 127.0.0.1:0
+                      pools:
+                        lib: {backends: [127.0.0.1:%d]}
+                      routes:
+                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
+                        - {name: native, path-prefix: /headroom.test.Library/, pool: lib, grpc: {passthrough: true}}
+                    """.formatted(s.port(), set);
+            Router r = Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", yaml)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
+            int port = r.start();
+            ManagedChannel direct = Grpc.newChannelBuilderForAddress("127.0.0.1", s.port(), InsecureChannelCredentials.create()).build();
+            ManagedChannel via = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            Descriptors.Descriptor t = LibraryServer.type("GetBookRequest");
+            DynamicMessage req = DynamicMessage.newBuilder(t).setField(t.findFieldByName("shelf"), "s").setField(t.findFieldByName("id"), "1").build();
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books/1")).build();
+            int n = Integer.getInteger("probe.n", 5000);
+            for (String what : new String[]{"direct-grpc", "router-passthrough", "router-json", "direct-grpc", "router-passthrough", "router-json"}) {
+                long[] lat = new long[n];
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    switch (what) {
+                        case "direct-grpc" -> ClientCalls.blockingUnaryCall(direct, LibraryServer.method("GetBook"), CallOptions.DEFAULT, req);
+                        case "router-passthrough" -> ClientCalls.blockingUnaryCall(via, LibraryServer.method("GetBook"), CallOptions.DEFAULT, req);
+                        default -> {
+                            HttpResponse<String> resp = http.send(get, HttpResponse.BodyHandlers.ofString());
+                            if (resp.statusCode() != 200) {
+                                throw new IllegalStateException(resp.body());
+                            }
+                        }
+                    }
+                    lat[i] = System.nanoTime() - t0;
+                }
+                Arrays.sort(lat);
+                System.out.printf("PROBE %-20s n=%d p50=%.0fus p90=%.0fus p99=%.0fus mean=%.0fus%n", what, n, lat[n / 2] / 1e3,
+                        lat[n * 9 / 10] / 1e3, lat[n * 99 / 100] / 1e3, Arrays.stream(lat).average().orElse(0) / 1e3);
+            }
+            direct.shutdownNow();
+            via.shutdownNow();
+            r.stop();
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package io.headroom.router.grpc;
+
+import com.google.api.AnnotationsProto;
+import com.google.api.HttpProto;
+import com.google.api.HttpRule;
+import com.google.protobuf.Any;
+import com.google.protobuf.DescriptorProtos;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A real grpc-java server (Netty, 127.0.0.1) of a small {@code headroom.test.Library} service whose descriptors are
+ * built here, at test time, with {@code google.api.http} annotations; {@link #writeDescriptorSet} writes the
+ * {@code FileDescriptorSet} as {@code protoc --include_imports} would, so no protoc is needed.
+ *
+ * <pre>
+ * GetBook(GetBookRequest{shelf, id, view}) -> Book             GET  /v1/shelves/{shelf}/books/{id}
+ * CreateBook(CreateBookRequest{shelf, book}) -> Book           POST /v1/shelves/{shelf}/books  body: book
+ * ListBooks(ListBooksRequest{shelf, count}) -> stream Book     GET  /v1/shelves/{shelf}/books
+ * Fail(FailRequest{code, message}) -> Empty                    POST /v1/fail  body: *   (answers that status)
+ * Sleep(SleepRequest{millis}) -> Empty                         GET  /v1/sleep/{millis}
+ * Echo(stream Book) -> stream Book                             (no binding: bidirectional, passthrough only)
+ * </pre>
+ */
+final class LibraryServer implements AutoCloseable {
+    static final String SERVICE = "headroom.test.Library";
+    static final Descriptors.FileDescriptor FILE = build();
+    static final Descriptors.ServiceDescriptor LIBRARY = FILE.findServiceByName("Library");
+
+    final Server server;
+    final String name;
+    /** The metadata of the last call this server took. */
+    final AtomicReference<Metadata> lastHeaders = new AtomicReference<>();
+    final AtomicInteger calls = new AtomicInteger();
+
+    LibraryServer(String name) throws IOException {
+        this(name, null, null);
+    }
+
+    /** A server that speaks TLS with this certificate and key (PEM), or plaintext h2c when they are null. */
+    LibraryServer(String name, Path certPem, Path keyPem) throws IOException {
+        this.name = name;
+        ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(SERVICE);
+        def.addMethod(method("GetBook"), ServerCalls.asyncUnaryCall(this::getBook));
+        def.addMethod(method("CreateBook"), ServerCalls.asyncUnaryCall(this::createBook));
+        def.addMethod(method("ListBooks"), ServerCalls.asyncServerStreamingCall(this::listBooks));
+        def.addMethod(method("Fail"), ServerCalls.asyncUnaryCall(this::fail));
+        def.addMethod(method("Sleep"), ServerCalls.asyncUnaryCall(this::sleep));
+        def.addMethod(method("Echo"), ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<DynamicMessage>() {
+            private int n;
+
+            @Override
+            public void onNext(DynamicMessage m) {
+                Descriptors.Descriptor t = type("Book");
+                out.onNext(m.toBuilder().setField(t.findFieldByName("title"), "echo " + (n++) + ": " + field(m, "title")).build());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+                out.onCompleted();
+            }
+        }));
+        ServerInterceptor capture = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                lastHeaders.set(headers);
+                calls.incrementAndGet();
+                return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void sendHeaders(Metadata h) {
+                        h.put(Metadata.Key.of("x-served-by", Metadata.ASCII_STRING_MARSHALLER), LibraryServer.this.name);
+                        super.sendHeaders(h);
+                    }
+                }, headers);
+            }
+        };
+        io.grpc.ServerCredentials creds = certPem == null ? InsecureServerCredentials.create()
+                : io.grpc.TlsServerCredentials.create(certPem.toFile(), keyPem.toFile());
+        this.server = Grpc.newServerBuilderForPort(0, creds)
+                .addService(ServerInterceptors.intercept(def.build(), capture))
+                .build().start();
+    }
+
+    int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    static MethodDescriptor<DynamicMessage, DynamicMessage> method(String name) {
+        Descriptors.MethodDescriptor m = LIBRARY.findMethodByName(name);
+        return MethodDescriptor.newBuilder(new GrpcRoute.DynamicMarshaller(m.getInputType()), new GrpcRoute.DynamicMarshaller(m.getOutputType()))
+                .setType(m.isClientStreaming() ? MethodDescriptor.MethodType.BIDI_STREAMING
+                        : m.isServerStreaming() ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
+                .build();
+    }
+
+    static Descriptors.Descriptor type(String name) {
+        return FILE.findMessageTypeByName(name);
+    }
+
+    static Object field(DynamicMessage m, String name) {
+        return m.getField(m.getDescriptorForType().findFieldByName(name));
+    }
+
+    static DynamicMessage book(String shelf, String id, String title, int pages) {
+        Descriptors.Descriptor t = type("Book");
+        return DynamicMessage.newBuilder(t).setField(t.findFieldByName("id"), id).setField(t.findFieldByName("shelf"), shelf)
+                .setField(t.findFieldByName("title"), title).setField(t.findFieldByName("page_count"), pages).build();
+    }
+
+    private void getBook(DynamicMessage req, StreamObserver<DynamicMessage> out) {
+        String id = (String) field(req, "id");
+        String shelf = (String) field(req, "shelf");
+        if (id.equals("missing")) {
+            out.onError(Status.NOT_FOUND.withDescription("no book " + id + " on shelf " + shelf).asRuntimeException());
+            return;
+        }
+        String view = (String) field(req, "view");
+        out.onNext(book(shelf, id, "Title of " + id + (view.isEmpty() ? "" : " (" + view + ")"), 100 + id.length()));
+        out.onCompleted();
+    }
+
+    private void createBook(DynamicMessage req, StreamObserver<DynamicMessage> out) {
+        DynamicMessage b = (DynamicMessage) field(req, "book");
+        Descriptors.Descriptor t = type("Book");
+        out.onNext(b.toBuilder().setField(t.findFieldByName("shelf"), field(req, "shelf"))
+                .setField(t.findFieldByName("id"), "created-" + field(b, "title")).build());
+        out.onCompleted();
+    }
+
+    private void listBooks(DynamicMessage req, StreamObserver<DynamicMessage> out) {
+        int n = (Integer) field(req, "count");
+        for (int i = 0; i < n; i++) {
+            out.onNext(book((String) field(req, "shelf"), "b" + i, "Book " + i, i));
+        }
+        out.onCompleted();
+    }
+
+    private void fail(DynamicMessage req, StreamObserver<DynamicMessage> out) {
+        int code = (Integer) field(req, "code");
+        String message = (String) field(req, "message");
+        com.google.rpc.Status detail = com.google.rpc.Status.newBuilder().setCode(code).setMessage(message)
+                .addDetails(Any.pack(com.google.rpc.ErrorInfo.newBuilder().setReason("TEST_REASON").setDomain("headroom.test").build()))
+                .build();
+        out.onError(StatusProto.toStatusRuntimeException(detail));
+    }
+
+    private void sleep(DynamicMessage req, StreamObserver<DynamicMessage> out) {
+        try {
+            Thread.sleep((Integer) field(req, "millis"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.onNext(DynamicMessage.getDefaultInstance(type("Empty")));
+        out.onCompleted();
+    }
+
+    /** Writes the descriptor set (this service, google/api/annotations.proto, http.proto, descriptor.proto). */
+    static Path writeDescriptorSet(Path file) throws IOException {
+        DescriptorProtos.FileDescriptorSet set = DescriptorProtos.FileDescriptorSet.newBuilder()
+                .addFile(DescriptorProtos.getDescriptor().toProto())
+                .addFile(HttpProto.getDescriptor().toProto())
+                .addFile(AnnotationsProto.getDescriptor().toProto())
+                .addFile(FILE.toProto())
+                .build();
+        try (OutputStream out = Files.newOutputStream(file)) {
+            set.writeTo(out);
+        }
+        return file;
+    }
+
+    private static FieldDescriptorProto field(String name, int number, FieldDescriptorProto.Type type) {
+        return FieldDescriptorProto.newBuilder().setName(name).setNumber(number).setType(type)
+                .setLabel(FieldDescriptorProto.Label.LABEL_OPTIONAL).setJsonName(jsonName(name)).build();
+    }
+
+    private static String jsonName(String name) {
+        StringBuilder sb = new StringBuilder();
+        boolean up = false;
+        for (char c : name.toCharArray()) {
+            if (c == '_') {
+                up = true;
+            } else {
+                sb.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return sb.toString();
+    }
+
+    private static DescriptorProtos.MethodDescriptorProto rpc(String name, String in, String out, boolean stream, HttpRule rule) {
+        DescriptorProtos.MethodDescriptorProto.Builder m = DescriptorProtos.MethodDescriptorProto.newBuilder().setName(name)
+                .setInputType(".headroom.test." + in).setOutputType(".headroom.test." + out).setServerStreaming(stream);
+        if (rule != null) {
+            m.setOptions(DescriptorProtos.MethodOptions.newBuilder().setExtension(AnnotationsProto.http, rule));
+        } else {
+            m.setClientStreaming(true);
+        }
+        return m.build();
+    }
+
+    private static Descriptors.FileDescriptor build() {
+        var S = FieldDescriptorProto.Type.TYPE_STRING;
+        var I = FieldDescriptorProto.Type.TYPE_INT32;
+        DescriptorProtos.FileDescriptorProto proto = DescriptorProtos.FileDescriptorProto.newBuilder()
+                .setName("headroom/test/library.proto").setPackage("headroom.test").setSyntax("proto3")
+                .addDependency("google/api/annotations.proto")
+                .addMessageType(DescriptorProto.newBuilder().setName("Book")
+                        .addField(field("id", 1, S)).addField(field("shelf", 2, S)).addField(field("title", 3, S))
+                        .addField(field("page_count", 4, I))
+                        .addField(field("tags", 5, S).toBuilder().setLabel(FieldDescriptorProto.Label.LABEL_REPEATED)))
+                .addMessageType(DescriptorProto.newBuilder().setName("GetBookRequest")
+                        .addField(field("shelf", 1, S)).addField(field("id", 2, S)).addField(field("view", 3, S)))
+                .addMessageType(DescriptorProto.newBuilder().setName("CreateBookRequest")
+                        .addField(field("shelf", 1, S)).addField(field("book", 2, FieldDescriptorProto.Type.TYPE_MESSAGE).toBuilder()
+                                .setTypeName(".headroom.test.Book")))
+                .addMessageType(DescriptorProto.newBuilder().setName("ListBooksRequest")
+                        .addField(field("shelf", 1, S)).addField(field("count", 2, I)))
+                .addMessageType(DescriptorProto.newBuilder().setName("FailRequest")
+                        .addField(field("code", 1, I)).addField(field("message", 2, S)))
+                .addMessageType(DescriptorProto.newBuilder().setName("SleepRequest").addField(field("millis", 1, I)))
+                .addMessageType(DescriptorProto.newBuilder().setName("Empty"))
+                .addService(DescriptorProtos.ServiceDescriptorProto.newBuilder().setName("Library")
+                        .addMethod(rpc("GetBook", "GetBookRequest", "Book", false,
+                                HttpRule.newBuilder().setGet("/v1/shelves/{shelf}/books/{id}").build()))
+                        .addMethod(rpc("CreateBook", "CreateBookRequest", "Book", false,
+                                HttpRule.newBuilder().setPost("/v1/shelves/{shelf}/books").setBody("book").build()))
+                        .addMethod(rpc("ListBooks", "ListBooksRequest", "Book", true,
+                                HttpRule.newBuilder().setGet("/v1/shelves/{shelf}/books").build()))
+                        .addMethod(rpc("Fail", "FailRequest", "Empty", false, HttpRule.newBuilder().setPost("/v1/fail").setBody("*").build()))
+                        .addMethod(rpc("Sleep", "SleepRequest", "Empty", false, HttpRule.newBuilder().setGet("/v1/sleep/{millis}").build()))
+                        .addMethod(rpc("Echo", "Book", "Book", true, null)))
+                .build();
+        try {
+            return Descriptors.FileDescriptor.buildFrom(proto, new Descriptors.FileDescriptor[]{AnnotationsProto.getDescriptor()});
+        } catch (Descriptors.DescriptorValidationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
