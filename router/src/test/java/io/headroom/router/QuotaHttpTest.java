@@ -2,7 +2,6 @@ package io.headroom.router;
 
 import io.headroom.config.ConfigException;
 import io.headroom.config.ConfigNode;
-import io.headroom.router.auth.ApiKeyStore;
 import io.headroom.router.auth.MutableClock;
 import io.headroom.router.config.QuotaPeriod;
 import io.headroom.router.config.RouterConfig;
@@ -12,11 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Map;
@@ -28,23 +23,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
 class QuotaHttpTest {
-    private TinyBackend backend;
-    private Router router;
-    private int port;
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-28T23:30:00Z").toEpochMilli());
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private KeyedRouter gateway;
 
     @BeforeAll
     void start() throws Exception {
-        backend = new TinyBackend("b");
-        String yaml = """
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [%s]}
-                  auth:
-                    api-keys: {keys: [{consumer: alice, sha256: %s}, {consumer: bob, sha256: %s}]}
+        gateway = KeyedRouter.start("q-1", """
                   rate-limits:
                     quotas:
                       time-zone: Europe/Berlin
@@ -58,20 +42,16 @@ class QuotaHttpTest {
                       auth: {methods: [api-key]}
                       rate-limits:
                         quotas: {route: {hour: 1000}}
-                """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"), ApiKeyStore.hashHex("bob-key"));
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "q-1", w -> { }, clock);
-        port = router.start();
+                """, clock);
     }
 
     @AfterAll
     void stop() throws Exception {
-        router.stop();
-        backend.close();
+        gateway.close();
     }
 
     private HttpResponse<String> get(String path, String key) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
-                .header("X-Api-Key", key).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return gateway.get(path, "X-Api-Key", key);
     }
 
     @Test

@@ -1,10 +1,7 @@
 package io.headroom.router;
 
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.ingest.model.QuotaLease;
-import io.headroom.router.auth.ApiKeyStore;
-import io.headroom.router.config.RouterConfig;
 import io.headroom.router.control.ControlPlanStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,12 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -28,44 +21,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
 class RateLimitHttpTest {
-    private TinyBackend backend;
-    private Router router;
-    private int port;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private KeyedRouter gateway;
 
     @BeforeAll
     void start() throws Exception {
-        backend = new TinyBackend("b");
-        String yaml = """
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [%s]}
-                  auth:
-                    api-keys: {keys: [{consumer: alice, sha256: %s}, {consumer: bob, sha256: %s}]}
+        gateway = KeyedRouter.start("rl-1", """
                   rate-limits:
                     consumer: {rate: 1/h, burst: 1}
                   routes:
                     - {name: limited, path-prefix: /limited, pool: api, rate-limits: {route: {rate: 2/h, burst: 2}}}
                     - {name: keyed, path-prefix: /keyed, pool: api, auth: {methods: [api-key]}}
-                """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"), ApiKeyStore.hashHex("bob-key"));
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "rl-1", w -> { }, Clock.systemUTC());
-        port = router.start();
+                """, Clock.systemUTC());
     }
 
     @AfterAll
     void stop() throws Exception {
-        router.stop();
-        backend.close();
+        gateway.close();
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+        return gateway.get(path, headers);
     }
 
     @Test
@@ -87,7 +62,7 @@ class RateLimitHttpTest {
         assertThat(get("/keyed/who", "X-Api-Key", "bob-key").statusCode()).isEqualTo(200);
         assertThat(get("/keyed/who", "X-Api-Key", "bob-key").statusCode()).isEqualTo(429);
         long now = System.currentTimeMillis();
-        ControlPlanStore store = router.controlPlans();
+        ControlPlanStore store = gateway.router().controlPlans();
         assertThat(store.apply(new ControlPlan("route:keyed", ControlPlan.SOURCE_PREDICTOR, 1, now, now + 60_000, Map.of(),
                 List.of(new QuotaLease("alice", "rl-1", 1 / 3600.0, 3), new QuotaLease("bob", "other-instance", 100, 100)),
                 List.of(), "test"))).isEqualTo(ControlPlanStore.Outcome.UNKNOWN_SCOPE); // kept, though not a pool

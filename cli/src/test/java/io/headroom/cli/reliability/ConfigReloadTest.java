@@ -10,19 +10,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 
+import static io.headroom.cli.reliability.ReloadHarness.backend;
+import static io.headroom.cli.reliability.ReloadHarness.client;
+import static io.headroom.cli.reliability.ReloadHarness.config;
+import static io.headroom.cli.reliability.ReloadHarness.get;
+import static io.headroom.cli.reliability.ReloadHarness.post;
+import static io.headroom.cli.reliability.ReloadHarness.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,42 +41,8 @@ class ConfigReloadTest {
     @TempDir
     Path tmp;
 
-    private static HttpServer backend(String name) throws Exception {
-        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        byte[] body = name.getBytes(StandardCharsets.US_ASCII);
-        s.createContext("/", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-            }
-        });
-        s.start();
-        return s;
-    }
-
     private String yaml(int apiPort, String extraPool, String extraRoute) {
-        return """
-                instance-id: reload-test
-                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [127.0.0.1:%d]}
-                %s
-                  routes:
-                    - {name: api, path-prefix: /, pool: api}
-                %s
-                admin: {listen: 127.0.0.1:0}
-                """.formatted(tmp.resolve("kafka"), apiPort, extraPool, extraRoute);
-    }
-
-    /** Replaces the file the way editors do: write a temporary file, then rename it over the old one. */
-    private static void write(Path file, String text) throws Exception {
-        Path t = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(t, text);
-        Files.move(t, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return config("reload-test", tmp.resolve("kafka"), apiPort, extraPool, extraRoute);
     }
 
     @Test
@@ -87,7 +53,7 @@ class ConfigReloadTest {
         int apiPort = a.getAddress().getPort();
         String good = yaml(apiPort, "", "");
         Files.writeString(file, good);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = client();
         try (HeadroomMetrics metrics = new HeadroomMetrics();
              Stack stack = Stack.start(HeadroomConfig.load(file), Stack.Roles.ALL, Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow);
              AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), "127.0.0.1", 0)) {
@@ -97,14 +63,14 @@ class ConfigReloadTest {
             assertThat(get(http, proxy + "/v2/x").body()).isEqualTo("A");
 
             // 1. YAML syntax error (an unclosed flow mapping)
-            write(file, good.replace("api: {backends: [127.0.0.1:" + apiPort + "]}", "api: {backends: [127.0.0.1:" + apiPort + "]"));
+            replace(file, good.replace("api: {backends: [127.0.0.1:" + apiPort + "]}", "api: {backends: [127.0.0.1:" + apiPort + "]"));
             HttpResponse<String> r1 = post(http, base + "/api/reload");
             assertThat(r1.statusCode()).as(r1.body()).isEqualTo(422);
             assertThat(r1.body()).contains("\"applied\":false").containsPattern("reload\\.yaml:\\d+");
             assertThat(get(http, proxy + "/x").body()).as("old routes keep answering").isEqualTo("A");
 
             // 2. unknown key, on line 6 of the file
-            write(file, good.replace("api: {backends: [127.0.0.1:" + apiPort + "]}",
+            replace(file, good.replace("api: {backends: [127.0.0.1:" + apiPort + "]}",
                     "api: {backends: [127.0.0.1:" + apiPort + "], balancr: {type: random}}"));
             HttpResponse<String> r2 = post(http, base + "/api/reload");
             assertThat(r2.statusCode()).as(r2.body()).isEqualTo(422);
@@ -112,7 +78,7 @@ class ConfigReloadTest {
             assertThat(get(http, proxy + "/x").body()).isEqualTo("A");
 
             // 3. invalid value: a route to a pool that does not exist, with an added pool that is fine (all or nothing)
-            write(file, yaml(apiPort, "    v2: {backends: [127.0.0.1:" + v2.getAddress().getPort() + "]}",
+            replace(file, yaml(apiPort, "    v2: {backends: [127.0.0.1:" + v2.getAddress().getPort() + "]}",
                     "    - {name: v2, path-prefix: /v2, pool: nowhere}"));
             HttpResponse<String> r3 = post(http, base + "/api/reload");
             assertThat(r3.statusCode()).as(r3.body()).isEqualTo(422);
@@ -130,7 +96,7 @@ class ConfigReloadTest {
 
             // 4. the file watcher: a valid edit adds a route that answers, no API call
             stack.reloadFrom(file, true, Clock.systemUTC());
-            write(file, yaml(apiPort, "    v2: {backends: [127.0.0.1:" + v2.getAddress().getPort() + "]}",
+            replace(file, yaml(apiPort, "    v2: {backends: [127.0.0.1:" + v2.getAddress().getPort() + "]}",
                     "    - {name: v2, path-prefix: /v2, pool: v2}"));
             await("the watched edit is in service").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                     .until(() -> "V2".equals(get(http, proxy + "/v2/x").body()));
@@ -150,14 +116,5 @@ class ConfigReloadTest {
             a.stop(0);
             v2.stop(0);
         }
-    }
-
-    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> post(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

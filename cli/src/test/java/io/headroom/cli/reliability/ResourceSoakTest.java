@@ -12,10 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
+import static io.headroom.cli.reliability.ReloadHarness.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,6 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * concurrency explains (each of the {@value #SENDERS} senders may hold a client connection, the router's accepted
  * socket and a pooled upstream connection: keep-alive pools fill up to the peak concurrency they have seen, which
  * is bounded, not a leak) plus 8. The figures are printed and written to {@code target/soak-resources.csv}.
+ *
+ * <p>Capacity is measured closed loop and the half of it is offered open loop, both with {@link PacedLoad}'s lean client,
+ * so the load is the router's and the backends', not that of a heavyweight HTTP client in the same JVM.
  */
 @Tag("soak")
 class ResourceSoakTest {
@@ -81,44 +76,29 @@ class ResourceSoakTest {
                 """.formatted(tmp.resolve("kafka"), a.getAddress().getPort(), b.getAddress().getPort());
         HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("soak.yaml", yaml));
         try (Stack stack = Stack.start(cfg, new Stack.Roles(true, false, false, false), Clock.systemUTC(), tmp.resolve("kafka"))) {
-            URI target = URI.create("http://127.0.0.1:" + stack.router().port() + "/item");
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                    .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-
-            double capacity = measureCapacity(http, target, Duration.ofSeconds(8));
+            int port = stack.router().port();
+            double capacity = PacedLoad.capacity(port, "/item", SENDERS, Duration.ofSeconds(8));
             double rate = capacity / 2;
-            System.out.printf("soak: capacity %.0f req/s (closed loop, 16 clients), load %.0f req/s for %s, sample every %s%n",
-                    capacity, rate, duration, every);
+            System.out.printf("soak: capacity %.0f req/s (closed loop, %d clients), load %.0f req/s for %s, sample every %s%n",
+                    capacity, SENDERS, rate, duration, every);
 
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicLong ok = new AtomicLong();
-            AtomicLong failed = new AtomicLong();
-            ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-            int senders = SENDERS;
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < senders; i++) {
-                long interval = (long) (1e9 * senders / rate);
-                threads.add(Thread.ofVirtual().start(() -> paced(http, target, interval, running, ok, failed, failures)));
-            }
+            Totals totals = new Totals();
             List<Sample> samples = new ArrayList<>();
             long start = System.currentTimeMillis();
             long end = start + duration.toMillis();
-            try {
-                samples.add(sample(stack, ok, failed));
+            try (PacedLoad load = PacedLoad.start(port, rate, SENDERS, "/item")) {
+                samples.add(sample(stack, totals, load.next()));
                 while (System.currentTimeMillis() < end) {
                     Thread.sleep(Math.min(every.toMillis(), Math.max(1, end - System.currentTimeMillis())));
-                    Sample s = sample(stack, ok, failed);
+                    PacedLoad.Window w = load.next();
+                    Sample s = sample(stack, totals, w);
                     samples.add(s);
                     System.out.printf("soak %4ds: heap after GC %6.1f MiB, fds %4d, threads %3d, requests %9d (failed %d), "
-                                    + "telemetry acked %6d dropped %d, upstream connections %d%n",
+                                    + "telemetry acked %6d dropped %d, upstream connections %d; %s%n",
                             (s.atMillis() - start) / 1000, s.heapAfterGc() / 1048576.0, s.fds(), s.threads(), s.requests(), s.failures(),
-                            s.telemetryAcked(), s.telemetryDropped(), s.upstreamConnections());
+                            s.telemetryAcked(), s.telemetryDropped(), s.upstreamConnections(), w.describe());
                 }
-            } finally {
-                running.set(false);
-                for (Thread t : threads) {
-                    t.join(15_000);
-                }
+                totals.failures.addAll(load.failures());
             }
             write(samples, start);
 
@@ -139,7 +119,7 @@ class ResourceSoakTest {
                     fin.requests(), achieved, fin.failures(), heapGrowth / 1048576.0, fdGrowth, threadGrowth, fin.telemetryAcked(),
                     fin.telemetryDropped());
 
-            assertThat(fin.failures()).as("failed requests at half load; samples %s", failures).isZero();
+            assertThat(fin.failures()).as("failed requests at half load; samples %s", totals.failures).isZero();
             assertThat(achieved).as("the load held (req/s)").isGreaterThan(rate * 0.8);
             assertThat(heapGrowth).as("heap after GC growth (bytes)").isLessThanOrEqualTo(HEAP_GROWTH_BOUND);
             assertThat(fdGrowth).as("open file descriptor growth").isLessThanOrEqualTo(FD_GROWTH_BOUND);
@@ -154,73 +134,16 @@ class ResourceSoakTest {
         }
     }
 
-    private static double measureCapacity(HttpClient http, URI target, Duration d) throws InterruptedException {
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong n = new AtomicLong();
-        List<Thread> ts = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-            ts.add(Thread.ofVirtual().start(() -> {
-                while (running.get()) {
-                    try {
-                        if (http.send(HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(10)).build(),
-                                HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                            n.incrementAndGet();
-                        }
-                    } catch (IOException e) {
-                        // counted as not served
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }));
-        }
-        Thread.sleep(2_000); // warm-up
-        long before = n.get();
-        long t0 = System.nanoTime();
-        Thread.sleep(d.toMillis());
-        double rate = (n.get() - before) * 1e9 / (System.nanoTime() - t0);
-        running.set(false);
-        for (Thread t : ts) {
-            t.join(15_000);
-        }
-        return rate;
+    /** Requests answered and failed so far, summed over the load's windows. */
+    private static final class Totals {
+        long requests;
+        long failed;
+        final List<String> failures = new ArrayList<>();
     }
 
-    /** Sends one request every {@code intervalNanos}; a sender that falls behind skips ahead instead of bursting. */
-    private static void paced(HttpClient http, URI target, long intervalNanos, AtomicBoolean running, AtomicLong ok, AtomicLong failed,
-                              ConcurrentLinkedQueue<String> failures) {
-        long next = System.nanoTime() + (long) (Math.random() * intervalNanos);
-        while (running.get()) {
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            } else if (-wait > TimeUnit.SECONDS.toNanos(1)) {
-                next = System.nanoTime();
-            }
-            next += intervalNanos;
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    ok.incrementAndGet();
-                } else {
-                    failed.incrementAndGet();
-                    if (failures.size() < 10) {
-                        failures.add("status " + r.statusCode());
-                    }
-                }
-            } catch (IOException e) {
-                failed.incrementAndGet();
-                if (failures.size() < 10) {
-                    failures.add(e.toString());
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    private static Sample sample(Stack stack, AtomicLong ok, AtomicLong failed) throws IOException {
+    private static Sample sample(Stack stack, Totals totals, PacedLoad.Window w) throws IOException {
+        totals.requests += w.ok() + w.failed();
+        totals.failed += w.failed();
         System.gc();
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
@@ -230,7 +153,7 @@ class ResourceSoakTest {
         }
         int threads = ManagementFactory.getThreadMXBean().getThreadCount();
         BoundedPublisher.Stats t = stack.telemetrySink().stats();
-        return new Sample(System.currentTimeMillis(), heap, fds, threads, ok.get() + failed.get(), failed.get(), t.acked(), t.dropped(),
+        return new Sample(System.currentTimeMillis(), heap, fds, threads, totals.requests, totals.failed, t.acked(), t.dropped(),
                 stack.router().upstreams().openConnections());
     }
 
@@ -250,20 +173,5 @@ class ResourceSoakTest {
         Path out = Path.of("target", "soak-resources.csv");
         Files.createDirectories(out.getParent());
         Files.writeString(out, b.toString(), StandardCharsets.UTF_8);
-    }
-
-    private static HttpServer backend(String name) throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
-        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        byte[] body = name.getBytes(StandardCharsets.US_ASCII);
-        s.createContext("/", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-            }
-        });
-        s.start();
-        return s;
     }
 }

@@ -9,11 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +17,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.headroom.cli.reliability.ReloadHarness.backend;
+import static io.headroom.cli.reliability.ReloadHarness.client;
+import static io.headroom.cli.reliability.ReloadHarness.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,20 +45,9 @@ class SighupReloadTest {
         HttpServer a = backend("A");
         HttpServer b = backend("B");
         Path file = tmp.resolve("headroom.yaml");
-        String base = """
-                instance-id: sighup-test
-                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [127.0.0.1:%d]}
-                %s
-                  routes:
-                    - {name: api, path-prefix: /, pool: api}
-                %s
-                admin: {listen: 127.0.0.1:0}
-                """;
-        Files.writeString(file, base.formatted(tmp.resolve("kafka"), a.getAddress().getPort(), "", ""));
+        Path kafka = tmp.resolve("kafka");
+        int apiPort = a.getAddress().getPort();
+        Files.writeString(file, config("sighup-test", kafka, apiPort, "", ""));
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(java, "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
                 "io.headroom.cli.Headroom", "run", "--config", file.toString(), "--roles", "router")
@@ -81,7 +68,7 @@ class SighupReloadTest {
                 ports.completeExceptionally(e);
             }
         });
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = client();
         try {
             int[] pp = ports.get(90, TimeUnit.SECONDS);
             String proxy = "http://127.0.0.1:" + pp[0];
@@ -89,8 +76,8 @@ class SighupReloadTest {
             assertThat(get(http, proxy + "/v2/x")).isEqualTo("A");
 
             // 1. the file watcher
-            Files.writeString(file, base.formatted(tmp.resolve("kafka"), a.getAddress().getPort(),
-                    "    v2: {backends: [127.0.0.1:" + b.getAddress().getPort() + "]}", "    - {name: v2, path-prefix: /v2, pool: v2}"));
+            Files.writeString(file, config("sighup-test", kafka, apiPort, "    v2: {backends: [127.0.0.1:" + b.getAddress().getPort() + "]}",
+                    "    - {name: v2, path-prefix: /v2, pool: v2}"));
             await("the edit is in service").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                     .until(() -> "B".equals(get(http, proxy + "/v2/x")));
             await().atMost(Duration.ofSeconds(10)).until(() -> get(http, admin + "/api/state").contains("\"trigger\":\"file\""));
@@ -117,22 +104,6 @@ class SighupReloadTest {
     }
 
     private static String get(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static HttpServer backend(String name) throws Exception {
-        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        byte[] body = name.getBytes(StandardCharsets.US_ASCII);
-        s.createContext("/", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-            }
-        });
-        s.start();
-        return s;
+        return ReloadHarness.get(http, url).body();
     }
 }
