@@ -71,6 +71,8 @@ public final class ProxyHandler implements Handler {
     private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
     private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    /** Response bodies with a Content-Length up to this many bytes are read whole, then sent with the head in one write. */
+    static final int SMALL_BODY = 8 * 1024;
 
     private final RouteTable routes;
     private final Ticker ticker;
@@ -612,7 +614,9 @@ public final class ProxyHandler implements Handler {
         ResponseHead head;
         boolean fresh = false;
         long attemptStart = ticker.read();
-        // Phase 1: send the request and read the response head; nothing has gone to the client yet.
+        long headAt = 0;
+        byte[] smallBody = null;
+        // Phase 1: send the request and read the response head (and a small body); nothing has gone to the client yet.
         while (true) {
             long now = ticker.read();
             conn = fresh ? null : backend.connections().pollIdle(now);
@@ -651,8 +655,16 @@ public final class ProxyHandler implements Handler {
                     }
                 }
                 head = conn.readHead();
+                headAt = ticker.read();
                 if (firstByteDeadline != 0) {
                     conn.deadline(deadline);
+                }
+                long length = head.contentLength();
+                if (x.cache() == null && length >= 0 && length <= SMALL_BODY && head.hasBody(method == Method.HEAD)) {
+                    // A small body is read whole before anything goes to the client, so it leaves with its head in one
+                    // write (Helidon's streaming path costs a buffer and more per response); a failure here is still
+                    // an upstream failure the client has not seen, handled below like one before the head.
+                    smallBody = conn.readBody((int) length);
                 }
                 break;
             } catch (UpstreamConnection.ClientBodyException e) {
@@ -688,7 +700,6 @@ public final class ProxyHandler implements Handler {
             }
         }
         int status = head.status();
-        long headAt = ticker.read();
         pool.succeeded(backend, status, head.hasRetryAfter(), headAt - attemptStart, headAt);
 
         if (x.cache() != null && status == 304 && x.cache().revalidationEtag() != null) {
@@ -726,7 +737,10 @@ public final class ProxyHandler implements Handler {
         boolean body = head.hasBody(method == Method.HEAD);
         long bytesOut = 0;
         try {
-            if (body) {
+            if (smallBody != null) {
+                res.send(smallBody);
+                bytesOut = smallBody.length;
+            } else if (body) {
                 if (head.contentLength() >= 0) {
                     res.headers().set(HeaderNames.CONTENT_LENGTH, head.contentLength());
                 }
@@ -963,7 +977,7 @@ public final class ProxyHandler implements Handler {
         var out = res.headers();
         boolean transforms = transform.touchesResponses();
         for (int i = 0; i < head.headerCount(); i++) {
-            HeaderName name = HeaderNames.create(head.name(i));
+            HeaderName name = head.headerName(i);
             String lower = name.lowerCase();
             switch (lower) {
                 case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length" -> {
