@@ -332,8 +332,8 @@ public final class Router implements AutoCloseable {
                 .maxPrologueLength(config.limits().maxRequestLine())
                 // Requests stay validated by Helidon (hostile input). Responses are validated where their headers come
                 // from: a backend's by UpstreamConnection (token names, no control characters in values), configured
-                // ones by the config parser, the router's own are generated ASCII; checking them again on every
-                // response cost about 2 % of the proxy's CPU (docs/router.md, "Performance")
+                // ones by the config parser, the router's own are generated ASCII; Helidon would check every header
+                // of every response again (a toCharArray and a scan each; docs/router.md, "Performance")
                 .validateResponseHeaders(false);
         if (!config.limits().headerReadTimeout().isZero()) {
             headerDeadline = new io.headroom.router.proxy.HeaderReadDeadline(config.limits().headerReadTimeout());
