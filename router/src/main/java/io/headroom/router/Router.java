@@ -368,7 +368,12 @@ public final class Router implements AutoCloseable {
         RouterConfig config = current.config();
         Http1Config.Builder http1 = Http1Config.builder()
                 .maxHeadersSize(config.limits().maxHeaderSize())
-                .maxPrologueLength(config.limits().maxRequestLine());
+                .maxPrologueLength(config.limits().maxRequestLine())
+                // Requests stay validated by Helidon (hostile input). Responses are validated where their headers come
+                // from: a backend's by UpstreamConnection (token names, no control characters in values), configured
+                // ones by the config parser, the router's own are generated ASCII; Helidon would check every header
+                // of every response again (a toCharArray and a scan each; docs/router.md, "Performance")
+                .validateResponseHeaders(false);
         if (!config.limits().headerReadTimeout().isZero()) {
             headerDeadline = new io.headroom.router.proxy.HeaderReadDeadline(config.limits().headerReadTimeout());
             http1.addReceiveListener(headerDeadline);

@@ -57,10 +57,13 @@ class ExpectContinueHttpTest {
         backend.close();
     }
 
-    /** Reads until the text contains a complete response (head, plus Content-Length body), or the peer closes. */
+    /**
+     * Reads until the text contains a complete response (head, plus Content-Length body), or the peer closes. Reads a
+     * byte at a time, so nothing after that response is consumed: the 100 Continue and the final answer may arrive in
+     * one segment, and the final answer is read by the next call.
+     */
     private static String readResponse(InputStream in) throws IOException {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
-        byte[] buf = new byte[4096];
         while (true) {
             String text = got.toString(StandardCharsets.ISO_8859_1);
             int end = text.indexOf("\r\n\r\n");
@@ -76,11 +79,11 @@ class ExpectContinueHttpTest {
                     }
                 }
             }
-            int n = in.read(buf);
-            if (n < 0) {
+            int b = in.read();
+            if (b < 0) {
                 return text;
             }
-            got.write(buf, 0, n);
+            got.write(b);
         }
     }
 

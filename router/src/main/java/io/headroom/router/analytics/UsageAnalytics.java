@@ -46,10 +46,23 @@ public final class UsageAnalytics {
     static final int FIRST_BUCKET = 7;
     static final int SLOTS = FIRST_BUCKET + BUCKETS;
     private static final long[] BOUNDS_MICROS = new long[BUCKETS - 1];
+    /**
+     * For each bit length k of a latency (2^(k-1) <= micros < 2^k), the first bucket whose bound reaches 2^(k-1): the
+     * bounds double every two buckets, so the latency's bucket is at most three steps further.
+     */
+    private static final int[] FIRST_BUCKET_OF_BIT_LENGTH = new int[65];
 
     static {
         for (int i = 0; i < BOUNDS_MICROS.length; i++) {
             BOUNDS_MICROS[i] = Math.round(100 * Math.pow(2, i / 2.0));
+        }
+        for (int k = 1; k < FIRST_BUCKET_OF_BIT_LENGTH.length; k++) {
+            long low = 1L << (k - 1); // for k = 64 the sign bit: no bound reaches it, every such latency is in the last bucket
+            int i = 0;
+            while (i < BOUNDS_MICROS.length && (low < 0 || BOUNDS_MICROS[i] < low)) {
+                i++;
+            }
+            FIRST_BUCKET_OF_BIT_LENGTH[k] = i;
         }
     }
 
@@ -136,7 +149,20 @@ public final class UsageAnalytics {
         c.incrementAndGet(FIRST_BUCKET + bucket(micros));
     }
 
+    /** The histogram bucket of a latency: the first whose bound is at least {@code micros}; no search, a few steps. */
     static int bucket(long micros) {
+        if (micros <= BOUNDS_MICROS[0]) {
+            return 0;
+        }
+        int i = FIRST_BUCKET_OF_BIT_LENGTH[64 - Long.numberOfLeadingZeros(micros)];
+        while (i < BOUNDS_MICROS.length && BOUNDS_MICROS[i] < micros) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The bucket by binary search over the bounds: the reference {@link #bucket} is tested against. */
+    static int bucketBySearch(long micros) {
         int lo = 0;
         int hi = BOUNDS_MICROS.length;
         while (lo < hi) {

@@ -251,7 +251,12 @@ public final class ControlPlanStore implements AutoCloseable {
         for (PoolSnapshot.Member m : members.values()) {
             Backend b = state.backends().get(addresses.get(m.address()));
             if (b.health().breaker() == null && pc.resilience().breakerEnabled()) {
-                b.health().breaker(breaker(pool, b, pc.resilience()));
+                b.health().breaker(breaker(pool, b, pc.resilience()), to -> {
+                    if (to == CircuitBreaker.State.OPEN) {
+                        b.health().breakerOpened(ticker.read());
+                    }
+                    breakerChanged(pool);
+                });
             }
             b.decay(pc.balancer().decay().toNanos());
             all.add(b);
@@ -376,7 +381,7 @@ public final class ControlPlanStore implements AutoCloseable {
             if (before != null && before.backends() == state.backends()
                     && !before.config().resilience().equals(state.config().resilience())) {
                 for (Backend b : before.all) {
-                    b.health().breaker(null); // rebuilt below with the new breaker settings
+                    b.health().breaker(null, to -> { }); // rebuilt below with the new breaker settings
                 }
             }
             if (before != null) {
@@ -454,14 +459,8 @@ public final class ControlPlanStore implements AutoCloseable {
                 .waitDurationInOpenState(r.openFor())
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .build();
-        CircuitBreaker cb = CircuitBreaker.of(pool + "/" + b.address(), cfg);
-        cb.getEventPublisher().onStateTransition(e -> {
-            if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-                b.health().breakerOpened(ticker.read());
-            }
-            breakerChanged(pool);
-        });
-        return cb;
+        // no event consumer (see MemberHealth.breaker): transitions are reported by the calls that make them
+        return CircuitBreaker.of(pool + "/" + b.address(), cfg);
     }
 
     private synchronized void breakerChanged(String pool) {
@@ -526,7 +525,8 @@ public final class ControlPlanStore implements AutoCloseable {
                 CircuitBreaker cb = b.health().breaker();
                 if (cb != null && cb.getState() == CircuitBreaker.State.OPEN
                         && now - b.health().breakerOpenedNanos() >= pc.resilience().openFor().toNanos()) {
-                    cb.transitionToHalfOpenState(); // its listener rebuilds
+                    cb.transitionToHalfOpenState();
+                    b.health().breakerCalled(CircuitBreaker.State.OPEN); // its listener rebuilds
                 }
                 boolean avail = available(b, now);
                 if (avail != current.contains(b)) {

@@ -74,7 +74,7 @@ public final class PoolState {
     public void release(Backend b) {
         CircuitBreaker cb = b.health().breaker();
         if (cb != null) {
-            cb.releasePermission();
+            cb.releasePermission(); // changes no state
         }
     }
 
@@ -118,8 +118,15 @@ public final class PoolState {
      * outcome must be reported with {@link #succeeded} or {@link #failed}).
      */
     public boolean admit(Backend b) {
-        CircuitBreaker cb = b.health().breaker();
-        return cb == null || cb.tryAcquirePermission();
+        MemberHealth h = b.health();
+        CircuitBreaker cb = h.breaker();
+        if (cb == null) {
+            return true;
+        }
+        CircuitBreaker.State before = cb.getState();
+        boolean permitted = cb.tryAcquirePermission(); // may move an open breaker whose wait is over to half-open
+        h.breakerCalled(before);
+        return permitted;
     }
 
     /**
@@ -148,7 +155,9 @@ public final class PoolState {
         h.success();
         CircuitBreaker cb = h.breaker();
         if (cb != null) {
+            CircuitBreaker.State before = cb.getState();
             cb.onSuccess(headNanos, TimeUnit.NANOSECONDS);
+            h.breakerCalled(before);
         }
         if (trackLatency && !shedding) {
             b.observeLatency(headNanos, nowNanos);
@@ -160,7 +169,9 @@ public final class PoolState {
         MemberHealth h = b.health();
         CircuitBreaker cb = h.breaker();
         if (cb != null) {
+            CircuitBreaker.State before = cb.getState();
             cb.onError(nanos, TimeUnit.NANOSECONDS, FAILURE);
+            h.breakerCalled(before);
         }
         if (h.failure(error) >= ejectAfter) {
             store.maybeEject(this, b);

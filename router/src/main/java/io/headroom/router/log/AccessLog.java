@@ -202,5 +202,23 @@ public final class AccessLog implements AutoCloseable {
         public String traceId;
         /** The whole trace context (span ids, flags), for span export. */
         public io.headroom.router.trace.TraceContext trace;
+
+        /** Back to a new entry's state, for an entry reused by the next request on the same thread. */
+        public void clear() {
+            timeMillis = 0;
+            route = null;
+            pool = null;
+            backend = null;
+            method = null;
+            path = null;
+            status = 0;
+            durationNanos = 0;
+            bytesIn = 0;
+            bytesOut = 0;
+            client = null;
+            consumer = null;
+            traceId = null;
+            trace = null;
+        }
     }
 }

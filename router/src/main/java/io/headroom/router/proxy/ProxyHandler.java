@@ -71,6 +71,10 @@ public final class ProxyHandler implements Handler {
     private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
     private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    /** The per-thread entry that carries a request's outcome to usage analytics when no log or span export wants one. */
+    private static final ThreadLocal<AccessLog.Entry> USAGE_ENTRY = ThreadLocal.withInitial(AccessLog.Entry::new);
+    /** Response bodies with a Content-Length up to this many bytes are read whole, then sent with the head in one write. */
+    static final int SMALL_BODY = 8 * 1024;
 
     private final RouteTable routes;
     private final Ticker ticker;
@@ -137,12 +141,22 @@ public final class ProxyHandler implements Handler {
         if (traceHeader != null) {
             res.headers().set(traceHeader, traceHeaderFull ? trace.traceparent() : trace.traceId());
         }
+        // the request's Connection tokens, read once: hop-by-hop names for the forwarding, "close" for the end
+        String[] connection = headers.contains(HeaderNames.CONNECTION) ? tokens(headers.get(HeaderNames.CONNECTION).values()) : null;
         if (accessLog == null && spans == null && usage == null) {
-            serve(req, res, start, trace, null);
-            closeIfAnsweredWithClose(req, res);
+            serve(req, res, start, trace, null, connection);
+            closeIfAnsweredWithClose(req, res, connection);
             return;
         }
-        AccessLog.Entry entry = new AccessLog.Entry();
+        AccessLog.Entry entry;
+        if (accessLog == null && spans == null) {
+            // Usage analytics alone: the entry only carries this request's outcome to usage.record below, on this thread,
+            // so the thread's (a connection's, or an HTTP/2 stream's) entry is reused rather than one made per request.
+            entry = USAGE_ENTRY.get();
+            entry.clear();
+        } else {
+            entry = new AccessLog.Entry(); // queued for the log writer or the span exporter: one per request
+        }
         if (accessLog != null || spans != null) {
             entry.timeMillis = System.currentTimeMillis();
             entry.method = req.prologue().method().text();
@@ -154,9 +168,9 @@ public final class ProxyHandler implements Handler {
         int failedWith = 500;
         boolean failed = true;
         try {
-            serve(req, res, start, trace, entry);
+            serve(req, res, start, trace, entry, connection);
             failed = false;
-            closeIfAnsweredWithClose(req, res);
+            closeIfAnsweredWithClose(req, res, connection);
         } catch (RequestException e) {
             failedWith = e.status().code();
             throw e;
@@ -194,13 +208,13 @@ public final class ProxyHandler implements Handler {
      * body, goes on to read the next request, so a client waiting for the end of the stream would wait until the idle
      * timeout. A backend's own {@code Connection: close} is hop-by-hop: it closes the upstream connection only.
      */
-    private static void closeIfAnsweredWithClose(ServerRequest req, ServerResponse res) {
+    private static void closeIfAnsweredWithClose(ServerRequest req, ServerResponse res, String[] connection) {
         if (!http1(req)) {
             return; // HTTP/2: a stream ends with its answer; the connection carries other streams
         }
         closeIfBodyUnread(req);
-        if (res.headers().contains(HeaderNames.CONNECTION) && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
-                || req.headers().contains(HeaderNames.CONNECTION) && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+        if (listed(connection, "close")
+                || res.headers().contains(HeaderNames.CONNECTION) && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
             if (res instanceof io.helidon.webserver.http.RoutingResponse r) {
                 // Helidon writes a streamed answer's last chunk when routing returns, which a close would skip
                 r.commit();
@@ -214,7 +228,8 @@ public final class ProxyHandler implements Handler {
         return !"2.0".equals(req.prologue().protocolVersion());
     }
 
-    private void serve(ServerRequest req, ServerResponse res, long start, TraceContext trace, AccessLog.Entry entry) {
+    private void serve(ServerRequest req, ServerResponse res, long start, TraceContext trace, AccessLog.Entry entry,
+                       String[] connection) {
         String rawPath = req.prologue().uriPath().rawPath();
         Method method = req.prologue().method();
         String framing = ambiguousFraming(req.headers());
@@ -317,7 +332,7 @@ public final class ProxyHandler implements Handler {
             if (policy.grpc() != null) {
                 grpc(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, trace);
             } else {
-                forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace, cached);
+                forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace, cached, connection);
             }
         } finally {
             if (limiter != null) {
@@ -328,7 +343,7 @@ public final class ProxyHandler implements Handler {
 
     private void forward(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
                          Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path,
-                         Method method, TraceContext trace, ResponseCache.Lookup cached) {
+                         Method method, TraceContext trace, ResponseCache.Lookup cached, String[] connection) {
         String upstreamPath = route.upstreamPath(path);
         boolean hasBody = req.content().hasEntity();
         Mirror mirror = route.mirror();
@@ -344,7 +359,8 @@ public final class ProxyHandler implements Handler {
             ctx = new RequestContext(route.name(), path, Hashing.hash64(token), true);
             setCookie = affinity.name() + "=" + token + pool.affinityAttributes() + (req.isSecure() && !affinity.secure() ? "; Secure" : "");
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie, policy.transform(), cached);
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie, policy.transform(), cached,
+                connection);
         pool.retryBudget().deposit();
         boolean idempotentNoBody = !hasBody && idempotent(method);
         long deadline = start + pool.requestTimeoutNanos();
@@ -403,10 +419,11 @@ public final class ProxyHandler implements Handler {
      * @param setCookie    a {@code Set-Cookie} value for a new affinity cookie, or null
      * @param transform    the route's header changes (renames, set headers, identity headers)
      * @param cache        the response cache's dealings with this request, or null
+     * @param connection   the request's Connection tokens (lower case), or null without that header
      */
     private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
                             TraceContext trace, AccessLog.Entry log, String setCookie, HeaderTransform transform,
-                            ResponseCache.Lookup cache) {
+                            ResponseCache.Lookup cache, String[] connection) {
     }
 
     /** The cache lookup of a GET or HEAD; a stale entry served meanwhile is revalidated in the background. */
@@ -624,7 +641,9 @@ public final class ProxyHandler implements Handler {
         ResponseHead head;
         boolean fresh = false;
         long attemptStart = ticker.read();
-        // Phase 1: send the request and read the response head; nothing has gone to the client yet.
+        long headAt = 0;
+        byte[] smallBody = null;
+        // Phase 1: send the request and read the response head (and a small body); nothing has gone to the client yet.
         while (true) {
             long now = ticker.read();
             conn = fresh ? null : backend.connections().pollIdle(now);
@@ -663,8 +682,16 @@ public final class ProxyHandler implements Handler {
                     }
                 }
                 head = conn.readHead();
+                headAt = ticker.read();
                 if (firstByteDeadline != 0) {
                     conn.deadline(deadline);
+                }
+                long length = head.contentLength();
+                if (x.cache() == null && length >= 0 && length <= SMALL_BODY && head.hasBody(method == Method.HEAD)) {
+                    // A small body is read whole before anything goes to the client, so it leaves with its head in one
+                    // write (Helidon's streaming path costs a buffer and more per response); a failure here is still
+                    // an upstream failure the client has not seen, handled below like one before the head.
+                    smallBody = conn.readBody((int) length);
                 }
                 break;
             } catch (UpstreamConnection.ClientBodyException e) {
@@ -700,7 +727,6 @@ public final class ProxyHandler implements Handler {
             }
         }
         int status = head.status();
-        long headAt = ticker.read();
         pool.succeeded(backend, status, head.hasRetryAfter(), headAt - attemptStart, headAt);
 
         if (x.cache() != null && status == 304 && x.cache().revalidationEtag() != null) {
@@ -738,7 +764,10 @@ public final class ProxyHandler implements Handler {
         boolean body = head.hasBody(method == Method.HEAD);
         long bytesOut = 0;
         try {
-            if (body) {
+            if (smallBody != null) {
+                res.send(smallBody);
+                bytesOut = smallBody.length;
+            } else if (body) {
                 if (head.contentLength() >= 0) {
                     res.headers().set(HeaderNames.CONTENT_LENGTH, head.contentLength());
                 }
@@ -797,15 +826,12 @@ public final class ProxyHandler implements Handler {
         }
         c.writeAscii(" HTTP/1.1\r\n");
 
-        String[] connectionTokens = null;
+        String[] connectionTokens = x.connection();
         String xff = null;
         String forwarded = null;
         String host = null;
         String tracestate = null;
         var headers = req.headers();
-        if (headers.contains(HeaderNames.CONNECTION)) {
-            connectionTokens = tokens(headers.get(HeaderNames.CONNECTION).values());
-        }
         for (Header h : headers) {
             String lower = h.headerName().lowerCase();
             switch (lower) {
@@ -975,7 +1001,7 @@ public final class ProxyHandler implements Handler {
         var out = res.headers();
         boolean transforms = transform.touchesResponses();
         for (int i = 0; i < head.headerCount(); i++) {
-            HeaderName name = HeaderNames.create(head.name(i));
+            HeaderName name = head.headerName(i);
             String lower = name.lowerCase();
             switch (lower) {
                 case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length" -> {

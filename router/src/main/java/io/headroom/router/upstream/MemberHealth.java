@@ -3,6 +3,7 @@ package io.headroom.router.upstream;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Mutable health state of one pool member: passive outlier detection (consecutive failures, ejections), active
@@ -21,6 +22,7 @@ public final class MemberHealth {
     private volatile String lastError;
     private volatile long availableSinceNanos = Long.MIN_VALUE;
     private volatile CircuitBreaker breaker;
+    private volatile Consumer<CircuitBreaker.State> breakerListener = state -> { };
     private volatile long breakerOpenedNanos;
 
     /** Counts a failure; returns the number of failures in a row. */
@@ -112,8 +114,26 @@ public final class MemberHealth {
         return breaker;
     }
 
-    public void breaker(CircuitBreaker b) {
+    /**
+     * Sets the member's breaker; {@code onTransition} hears of each state change that {@link #breakerCalled} sees. No
+     * listener is registered on the breaker's event publisher: with one, resilience4j builds an event (with a
+     * time-zoned timestamp) for every recorded call, on the request path.
+     */
+    public void breaker(CircuitBreaker b, Consumer<CircuitBreaker.State> onTransition) {
+        this.breakerListener = onTransition;
         this.breaker = b;
+    }
+
+    /**
+     * After a call on the breaker (permission, outcome, a forced transition) that found it in state {@code before}:
+     * reports a changed state to the listener. Every transition is made by such a call, and the call that made it sees
+     * it here; two getState() reads are what a closed breaker costs.
+     */
+    public void breakerCalled(CircuitBreaker.State before) {
+        CircuitBreaker.State after = breaker.getState();
+        if (after != before) {
+            breakerListener.accept(after);
+        }
     }
 
     public long breakerOpenedNanos() {

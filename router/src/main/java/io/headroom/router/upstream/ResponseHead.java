@@ -1,5 +1,7 @@
 package io.headroom.router.upstream;
 
+import io.helidon.http.HeaderName;
+
 import java.util.ArrayList;
 
 /**
@@ -18,6 +20,9 @@ public final class ResponseHead {
     /** Names listed in the Connection header (lower case), which are hop-by-hop too. */
     final ArrayList<String> connectionTokens = new ArrayList<>(2);
     final ArrayList<String> names = new ArrayList<>(16);
+    final ArrayList<HeaderName> headerNames = new ArrayList<>(16);
+    /** The response carried Retry-After. */
+    boolean retryAfter;
     final ArrayList<String> values = new ArrayList<>(16);
 
     void reset() {
@@ -29,7 +34,9 @@ public final class ResponseHead {
         close = false;
         connectionTokens.clear();
         names.clear();
+        headerNames.clear();
         values.clear();
+        retryAfter = false;
     }
 
     public int status() {
@@ -46,6 +53,11 @@ public final class ResponseHead {
 
     public String name(int i) {
         return names.get(i);
+    }
+
+    /** Header {@code i}'s name as Helidon's {@link HeaderName} (the same object for the same name on this connection). */
+    public HeaderName headerName(int i) {
+        return headerNames.get(i);
     }
 
     public String value(int i) {
@@ -77,11 +89,6 @@ public final class ResponseHead {
 
     /** True if the backend sent a Retry-After header: a 503 with it is deliberate load shedding, not a fault. */
     public boolean hasRetryAfter() {
-        for (int i = 0; i < headerCount(); i++) {
-            if (name(i).equalsIgnoreCase("Retry-After")) {
-                return true;
-            }
-        }
-        return false;
+        return retryAfter;
     }
 }

@@ -32,6 +32,7 @@ public final class UpstreamConnection {
     private final byte[] wbuf = new byte[16 * 1024];
     private int wlen;
     private final ResponseHead head = new ResponseHead();
+    private final HeadCache cache = new HeadCache();
     private volatile long deadlineNanos;
     private volatile boolean timedOut;
     private volatile boolean closed;
@@ -138,13 +139,18 @@ public final class UpstreamConnection {
     // ---- writing -------------------------------------------------------------------------------------------------
 
     /** Appends ISO-8859-1 text to the write buffer (header names and values are ASCII on the wire). */
+    @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int) keeps each char's low byte: what ISO-8859-1 needs, in one copy
     public void writeAscii(String s) throws IOException {
         int n = s.length();
-        for (int i = 0; i < n; i++) {
+        int from = 0;
+        while (from < n) {
             if (wlen == wbuf.length) {
                 flushBuffer();
             }
-            wbuf[wlen++] = (byte) s.charAt(i);
+            int k = Math.min(n - from, wbuf.length - wlen);
+            s.getBytes(from, from + k, wbuf, wlen);
+            wlen += k;
+            from += k;
         }
     }
 
@@ -311,17 +317,17 @@ public final class UpstreamConnection {
         unflushed = true;
     }
 
-    /** Reads one line without its CRLF; null at end of stream before any byte. */
-    private String readLine(int[] budget) throws IOException {
+    /**
+     * Makes one whole line available at {@code rbuf[rpos..]} (compacting or filling the buffer as needed) and returns
+     * the index of its {@code \n}, or -1 at end of stream before any byte. {@code rpos} stays at the line's start.
+     */
+    private int lineFeed(int[] budget) throws IOException {
         int scanFrom = rpos;
         while (true) {
             for (int i = scanFrom; i < rlim; i++) {
                 if (rbuf[i] == '\n') {
-                    int end = i > rpos && rbuf[i - 1] == '\r' ? i - 1 : i;
-                    String line = new String(rbuf, rpos, end - rpos, StandardCharsets.ISO_8859_1);
                     budget[0] -= i + 1 - rpos;
-                    rpos = i + 1;
-                    return line;
+                    return i;
                 }
             }
             if (budget[0] - (rlim - rpos) < 0) {
@@ -331,7 +337,7 @@ public final class UpstreamConnection {
             int before = rlim - rpos;
             if (!fill()) {
                 if (before == 0) {
-                    return null;
+                    return -1;
                 }
                 throw new BadResponseException("response head truncated");
             }
@@ -339,8 +345,28 @@ public final class UpstreamConnection {
         }
     }
 
+    /** The end of the line whose {@code \n} is at {@code lf}, without its CR. */
+    private int lineEnd(int lf) {
+        return lf > rpos && rbuf[lf - 1] == '\r' ? lf - 1 : lf;
+    }
+
+    /** Reads one line without its CRLF; null at end of stream before any byte. */
+    private String readLine(int[] budget) throws IOException {
+        int lf = lineFeed(budget);
+        if (lf < 0) {
+            return null;
+        }
+        String line = new String(rbuf, rpos, lineEnd(lf) - rpos, StandardCharsets.ISO_8859_1);
+        rpos = lf + 1;
+        return line;
+    }
+
     /**
      * Reads a response head, skipping interim 1xx responses (other than 101, which is returned).
+     *
+     * <p>Header lines are parsed from the read buffer: names must be RFC 9110 tokens and values free of control
+     * characters other than tab (so the router's HTTP/1.1 server need not validate the response headers it copies
+     * again), and a name or value this connection's backend sent before is not decoded again (see {@link HeadCache}).
      *
      * @throws EOFException         when the connection closed before any byte (a stale keep-alive connection)
      * @throws BadResponseException when the response is not valid HTTP/1.x
@@ -349,17 +375,24 @@ public final class UpstreamConnection {
         while (true) {
             int[] budget = {MAX_HEAD_BYTES};
             head.reset();
-            String status = readLine(budget);
-            if (status == null) {
+            int lf = lineFeed(budget);
+            if (lf < 0) {
                 throw new EOFException("upstream closed the connection before responding");
             }
-            parseStatus(status);
-            String line;
-            while ((line = readLine(budget)) != null && !line.isEmpty()) {
-                parseHeader(line);
-            }
-            if (line == null) {
-                throw new BadResponseException("response head truncated");
+            parseStatus(rpos, lineEnd(lf));
+            rpos = lf + 1;
+            while (true) {
+                lf = lineFeed(budget);
+                if (lf < 0) {
+                    throw new BadResponseException("response head truncated");
+                }
+                int end = lineEnd(lf);
+                if (end == rpos) {
+                    rpos = lf + 1;
+                    break;
+                }
+                parseHeader(rpos, end);
+                rpos = lf + 1;
             }
             if (head.status >= 100 && head.status < 200 && head.status != 101) {
                 continue;
@@ -371,7 +404,15 @@ public final class UpstreamConnection {
         }
     }
 
-    private void parseStatus(String line) throws BadResponseException {
+    private String text(int from, int end) {
+        return new String(rbuf, from, end - from, StandardCharsets.ISO_8859_1);
+    }
+
+    private void parseStatus(int from, int end) throws BadResponseException {
+        if (cache.statusLine(rbuf, from, end, head)) {
+            return;
+        }
+        String line = text(from, end);
         // HTTP/1.1 200 OK
         if (line.length() < 12 || !line.startsWith("HTTP/1.") || line.charAt(8) != ' ') {
             throw new BadResponseException("bad status line: " + abbreviate(line));
@@ -391,22 +432,61 @@ public final class UpstreamConnection {
         }
         head.status = code;
         head.reason = line.length() > 13 ? line.substring(13) : "";
+        cache.rememberStatusLine(rbuf, from, end, head);
     }
 
-    private void parseHeader(String line) throws BadResponseException {
-        int colon = line.indexOf(':');
-        if (colon <= 0) {
-            throw new BadResponseException("bad header line: " + abbreviate(line));
+    private void parseHeader(int from, int end) throws BadResponseException {
+        int colon = -1;
+        for (int i = from; i < end; i++) {
+            if (rbuf[i] == ':') {
+                colon = i;
+                break;
+            }
         }
-        String name = line.substring(0, colon);
-        if (name.charAt(name.length() - 1) == ' ' || name.charAt(name.length() - 1) == '\t') {
-            throw new BadResponseException("whitespace before colon in header: " + abbreviate(line));
+        if (colon <= from) {
+            throw new BadResponseException("bad header line: " + abbreviate(text(from, end)));
         }
-        String value = line.substring(colon + 1).strip();
+        byte last = rbuf[colon - 1];
+        if (last == ' ' || last == '\t') {
+            throw new BadResponseException("whitespace before colon in header: " + abbreviate(text(from, end)));
+        }
+        int slot = cache.nameSlot(rbuf, from, colon);
+        if (slot < 0) {
+            for (int i = from; i < colon; i++) {
+                if (!HeadCache.tchar(rbuf[i])) {
+                    throw new BadResponseException("bad header name: " + abbreviate(text(from, end)));
+                }
+            }
+            slot = cache.rememberName(rbuf, from, colon);
+        }
+        String name = cache.name(slot);
+        int vs = colon + 1;
+        int ve = end;
+        while (vs < ve && (rbuf[vs] == ' ' || rbuf[vs] == '\t')) {
+            vs++;
+        }
+        while (ve > vs && (rbuf[ve - 1] == ' ' || rbuf[ve - 1] == '\t')) {
+            ve--;
+        }
+        String value = cache.value(slot, rbuf, vs, ve);
+        if (value == null) {
+            for (int i = vs; i < ve; i++) {
+                int c = rbuf[i] & 0xFF;
+                if (c < 0x20 && c != '\t' || c == 0x7F) {
+                    throw new BadResponseException("control character in the value of header " + name);
+                }
+            }
+            value = cache.rememberValue(slot, rbuf, vs, ve);
+        }
         switch (name.length()) {
             case 10 -> {
                 if (name.equalsIgnoreCase("connection")) {
                     parseConnection(value);
+                }
+            }
+            case 11 -> {
+                if (name.equalsIgnoreCase("retry-after")) {
+                    head.retryAfter = true;
                 }
             }
             case 14 -> {
@@ -438,10 +518,17 @@ public final class UpstreamConnection {
             }
         }
         head.names.add(name);
+        head.headerNames.add(cache.headerName(slot));
         head.values.add(value);
     }
 
     private void parseConnection(String value) {
+        if (value.equalsIgnoreCase("keep-alive")) { // the usual one, without splitting
+            if (head.http10) {
+                head.close = false;
+            }
+            return;
+        }
         int start = 0;
         int n = value.length();
         while (start < n) {
@@ -483,6 +570,27 @@ public final class UpstreamConnection {
             this.sink = null;
             this.unflushed = false;
         }
+    }
+
+    /**
+     * Reads a whole body of {@code length} bytes announced by Content-Length (for a small one: the caller then sends it
+     * with its head in one write). Usually the body came with the head and is in the read buffer already.
+     *
+     * @throws EOFException when the upstream closed before the end of the body
+     */
+    public byte[] readBody(int length) throws IOException {
+        byte[] body = new byte[length];
+        int have = Math.min(length, rlim - rpos);
+        System.arraycopy(rbuf, rpos, body, 0, have);
+        rpos += have;
+        while (have < length) {
+            int r = in.read(body, have, length - have);
+            if (r < 0) {
+                throw new EOFException("upstream closed with " + (length - have) + " body bytes missing");
+            }
+            have += r;
+        }
+        return body;
     }
 
     /** True if the response framing allows reusing this connection after the body was read completely. */

@@ -73,6 +73,33 @@ class UsageAnalyticsTest {
     }
 
     @Test
+    void bucketWithoutSearchMatchesTheBinarySearchEverywhere() {
+        for (long m = 0; m < 2_000_000; m++) { // every latency up to 2 s: all bounds but the last few, exactly
+            if (UsageAnalytics.bucket(m) != UsageAnalytics.bucketBySearch(m)) {
+                assertThat(UsageAnalytics.bucket(m)).as("bucket(%d)", m).isEqualTo(UsageAnalytics.bucketBySearch(m));
+            }
+        }
+        for (int k = 0; k < 63; k++) { // around every power of two, the larger bounds included
+            for (long d = -2; d <= 2; d++) {
+                long m = Math.max(0, (1L << k) + d);
+                assertThat(UsageAnalytics.bucket(m)).as("bucket(%d)", m).isEqualTo(UsageAnalytics.bucketBySearch(m));
+            }
+        }
+        for (int i = 0; i < UsageAnalytics.BUCKETS - 1; i++) { // on and beside every bound
+            long bound = Math.round(100 * Math.pow(2, i / 2.0));
+            for (long m = bound - 1; m <= bound + 1; m++) {
+                assertThat(UsageAnalytics.bucket(m)).as("bucket(%d)", m).isEqualTo(UsageAnalytics.bucketBySearch(m));
+            }
+            assertThat(UsageAnalytics.bucket(bound)).isEqualTo(i);
+        }
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        for (int i = 0; i < 100_000; i++) {
+            long m = r.nextLong(Long.MAX_VALUE) >>> r.nextInt(63);
+            assertThat(UsageAnalytics.bucket(m)).as("bucket(%d)", m).isEqualTo(UsageAnalytics.bucketBySearch(m));
+        }
+    }
+
+    @Test
     void daysFollowTheLocalCalendarAndMonthsSumTheirDays() {
         UsageAnalytics u = new UsageAnalytics(clock, BERLIN, 100, 2, 3);
         u.record("r", "a", 200, 0, 1, 1000);                              // 2026-03-29 (a 23-hour day)

@@ -1,0 +1,151 @@
+package io.headroom.router.upstream;
+
+import io.headroom.router.config.HostPort;
+import io.headroom.time.ManualTicker;
+import io.helidon.http.HeaderNames;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The upstream codec's response-head parser over a real loopback socket: several heads on one connection (so the
+ * per-connection {@link HeadCache} is hit), names that collide in the cache, long names and values, and the
+ * validation that lets the router's server skip validating response headers again.
+ */
+class ResponseHeadParsingTest {
+    private ServerSocket server;
+    private Socket upstreamSide;
+    private UpstreamConnection conn;
+    private OutputStream out;
+
+    @BeforeEach
+    void connect() throws IOException {
+        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Watchdog watchdog = new Watchdog(new ManualTicker(), 1);
+        BackendSet set = new BackendSet(new ConnectionPool.Settings(1_000_000_000L, 1_000_000_000L, 1), watchdog);
+        Backend backend = set.get(new HostPort("127.0.0.1", server.getLocalPort()));
+        conn = backend.connections().open(1_000_000_000L);
+        upstreamSide = server.accept();
+        out = upstreamSide.getOutputStream();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        conn.close();
+        upstreamSide.close();
+        server.close();
+    }
+
+    private void send(String s) throws IOException {
+        out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    private static List<String> headers(ResponseHead h) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < h.headerCount(); i++) {
+            out.add(h.name(i) + "=" + h.value(i));
+            assertThat(h.headerName(i).defaultCase()).isEqualToIgnoringCase(h.name(i)); // Helidon's case for names it knows
+            assertThat(h.headerName(i).lowerCase()).isEqualTo(h.name(i).toLowerCase(java.util.Locale.ROOT));
+        }
+        return out;
+    }
+
+    @Test
+    void repeatedHeadsParseTheSameAndChangedValuesAreSeen() throws IOException {
+        String longValue = "v".repeat(HeadCache.MAX_CACHED + 5);
+        String longName = "X-" + "n".repeat(HeadCache.MAX_CACHED + 5);
+        for (int round = 0; round < 3; round++) {
+            send("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 2\r\nX-Round: " + round + "\r\nX-Long: " + longValue
+                    + "\r\n" + longName + ": x\r\nConnection: keep-alive\r\nX-Empty:\r\n\r\nok");
+            ResponseHead h = conn.readHead();
+            assertThat(h.status()).isEqualTo(200);
+            assertThat(h.reason()).isEqualTo("OK");
+            assertThat(h.contentLength()).isEqualTo(2);
+            assertThat(h.hasRetryAfter()).isFalse();
+            assertThat(headers(h)).containsExactly("Server=nginx", "Content-Length=2", "X-Round=" + round, "X-Long=" + longValue,
+                    longName + "=x", "Connection=keep-alive", "X-Empty=");
+            assertThat(h.headerName(1)).isSameAs(HeaderNames.CONTENT_LENGTH);
+            conn.transferBody(h, OutputStream.nullOutputStream());
+        }
+        send("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nserver: other\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        ResponseHead h = conn.readHead();
+        assertThat(h.status()).isEqualTo(503);
+        assertThat(h.reason()).isEqualTo("Service Unavailable");
+        assertThat(h.hasRetryAfter()).isTrue();
+        assertThat(headers(h)).containsExactly("Retry-After=1", "server=other", "Content-Length=0", "Connection=close");
+        assertThat(conn.reusableAfter(h, true)).isFalse();
+    }
+
+    @Test
+    void manyNamesThatShareCacheSlotsStayDistinct() throws IOException {
+        StringBuilder head = new StringBuilder("HTTP/1.1 204 No Content\r\n");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 3 * HeadCache.SLOTS; i++) {
+            head.append("X-H").append(i).append(": v").append(i).append("\r\n");
+            expected.add("X-H" + i + "=v" + i);
+        }
+        head.append("\r\n");
+        for (int round = 0; round < 2; round++) {
+            send(head.toString());
+            assertThat(headers(conn.readHead())).containsExactlyElementsOf(expected);
+        }
+    }
+
+    @Test
+    void aControlCharacterInAValueIsABadResponse() throws IOException {
+        send("HTTP/1.1 200 OK\r\nX-Ok: fine\r\nContent-Length: 0\r\n\r\n");
+        conn.readHead();
+        send("HTTP/1.1 200 OK\r\nX-Ok: fi\u0001ne\r\nContent-Length: 0\r\n\r\n");
+        assertThatThrownBy(conn::readHead).isInstanceOf(UpstreamConnection.BadResponseException.class)
+                .hasMessageContaining("control character");
+    }
+
+    @Test
+    void aBareCarriageReturnInAValueIsABadResponse() throws IOException {
+        send("HTTP/1.1 200 OK\r\nX-Split: a\rSet-Cookie: x=1\r\nContent-Length: 0\r\n\r\n");
+        assertThatThrownBy(conn::readHead).isInstanceOf(UpstreamConnection.BadResponseException.class)
+                .hasMessageContaining("control character");
+    }
+
+    @Test
+    void aNameThatIsNotATokenIsABadResponse() throws IOException {
+        send("HTTP/1.1 200 OK\r\nX Bad: v\r\nContent-Length: 0\r\n\r\n");
+        assertThatThrownBy(conn::readHead).isInstanceOf(UpstreamConnection.BadResponseException.class)
+                .hasMessageContaining("bad header name");
+    }
+
+    @Test
+    void anObsFoldIsABadResponse() throws IOException {
+        send("HTTP/1.1 200 OK\r\nX-A: one\r\n two: folded\r\nContent-Length: 0\r\n\r\n");
+        assertThatThrownBy(conn::readHead).isInstanceOf(UpstreamConnection.BadResponseException.class)
+                .hasMessageContaining("bad header name");
+    }
+
+    @Test
+    void whitespaceBeforeTheColonIsABadResponse() throws IOException {
+        send("HTTP/1.1 200 OK\r\nX-A : one\r\nContent-Length: 0\r\n\r\n");
+        assertThatThrownBy(conn::readHead).isInstanceOf(UpstreamConnection.BadResponseException.class)
+                .hasMessageContaining("whitespace before colon");
+    }
+
+    @Test
+    void tabsAndSpacesAroundAValueAreTrimmedAndInsideKept() throws IOException {
+        send("HTTP/1.0 200 OK\r\nX-A: \t a \t b \t\r\nContent-Length: 0\r\n\r\n");
+        ResponseHead h = conn.readHead();
+        assertThat(headers(h)).containsExactly("X-A=a \t b", "Content-Length=0");
+        assertThat(conn.reusableAfter(h, true)).isFalse(); // HTTP/1.0 without keep-alive
+    }
+}
