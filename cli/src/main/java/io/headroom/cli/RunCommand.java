@@ -66,10 +66,19 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Runs {@code action} on SIGHUP where the JVM lets us (sun.misc.Signal, jdk.unsupported); elsewhere does nothing. */
+    /**
+     * Runs {@code action} on SIGHUP where the JVM lets us (sun.misc.Signal, jdk.unsupported); elsewhere does nothing.
+     * A process started with SIGHUP ignored (under {@code nohup}, for one) keeps ignoring it: the JVM installs no
+     * handler then, and says so by handing back SIG_IGN, so we say it too.
+     */
     private static void onHangup(Runnable action) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> action.run());
+            sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> action.run());
+            if (previous == sun.misc.SignalHandler.SIG_IGN) {
+                System.err.println("SIGHUP reload unavailable: this process was started with SIGHUP ignored (under nohup?),"
+                        + " and the JVM keeps it ignored; use POST /api/reload or edit the file, or start it without nohup"
+                        + " (env --default-signal=HUP headroom run ...)");
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             System.err.println("SIGHUP reload unavailable here (" + e.getMessage() + "): use POST /api/reload or edit the file");
         }

@@ -49,9 +49,14 @@ class SighupReloadTest {
         int apiPort = a.getAddress().getPort();
         Files.writeString(file, config("sighup-test", kafka, apiPort, "", ""));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                "io.headroom.cli.Headroom", "run", "--config", file.toString(), "--roles", "router")
-                .redirectErrorStream(true).start();
+        List<String> command = new java.util.ArrayList<>();
+        if (sighupIgnored()) {
+            // started under nohup (or so): the child would inherit the ignored SIGHUP and the JVM would keep it ignored
+            command.addAll(List.of("env", "--default-signal=HUP"));
+        }
+        command.addAll(List.of(java, "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+                "io.headroom.cli.Headroom", "run", "--config", file.toString(), "--roles", "router"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
         CompletableFuture<int[]> ports = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
@@ -101,6 +106,20 @@ class SighupReloadTest {
             a.stop(0);
             b.stop(0);
         }
+    }
+
+    /** Whether this process ignores SIGHUP (bit 0 of SigIgn in /proc/self/status); false where that cannot be read. */
+    private static boolean sighupIgnored() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 1) != 0;
+                }
+            }
+        } catch (Exception e) {
+            return false;
+        }
+        return false;
     }
 
     private static String get(HttpClient http, String url) throws Exception {
