@@ -84,6 +84,7 @@ final class RouterMeters {
     private final Map<String, long[]> durationSeen = new HashMap<>();
     private String durationDay;
     private boolean allowancesRegistered;
+    private boolean pausesRegistered;
 
     /** Today's counts of the chosen consumers and {@code (other)}: requests, 4xx, 5xx. Written by the sampler. */
     private volatile Map<String, long[]> consumers = Map.of();
@@ -146,6 +147,7 @@ final class RouterMeters {
         }
         deltas.values().forEach(d -> d.seen = false);
         allowances(router);
+        pauses(router);
         members(router);
         refusals(router);
         caches(router);
@@ -158,6 +160,20 @@ final class RouterMeters {
             consumersDueNanos = t0 + 100 * (System.nanoTime() - t0);
         }
         deltas.values().removeIf(d -> !d.seen);
+    }
+
+    /** The process's pauses as the upstream watchdog saw them; registered once (the watchdog lives as long as the router). */
+    private void pauses(Router router) {
+        if (pausesRegistered) {
+            return;
+        }
+        pausesRegistered = true;
+        io.headroom.router.upstream.PauseLog p = router.upstreams().pauses();
+        FunctionCounter.builder("headroom.process.pauses", p, io.headroom.router.upstream.PauseLog::pauses)
+                .description("Pauses of the router process (a thread due every 5 ms woke more than 10 ms late: a GC pause, or the"
+                        + " host or a CPU quota not running the process); left out of the backends' latency samples").register(registry);
+        FunctionCounter.builder("headroom.process.pause", p, x -> x.pausedNanos() / 1e9).baseUnit("seconds")
+                .description("Total time the router process was paused, as counted in headroom_process_pauses_total").register(registry);
     }
 
     /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */

@@ -183,6 +183,10 @@ class RouterMetricsTest {
             assertThat(m).containsPattern("(?m)^headroom_quota_allowances_fail_static 0\\.0$")
                     .containsPattern("(?m)^headroom_quota_allowances_fail_static_decisions_total 0\\.0$")
                     .containsPattern("(?m)^headroom_quota_allowances_consumers 0\\.0$");
+            // the process's pauses are counted (how many depends on the machine: only that the series exist)
+            assertThat(m).contains("# TYPE headroom_process_pauses_total counter", "# TYPE headroom_process_pause_seconds_total counter");
+            assertThat(m).containsPattern("(?m)^headroom_process_pauses_total(\\{[^}]*\\})? [0-9.eE+]+$")
+                    .containsPattern("(?m)^headroom_process_pause_seconds_total(\\{[^}]*\\})? [0-9.eE+]+$");
             assertThat(m).contains("# TYPE headroom_consumer_request_duration_seconds histogram")
                     .contains("headroom_consumer_request_duration_seconds_bucket{consumer=\"alice\",le=\"0.1\"}");
             // the buckets are cumulative: alice's requests within 30 s are all within the +Inf bucket's 3

@@ -13,6 +13,7 @@ import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.BackendSet;
 import io.headroom.router.upstream.ConnectionPool;
 import io.headroom.router.upstream.MemberHealth;
+import io.headroom.router.upstream.PauseLog;
 import io.headroom.router.upstream.Watchdog;
 import io.headroom.time.Ticker;
 
@@ -119,6 +120,11 @@ public final class ControlPlanStore implements AutoCloseable {
             }
             built = true;
         }
+    }
+
+    /** The process's pauses as the upstream watchdog saw them ({@link PauseLog#NONE} without a watchdog). */
+    PauseLog pauses() {
+        return watchdog == null ? PauseLog.NONE : watchdog.pauses();
     }
 
     /** Applies {@code plan} per the rules above. */

@@ -8,6 +8,7 @@ import io.headroom.router.resilience.RetryBudget;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.BackendSet;
 import io.headroom.router.upstream.MemberHealth;
+import io.headroom.router.upstream.PauseLog;
 import io.headroom.time.Ticker;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -40,6 +41,8 @@ public final class PoolState {
     /** The pool's adaptive concurrency limit, or null when it has none. */
     private final ConcurrencyLimiter concurrency;
     private volatile PoolSnapshot snapshot;
+    /** The process's pauses, left out of latency samples (see {@link #succeeded}). */
+    private final PauseLog pauses;
     /** Every effective member of the current snapshot, available or not (control path only). */
     volatile List<Backend> all = List.of();
     /** The current snapshot gives some member less than its full weight (slow start). */
@@ -51,6 +54,7 @@ public final class PoolState {
         this.requestTimeoutNanos = config.requestTimeout().toNanos();
         this.firstByteTimeoutNanos = config.firstByteTimeout().toNanos();
         this.store = store;
+        this.pauses = store.pauses();
         this.retryBudget = new RetryBudget(config.resilience().budgetPercent(), config.resilience().budgetMinPerSecond(), ticker);
         this.ejectAfter = config.outlier().enabled() ? config.outlier().consecutiveFailures() : Integer.MAX_VALUE;
         this.trackLatency = config.balancer().tracksLatency();
@@ -133,7 +137,10 @@ public final class PoolState {
      * An answer came back from {@code b}. 5xx counts as a failure for outlier detection and the breaker, except a 503
      * with Retry-After, which like a 429 is a healthy backend shedding load: ejecting it or opening its breaker would
      * turn overload into an outage. Only answers that are neither 5xx nor 429 feed the latency estimate, so a fast
-     * error never makes a backend look fast.
+     * error never makes a backend look fast. A latency sample that overlapped a pause of this process (a GC pause, the
+     * host not running it) is counted without the pause ({@link PauseLog#withoutPauses}): the backend did not cause
+     * it, and every exchange in flight saw it, so counting it would make every backend look slow at once and send
+     * traffic to a slow one for the seconds the peak-EWMA estimates take to decay.
      *
      * @param headNanos time from sending the request to the response head
      */
@@ -145,8 +152,9 @@ public final class PoolState {
     public void succeeded(Backend b, int status, boolean retryAfter, long headNanos, long nowNanos) {
         MemberHealth h = b.health();
         boolean shedding = status == 429 || (status == 503 && retryAfter);
+        long own = pauses.withoutPauses(headNanos, nowNanos);
         if (concurrency != null && status < 500 && !shedding) {
-            concurrency.sample(headNanos); // as for latency: a fast error must not make the pool look fast
+            concurrency.sample(own); // as for latency: a fast error must not make the pool look fast
         }
         if (status >= 500 && !shedding) {
             failed(b, "status " + status, headNanos);
@@ -156,11 +164,11 @@ public final class PoolState {
         CircuitBreaker cb = h.breaker();
         if (cb != null) {
             CircuitBreaker.State before = cb.getState();
-            cb.onSuccess(headNanos, TimeUnit.NANOSECONDS);
+            cb.onSuccess(own, TimeUnit.NANOSECONDS);
             h.breakerCalled(before);
         }
         if (trackLatency && !shedding) {
-            b.observeLatency(headNanos, nowNanos);
+            b.observeLatency(own, nowNanos);
         }
     }
 

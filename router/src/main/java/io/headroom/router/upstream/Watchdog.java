@@ -20,7 +20,11 @@ public final class Watchdog implements AutoCloseable {
     private final Ticker ticker;
     private final long periodNanos;
     private final Thread thread;
+    private final PauseLog pauses;
     private volatile boolean running = true;
+
+    /** How late (beyond its period) the watchdog must wake for the gap to count as a pause of the process. */
+    static final long PAUSE_THRESHOLD_NANOS = 10_000_000;
 
     /**
      * @param ticker      time source for deadlines
@@ -29,6 +33,7 @@ public final class Watchdog implements AutoCloseable {
     public Watchdog(Ticker ticker, long periodNanos) {
         this.ticker = ticker;
         this.periodNanos = periodNanos;
+        this.pauses = new PauseLog(periodNanos, Math.max(PAUSE_THRESHOLD_NANOS, periodNanos));
         this.thread = Thread.ofPlatform().daemon().name("headroom-upstream-watchdog").unstarted(this::run);
     }
 
@@ -36,6 +41,16 @@ public final class Watchdog implements AutoCloseable {
         Watchdog w = new Watchdog(Ticker.system(), TimeUnit.MILLISECONDS.toNanos(5));
         w.thread.start();
         return w;
+    }
+
+    /**
+     * The process's pauses as this thread saw them: it expects to wake every period, so a wake more than
+     * {@value #PAUSE_THRESHOLD_NANOS} ns late means the process did not run (a GC pause, the host or a CPU quota
+     * starving it). The kernel normally runs a thread waking from a sleep within a few milliseconds even when the
+     * process's other threads keep its cores busy, so a busy process alone does not read as paused.
+     */
+    public PauseLog pauses() {
+        return pauses;
     }
 
     public Ticker ticker() {
@@ -75,7 +90,9 @@ public final class Watchdog implements AutoCloseable {
 
     private void run() {
         while (running) {
+            pauses.sleeps(ticker.read());
             LockSupport.parkNanos(periodNanos);
+            pauses.woke(ticker.read());
             try {
                 scan();
             } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import io.headroom.router.balance.Balancer;
 import io.headroom.router.balance.RequestContext;
 import io.headroom.router.config.RouterConfig;
 import io.headroom.router.upstream.Backend;
+import io.headroom.router.upstream.PauseLog;
 import io.headroom.router.upstream.Watchdog;
 import io.headroom.time.ManualTicker;
 import org.junit.jupiter.api.AfterEach;
@@ -181,6 +182,32 @@ class PoolHealthTest {
         assertThat(s).extracting(MemberStatus::address).containsExactly("10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.4:80");
         assertThat(s).allMatch(m -> m.available() && m.healthy() && !m.ejected() && m.breaker().equals("CLOSED"));
         assertThat(store.memberStates("nope")).isEmpty();
+    }
+
+    @Test
+    void aPauseOfTheProcessIsLeftOutOfLatencySamplesSoPeakEwmaStillPrefersTheFastMember() {
+        PoolState p = pool("""
+                balancer: {type: peak-ewma}
+                breaker: {enabled: false}""");
+        Backend fast = member(p, 1);
+        Backend slow = member(p, 2);
+        long ms = 1_000_000L;
+        p.succeeded(fast, 200, 5 * ms, ticker.read());
+        p.succeeded(slow, 200, 50 * ms, ticker.read());
+        // the watchdog (period 1 s here, so a pause is a wake more than 1 s late) was due at +1 s and woke at +2.5 s:
+        // the process was paused for 1.5 s
+        PauseLog pauses = watchdog.pauses();
+        pauses.sleeps(ticker.read());
+        ticker.advance(Duration.ofMillis(2_500));
+        pauses.woke(ticker.read());
+        // an exchange with the fast member that spanned the pause took 1,505 ms by the clock, 5 ms of it the backend's
+        p.succeeded(fast, 200, 1_505 * ms, ticker.read());
+        assertThat(fast.latencyEstimate(ticker.read())).isCloseTo(5.0 * ms, within(0.5 * ms));
+        assertThat(fast.latencyEstimate(ticker.read())).isLessThan(slow.latencyEstimate(ticker.read()));
+        // one that did not overlap the pause counts in full
+        ticker.advance(Duration.ofMillis(10));
+        p.succeeded(fast, 200, 8 * ms, ticker.read());
+        assertThat(fast.latencyEstimate(ticker.read())).isCloseTo(8.0 * ms, within(0.01 * ms));
     }
 
     @Test
