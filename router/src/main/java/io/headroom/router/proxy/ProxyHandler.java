@@ -1020,7 +1020,12 @@ public final class ProxyHandler implements Handler {
                     }
                 }
             }
-            out.add(name, head.value(i));
+            Header cached = head.header(i);
+            if (cached != null) {
+                out.add(cached); // immutable, kept by the connection: stored as is, written from its encoded bytes
+            } else {
+                out.add(name, head.value(i));
+            }
         }
         if (transforms) {
             try {

@@ -1,7 +1,9 @@
 package io.headroom.router.upstream;
 
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -44,6 +46,8 @@ final class HeadCache {
     /** Length of the cached value in {@link #valueBytes}, or -1 when the slot holds none. */
     private final int[] valueLengths = new int[SLOTS + 1];
     private final String[] values = new String[SLOTS + 1];
+    /** The slot's name and cached value as an immutable Helidon header, made on first use; null until then. */
+    private final Header[] headers = new Header[SLOTS + 1];
 
     private byte[] statusLine;
     private int statusLength = -1;
@@ -82,6 +86,7 @@ final class HeadCache {
         headerNames[slot] = HeaderNames.create(name);
         valueLengths[slot] = -1;
         values[slot] = null;
+        headers[slot] = null;
         return slot;
     }
 
@@ -103,6 +108,7 @@ final class HeadCache {
     String rememberValue(int slot, byte[] b, int from, int to) {
         String v = new String(b, from, to - from, StandardCharsets.ISO_8859_1);
         int n = to - from;
+        headers[slot] = null;
         if (slot == UNCACHED || n > MAX_CACHED) {
             valueLengths[slot] = -1;
             values[slot] = null;
@@ -115,6 +121,25 @@ final class HeadCache {
         valueLengths[slot] = n;
         values[slot] = v;
         return v;
+    }
+
+    /**
+     * The slot's name with its cached value (the one just found or remembered) as an immutable header, which Helidon
+     * stores in a response as it is and writes from bytes it encoded once (a header set from strings is copied and
+     * encoded for every response); null when the value is not cached. The same object serves every response on this
+     * connection that repeats the value: nothing can change it, and adding a value to its name in a response makes a
+     * copy.
+     */
+    Header header(int slot) {
+        if (valueLengths[slot] < 0) {
+            return null;
+        }
+        Header h = headers[slot];
+        if (h == null) {
+            h = HeaderValues.createCached(headerNames[slot], values[slot]);
+            headers[slot] = h;
+        }
+        return h;
     }
 
     /** When {@code b[from..to)} is the status line parsed last time, sets its status, reason and version in {@code head}. */

@@ -1,5 +1,6 @@
 package io.headroom.router.upstream;
 
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 
 import java.util.ArrayList;
@@ -24,6 +25,8 @@ public final class ResponseHead {
     /** The response carried Retry-After. */
     boolean retryAfter;
     final ArrayList<String> values = new ArrayList<>(16);
+    /** Per header, the connection's immutable cached header for its name and value, or null (see {@link #header}). */
+    final ArrayList<Header> headers = new ArrayList<>(16);
 
     void reset() {
         status = 0;
@@ -36,6 +39,7 @@ public final class ResponseHead {
         names.clear();
         headerNames.clear();
         values.clear();
+        headers.clear();
         retryAfter = false;
     }
 
@@ -62,6 +66,15 @@ public final class ResponseHead {
 
     public String value(int i) {
         return values.get(i);
+    }
+
+    /**
+     * Header {@code i} as an immutable Helidon header that the upstream connection keeps for values its backend
+     * repeats (the same object response after response), or null when the value is not cached: then use
+     * {@link #headerName} and {@link #value}.
+     */
+    public Header header(int i) {
+        return headers.get(i);
     }
 
     public long contentLength() {

@@ -520,6 +520,7 @@ public final class UpstreamConnection {
         head.names.add(name);
         head.headerNames.add(cache.headerName(slot));
         head.values.add(value);
+        head.headers.add(cache.header(slot));
     }
 
     private void parseConnection(String value) {
