@@ -117,6 +117,9 @@ public final class GrpcRoute {
      * @param channels the router's channels
      */
     public GrpcRoute(String route, GrpcRouteSpec spec, List<PoolState> pools, GrpcChannels channels, Ticker ticker) {
+        if (!spec.resolved()) {
+            throw new IllegalStateException("route " + route + ": its descriptors by reflection were not fetched");
+        }
         this.route = route;
         this.spec = spec;
         this.ticker = ticker;
