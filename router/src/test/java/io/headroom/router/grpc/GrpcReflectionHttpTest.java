@@ -148,6 +148,28 @@ class GrpcReflectionHttpTest {
     }
 
     @Test
+    void theFetchGoesThroughAHealthyMemberFirst() throws Exception {
+        try (LibraryServer first = new LibraryServer("first", LibraryServer.Reflection.V1);
+             LibraryServer second = new LibraryServer("second", LibraryServer.Reflection.V1)) {
+            String yaml = oneRoute("127.0.0.1:" + first.port() + ", 127.0.0.1:" + second.port(), "reflection: true\nservices: [headroom.test.Library]");
+            Router router = router(yaml);
+            try {
+                assertThat(first.reflectionCalls.get()).isEqualTo(1); // in the pool's order while all are healthy
+                assertThat(second.reflectionCalls.get()).isZero();
+                // the first member is ejected (outlier detection): the reload's fetch goes to the second
+                io.headroom.router.control.PoolState pool = router.controlPlans().pool("library");
+                pool.snapshot().balancer().members().stream().filter(b -> b.address().endsWith(":" + first.port())).findFirst()
+                        .orElseThrow().health().eject(System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10));
+                router.reload(config(yaml));
+                assertThat(first.reflectionCalls.get()).isEqualTo(1);
+                assertThat(second.reflectionCalls.get()).isEqualTo(1);
+            } finally {
+                router.stop();
+            }
+        }
+    }
+
+    @Test
     void aMemberWithoutReflectionIsAStartErrorAtTheBlock() {
         assertThatThrownBy(() -> router(oneRoute("127.0.0.1:" + plain.port(), "reflection: true\nservices: [headroom.test.Library]")))
                 .isInstanceOf(ConfigException.class)

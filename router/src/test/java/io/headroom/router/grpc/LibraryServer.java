@@ -62,6 +62,8 @@ final class LibraryServer implements AutoCloseable {
 
     /** While true, the reflection service answers UNAVAILABLE (the library service keeps serving). */
     final java.util.concurrent.atomic.AtomicBoolean reflectionDown = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Reflection streams this server took. */
+    final AtomicInteger reflectionCalls = new AtomicInteger();
 
     LibraryServer(String name) throws IOException {
         this(name, null, null, Reflection.NONE);
@@ -141,6 +143,7 @@ final class LibraryServer implements AutoCloseable {
             builder.addService(ServerInterceptors.intercept(service, new ServerInterceptor() {
                 @Override
                 public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                    reflectionCalls.incrementAndGet();
                     if (reflectionDown.get()) {
                         call.close(Status.UNAVAILABLE.withDescription("reflection is down for the test"), new Metadata());
                         return new ServerCall.Listener<>() {
