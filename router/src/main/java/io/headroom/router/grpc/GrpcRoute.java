@@ -344,6 +344,7 @@ public final class GrpcRoute {
                             byte[] body = responseJson(single, binding).getBytes(StandardCharsets.UTF_8);
                             bytesOut = body.length;
                             begin(res, x, headers);
+                            trailersAsHeaders(res, end.trailers());
                             res.send(body);
                         }
                         done(x, backend, 200, Status.Code.OK, bytesIn, bytesOut);
@@ -416,6 +417,20 @@ public final class GrpcRoute {
             x.log().bytesOut = bytesOut;
         }
         x.telemetry().response(backend, http, bytesIn, bytesOut, ticker.read() - x.start());
+    }
+
+    /**
+     * A unary answer's trailers (the member's custom trailing metadata) as response headers, after its headers: the JSON
+     * answer is sent whole once the call has ended, so they can still go with the head. The status and its details are
+     * the body's {@code code}, {@code message} and {@code details}, so {@code grpc-status-details-bin} is not repeated.
+     * A server-streaming answer has sent its head with its first message, before the trailers exist (docs/grpc.md).
+     */
+    private static void trailersAsHeaders(ServerResponse res, Metadata trailers) {
+        GrpcMetadata.copy(trailers, (n, v) -> {
+            if (!n.equals("grpc-status-details-bin")) {
+                res.headers().add(HeaderNames.create(n), v);
+            }
+        });
     }
 
     /** Status 200, JSON, the member's response metadata as headers. */
@@ -554,6 +569,7 @@ public final class GrpcRoute {
         if (x.log() != null) {
             x.log().grpcStatus = code.value();
         }
+        trailersAsHeaders(res, trailers);
         res.status(http);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         if (http == 503) {

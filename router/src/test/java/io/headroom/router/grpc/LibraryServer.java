@@ -126,6 +126,14 @@ final class LibraryServer implements AutoCloseable {
                         h.put(Metadata.Key.of("x-served-by", Metadata.ASCII_STRING_MARSHALLER), LibraryServer.this.name);
                         super.sendHeaders(h);
                     }
+
+                    @Override
+                    public void close(Status status, Metadata trailers) {
+                        // custom trailing metadata, as a server that reports costs or checksums after the answer sends it
+                        trailers.put(Metadata.Key.of("x-cost", Metadata.ASCII_STRING_MARSHALLER), "3");
+                        trailers.put(Metadata.Key.of("x-digest-bin", Metadata.BINARY_BYTE_MARSHALLER), new byte[]{1, 2, (byte) 0xfe});
+                        super.close(status, trailers);
+                    }
                 }, headers);
             }
         };
