@@ -133,6 +133,8 @@ public final class Router implements AutoCloseable {
         }
         List<Route> rs = new ArrayList<>();
         Map<String, RouteLimiter> routeLimiters = new java.util.HashMap<>();
+        // gRPC routes with reflection: descriptors fetched from their pools now, once per pool and services
+        io.headroom.router.grpc.DescriptorReflection reflection = new io.headroom.router.grpc.DescriptorReflection(Ticker.system());
         int order = 0;
         for (RouteConfig rc : config.routes()) {
             RouteConfig old = before.get(rc.name());
@@ -143,7 +145,11 @@ public final class Router implements AutoCloseable {
                 rl = limiter.forRoute(rc.limits(), previous == null ? null : previous.routeLimiters().get(rc.name()));
             }
             routeLimiters.put(rc.name(), rl);
-            rs.add(route(rc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));
+            io.headroom.router.grpc.GrpcRouteSpec grpc = rc.grpc();
+            if (grpc != null && !grpc.resolved()) {
+                grpc = reflection.resolve(rc.name(), grpc, pools.apply(rc.pool()), servingGrpc(previous, old, rc));
+            }
+            rs.add(route(rc, grpc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));
         }
         RouteTable routes = new RouteTable(rs);
         ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage);
@@ -159,7 +165,22 @@ public final class Router implements AutoCloseable {
         return new Generation(config, routes, handler, authenticator, limiter, Map.copyOf(routeLimiters), checkers);
     }
 
-    private Route route(RouteConfig rc, int order, long seed, java.util.function.Function<String, PoolState> pools,
+    /** The {@code grpc:} block route {@code rc} is serving with now (descriptors resolved), when its pool is unchanged; else null. */
+    private static io.headroom.router.grpc.GrpcRouteSpec servingGrpc(Generation previous, RouteConfig old, RouteConfig rc) {
+        if (previous == null || old == null || !old.pool().equals(rc.pool())) {
+            return null;
+        }
+        for (Route r : previous.routes().routes()) {
+            if (r.name().equals(rc.name()) && r.policy().grpc() != null) {
+                return r.policy().grpc().spec();
+            }
+        }
+        return null;
+    }
+
+    /** @param grpc the route's {@code grpc:} block with its descriptors, or null */
+    private Route route(RouteConfig rc, io.headroom.router.grpc.GrpcRouteSpec grpc, int order, long seed,
+                        java.util.function.Function<String, PoolState> pools,
                         Authenticator authenticator, RouteLimiter limits,
                         io.headroom.router.config.AuthConfig.IdentityHeaders identityHeaders) {
         RouteMatcher matcher = new RouteMatcher(rc, order);
@@ -186,9 +207,9 @@ public final class Router implements AutoCloseable {
             policy = policy.withAggregator(new io.headroom.router.aggregate.Aggregator(rc, matcher, pools::apply,
                     p -> telemetry.route(rc.name(), p), Ticker.system()));
         }
-        if (rc.grpc() != null) {
+        if (grpc != null) {
             List<PoolState> grpcPools = rc.pools().stream().map(pools).toList();
-            policy = policy.withGrpc(new io.headroom.router.grpc.GrpcRoute(rc.name(), rc.grpc(), grpcPools, grpcChannels, Ticker.system()));
+            policy = policy.withGrpc(new io.headroom.router.grpc.GrpcRoute(rc.name(), grpc, grpcPools, grpcChannels, Ticker.system()));
         }
         return new Route(rc.name(), matcher, new PathRewriter(matcher, rc.rewrite()), primary, split, mirror, policy);
     }

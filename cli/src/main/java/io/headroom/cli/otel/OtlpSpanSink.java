@@ -46,6 +46,8 @@ public final class OtlpSpanSink implements SpanSink {
     private static final AttributeKey<String> PATH = AttributeKey.stringKey("url.path");
     private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
     private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+    /** A gRPC route's call: its gRPC status code (OpenTelemetry's RPC convention); the HTTP status is that code's mapping. */
+    private static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
     private static final AttributeKey<String> CLIENT = AttributeKey.stringKey("client.address");
     private static final AttributeKey<String> POOL = AttributeKey.stringKey("headroom.pool");
     private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("headroom.backend");
@@ -173,6 +175,9 @@ public final class OtlpSpanSink implements SpanSink {
         putIfPresent(a, POOL, e.pool);
         putIfPresent(a, BACKEND, e.backend);
         putIfPresent(a, CONSUMER, e.consumer);
+        if (e.grpcStatus >= 0) {
+            a.put(GRPC_STATUS, (long) e.grpcStatus);
+        }
         long start = e.timeMillis * 1_000_000L;
         String name = e.route == null ? e.method : e.method + " " + e.route;
         return new RequestSpan(name, self, parent, e.status >= 500 ? StatusData.error() : StatusData.unset(), start,

@@ -74,6 +74,19 @@ class OtlpSpanSinkTest {
     }
 
     @Test
+    void aGrpcCallsSpanCarriesItsGrpcStatusAndTheMappedHttpStatus() {
+        OtlpSpanSink sink = new OtlpSpanSink(new GatedExporter(true), config(4, true), "i");
+        AccessLog.Entry e = entry(null);
+        e.status = 503; // UNAVAILABLE as HTTP, as the proxy records a gRPC passthrough call that failed so
+        e.grpcStatus = 14;
+        SpanData span = sink.span(e);
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("rpc.grpc.status_code"))).isEqualTo(14L);
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("http.response.status_code"))).isEqualTo(503L);
+        assertThat(span.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+        assertThat(sink.span(entry(null)).getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("rpc.grpc.status_code"))).isNull();
+    }
+
+    @Test
     void aFullQueueDropsAndCountsWithoutBlocking() {
         GatedExporter exporter = new GatedExporter(true);
         OtlpSpanSink sink = new OtlpSpanSink(exporter, config(4, true), "i");

@@ -29,47 +29,31 @@ final class GrpcConfigParser {
     }
 
     static GrpcRouteSpec grpc(ConfigNode g) {
-        g.requireOnly("descriptor-set", "passthrough", "mappings", "services", "tls", "max-message-size", "preserve-proto-field-names",
-                "ignore-unknown-query", "deadline-offset");
+        g.requireOnly("descriptor-set", "reflection", "passthrough", "mappings", "services", "tls", "max-message-size",
+                "preserve-proto-field-names", "ignore-unknown-query", "deadline-offset");
         boolean passthrough = g.bool("passthrough", false);
-        DescriptorSet ds = null;
         String file = g.string("descriptor-set", null);
-        if (file != null) {
-            try {
-                ds = DescriptorSet.load(Path.of(file.strip()));
-            } catch (IllegalArgumentException e) {
-                throw g.errorAt("descriptor-set", e.getMessage(), "write the set with: protoc --include_imports --descriptor_set_out="
-                        + file.strip() + " -I. your_service.proto (a path relative to the router's working directory)");
-            }
+        java.time.Duration reflectionTimeout = reflection(g);
+        if (file != null && reflectionTimeout != null) {
+            throw g.errorAt("reflection", "descriptor-set and reflection both say where the descriptors come from",
+                    "keep one: descriptor-set: FILE, or reflection: true to fetch them from the pool's members");
         }
-        if (ds == null && !passthrough) {
-            throw g.error("a grpc block needs a descriptor-set (JSON to gRPC translation) or passthrough: true",
-                    "write descriptor-set: service.pb, or passthrough: true to forward native gRPC calls as they are");
+        if (file == null && reflectionTimeout == null && !passthrough) {
+            throw g.error("a grpc block needs a descriptor-set or reflection (JSON to gRPC translation) or passthrough: true",
+                    "write descriptor-set: service.pb, reflection: true (the members serve grpc.reflection.v1.ServerReflection), "
+                            + "or passthrough: true to forward native gRPC calls as they are");
         }
-        List<HttpBinding> bindings = new ArrayList<>();
         if (g.has("mappings")) {
-            if (ds == null) {
-                throw g.errorAt("mappings", "mappings need the descriptor-set that defines their methods", "add descriptor-set: service.pb");
+            if (file == null && reflectionTimeout == null) {
+                throw g.errorAt("mappings", "mappings need the descriptors of their methods",
+                        "add descriptor-set: service.pb, or reflection: true");
             }
             if (g.has("services")) {
                 throw g.errorAt("services", "services selects annotated methods, and this block maps methods explicitly",
                         "remove services, or remove mappings to use the google.api.http annotations");
             }
-            for (ConfigNode m : g.list("mappings")) {
-                bindings.add(mapping(m, ds));
-            }
-            if (bindings.isEmpty()) {
+            if (g.list("mappings").isEmpty()) {
                 throw g.errorAt("mappings", "mappings is empty", "write mappings: [{method: GET, path: /v1/books/{id}, rpc: pkg.Library/GetBook}]");
-            }
-        } else if (ds != null) {
-            bindings.addAll(annotated(g, ds));
-        }
-        Set<String> seen = new HashSet<>();
-        for (HttpBinding b : bindings) {
-            String key = b.httpMethod() + " " + b.template().toString().replaceAll("\\{([^}=]*)}", "*").replaceAll("\\{[^}]*=([^}]*)}", "$1");
-            if (!seen.add(key)) {
-                throw g.error("two bindings take " + b.httpMethod() + " " + b.template() + " (the second: " + b.method().getFullName() + ")",
-                        "give each method its own HTTP method and path");
             }
         }
         boolean tls = false;
@@ -93,12 +77,101 @@ final class GrpcConfigParser {
             }
         }
         int max = (int) RouterConfig.bytes(g, "max-message-size", GrpcRouteSpec.ChannelSettings.DEFAULT_MAX_MESSAGE, 1, 1L << 30);
-        return new GrpcRouteSpec(ds, bindings, passthrough, new GrpcRouteSpec.ChannelSettings(tls, ca, authority, max),
-                g.bool("preserve-proto-field-names", false), g.bool("ignore-unknown-query", false), deadlineOffset(g));
+        GrpcRouteSpec.ChannelSettings channel = new GrpcRouteSpec.ChannelSettings(tls, ca, authority, max);
+        boolean preserve = g.bool("preserve-proto-field-names", false);
+        boolean ignoreUnknown = g.bool("ignore-unknown-query", false);
+        java.time.Duration offset = deadlineOffset(g);
+        if (reflectionTimeout != null) {
+            // the descriptors come when the router builds the route: check now all that does not need them
+            List<String> services = new ArrayList<>();
+            StringBuilder signature = new StringBuilder();
+            for (ConfigNode m : g.list("mappings")) {
+                String service = mappingShape(m);
+                if (!services.contains(service)) {
+                    services.add(service);
+                }
+                signature.append(m.string("method", "")).append(' ').append(m.string("path", "")).append(' ').append(m.string("rpc", ""))
+                        .append(" body=").append(m.string("body", null)).append(" response-body=").append(m.string("response-body", null));
+                if (m.has("query")) {
+                    ConfigNode q = m.child("query");
+                    for (String k : q.keys()) {
+                        signature.append(' ').append(k).append('=').append(q.string(k, ""));
+                    }
+                }
+                signature.append('\n');
+            }
+            if (!g.has("mappings")) {
+                for (String n : g.stringList("services")) {
+                    services.add(n.strip());
+                }
+                signature.append("services=").append(services);
+            }
+            GrpcRouteSpec.Binder binder = new GrpcRouteSpec.Binder() {
+                @Override
+                public List<HttpBinding> bind(DescriptorSet descriptors) {
+                    return bindings(g, descriptors);
+                }
+
+                @Override
+                public ConfigException error(String problem, String fix) {
+                    return g.errorAt("reflection", problem, fix);
+                }
+            };
+            return new GrpcRouteSpec(null, List.of(), passthrough, channel, preserve, ignoreUnknown, offset,
+                    new GrpcRouteSpec.Reflection(services, reflectionTimeout, signature.toString(), binder));
+        }
+        DescriptorSet ds = null;
+        if (file != null) {
+            try {
+                ds = DescriptorSet.load(Path.of(file.strip()));
+            } catch (IllegalArgumentException e) {
+                throw g.errorAt("descriptor-set", e.getMessage(), "write the set with: protoc --include_imports --descriptor_set_out="
+                        + file.strip() + " -I. your_service.proto (a path relative to the router's working directory)");
+            }
+        }
+        List<HttpBinding> bindings = ds == null ? List.of() : bindings(g, ds);
+        return new GrpcRouteSpec(ds, bindings, passthrough, channel, preserve, ignoreUnknown, offset, null);
     }
 
-    /** {@code {method: GET, path: /v1/books/{id}, rpc: pkg.Library/GetBook, body: "*", response-body: f, query: {q: filter}}}. */
-    private static HttpBinding mapping(ConfigNode m, DescriptorSet ds) {
+    /** {@code reflection: true | false | {timeout: 5s}}: the fetch's deadline, or null when the block does not use reflection. */
+    private static java.time.Duration reflection(ConfigNode g) {
+        if (!g.has("reflection")) {
+            return null;
+        }
+        if (scalarOrNull(g, "reflection") != null) {
+            return g.bool("reflection", false) ? GrpcRouteSpec.DEFAULT_REFLECTION_TIMEOUT : null;
+        }
+        ConfigNode r = g.child("reflection").requireOnly("timeout");
+        java.time.Duration d = r.duration("timeout", GrpcRouteSpec.DEFAULT_REFLECTION_TIMEOUT);
+        if (d.toMillis() < 1 || d.compareTo(java.time.Duration.ofMinutes(5)) > 0) {
+            throw r.errorAt("timeout", "reflection timeout " + d.toMillis() + " ms is outside 1ms..5m", "write e.g. timeout: 5s");
+        }
+        return d;
+    }
+
+    /** The block's bindings against {@code ds}: its mappings, or the annotations of its (selected) services; no duplicates. */
+    private static List<HttpBinding> bindings(ConfigNode g, DescriptorSet ds) {
+        List<HttpBinding> bindings = new ArrayList<>();
+        if (g.has("mappings")) {
+            for (ConfigNode m : g.list("mappings")) {
+                bindings.add(mapping(m, ds));
+            }
+        } else {
+            bindings.addAll(annotated(g, ds));
+        }
+        Set<String> seen = new HashSet<>();
+        for (HttpBinding b : bindings) {
+            String key = b.httpMethod() + " " + b.template().toString().replaceAll("\\{([^}=]*)}", "*").replaceAll("\\{[^}]*=([^}]*)}", "$1");
+            if (!seen.add(key)) {
+                throw g.error("two bindings take " + b.httpMethod() + " " + b.template() + " (the second: " + b.method().getFullName() + ")",
+                        "give each method its own HTTP method and path");
+            }
+        }
+        return bindings;
+    }
+
+    /** Checks what a mapping says without descriptors (keys, method, template, rpc form); its rpc's service. */
+    private static String mappingShape(ConfigNode m) {
         m.requireOnly("method", "path", "rpc", "body", "response-body", "query");
         String verb = m.requireString("method", "write method: GET (or POST, PUT, PATCH, DELETE)").strip().toUpperCase(Locale.ROOT);
         if (!verb.matches("[!#$%&'*+.^_`|~0-9A-Z-]+")) {
@@ -111,7 +184,23 @@ final class GrpcConfigParser {
             throw m.errorAt("path", e.getMessage(), "write e.g. /v1/shelves/{shelf}/books/{id}: literal segments, {field} or "
                     + "{field=literal/*} variables, * and a final **, then an optional :verb");
         }
-        String rpc = m.requireString("rpc", "write rpc: package.Service/Method");
+        String rpc = m.requireString("rpc", "write rpc: package.Service/Method").strip();
+        int cut = rpc.indexOf('/');
+        if (cut < 0) {
+            cut = rpc.lastIndexOf('.');
+        }
+        if (cut <= 0 || cut == rpc.length() - 1) {
+            throw m.errorAt("rpc", "'" + rpc + "' names no method of a service", "write rpc: package.Service/Method");
+        }
+        return rpc.substring(0, cut).replaceFirst("^\\.", "");
+    }
+
+    /** {@code {method: GET, path: /v1/books/{id}, rpc: pkg.Library/GetBook, body: "*", response-body: f, query: {q: filter}}}. */
+    private static HttpBinding mapping(ConfigNode m, DescriptorSet ds) {
+        mappingShape(m);
+        String verb = m.requireString("method", "").strip().toUpperCase(Locale.ROOT);
+        String path = m.requireString("path", "");
+        String rpc = m.requireString("rpc", "");
         Descriptors.MethodDescriptor md = ds.method(rpc.strip());
         if (md == null) {
             throw m.errorAt("rpc", "no method " + rpc + " in " + ds.source(), "use one of " + methods(ds));

@@ -143,28 +143,7 @@ public final class GrpcChannels implements AutoCloseable {
         }
 
         private ManagedChannel open(Backend b) {
-            ChannelCredentials creds;
-            if (!settings.tls()) {
-                creds = InsecureChannelCredentials.create();
-            } else if (settings.trustedCa() == null) {
-                creds = io.grpc.TlsChannelCredentials.create();
-            } else {
-                try {
-                    creds = TlsChannelCredentials.newBuilder().trustManager(settings.trustedCa().toFile()).build();
-                } catch (IOException e) {
-                    throw new IllegalStateException("cannot read the CA file " + settings.trustedCa() + ": " + e.getMessage(), e);
-                }
-            }
-            ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(b.hostPort().host(), b.hostPort().port(), creds)
-                    .directExecutor() // the listeners only hand events to the request's thread
-                    .userAgent("headroom-router")
-                    .maxInboundMessageSize(settings.maxMessageBytes())
-                    .disableRetry() // the router retries on another member itself
-                    .idleTimeout(Math.max(1, pool.config().idleTimeout().toMillis()), TimeUnit.MILLISECONDS);
-            if (settings.authority() != null) {
-                builder.overrideAuthority(settings.authority());
-            }
-            return builder.build();
+            return GrpcChannels.open(b, settings, pool.config().idleTimeout().toMillis());
         }
 
         private synchronized List<ManagedChannel> shutdown() {
@@ -174,5 +153,31 @@ public final class GrpcChannels implements AutoCloseable {
             out.forEach(ManagedChannel::shutdown);
             return out;
         }
+    }
+
+    /** A channel to {@code b} with {@code settings}: h2c or TLS, no retries of its own, idle after {@code idleMillis}. */
+    static ManagedChannel open(Backend b, GrpcRouteSpec.ChannelSettings settings, long idleMillis) {
+        ChannelCredentials creds;
+        if (!settings.tls()) {
+            creds = InsecureChannelCredentials.create();
+        } else if (settings.trustedCa() == null) {
+            creds = io.grpc.TlsChannelCredentials.create();
+        } else {
+            try {
+                creds = TlsChannelCredentials.newBuilder().trustManager(settings.trustedCa().toFile()).build();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the CA file " + settings.trustedCa() + ": " + e.getMessage(), e);
+            }
+        }
+        ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(b.hostPort().host(), b.hostPort().port(), creds)
+                .directExecutor() // the listeners only hand events to the request's thread
+                .userAgent("headroom-router")
+                .maxInboundMessageSize(settings.maxMessageBytes())
+                .disableRetry() // the router retries on another member itself
+                .idleTimeout(Math.max(1, idleMillis), TimeUnit.MILLISECONDS);
+        if (settings.authority() != null) {
+            builder.overrideAuthority(settings.authority());
+        }
+        return builder.build();
     }
 }

@@ -117,6 +117,9 @@ public final class GrpcRoute {
      * @param channels the router's channels
      */
     public GrpcRoute(String route, GrpcRouteSpec spec, List<PoolState> pools, GrpcChannels channels, Ticker ticker) {
+        if (!spec.resolved()) {
+            throw new IllegalStateException("route " + route + ": its descriptors by reflection were not fetched");
+        }
         this.route = route;
         this.spec = spec;
         this.ticker = ticker;
@@ -162,14 +165,14 @@ public final class GrpcRoute {
                 passthrough(req, res, x);
             } else {
                 // a gRPC client on a translating route: say so in gRPC terms
-                trailersOnly(res, Status.UNIMPLEMENTED.withDescription("route " + route
+                trailersOnly(res, x, Status.UNIMPLEMENTED.withDescription("route " + route
                         + " translates JSON to gRPC and does not pass native gRPC calls through (set grpc.passthrough: true)"), null);
             }
             return;
         }
         if (spec.bindings().isEmpty()) {
             jsonError(res, 415, Status.Code.INVALID_ARGUMENT, "route " + route + " passes native gRPC through only: "
-                    + "send content-type: application/grpc over HTTP/2", null, x.limitHeaders());
+                    + "send content-type: application/grpc over HTTP/2", null, x);
             return;
         }
         translate(req, res, x);
@@ -197,9 +200,9 @@ public final class GrpcRoute {
         if (binding == null) {
             if (pathMatched) {
                 jsonError(res, 405, Status.Code.UNIMPLEMENTED, verb + " " + x.path() + " is bound to no gRPC method (other methods are)",
-                        null, x.limitHeaders());
+                        null, x);
             } else {
-                jsonError(res, 404, Status.Code.NOT_FOUND, "no gRPC method is bound to " + verb + " " + x.path(), null, x.limitHeaders());
+                jsonError(res, 404, Status.Code.NOT_FOUND, "no gRPC method is bound to " + verb + " " + x.path(), null, x);
             }
             return;
         }
@@ -211,7 +214,7 @@ public final class GrpcRoute {
                 byte[] body = readBounded(req.content().inputStream(), spec.channel().maxMessageBytes());
                 if (body == null) {
                     jsonError(res, 413, Status.Code.INVALID_ARGUMENT, "the body is longer than the route's max-message-size of "
-                            + spec.channel().maxMessageBytes() + " bytes", null, x.limitHeaders());
+                            + spec.channel().maxMessageBytes() + " bytes", null, x);
                     return;
                 }
                 bytesIn = body.length;
@@ -241,7 +244,7 @@ public final class GrpcRoute {
         } catch (BadRequest | JsonParseException | InvalidProtocolBufferException | IllegalArgumentException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             jsonError(res, 400, Status.Code.INVALID_ARGUMENT, "the request does not fit " + binding.method().getInputType().getFullName()
-                    + ": " + why, null, x.limitHeaders());
+                    + ": " + why, null, x);
             return;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -259,8 +262,7 @@ public final class GrpcRoute {
         for (int attempt = 0; ; attempt++) {
             Backend backend = x.picker().pick(previous);
             if (backend == null) {
-                jsonError(res, 503, Status.Code.UNAVAILABLE, "pool " + pool.config().name() + " has no available backend", null,
-                        x.limitHeaders());
+                jsonError(res, 503, Status.Code.UNAVAILABLE, "pool " + pool.config().name() + " has no available backend", null, x);
                 x.telemetry().rejection(RouteTelemetry.Refusal.NO_BACKEND, bytesIn, 0, ticker.read() - x.start());
                 return;
             }
@@ -301,7 +303,7 @@ public final class GrpcRoute {
         } catch (RuntimeException e) {
             // the channel was shut by a reload between the pick and the call (or cannot be built): the member was not reached
             pool.release(backend);
-            jsonError(res, 503, Status.Code.UNAVAILABLE, backend.address() + ": " + e.getMessage(), null, x.limitHeaders());
+            jsonError(res, 503, Status.Code.UNAVAILABLE, backend.address() + ": " + e.getMessage(), null, x);
             x.telemetry().error(backend, bytesIn, 0, ticker.read() - x.start());
             return false;
         }
@@ -335,17 +337,17 @@ public final class GrpcRoute {
                             out.close();
                         } else if (single == null) {
                             pool.failed(backend, "answered OK without a message", now - attemptStart);
-                            jsonError(res, 502, Status.Code.INTERNAL, backend.address() + " ended a unary call without a message", null,
-                                    x.limitHeaders());
+                            jsonError(res, 502, Status.Code.INTERNAL, backend.address() + " ended a unary call without a message", null, x);
                             x.telemetry().response(backend, 502, bytesIn, 0, now - x.start());
                             return false;
                         } else {
                             byte[] body = responseJson(single, binding).getBytes(StandardCharsets.UTF_8);
                             bytesOut = body.length;
                             begin(res, x, headers);
+                            trailersAsHeaders(res, end.trailers());
                             res.send(body);
                         }
-                        done(x, backend, 200, bytesIn, bytesOut);
+                        done(x, backend, 200, Status.Code.OK, bytesIn, bytesOut);
                         return false;
                     }
                     if (refused(s, headers != null) && sent == 0) {
@@ -362,13 +364,13 @@ public final class GrpcRoute {
                     int http = GrpcStatuses.httpStatus(s.getCode());
                     if (out != null) {
                         // the answer has begun: cut the stream so the client sees it incomplete rather than a valid array
-                        done(x, backend, http, bytesIn, bytesOut);
+                        done(x, backend, http, s.getCode(), bytesIn, bytesOut);
                         throw new UncheckedIOException(new IOException("gRPC stream from " + backend.address() + " failed after "
                                 + sent + " messages: " + describe(s)));
                     }
                     jsonError(res, http, s.getCode(), s.getDescription() == null ? s.getCode().name() : s.getDescription(),
-                            end.trailers(), x.limitHeaders());
-                    done(x, backend, http, bytesIn, 0);
+                            end.trailers(), x);
+                    done(x, backend, http, s.getCode(), bytesIn, 0);
                     return false;
                 } else {
                     DynamicMessage msg = (DynamicMessage) e;
@@ -398,7 +400,7 @@ public final class GrpcRoute {
                 throw new UncheckedIOException(e);
             }
             jsonError(res, 502, Status.Code.INTERNAL, "the answer of " + backend.address() + " cannot be written as JSON: " + e.getMessage(),
-                    null, x.limitHeaders());
+                    null, x);
             x.telemetry().response(backend, 502, bytesIn, 0, ticker.read() - x.start());
             return false;
         } catch (IOException | UncheckedIOException e) {
@@ -407,12 +409,28 @@ public final class GrpcRoute {
         }
     }
 
-    private void done(Exchange x, Backend backend, int http, long bytesIn, long bytesOut) {
+    private void done(Exchange x, Backend backend, int http, Status.Code code, long bytesIn, long bytesOut) {
         if (x.log() != null) {
+            x.log().statusOverride = http; // a streamed answer cut after its first message went out as 200
+            x.log().grpcStatus = code.value();
             x.log().bytesIn = bytesIn;
             x.log().bytesOut = bytesOut;
         }
         x.telemetry().response(backend, http, bytesIn, bytesOut, ticker.read() - x.start());
+    }
+
+    /**
+     * A unary answer's trailers (the member's custom trailing metadata) as response headers, after its headers: the JSON
+     * answer is sent whole once the call has ended, so they can still go with the head. The status and its details are
+     * the body's {@code code}, {@code message} and {@code details}, so {@code grpc-status-details-bin} is not repeated.
+     * A server-streaming answer has sent its head with its first message, before the trailers exist (docs/grpc.md).
+     */
+    private static void trailersAsHeaders(ServerResponse res, Metadata trailers) {
+        GrpcMetadata.copy(trailers, (n, v) -> {
+            if (!n.equals("grpc-status-details-bin")) {
+                res.headers().add(HeaderNames.create(n), v);
+            }
+        });
     }
 
     /** Status 200, JSON, the member's response metadata as headers. */
@@ -528,7 +546,7 @@ public final class GrpcRoute {
     }
 
     /** {@code {"code": 5, "message": "...", "details": [...]}} with the HTTP status of the code. */
-    private void jsonError(ServerResponse res, int http, Status.Code code, String message, Metadata trailers, String[] limitHeaders) {
+    private void jsonError(ServerResponse res, int http, Status.Code code, String message, Metadata trailers, Exchange x) {
         StringBuilder sb = new StringBuilder(64 + message.length());
         sb.append("{\"code\":").append(code.value()).append(",\"message\":");
         JsonStrings.append(sb, message);
@@ -548,12 +566,16 @@ public final class GrpcRoute {
             }
         }
         sb.append("]}");
+        if (x.log() != null) {
+            x.log().grpcStatus = code.value();
+        }
+        trailersAsHeaders(res, trailers);
         res.status(http);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         if (http == 503) {
             res.headers().set(HeaderNames.RETRY_AFTER, "1");
         }
-        limitHeaders(res, limitHeaders);
+        limitHeaders(res, x.limitHeaders());
         res.send(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -588,21 +610,20 @@ public final class GrpcRoute {
 
     private void passthrough(ServerRequest req, ServerResponse res, Exchange x) {
         if (!"2.0".equals(req.prologue().protocolVersion())) {
-            jsonError(res, 505, Status.Code.UNIMPLEMENTED, "gRPC needs HTTP/2 (h2 by ALPN, or h2c with prior knowledge)", null,
-                    x.limitHeaders());
+            jsonError(res, 505, Status.Code.UNIMPLEMENTED, "gRPC needs HTTP/2 (h2 by ALPN, or h2c with prior knowledge)", null, x);
             return;
         }
         String path = x.path();
         int slash = path.indexOf('/', 1);
         if (!req.prologue().method().text().equals("POST") || slash < 2 || slash == path.length() - 1 || path.indexOf('/', slash + 1) >= 0) {
-            trailersOnly(res, Status.UNIMPLEMENTED.withDescription("not a gRPC call: expected POST /package.Service/Method, got "
+            trailersOnly(res, x, Status.UNIMPLEMENTED.withDescription("not a gRPC call: expected POST /package.Service/Method, got "
                     + req.prologue().method().text() + " " + path), null);
             return;
         }
         var h = req.headers();
         String encoding = h.contains(GRPC_ENCODING) ? h.get(GRPC_ENCODING).get().strip().toLowerCase(Locale.ROOT) : "identity";
         if (!encoding.equals("identity") && !encoding.equals("gzip")) {
-            trailersOnly(res, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
+            trailersOnly(res, x, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
                     + "(identity, gzip)"), null);
             return;
         }
@@ -611,7 +632,7 @@ public final class GrpcRoute {
         if (h.contains(GRPC_TIMEOUT)) {
             long t = parseTimeout(h.get(GRPC_TIMEOUT).get());
             if (t < 0) {
-                trailersOnly(res, Status.INTERNAL.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()), null);
+                trailersOnly(res, x, Status.INTERNAL.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()), null);
                 return;
             }
             if (t < timeout) {
@@ -637,7 +658,7 @@ public final class GrpcRoute {
                 Backend backend = x.picker().pick(previous);
                 if (backend == null) {
                     upload.abort();
-                    trailersOnly(res, Status.UNAVAILABLE.withDescription("pool " + pool.config().name() + " has no available backend"), null);
+                    trailersOnly(res, x, Status.UNAVAILABLE.withDescription("pool " + pool.config().name() + " has no available backend"), null);
                     x.telemetry().rejection(RouteTelemetry.Refusal.NO_BACKEND, upload.bytes(), 0, ticker.read() - x.start());
                     return;
                 }
@@ -659,14 +680,14 @@ public final class GrpcRoute {
                         // was not reached
                         pool.release(backend);
                         upload.abort();
-                        trailersOnly(res, Status.UNAVAILABLE.withDescription(backend.address() + ": " + e.getMessage()), null);
+                        trailersOnly(res, x, Status.UNAVAILABLE.withDescription(backend.address() + ": " + e.getMessage()), null);
                         x.telemetry().error(backend, 0, 0, ticker.read() - x.start());
                         return;
                     }
                     if (!upload.attach(call, events)) {
                         call.cancel("the request stream can no longer be replayed", null);
                         upload.abort();
-                        trailersOnly(res, Status.UNAVAILABLE.withDescription("the request could not be replayed to another member"), null);
+                        trailersOnly(res, x, Status.UNAVAILABLE.withDescription("the request could not be replayed to another member"), null);
                         return;
                     }
                     if (pump == null) {
@@ -679,7 +700,7 @@ public final class GrpcRoute {
                         continue;
                     }
                     if (a == Attempt.RETRY) {
-                        trailersOnly(res, upload.lastStatus(), null);
+                        trailersOnly(res, x, upload.lastStatus(), null);
                         x.telemetry().error(backend, upload.bytes(), 0, ticker.read() - x.start());
                     }
                     return;
@@ -732,8 +753,9 @@ public final class GrpcRoute {
                         x.log().bytesOut = bytesOut;
                     }
                     x.telemetry().response(backend, GrpcStatuses.httpStatus(s.getCode()), upload.bytes(), bytesOut, now - x.start());
+                    outcome(x, s.getCode());
                     if (out == null) {
-                        trailersOnly(res, s, end.trailers());
+                        trailersOnly(res, x, s, end.trailers());
                     } else {
                         var t = res.trailers();
                         t.set(GRPC_STATUS, Integer.toString(s.getCode().value()));
@@ -763,6 +785,7 @@ public final class GrpcRoute {
             }
         } catch (IOException | UncheckedIOException e) {
             call.cancel("the client went away", e);
+            outcome(x, Status.Code.CANCELLED);
             x.telemetry().error(backend, upload.bytes(), bytesOut, ticker.read() - x.start());
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
         }
@@ -783,8 +806,20 @@ public final class GrpcRoute {
         return out;
     }
 
+    /**
+     * Records a passthrough call's outcome for the access log, spans and usage analytics: its gRPC status, and the HTTP
+     * status of that status in place of the 200 every gRPC answer carries.
+     */
+    private static void outcome(Exchange x, Status.Code code) {
+        if (x.log() != null) {
+            x.log().statusOverride = GrpcStatuses.httpStatus(code);
+            x.log().grpcStatus = code.value();
+        }
+    }
+
     /** A gRPC answer without messages: the status (and the trailers) in the one HEADERS frame that ends the stream. */
-    private static void trailersOnly(ServerResponse res, Status s, Metadata trailers) {
+    private static void trailersOnly(ServerResponse res, Exchange x, Status s, Metadata trailers) {
+        outcome(x, s.getCode());
         res.status(200);
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/grpc");
         if (trailers != null) {

@@ -18,18 +18,88 @@ import java.util.Objects;
  * @param deadlineOffset          on passthrough, how much earlier than a client's {@code grpc-timeout} the router ends the
  *                                call (at most a tenth of the timeout), so that its DEADLINE_EXCEEDED reaches the client
  *                                before the client cancels the stream itself (as Envoy's grpc_timeout_header_offset)
+ * @param reflection              where the descriptors come from when the pool's members give them by server reflection,
+ *                                or null (a descriptor set file, or passthrough only). Until {@link #resolved()} the
+ *                                descriptors are null and the bindings empty: the router fetches the descriptors when it
+ *                                builds the route (at start and at each reload) and checks the bindings against them
  */
 public record GrpcRouteSpec(DescriptorSet descriptors, List<HttpBinding> bindings, boolean passthrough, ChannelSettings channel,
-                            boolean preserveProtoFieldNames, boolean ignoreUnknownQuery, java.time.Duration deadlineOffset) {
+                            boolean preserveProtoFieldNames, boolean ignoreUnknownQuery, java.time.Duration deadlineOffset,
+                            Reflection reflection) {
     public static final java.time.Duration DEFAULT_DEADLINE_OFFSET = java.time.Duration.ofMillis(100);
+    public static final java.time.Duration DEFAULT_REFLECTION_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     public GrpcRouteSpec {
         Objects.requireNonNull(deadlineOffset, "deadlineOffset");
         bindings = bindings.stream().sorted(HttpBinding.PRECEDENCE).toList();
         Objects.requireNonNull(channel, "channel");
-        if (bindings.isEmpty() && !passthrough) {
+        if (bindings.isEmpty() && !passthrough && (reflection == null || descriptors != null)) {
             throw new IllegalArgumentException("a gRPC route needs bindings or passthrough");
         }
+    }
+
+    /** Whether the route can be built: its descriptors are known (from a file, or fetched), or it needs none. */
+    public boolean resolved() {
+        return reflection == null || descriptors != null;
+    }
+
+    /** This block with the descriptors fetched by reflection and the bindings checked against them. */
+    public GrpcRouteSpec withDescriptors(DescriptorSet fetched, List<HttpBinding> checked) {
+        return new GrpcRouteSpec(Objects.requireNonNull(fetched, "fetched"), checked, passthrough, channel, preserveProtoFieldNames,
+                ignoreUnknownQuery, deadlineOffset, reflection);
+    }
+
+    /**
+     * Whether {@code other} is the same {@code grpc:} block as this one, descriptors aside: after a reload whose fetch
+     * failed, a route whose block did not change may keep the descriptors it was serving with.
+     */
+    public boolean sameBlock(GrpcRouteSpec other) {
+        return other != null && passthrough == other.passthrough && channel.equals(other.channel)
+                && preserveProtoFieldNames == other.preserveProtoFieldNames && ignoreUnknownQuery == other.ignoreUnknownQuery
+                && deadlineOffset.equals(other.deadlineOffset) && Objects.equals(reflection, other.reflection);
+    }
+
+    /**
+     * Descriptors by server reflection ({@code grpc.reflection.v1.ServerReflection}, else v1alpha) from the members of
+     * the route's pool.
+     *
+     * @param services  the services to fetch: those the mappings call, or those named by {@code services}; empty: every
+     *                  service the member lists
+     * @param timeout   the deadline of one fetch, over every member tried
+     * @param signature the block's mappings and services as written, to tell an unchanged block at a reload
+     * @param binder    checks the block's bindings against fetched descriptors, with the configuration's file:line errors
+     */
+    public record Reflection(List<String> services, java.time.Duration timeout, String signature, Binder binder) {
+        public Reflection {
+            services = List.copyOf(services);
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(signature, "signature");
+            Objects.requireNonNull(binder, "binder");
+        }
+
+        /** Equal when the same services, timeout and mappings are written (the binder is the parser's, not compared). */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Reflection r && services.equals(r.services) && timeout.equals(r.timeout) && signature.equals(r.signature);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(services, timeout, signature);
+        }
+    }
+
+    /** The configuration's side of a reflected block: its bindings against the fetched descriptors, and its errors. */
+    public interface Binder {
+        /**
+         * The block's bindings (mappings, or the annotations of its services) checked against {@code descriptors}.
+         *
+         * @throws io.headroom.config.ConfigException at the offending key's file:line, as for a descriptor set file
+         */
+        List<HttpBinding> bind(DescriptorSet descriptors);
+
+        /** An error at the block's {@code reflection} key: file:line, {@code problem} and {@code fix}. */
+        io.headroom.config.ConfigException error(String problem, String fix);
     }
 
     /**

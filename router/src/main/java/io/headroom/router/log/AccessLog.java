@@ -167,6 +167,13 @@ public final class AccessLog implements AutoCloseable {
                 case CLIENT -> string(sb, e.client);
                 case CONSUMER -> string(sb, e.consumer);
                 case TRACE_ID -> string(sb, e.traceId);
+                case GRPC_STATUS -> {
+                    if (e.grpcStatus < 0) {
+                        sb.append("null");
+                    } else {
+                        sb.append(e.grpcStatus);
+                    }
+                }
             }
         }
         sb.append('}');
@@ -194,6 +201,14 @@ public final class AccessLog implements AutoCloseable {
         public String method;
         public String path;
         public int status;
+        /**
+         * The HTTP status the route decided, preferred over the response's own when set (0: none). A gRPC passthrough
+         * call answers HTTP 200 whatever its outcome; its route sets here the HTTP status of its gRPC status, so that
+         * the log, spans and usage analytics count a failed call as the error it is.
+         */
+        public int statusOverride;
+        /** The gRPC status code of a gRPC route's call (passthrough or JSON translation), or -1 for none. */
+        public int grpcStatus = -1;
         public long durationNanos;
         public long bytesIn;
         public long bytesOut;
@@ -212,6 +227,8 @@ public final class AccessLog implements AutoCloseable {
             method = null;
             path = null;
             status = 0;
+            statusOverride = 0;
+            grpcStatus = -1;
             durationNanos = 0;
             bytesIn = 0;
             bytesOut = 0;

@@ -25,9 +25,12 @@ public record AccessLogConfig(boolean enabled, List<Field> fields, Path file, in
         Objects.requireNonNull(fields, "fields");
     }
 
-    /** A field of an access-log line; {@link #key()} is both the YAML name and the JSON key. */
+    /**
+     * A field of an access-log line; {@link #key()} is both the YAML name and the JSON key. {@code grpc_status} is the
+     * gRPC status code of a gRPC route's call (null for other requests).
+     */
     public enum Field {
-        TIME, ROUTE, POOL, BACKEND, METHOD, PATH, STATUS, DURATION_MS, BYTES_IN, BYTES_OUT, CLIENT, CONSUMER, TRACE_ID;
+        TIME, ROUTE, POOL, BACKEND, METHOD, PATH, STATUS, DURATION_MS, BYTES_IN, BYTES_OUT, CLIENT, CONSUMER, TRACE_ID, GRPC_STATUS;
 
         private final String key = name().toLowerCase(Locale.ROOT);
 

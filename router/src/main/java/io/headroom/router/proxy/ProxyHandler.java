@@ -175,7 +175,8 @@ public final class ProxyHandler implements Handler {
             failedWith = e.status().code();
             throw e;
         } finally {
-            entry.status = failed && !res.isSent() ? failedWith : res.status().code();
+            // a gRPC route's own verdict (a passthrough call's gRPC status as HTTP) over the response's 200
+            entry.status = entry.statusOverride != 0 ? entry.statusOverride : failed && !res.isSent() ? failedWith : res.status().code();
             entry.durationNanos = ticker.read() - start;
             if (usage != null && entry.route != null) {
                 usage.record(entry.route, entry.consumer == null ? Identity.ANONYMOUS_ID : entry.consumer, entry.status, entry.bytesIn,

@@ -138,7 +138,7 @@ class GrpcConfigTest {
                   - {method: GET, path: "/v1/{shelf}", rpc: headroom.test.Library/ListBooks}""".formatted(set),
                 "two bindings take GET /v1/{shelf}");
         fails("descriptor-set: %s\nservices: [headroom.test.Nope]".formatted(set), "no service headroom.test.Nope");
-        fails("passthrough: true\nmappings: []", "mappings need the descriptor-set");
+        fails("passthrough: true\nmappings: []", "mappings need the descriptors of their methods", "reflection: true");
         fails("passthrough: true\ncolour: blue", "colour");
         fails("passthrough: true\ntls: {ca: " + dir.resolve("none.pem") + "}", "CA file", "not found");
     }

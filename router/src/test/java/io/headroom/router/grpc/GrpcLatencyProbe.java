@@ -23,8 +23,8 @@ import java.time.Clock;
 import java.util.Arrays;
 
 /**
- * Not a test (no timing assertions in tests): sequential unary latency, direct vs through the router, printed as
- * {@code PROBE ...} lines. Run by hand (docs/grpc.md, "Measured"):
+ * Not a test (no timing assertions in tests): sequential unary latency, direct vs through the router, and the time of a
+ * reload whose route takes its descriptors by server reflection, printed as {@code PROBE ...} lines. Run by hand (docs/grpc.md, "Measured"):
  * {@code mvn -B -o -pl router -am test -Dtest=GrpcLatencyProbe -Dprobe=true -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class GrpcLatencyProbe {
@@ -74,6 +74,40 @@ class GrpcLatencyProbe {
             }
             direct.shutdownNow();
             via.shutdownNow();
+            r.stop();
+        }
+    }
+
+    /** How long a reload takes with a route whose descriptors come by reflection, against one with a descriptor file. */
+    @Test
+    void reflectionReloadProbe() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
+        Path dir = Files.createTempDirectory("probe");
+        Path set = LibraryServer.writeDescriptorSet(dir.resolve("l.pb"));
+        try (LibraryServer s = new LibraryServer("a", LibraryServer.Reflection.V1)) {
+            String file = """
+                    router:
+                      listen: 127.0.0.1:0
+                      pools:
+                        lib: {backends: [127.0.0.1:%d]}
+                      routes:
+                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
+                    """.formatted(s.port(), set);
+            String reflected = file.replace("descriptor-set: " + set, "reflection: true, services: [headroom.test.Library]");
+            Router r = Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", file)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
+            int n = Integer.getInteger("probe.n", 200);
+            for (String what : new String[]{"reload-descriptor-set", "reload-reflection", "reload-descriptor-set", "reload-reflection"}) {
+                long[] lat = new long[n];
+                for (int i = 0; i < n; i++) {
+                    // parsing included: a descriptor file is read at parse, reflection fetches at the reload
+                    long t0 = System.nanoTime();
+                    r.reload(RouterConfig.from(ConfigNode.parse("p.yaml", what.endsWith("reflection") ? reflected : file)));
+                    lat[i] = System.nanoTime() - t0;
+                }
+                Arrays.sort(lat);
+                System.out.printf("PROBE %-22s n=%d p50=%.2fms p90=%.2fms p99=%.2fms%n", what, n, lat[n / 2] / 1e6, lat[n * 9 / 10] / 1e6,
+                        lat[n * 99 / 100] / 1e6);
+            }
             r.stop();
         }
     }

@@ -158,6 +158,10 @@ class GrpcRoutesHttpTest {
         assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(r.body()).isEqualTo("{\"id\":\"42\",\"shelf\":\"fiction\",\"title\":\"Title of 42 (full)\",\"pageCount\":102}");
         assertThat(r.headers().firstValue("x-served-by").orElseThrow()).isIn("a", "b");
+        // the member's trailers come back as headers of the (unary) JSON answer
+        assertThat(r.headers().allValues("x-cost")).containsExactly("3");
+        assertThat(r.headers().allValues("x-digest-bin")).containsExactly("AQL+");
+        assertThat(r.headers().map()).doesNotContainKey("grpc-status");
         LibraryServer served = r.headers().firstValue("x-served-by").get().equals("a") ? a : b;
         Metadata md = served.lastHeaders.get();
         assertThat(md.get(Metadata.Key.of("x-tenant", Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("acme");
@@ -213,6 +217,9 @@ class GrpcRoutesHttpTest {
             assertThat(r.body()).as("gRPC code %d", e.getKey()).isEqualTo("{\"code\":" + e.getKey() + ",\"message\":\"failed with "
                     + e.getKey() + "\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"TEST_REASON\","
                     + "\"domain\":\"headroom.test\"}]}");
+            // the failed call's custom trailers as headers; its status details are the body's, not repeated
+            assertThat(r.headers().allValues("x-cost")).as("gRPC code %d", e.getKey()).containsExactly("3");
+            assertThat(r.headers().map()).doesNotContainKeys("grpc-status-details-bin", "grpc-status", "grpc-message");
         }
         HttpResponse<String> missing = get("/v1/shelves/fiction/books/missing");
         assertThat(missing.statusCode()).isEqualTo(404);
@@ -306,6 +313,9 @@ class GrpcRoutesHttpTest {
         assertThat(seen.get(Metadata.Key.of("x-tenant", Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("globex");
         assertThat(seen.get(Metadata.Key.of("x-blob-bin", Metadata.BINARY_BYTE_MARSHALLER))).containsExactly(0, 1, 0xff);
         assertThat(seen.get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER))).startsWith("00-");
+        // the member's trailers pass through as trailers
+        assertThat(trailers.get().get(Metadata.Key.of("x-cost", Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("3");
+        assertThat(trailers.get().get(Metadata.Key.of("x-digest-bin", Metadata.BINARY_BYTE_MARSHALLER))).containsExactly(1, 2, 0xfe);
     }
 
     @Test

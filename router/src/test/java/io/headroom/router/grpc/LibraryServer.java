@@ -57,20 +57,47 @@ final class LibraryServer implements AutoCloseable {
     final AtomicReference<Metadata> lastHeaders = new AtomicReference<>();
     final AtomicInteger calls = new AtomicInteger();
 
+    /** Which server reflection service the server registers. */
+    enum Reflection { NONE, V1, V1ALPHA }
+
+    /** While true, the reflection service answers UNAVAILABLE (the library service keeps serving). */
+    final java.util.concurrent.atomic.AtomicBoolean reflectionDown = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Reflection streams this server took. */
+    final AtomicInteger reflectionCalls = new AtomicInteger();
+
     LibraryServer(String name) throws IOException {
-        this(name, null, null);
+        this(name, null, null, Reflection.NONE);
     }
 
-    /** A server that speaks TLS with this certificate and key (PEM), or plaintext h2c when they are null. */
+    LibraryServer(String name, Reflection reflection) throws IOException {
+        this(name, null, null, reflection);
+    }
+
     LibraryServer(String name, Path certPem, Path keyPem) throws IOException {
+        this(name, certPem, keyPem, Reflection.NONE);
+    }
+
+    /**
+     * A server that speaks TLS with this certificate and key (PEM), or plaintext h2c when they are null, with the
+     * server reflection service of {@code reflection}. The service carries its file descriptor (as generated code
+     * does), so reflection can give it.
+     */
+    LibraryServer(String name, Path certPem, Path keyPem, Reflection reflection) throws IOException {
         this.name = name;
-        ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(SERVICE);
-        def.addMethod(method("GetBook"), ServerCalls.asyncUnaryCall(this::getBook));
-        def.addMethod(method("CreateBook"), ServerCalls.asyncUnaryCall(this::createBook));
-        def.addMethod(method("ListBooks"), ServerCalls.asyncServerStreamingCall(this::listBooks));
-        def.addMethod(method("Fail"), ServerCalls.asyncUnaryCall(this::fail));
-        def.addMethod(method("Sleep"), ServerCalls.asyncUnaryCall(this::sleep));
-        def.addMethod(method("Echo"), ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<DynamicMessage>() {
+        java.util.Map<String, MethodDescriptor<DynamicMessage, DynamicMessage>> m = new java.util.LinkedHashMap<>();
+        for (String n : new String[]{"GetBook", "CreateBook", "ListBooks", "Fail", "Sleep", "Echo"}) {
+            m.put(n, method(n));
+        }
+        io.grpc.ServiceDescriptor.Builder sd = io.grpc.ServiceDescriptor.newBuilder(SERVICE)
+                .setSchemaDescriptor((io.grpc.protobuf.ProtoFileDescriptorSupplier) () -> FILE);
+        m.values().forEach(sd::addMethod);
+        ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(sd.build());
+        def.addMethod(m.get("GetBook"), ServerCalls.asyncUnaryCall(this::getBook));
+        def.addMethod(m.get("CreateBook"), ServerCalls.asyncUnaryCall(this::createBook));
+        def.addMethod(m.get("ListBooks"), ServerCalls.asyncServerStreamingCall(this::listBooks));
+        def.addMethod(m.get("Fail"), ServerCalls.asyncUnaryCall(this::fail));
+        def.addMethod(m.get("Sleep"), ServerCalls.asyncUnaryCall(this::sleep));
+        def.addMethod(m.get("Echo"), ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<DynamicMessage>() {
             private int n;
 
             @Override
@@ -99,14 +126,42 @@ final class LibraryServer implements AutoCloseable {
                         h.put(Metadata.Key.of("x-served-by", Metadata.ASCII_STRING_MARSHALLER), LibraryServer.this.name);
                         super.sendHeaders(h);
                     }
+
+                    @Override
+                    public void close(Status status, Metadata trailers) {
+                        // custom trailing metadata, as a server that reports costs or checksums after the answer sends it
+                        trailers.put(Metadata.Key.of("x-cost", Metadata.ASCII_STRING_MARSHALLER), "3");
+                        trailers.put(Metadata.Key.of("x-digest-bin", Metadata.BINARY_BYTE_MARSHALLER), new byte[]{1, 2, (byte) 0xfe});
+                        super.close(status, trailers);
+                    }
                 }, headers);
             }
         };
         io.grpc.ServerCredentials creds = certPem == null ? InsecureServerCredentials.create()
                 : io.grpc.TlsServerCredentials.create(certPem.toFile(), keyPem.toFile());
-        this.server = Grpc.newServerBuilderForPort(0, creds)
-                .addService(ServerInterceptors.intercept(def.build(), capture))
-                .build().start();
+        var builder = Grpc.newServerBuilderForPort(0, creds)
+                .addService(ServerInterceptors.intercept(def.build(), capture));
+        @SuppressWarnings("deprecation")
+        io.grpc.BindableService service = switch (reflection) {
+            case NONE -> null;
+            case V1 -> io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance();
+            case V1ALPHA -> io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+        };
+        if (service != null) {
+            builder.addService(ServerInterceptors.intercept(service, new ServerInterceptor() {
+                @Override
+                public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                    reflectionCalls.incrementAndGet();
+                    if (reflectionDown.get()) {
+                        call.close(Status.UNAVAILABLE.withDescription("reflection is down for the test"), new Metadata());
+                        return new ServerCall.Listener<>() {
+                        };
+                    }
+                    return next.startCall(call, headers);
+                }
+            }));
+        }
+        this.server = builder.build().start();
     }
 
     int port() {
