@@ -29,7 +29,6 @@ import io.headroom.time.Ticker;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
@@ -214,14 +213,36 @@ public final class ProxyHandler implements Handler {
             return; // HTTP/2: a stream ends with its answer; the connection carries other streams
         }
         closeIfBodyUnread(req);
-        if (listed(connection, "close")
-                || res.headers().contains(HeaderNames.CONNECTION) && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+        if (listed(connection, "close") || answersWithClose(res)) {
             if (res instanceof io.helidon.webserver.http.RoutingResponse r) {
                 // Helidon writes a streamed answer's last chunk when routing returns, which a close would skip
                 r.commit();
             }
             throw new CloseConnectionException("answered with Connection: close");
         }
+    }
+
+    /**
+     * Whether the answer's {@code Connection} header lists {@code close}. Helidon puts {@code Connection: keep-alive}
+     * on nearly every answer, which is settled without splitting (its own {@code containsToken} builds a stream per
+     * call).
+     */
+    private static boolean answersWithClose(ServerResponse res) {
+        var headers = res.headers();
+        if (!headers.contains(HeaderNames.CONNECTION)) {
+            return false;
+        }
+        Header h = headers.get(HeaderNames.CONNECTION);
+        if (h.valueCount() == 1) {
+            String v = h.get();
+            if (v.equalsIgnoreCase("keep-alive")) {
+                return false;
+            }
+            if (v.equalsIgnoreCase("close")) {
+                return true;
+            }
+        }
+        return listed(tokens(h.values()), "close");
     }
 
     /** Whether the request came over HTTP/1.x (else HTTP/2, where connection-specific headers are not allowed). */

@@ -14,13 +14,16 @@ import java.util.Arrays;
  * (Server, Content-Type, Connection, Content-Length of a fixed body), in every response, so a head is parsed by
  * comparing bytes instead of decoding strings and creating header names again.
  *
- * <p>Bounded: {@value #SLOTS} name slots chosen by a hash of the name (a colliding name replaces the older one), names
+ * <p>Bounded: {@value #SLOTS} name slots, a name in one of {@value #PROBES} chosen by its hash (when all of those are
+ * taken a new name replaces one of them in turn), names
  * and status lines up to {@value #MAX_CACHED} bytes and values up to {@value #MAX_CACHED} bytes; anything longer is
  * decoded every time. Everything cached was validated when first seen, so a hit needs no validation again. Used by its
  * connection's one exchange at a time, like the connection.
  */
 final class HeadCache {
     static final int SLOTS = 32;
+    /** Slots a name may occupy: its hash's and the next ones (linear probing). */
+    static final int PROBES = 4;
     /** The slot of a name too long to cache: decoded each time, never found by {@link #nameSlot}. */
     private static final int UNCACHED = SLOTS;
     static final int MAX_CACHED = 96;
@@ -49,6 +52,8 @@ final class HeadCache {
     /** The slot's name and cached value as an immutable Helidon header, made on first use; null until then. */
     private final Header[] headers = new Header[SLOTS + 1];
 
+    /** Which of a full probe sequence's slots the next new name replaces (round robin). */
+    private int victim;
     private byte[] statusLine;
     private int statusLength = -1;
     private int status;
@@ -65,22 +70,54 @@ final class HeadCache {
     }
 
     private static int hash(byte[] b, int from, int to) {
-        int n = to - from;
-        int h = n * 31 + b[from] * 17 + b[to - 1] * 7 + b[from + (n >> 1)];
-        return (h ^ (h >>> 5)) & (SLOTS - 1);
+        int h = to - from;
+        for (int i = from; i < to; i++) {
+            h = 31 * h + b[i];
+        }
+        h ^= h >>> 16;
+        h *= 0x45d9f3b;
+        return (h ^ (h >>> 15)) & (SLOTS - 1);
     }
 
     /** The slot holding the name in {@code b[from..to)} (case-sensitive), or -1 when it is not cached. */
     int nameSlot(byte[] b, int from, int to) {
-        int slot = hash(b, from, to);
-        byte[] n = nameBytes[slot];
-        return n != null && Arrays.equals(b, from, to, n, 0, n.length) ? slot : -1;
+        int start = hash(b, from, to);
+        for (int i = 0; i < PROBES; i++) {
+            int slot = (start + i) & (SLOTS - 1);
+            byte[] n = nameBytes[slot];
+            if (n == null) {
+                return -1; // names are only ever added at the first free probe, so none lies further
+            }
+            if (Arrays.equals(b, from, to, n, 0, n.length)) {
+                return slot;
+            }
+        }
+        return -1;
     }
 
-    /** Stores a validated name (replacing the slot's previous name and value) and returns its slot. */
+    /**
+     * Stores a validated name and returns its slot: the first free one of its {@value #PROBES} probes, else one of them
+     * in turn (replacing that slot's name and value). Names that hash alike therefore both stay cached, instead of
+     * evicting each other on every response (Date and Content-Type did, with one slot per hash).
+     */
     int rememberName(byte[] b, int from, int to) {
         String name = new String(b, from, to - from, StandardCharsets.ISO_8859_1);
-        int slot = to - from > MAX_CACHED ? UNCACHED : hash(b, from, to);
+        int slot;
+        if (to - from > MAX_CACHED) {
+            slot = UNCACHED;
+        } else {
+            int start = hash(b, from, to);
+            slot = -1;
+            for (int i = 0; i < PROBES && slot < 0; i++) {
+                int s = (start + i) & (SLOTS - 1);
+                if (nameBytes[s] == null) {
+                    slot = s;
+                }
+            }
+            if (slot < 0) {
+                slot = (start + victim++ % PROBES) & (SLOTS - 1);
+            }
+        }
         nameBytes[slot] = slot == UNCACHED ? null : Arrays.copyOfRange(b, from, to);
         names[slot] = name;
         headerNames[slot] = HeaderNames.create(name);

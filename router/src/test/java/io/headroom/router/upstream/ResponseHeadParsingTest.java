@@ -105,6 +105,46 @@ class ResponseHeadParsingTest {
     }
 
     @Test
+    void aBackendsUsualNamesAndRepeatedValuesAreCachedAcrossResponses() throws IOException {
+        // nginx's head: with one cache slot per hash, Date and Content-Type evicted each other on every response
+        List<ResponseHead> heads = new ArrayList<>();
+        List<Object> first = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            send("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 29 Nov 2026 07:45:2" + round
+                    + " GMT\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: keep-alive\r\nX-Backend: b1\r\n\r\nok");
+            ResponseHead h = conn.readHead();
+            heads.add(h);
+            assertThat(headers(h)).containsExactly("Server=nginx/1.22.1", "Date=Sun, 29 Nov 2026 07:45:2" + round + " GMT",
+                    "Content-Type=text/plain", "Content-Length=2", "Connection=keep-alive", "X-Backend=b1");
+            for (int i = 0; i < h.headerCount(); i++) {
+                // a cached value comes as an immutable header with the same name and value
+                assertThat(h.header(i)).isNotNull();
+                assertThat(h.header(i).headerName()).isSameAs(h.headerName(i));
+                assertThat(h.header(i).get()).isEqualTo(h.value(i));
+                assertThat(h.header(i)).isNotInstanceOf(io.helidon.http.HeaderWriteable.class);
+            }
+            if (round == 0) {
+                for (int i = 0; i < h.headerCount(); i++) {
+                    first.add(h.headerName(i));
+                    first.add(h.header(i));
+                }
+            } else {
+                for (int i = 0; i < h.headerCount(); i++) {
+                    // every name is the same object as in the first response: none was decoded again
+                    assertThat(h.headerName(i)).isSameAs(first.get(2 * i));
+                    // and every unchanged value is the very same header; the Date that changed is a new one
+                    if (i == 1) {
+                        assertThat(h.header(i)).isNotSameAs(first.get(2 * i + 1));
+                    } else {
+                        assertThat(h.header(i)).isSameAs(first.get(2 * i + 1));
+                    }
+                }
+            }
+            conn.transferBody(h, OutputStream.nullOutputStream());
+        }
+    }
+
+    @Test
     void aControlCharacterInAValueIsABadResponse() throws IOException {
         send("HTTP/1.1 200 OK\r\nX-Ok: fine\r\nContent-Length: 0\r\n\r\n");
         conn.readHead();
