@@ -141,7 +141,7 @@ public final class TribuoLagForecaster implements Forecaster {
         this.history = y;
         this.shortProvenance = name() + " (Tribuo " + Tribuo.VERSION + ", " + model.getProvenance().getTrainerProvenance()
                 .getClassName().replaceAll(".*\\.", "") + ", " + rows.size() + " rows, horizon " + horizon + ", " + schema.size()
-                + " features, conformal q" + Math.round(coverage * 100) + "=" + String.format("%.3f", q) + ")";
+                + " features" + schema.seasonalNote() + ", conformal q" + Math.round(coverage * 100) + "=" + String.format("%.3f", q) + ")";
     }
 
     /**
