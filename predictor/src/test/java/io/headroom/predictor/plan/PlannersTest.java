@@ -36,6 +36,22 @@ class PlannersTest {
     }
 
     @Test
+    void desiredIsNeverBelowTheReactiveFloorOfTheObservedLoad() {
+        assertThat(CapacityPlanner.reactiveFloor(390, api)).isEqualTo(5);
+        assertThat(CapacityPlanner.reactiveFloor(400, api)).isEqualTo(5);
+        assertThat(CapacityPlanner.reactiveFloor(0, api)).isZero();
+        assertThat(CapacityPlanner.reactiveFloor(Double.NaN, api)).isZero();
+        // A forecast of a drop (upper 200 req/s = 3 instances) while 390 req/s arrive now (5 instances at 80 per instance).
+        ScalingIntent drop = CapacityPlanner.intent(api, 1234, 30, 390, new Forecast(150, 100, 200), "linear-sgd", "test");
+        assertThat(drop.desiredNow()).isEqualTo(5);
+        assertThat(drop.reason()).contains("= 3; reactive floor of the observed rate = 5");
+        // Above the floor the upper bound decides, and the reason does not mention the floor.
+        ScalingIntent rise = CapacityPlanner.intent(api, 1234, 30, 100, new Forecast(300, 250, 401), "linear-sgd", "test");
+        assertThat(rise.desiredNow()).isEqualTo(6);
+        assertThat(rise.reason()).doesNotContain("reactive floor");
+    }
+
+    @Test
     void weightsFollowTheSuccessRatioWithAFloor() {
         Map<String, Double> w = WeightPlanner.weights(Map.of("a", 1.0, "b", 0.5, "c", 0.0, "d", 1.7), 0.1);
         assertThat(w).containsEntry("a", 1.0).containsEntry("b", 0.5).containsEntry("d", 1.0);
