@@ -86,6 +86,32 @@ class PredictorCoreTest {
     }
 
     @Test
+    void retrainingRunsOnTheTrainingExecutorAndTicksKeepForecastingWhileItIsPending() {
+        // The training executor only queues its jobs: a tick that schedules one must return without running or waiting for it.
+        List<Runnable> queued = new java.util.ArrayList<>();
+        PredictorCore core = new PredictorCore(PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8)))
+                .withLeadTime(Duration.ofSeconds(10)).withRetrainInterval(Duration.ofSeconds(60)), queued::add);
+        long end = T0 + 400;
+        feedRamp(core, T0, end);
+        PredictorCore.Tick first = core.tick((end + 1) * 1000);
+        assertThat(queued).as("one retraining job scheduled, none run").hasSize(1);
+        assertThat(core.stats().retrains()).isZero();
+        assertThat(first.intents()).singleElement().satisfies(i -> assertThat(i.model()).isEqualTo("last-value"));
+        // More data and a tick past the retrain interval while the job is still pending: forecasting goes on with the
+        // current model, and no second job piles up behind the first.
+        feedRamp(core, end, end + 70);
+        PredictorCore.Tick during = core.tick((end + 71) * 1000);
+        assertThat(during.intents()).singleElement().satisfies(i -> assertThat(i.model()).isEqualTo("last-value"));
+        assertThat(queued).hasSize(1);
+        assertThat(core.stats().trainingSkippedBusy()).isEqualTo(1);
+        // The job runs (on the trainer's thread in the service) and swaps the selected model in for the next tick.
+        queued.getFirst().run();
+        assertThat(core.stats().retrains()).isEqualTo(1);
+        assertThat(core.tick((end + 72) * 1000).intents()).singleElement()
+                .satisfies(i -> assertThat(i.model()).isEqualTo("linear-sgd"));
+    }
+
+    @Test
     void aLevelShiftTriggersARefitBeforeTheSchedule() {
         PredictorCore core = PredictorCore.inline(PredictorSettings.of(Map.of("api", new PoolSettings("api", 100, 0.8)))
                 .withRetrainInterval(Duration.ofHours(1)));
