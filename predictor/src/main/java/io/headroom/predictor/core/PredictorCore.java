@@ -453,7 +453,8 @@ public final class PredictorCore {
     }
 
     /** A pool's plan inputs, kept from the forecast pass until the leases are known. */
-    private record PoolPass(PoolSettings pool, SeriesModel.Selection selection, BackendThroughput throughput, Map<String, Double> ratios) {
+    private record PoolPass(PoolSettings pool, SeriesModel.Selection selection, BackendThroughput throughput, Map<String, Double> ratios,
+                            Map<String, Double> latencies) {
     }
 
     private Tick plan(long nowMillis) {
@@ -486,7 +487,9 @@ public final class PredictorCore {
             BackendThroughput tp = store.throughput(pool.name());
             Map<String, Double> ratios = tp == null ? Map.of()
                     : tp.successRatios(last, THROUGHPUT_HALF_LIFE_SECONDS, WeightPlanner.MIN_EVIDENCE);
-            passes.add(new PoolPass(pool, sel, tp, ratios));
+            Map<String, Double> latencies = tp == null ? Map.of()
+                    : tp.meanLatencies(last, THROUGHPUT_HALF_LIFE_SECONDS, WeightPlanner.MIN_EVIDENCE);
+            passes.add(new PoolPass(pool, sel, tp, ratios, latencies));
         }
         tiers = tierDecision(last, forecasts);
         List<ScalingEvent> events = tierChanges(nowMillis, tiers);
@@ -500,11 +503,16 @@ public final class PredictorCore {
             Map<String, Double> ratios = pass.ratios();
             if (!ratios.isEmpty() || !leases.isEmpty() || !allowances.isEmpty()) {
                 lastEpoch = Math.max(lastEpoch + 1, nowMillis);
-                Map<String, Double> weights = WeightPlanner.weights(ratios, WeightPlanner.DEFAULT_FLOOR);
+                Map<String, Double> weights = WeightPlanner.weights(ratios, pass.latencies(), WeightPlanner.DEFAULT_FLOOR);
                 Map<String, Double> healthy = tp == null ? Map.of() : tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
+                Map<String, Double> factors = WeightPlanner.latencyFactors(ratios.keySet(), pass.latencies());
+                String latencyNote = factors.isEmpty() ? "" : String.format(Locale.ROOT,
+                        " x latency factor (min(1, %.2f x median / own mean latency)) %s; mean latency ms %s",
+                        WeightPlanner.LATENCY_TOLERANCE, rounded(factors, "%.2f"), rounded(millis(pass.latencies())));
                 String provenance = String.format(Locale.ROOT,
-                        "weights = smoothed success ratio (2xx-4xx over requests, half-life %.0fs) %s; healthy req/s %s; forecast %s; %s",
-                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), rounded(healthy), sel.summary(), sel.description()) + leaseNote;
+                        "weights = smoothed success ratio (2xx-4xx over requests, half-life %.0fs) %s%s; healthy req/s %s; forecast %s; %s",
+                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), latencyNote, rounded(healthy), sel.summary(), sel.description())
+                        + leaseNote;
                 plans.add(new ControlPlan(ControlPlan.poolScope(pool.name()), ControlPlan.SOURCE_PREDICTOR, lastEpoch, nowMillis,
                         nowMillis + settings.planTtl().toMillis(), weights, leases, List.of(), provenance, allowances));
             }
@@ -655,9 +663,19 @@ public final class PredictorCore {
         return b.toString();
     }
 
+    private static Map<String, Double> millis(Map<String, Double> micros) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        micros.forEach((k, v) -> out.put(k, v / 1000));
+        return out;
+    }
+
     private static String rounded(Map<String, Double> m) {
+        return rounded(m, "%.1f");
+    }
+
+    private static String rounded(Map<String, Double> m, String format) {
         StringBuilder b = new StringBuilder("{");
-        m.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append(k).append('=').append(String.format(Locale.ROOT, "%.1f", v)));
+        m.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append(k).append('=').append(String.format(Locale.ROOT, format, v)));
         return b.append("}").toString();
     }
 

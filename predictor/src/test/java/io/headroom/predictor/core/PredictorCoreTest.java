@@ -9,6 +9,7 @@ import io.headroom.predictor.plan.PoolSettings;
 import io.headroom.predictor.plan.PredictorSettings;
 import io.headroom.predictor.plan.QuotaLeaseAllocator;
 import io.headroom.predictor.plan.QuotaSettings;
+import io.headroom.predictor.plan.WeightPlanner;
 import io.headroom.ingest.model.QuotaLease;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +110,27 @@ class PredictorCoreTest {
         assertThat(core.stats().retrains()).isEqualTo(1);
         assertThat(core.tick((end + 72) * 1000).intents()).singleElement()
                 .satisfies(i -> assertThat(i.model()).isEqualTo("linear-sgd"));
+    }
+
+    @Test
+    void aBackendMuchSlowerThanItsPeersGetsALowerWeight() {
+        PredictorCore core = PredictorCore.inline(PredictorSettings.of(Map.of("api", new PoolSettings("api", 100, 0.8))));
+        long[] fast = new long[LatencyHistogram.BUCKETS];
+        long[] slow = new long[LatencyHistogram.BUCKETS];
+        fast[LatencyHistogram.bucketOf(8_000)] = 50;
+        slow[LatencyHistogram.bucketOf(80_000)] = 50;
+        long s = T0;
+        for (; s < T0 + 30; s++) {
+            core.accept(new TelemetryWindow("r1", s, s * 1000, 1000, "api", "api", List.of(
+                    new BackendStats("b1", 50, 50, 0, 0, 0, 0, 0, 0, 0, LatencyHistogram.of(fast)),
+                    new BackendStats("b2", 50, 50, 0, 0, 0, 0, 0, 0, 0, LatencyHistogram.of(slow)))));
+        }
+        ControlPlan p = core.tick((s + 1) * 1000).plans().getFirst();
+        double expected = WeightPlanner.LATENCY_TOLERANCE * LatencyHistogram.upperBoundMicros(LatencyHistogram.bucketOf(8_000))
+                / LatencyHistogram.upperBoundMicros(LatencyHistogram.bucketOf(80_000));
+        assertThat(p.weights()).containsEntry("b1", 1.0);
+        assertThat(p.weights().get("b2")).isCloseTo(expected, within(1e-9));
+        assertThat(p.provenance()).contains("latency factor").contains("b2=" + String.format(java.util.Locale.ROOT, "%.2f", expected));
     }
 
     @Test

@@ -59,6 +59,44 @@ class PlannersTest {
     }
 
     @Test
+    void weightsAlsoFollowLatencyRelativeToTheMedianBackend() {
+        Map<String, Double> ratios = Map.of("a", 1.0, "b", 1.0, "c", 1.0, "d", 0.5, "e", 1.0);
+        // Mean latencies (µs): the lower median of a, b, c, d is 11 ms; e has no latency evidence.
+        Map<String, Double> latency = Map.of("a", 10_000.0, "b", 11_000.0, "c", 40_000.0, "d", 12_000.0);
+        Map<String, Double> w = WeightPlanner.weights(ratios, latency, 0.1);
+        assertThat(w).containsEntry("a", 1.0).containsEntry("b", 1.0).containsEntry("e", 1.0);
+        assertThat(w.get("c")).as("3.6x the median: 1.25 x 11 / 40").isCloseTo(1.25 * 11 / 40, within(1e-12));
+        assertThat(w.get("d")).as("within 25%% of the median: only its success ratio counts").isEqualTo(0.5);
+        assertThat(WeightPlanner.weights(Map.of("a", 1.0, "c", 1.0), Map.of("a", 1_000.0, "c", 1_000_000.0), 0.1).get("c"))
+                .as("never below the floor").isEqualTo(0.1);
+        assertThat(WeightPlanner.latencyFactors(java.util.Set.of("a"), latency)).as("one backend: nothing to compare").isEmpty();
+        assertThat(WeightPlanner.weights(ratios, Map.of(), 0.1)).isEqualTo(WeightPlanner.weights(ratios, 0.1));
+    }
+
+    @Test
+    void meanLatenciesAreSmoothedPerBackendAndNeedEvidence() {
+        io.headroom.predictor.history.BackendThroughput tp = new io.headroom.predictor.history.BackendThroughput(60);
+        long fast = io.headroom.ingest.model.LatencyHistogram.upperBoundMicros(io.headroom.ingest.model.LatencyHistogram.bucketOf(5_000));
+        long slow = io.headroom.ingest.model.LatencyHistogram.upperBoundMicros(io.headroom.ingest.model.LatencyHistogram.bucketOf(50_000));
+        for (long s = 100; s < 130; s++) {
+            tp.add(s, new io.headroom.ingest.model.BackendStats("fast", 10, 10, 0, 0, 0, 0, 0, 0, 0, histogram(5_000, 10)));
+            tp.add(s, new io.headroom.ingest.model.BackendStats("slow", 10, 10, 0, 0, 0, 0, 0, 0, 0, histogram(50_000, 10)));
+            tp.add(s, new io.headroom.ingest.model.BackendStats("none", 10, 10, 0, 0, 0, 0, 0, 0, 0,
+                    io.headroom.ingest.model.LatencyHistogram.EMPTY));
+        }
+        Map<String, Double> m = tp.meanLatencies(129, 10, WeightPlanner.MIN_EVIDENCE);
+        assertThat(m).containsOnlyKeys("fast", "slow");
+        assertThat(m.get("fast")).isCloseTo(fast, within(1e-6));
+        assertThat(m.get("slow")).isCloseTo(slow, within(1e-6));
+    }
+
+    static io.headroom.ingest.model.LatencyHistogram histogram(long micros, long n) {
+        long[] c = new long[io.headroom.ingest.model.LatencyHistogram.BUCKETS];
+        c[io.headroom.ingest.model.LatencyHistogram.bucketOf(micros)] = n;
+        return io.headroom.ingest.model.LatencyHistogram.of(c);
+    }
+
+    @Test
     void successRatiosIgnoreHowMuchTrafficEachBackendWasSent() {
         io.headroom.predictor.history.BackendThroughput tp = new io.headroom.predictor.history.BackendThroughput(60);
         for (long s = 100; s < 130; s++) {
