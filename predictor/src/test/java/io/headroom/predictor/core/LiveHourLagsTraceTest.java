@@ -27,7 +27,7 @@ class LiveHourLagsTraceTest {
     static final int HORIZON = 60;
     static final int EVERY = 10;
 
-    record Run(double mae, int points, Map<String, Integer> models) {
+    record Run(double mae, int points, Map<String, Integer> models, double coverage) {
     }
 
     static Run run(Traces.Series s, long fromEpoch, long toEpoch, boolean hourLags) {
@@ -40,6 +40,7 @@ class LiveHourLagsTraceTest {
         int fed = 0;
         double sum = 0;
         int n = 0;
+        int covered = 0;
         Map<String, Integer> models = new TreeMap<>();
         for (int m = from; m + HORIZON <= to; m += EVERY) {
             for (; fed < m; fed++) {
@@ -60,11 +61,14 @@ class LiveHourLagsTraceTest {
             if (!Double.isNaN(actual)) {
                 sum += Math.abs(a.mean() * 60 - actual); // requests per minute, as in the evaluation tables
                 n++;
+                if (actual >= a.lower() * 60 - 1e-9 && actual <= a.upper() * 60 + 1e-9) {
+                    covered++;
+                }
                 String d = core.aheadSelection("api", Duration.ofMinutes(HORIZON)).orElseThrow().description();
                 models.merge(a.model() + (d.contains("slag_10080") ? " +week" : d.contains("slag_1440") ? " +day" : ""), 1, Integer::sum);
             }
         }
-        return new Run(sum / n, n, models);
+        return new Run(sum / n, n, models, (double) covered / n);
     }
 
     @Test
@@ -78,9 +82,10 @@ class LiveHourLagsTraceTest {
             long b = Traces.epoch(w[1]);
             Run with = run(nasa, a, b, true);
             Run without = run(nasa, a, b, false);
-            System.out.printf(Locale.ROOT, "[live-hour-lags] NASA %s..%s, 60m every %dm: with the hour ring MAE %.2f (%d points) %s;"
-                    + " without MAE %.2f (%d) %s; ratio %.3f%n", w[0], w[1], EVERY, with.mae(), with.points(), with.models(),
-                    without.mae(), without.points(), without.models(), with.mae() / without.mae());
+            System.out.printf(Locale.ROOT, "[live-hour-lags] NASA %s..%s, 60m every %dm: with the hour ring MAE %.2f (%d points,"
+                    + " 90%% interval coverage %.3f) %s; without MAE %.2f (%d, coverage %.3f) %s; ratio %.3f%n", w[0], w[1], EVERY,
+                    with.mae(), with.points(), with.coverage(), with.models(), without.mae(), without.points(), without.coverage(),
+                    without.models(), with.mae() / without.mae());
             assertThat(with.points()).isEqualTo(without.points()).isPositive();
             assertThat(with.models().keySet()).anyMatch(k -> k.endsWith("+week"));
             assertThat(without.models().keySet()).noneMatch(k -> k.endsWith("+week"));
