@@ -7,6 +7,7 @@ import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.ScalingIntent;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.forecast.Backtest;
+import io.headroom.predictor.forecast.CoarsePast;
 import io.headroom.predictor.forecast.Forecast;
 import io.headroom.predictor.forecast.ModelCatalog;
 import io.headroom.predictor.forecast.SeriesFleet;
@@ -71,6 +72,12 @@ public final class PredictorCore {
     static final int MAX_LEASES_DESCRIBED = 32;
     /** Up to this many pools each also trains its own Tribuo model; beyond, only the fleet's global model is learned. */
     static final int PER_SERIES_LEARNED_LIMIT = 64;
+    /**
+     * An hour of the hour ring is read by the long-horizon models' seasonal lags only if each of the pool's routes with
+     * data in it was observed for at least this many of its seconds; a partial hour (an outage, a route that began
+     * within it) reads as unknown, never as the hour's rate.
+     */
+    static final int MIN_HOUR_SECONDS = 2700;
 
     /** What one tick produced. */
     public record Tick(long nowMillis, List<ScalingIntent> intents, List<ControlPlan> plans, List<PoolForecast> forecasts,
@@ -103,6 +110,8 @@ public final class PredictorCore {
     /** Per long horizon (minutes): the models of every pool's per-minute series. */
     private final Map<Integer, SeriesFleet> longFleets = new LinkedHashMap<>();
     private final int minuteSteps;
+    /** Whether the long-horizon models read the hour ring before their per-minute window (weekly lag on a day of minutes). */
+    private final boolean hourLags;
     private long aheadMinute = Long.MIN_VALUE;
     private final Map<String, List<PoolForecast.Ahead>> ahead = new LinkedHashMap<>();
     private final Map<String, Long> lastTrainAttempt = new LinkedHashMap<>();
@@ -127,7 +136,13 @@ public final class PredictorCore {
      * @param trainingExecutor where retraining runs (a single background thread in the service)
      */
     public PredictorCore(PredictorSettings settings, Executor trainingExecutor) {
+        this(settings, trainingExecutor, true);
+    }
+
+    /** With {@code hourLags} false the long-horizon models see no hour ring before their per-minute window (tests compare). */
+    PredictorCore(PredictorSettings settings, Executor trainingExecutor, boolean hourLags) {
         this.settings = settings;
+        this.hourLags = hourLags;
         this.trainingExecutor = trainingExecutor;
         int historySeconds = (int) settings.history().toSeconds();
         int minutesKept = Math.max(60, historySeconds / 60 + 1);
@@ -158,6 +173,11 @@ public final class PredictorCore {
     /** A core that retrains synchronously inside {@link #tick}: deterministic, for simulation and tests. */
     public static PredictorCore inline(PredictorSettings settings) {
         return new PredictorCore(settings, Runnable::run);
+    }
+
+    /** As {@link #inline(PredictorSettings)}, with or without the hour ring before the long horizons' per-minute window. */
+    static PredictorCore inline(PredictorSettings settings, boolean hourLags) {
+        return new PredictorCore(settings, Runnable::run, hourLags);
     }
 
     /** Records a telemetry window; false if it was a duplicate (or beyond the series limit). */
@@ -235,10 +255,11 @@ public final class PredictorCore {
                 if (training.compareAndSet(false, true)) {
                     due.keySet().forEach(p -> lastTrainAttempt.put(p, nowMillis));
                     Map<String, double[]> minuteDue = minuteWindows(due.keySet(), last);
+                    Map<String, CoarsePast> pasts = minutePasts(minuteDue.keySet(), last);
                     TimeAxis minuteAxis = minuteAxis(last);
                     jobs.add(() -> {
                         retrain(due, axis, nowMillis);
-                        retrainLong(minuteDue, minuteAxis, nowMillis);
+                        retrainLong(minuteDue, pasts, minuteAxis, nowMillis);
                     });
                 } else {
                     trainingSkipped.incrementAndGet();
@@ -300,13 +321,51 @@ public final class PredictorCore {
         return out;
     }
 
-    private void retrainLong(Map<String, double[]> minuteDue, TimeAxis minuteAxis, long nowMillis) {
+    /**
+     * Each pool's hourly means before its per-minute window (the window that ends with the last complete minute at
+     * second {@code last}), for the long horizons' seasonal lags: the hours of its routes' hour rings that end at or
+     * before the window's first minute, so every origin of a fit, backtest or forecast on the window lies after all
+     * of them; partial hours read NaN ({@link #MIN_HOUR_SECONDS}). Empty without long horizons or with hour lags off.
+     */
+    private Map<String, CoarsePast> minutePasts(java.util.Collection<String> pools, long last) {
+        Map<String, CoarsePast> out = new LinkedHashMap<>();
+        if (longFleets.isEmpty() || !hourLags) {
+            return out;
+        }
+        long toHour = Math.floorDiv(minuteAxis(last).startEpochSecond(), 3600);
+        long fromHour = toHour - HistoryStore.Limits.DEFAULT_HOURS;
+        for (String pool : pools) {
+            double[] means = store.poolHourlyRates(pool, fromHour, toHour, MIN_HOUR_SECONDS);
+            CoarsePast p = CoarsePast.of(fromHour * 3600, 3600, means);
+            if (!p.isEmpty()) {
+                out.put(pool, p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The time axis of {@code pool}'s per-minute window at {@code nowMillis}, with the hourly means before it that its
+     * long-horizon models read (see {@link #minutePasts}). For tests and the dashboard.
+     */
+    public synchronized TimeAxis minuteAxis(String pool, long nowMillis) {
+        long last = lastCompleteSecond(nowMillis);
+        return minuteAxis(last).withPast(minutePasts(List.of(pool), last).getOrDefault(pool, CoarsePast.NONE));
+    }
+
+    /** The model selection of a configured pool at a long horizon of {@code predictor.horizons} (empty if either is not configured). */
+    public Optional<SeriesModel.Selection> aheadSelection(String pool, java.time.Duration horizon) {
+        SeriesFleet f = longFleets.get((int) horizon.toMinutes());
+        return f == null || !settings.pools().containsKey(pool) ? Optional.empty() : Optional.of(f.model(pool).selection());
+    }
+
+    private void retrainLong(Map<String, double[]> minuteDue, Map<String, CoarsePast> pasts, TimeAxis minuteAxis, long nowMillis) {
         if (minuteDue.isEmpty()) {
             return;
         }
         for (Map.Entry<Integer, SeriesFleet> e : longFleets.entrySet()) {
             try {
-                SeriesFleet.Result r = e.getValue().retrain(minuteDue, minuteAxis, nowMillis, null, 1);
+                SeriesFleet.Result r = e.getValue().retrain(minuteDue, minuteAxis, pasts, nowMillis, null, 1);
                 r.selections().forEach((pool, sel) -> LOG.log(Level.FINE, "pool {0} at {1}m: {2}",
                         new Object[] {pool, e.getKey(), sel.summary()}));
                 trainingFailures.addAndGet(r.failures().size());
@@ -337,7 +396,7 @@ public final class PredictorCore {
         double[] recent = minuteWindows(List.of(pool.name()), last).get(pool.name());
         List<PoolForecast.Ahead> out = new ArrayList<>();
         if (recent != null && !Double.isNaN(io.headroom.predictor.forecast.SeriesMath.lastObserved(recent))) {
-            TimeAxis axis = minuteAxis(last);
+            TimeAxis axis = minuteAxis(last).withPast(minutePasts(List.of(pool.name()), last).getOrDefault(pool.name(), CoarsePast.NONE));
             for (Map.Entry<Integer, SeriesFleet> e : longFleets.entrySet()) {
                 SeriesModel model = e.getValue().model(pool.name());
                 Forecast f = model.forecast(recent, axis);
@@ -382,17 +441,20 @@ public final class PredictorCore {
         }
         record(fleet.retrain(due, axis, nowMillis, null, 1));
         Map<String, double[]> minuteDue;
+        Map<String, CoarsePast> pasts;
         TimeAxis minuteAxis;
         synchronized (this) {
             long last = lastCompleteSecond(nowMillis);
             minuteDue = minuteWindows(due.keySet(), last);
+            pasts = minutePasts(minuteDue.keySet(), last);
             minuteAxis = minuteAxis(last);
         }
-        retrainLong(minuteDue, minuteAxis, nowMillis);
+        retrainLong(minuteDue, pasts, minuteAxis, nowMillis);
     }
 
     /** A pool's plan inputs, kept from the forecast pass until the leases are known. */
-    private record PoolPass(PoolSettings pool, SeriesModel.Selection selection, BackendThroughput throughput, Map<String, Double> ratios) {
+    private record PoolPass(PoolSettings pool, SeriesModel.Selection selection, BackendThroughput throughput, Map<String, Double> ratios,
+                            Map<String, Double> latencies) {
     }
 
     private Tick plan(long nowMillis) {
@@ -425,7 +487,9 @@ public final class PredictorCore {
             BackendThroughput tp = store.throughput(pool.name());
             Map<String, Double> ratios = tp == null ? Map.of()
                     : tp.successRatios(last, THROUGHPUT_HALF_LIFE_SECONDS, WeightPlanner.MIN_EVIDENCE);
-            passes.add(new PoolPass(pool, sel, tp, ratios));
+            Map<String, Double> latencies = tp == null ? Map.of()
+                    : tp.meanLatencies(last, THROUGHPUT_HALF_LIFE_SECONDS, WeightPlanner.MIN_EVIDENCE);
+            passes.add(new PoolPass(pool, sel, tp, ratios, latencies));
         }
         tiers = tierDecision(last, forecasts);
         List<ScalingEvent> events = tierChanges(nowMillis, tiers);
@@ -439,11 +503,16 @@ public final class PredictorCore {
             Map<String, Double> ratios = pass.ratios();
             if (!ratios.isEmpty() || !leases.isEmpty() || !allowances.isEmpty()) {
                 lastEpoch = Math.max(lastEpoch + 1, nowMillis);
-                Map<String, Double> weights = WeightPlanner.weights(ratios, WeightPlanner.DEFAULT_FLOOR);
+                Map<String, Double> weights = WeightPlanner.weights(ratios, pass.latencies(), WeightPlanner.DEFAULT_FLOOR);
                 Map<String, Double> healthy = tp == null ? Map.of() : tp.smoothed(last, THROUGHPUT_HALF_LIFE_SECONDS);
+                Map<String, Double> factors = WeightPlanner.latencyFactors(ratios.keySet(), pass.latencies());
+                String latencyNote = factors.isEmpty() ? "" : String.format(Locale.ROOT,
+                        " x latency factor (min(1, %.2f x median / own mean latency)) %s; mean latency ms %s",
+                        WeightPlanner.LATENCY_TOLERANCE, rounded(factors, "%.2f"), rounded(millis(pass.latencies())));
                 String provenance = String.format(Locale.ROOT,
-                        "weights = smoothed success ratio (2xx-4xx over requests, half-life %.0fs) %s; healthy req/s %s; forecast %s; %s",
-                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), rounded(healthy), sel.summary(), sel.description()) + leaseNote;
+                        "weights = smoothed success ratio (2xx-4xx over requests, half-life %.0fs) %s%s; healthy req/s %s; forecast %s; %s",
+                        THROUGHPUT_HALF_LIFE_SECONDS, rounded(ratios), latencyNote, rounded(healthy), sel.summary(), sel.description())
+                        + leaseNote;
                 plans.add(new ControlPlan(ControlPlan.poolScope(pool.name()), ControlPlan.SOURCE_PREDICTOR, lastEpoch, nowMillis,
                         nowMillis + settings.planTtl().toMillis(), weights, leases, List.of(), provenance, allowances));
             }
@@ -594,9 +663,19 @@ public final class PredictorCore {
         return b.toString();
     }
 
+    private static Map<String, Double> millis(Map<String, Double> micros) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        micros.forEach((k, v) -> out.put(k, v / 1000));
+        return out;
+    }
+
     private static String rounded(Map<String, Double> m) {
+        return rounded(m, "%.1f");
+    }
+
+    private static String rounded(Map<String, Double> m, String format) {
         StringBuilder b = new StringBuilder("{");
-        m.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append(k).append('=').append(String.format(Locale.ROOT, "%.1f", v)));
+        m.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append(k).append('=').append(String.format(Locale.ROOT, format, v)));
         return b.append("}").toString();
     }
 

@@ -47,7 +47,7 @@ public final class GlobalLagModel {
         this.series = series;
         this.describe = name() + " (Tribuo " + Tribuo.VERSION + ", " + model.getProvenance().getTrainerProvenance().getClassName()
                 .replaceAll(".*\\.", "") + ", " + rows + " rows from " + series + " series, horizon " + horizon + ", " + schema.size()
-                + " features)";
+                + " features" + schema.seasonalNote() + ")";
     }
 
     /**
@@ -60,18 +60,35 @@ public final class GlobalLagModel {
     public static GlobalLagModel train(RegressorSpec spec, LagFeatureSchema schema, int horizon, Collection<double[]> histories,
                                        TimeAxis axis, int holdout, int maxRows, int minRows) {
         Objects.requireNonNull(axis, "axis");
+        return train(spec, schema, horizon, List.copyOf(histories), java.util.Collections.nCopies(histories.size(), axis), holdout,
+                maxRows, minRows);
+    }
+
+    /**
+     * As {@link #train(RegressorSpec, LagFeatureSchema, int, Collection, TimeAxis, int, int, int)}, with an axis per
+     * history ({@code axes.get(i)} for {@code histories.get(i)}: the same steps, each with its own {@link CoarsePast}).
+     * A seasonal lag is kept when the history with the longest past supports it; the others read it as "no information".
+     */
+    public static GlobalLagModel train(RegressorSpec spec, LagFeatureSchema schema, int horizon, List<double[]> histories,
+                                       List<TimeAxis> axes, int holdout, int maxRows, int minRows) {
+        if (axes.size() != histories.size()) {
+            throw new IllegalArgumentException(axes.size() + " axes for " + histories.size() + " histories (expected: one each)");
+        }
         if (horizon <= 0 || holdout < 0 || maxRows < minRows || minRows < 10) {
             throw new IllegalArgumentException("horizon " + horizon + ", holdout " + holdout + ", rows " + minRows + ".." + maxRows
                     + " (expected: horizon > 0, holdout >= 0, 10 <= minRows <= maxRows)");
         }
         int shortest = histories.stream().mapToInt(h -> h.length).min().orElse(0);
-        LagFeatureSchema fitted = schema.fitting(Math.max(0, shortest - holdout), horizon, minRows, axis);
+        TimeAxis longestPast = axes.stream().max(java.util.Comparator.comparingInt(TimeAxis::pastSteps)).orElse(TimeAxis.NONE);
+        LagFeatureSchema fitted = schema.fitting(Math.max(0, shortest - holdout), horizon, minRows, longestPast);
         int perSeries = Math.max(1, maxRows / Math.max(1, histories.size()));
         RegressionFactory factory = new RegressionFactory();
         List<Example<Regressor>> rows = new ArrayList<>();
         int contributing = 0;
         String[] names = fitted.namesShared();
-        for (double[] y : histories) {
+        for (int i = 0; i < histories.size(); i++) {
+            double[] y = histories.get(i);
+            TimeAxis axis = Objects.requireNonNull(axes.get(i), "axis");
             double sc = TribuoLagForecaster.scaleOf(y);
             int span = fitted.span(horizon);
             List<Integer> usable = new ArrayList<>();

@@ -15,14 +15,29 @@ import java.util.List;
  * @param minRows           fewest gap-free rows a Tribuo model trains on
  * @param xgboost           whether XGBoost competes too (slower to train)
  * @param events            scheduled events the learned models read as features ({@link EventCalendar#NONE}: none)
+ * @param cart              whether a single regression tree (Tribuo CART) competes too (off: measured not to pay)
  */
 public record ModelCatalog(double coverage, int calibrationWindow, int season, int maxRows, int minRows, boolean xgboost,
-                           EventCalendar events) {
+                           EventCalendar events, boolean cart) {
+
+    /** Depth of the {@code cart} candidate's tree. */
+    public static final int CART_DEPTH = 8;
 
     public static final ModelCatalog DEFAULT = new ModelCatalog(0.9, 300, 0, 1200, 60, false);
 
     public ModelCatalog {
         java.util.Objects.requireNonNull(events, "events");
+    }
+
+    /** Without CART. */
+    public ModelCatalog(double coverage, int calibrationWindow, int season, int maxRows, int minRows, boolean xgboost,
+                        EventCalendar events) {
+        this(coverage, calibrationWindow, season, maxRows, minRows, xgboost, events, false);
+    }
+
+    /** This catalog with (or without) a single regression tree ({@code cart}, Tribuo CART) among the learned candidates. */
+    public ModelCatalog withCart(boolean on) {
+        return new ModelCatalog(coverage, calibrationWindow, season, maxRows, minRows, xgboost, events, on);
     }
 
     /** Without scheduled events. */
@@ -32,7 +47,7 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
 
     /** This catalog whose learned models read the {@code ev_*} features of {@code calendar}. */
     public ModelCatalog withEvents(EventCalendar calendar) {
-        return new ModelCatalog(coverage, calibrationWindow, season, maxRows, minRows, xgboost, calendar);
+        return new ModelCatalog(coverage, calibrationWindow, season, maxRows, minRows, xgboost, calendar, cart);
     }
 
     public List<SeriesModel.Candidate> candidates(int horizon) {
@@ -91,6 +106,10 @@ public record ModelCatalog(double coverage, int calibrationWindow, int season, i
         out.add(new SeriesModel.Candidate(l1.name(), () -> new TribuoLagForecaster(l1, schema, horizon, coverage, maxRows, minRows)));
         out.add(new SeriesModel.Candidate(l1.name() + "-rel", () -> new TribuoLagForecaster(l1, schema, horizon, coverage, maxRows,
                 minRows).relative(true)));
+        if (cart) {
+            RegressorSpec tree = RegressorSpec.cart(CART_DEPTH, 42L);
+            out.add(new SeriesModel.Candidate(tree.name(), () -> new TribuoLagForecaster(tree, schema, horizon, coverage, maxRows, minRows)));
+        }
         if (xgboost) {
             RegressorSpec xgb = RegressorSpec.xgboost(40, 3, 42L);
             out.add(new SeriesModel.Candidate(xgb.name(), () -> new TribuoLagForecaster(xgb, schema, horizon, coverage, maxRows, minRows)));

@@ -40,6 +40,16 @@ public record RegressorSpec(String name, Supplier<Trainer<Regressor>> trainer) {
         return linearSgd(20, 0.05, 42L);
     }
 
+    /**
+     * One regression tree (Tribuo CART, mean squared error, at least 5 rows a leaf, random split points: exhaustive
+     * splits on dense continuous features cost about 4x more, see STACK.md). Off by default: measured not to pay
+     * (docs/forecaster.md); {@link ModelCatalog#withCart} adds it to the candidates.
+     */
+    public static RegressorSpec cart(int maxDepth, long seed) {
+        return new RegressorSpec("cart", () -> new org.tribuo.regression.rtree.CARTRegressionTrainer(maxDepth, 5f, 0f, 1f, true,
+                new org.tribuo.regression.rtree.impurity.MeanSquaredError(), seed));
+    }
+
     /** Gradient-boosted trees; score in batches (one row costs 100x a row in a batch). Needs libgomp at run time. */
     public static RegressorSpec xgboost(int trees, int maxDepth, long seed) {
         return new RegressorSpec("xgboost", () -> new XGBoostRegressionTrainer(XGBoostRegressionTrainer.RegressionType.LINEAR,

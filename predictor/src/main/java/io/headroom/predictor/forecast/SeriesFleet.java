@@ -105,11 +105,25 @@ public final class SeriesFleet {
      * @param threads how many tasks to split the series into when {@code executor} is given
      */
     public Result retrain(Map<String, double[]> windows, TimeAxis axis, long nowMillis, ExecutorService executor, int threads) {
+        return retrain(windows, axis, Map.of(), nowMillis, executor, threads);
+    }
+
+    /**
+     * As {@link #retrain(Map, TimeAxis, long, ExecutorService, int)}, each series with its own {@link CoarsePast} before
+     * index 0 ({@code pasts}; a series missing there has none): the seasonal lags read it where they reach before the
+     * window, e.g. a weekly lag on a day of minutes from the hour ring's week. Every past must end at or before
+     * {@code axis.startEpochSecond()} ({@link TimeAxis#withPast}).
+     */
+    public Result retrain(Map<String, double[]> windows, TimeAxis axis, Map<String, CoarsePast> pasts, long nowMillis,
+                          ExecutorService executor, int threads) {
+        Map<String, TimeAxis> axes = new LinkedHashMap<>();
+        windows.keySet().forEach(s -> axes.put(s, axis.withPast(pasts.getOrDefault(s, axis.past()))));
         String globalNote;
         try {
             // The shared model reads the events every series shares (those naming no series).
-            GlobalLagModel g = GlobalLagModel.train(RegressorSpec.linearSgd(), catalog.withEvents(catalog.events().shared()).schema(axis), horizon, windows.values(), axis,
-                    backtest.evaluatedSteps() + horizon, GLOBAL_MAX_ROWS, catalog.minRows());
+            GlobalLagModel g = GlobalLagModel.train(RegressorSpec.linearSgd(), catalog.withEvents(catalog.events().shared()).schema(axis), horizon,
+                    List.copyOf(windows.values()), List.copyOf(axes.values()), backtest.evaluatedSteps() + horizon, GLOBAL_MAX_ROWS,
+                    catalog.minRows());
             global.set(g);
             globalNote = g.describe();
         } catch (IllegalStateException notEnoughRows) {
@@ -125,7 +139,7 @@ public final class SeriesFleet {
             shares[k] = () -> {
                 for (Map.Entry<String, double[]> e : work.subList(from, to)) {
                     try {
-                        selections.put(e.getKey(), model(e.getKey()).retrain(e.getValue(), axis, nowMillis));
+                        selections.put(e.getKey(), model(e.getKey()).retrain(e.getValue(), axes.get(e.getKey()), nowMillis));
                     } catch (RuntimeException ex) {
                         failures.put(e.getKey(), ex);
                     }

@@ -141,7 +141,7 @@ public final class TribuoLagForecaster implements Forecaster {
         this.history = y;
         this.shortProvenance = name() + " (Tribuo " + Tribuo.VERSION + ", " + model.getProvenance().getTrainerProvenance()
                 .getClassName().replaceAll(".*\\.", "") + ", " + rows.size() + " rows, horizon " + horizon + ", " + schema.size()
-                + " features, conformal q" + Math.round(coverage * 100) + "=" + String.format("%.3f", q) + ")";
+                + " features" + schema.seasonalNote() + ", conformal q" + Math.round(coverage * 100) + "=" + String.format("%.3f", q) + ")";
     }
 
     /**
@@ -310,7 +310,7 @@ public final class TribuoLagForecaster implements Forecaster {
         }
     }
 
-    /** Loads what {@link #save} wrote; refits use the default spec of its name (linear SGD, absolute-loss SGD or XGBoost). */
+    /** Loads what {@link #save} wrote; refits use the default spec of its name (linear SGD, absolute-loss SGD, CART or XGBoost). */
     @SuppressWarnings("unchecked")
     public static TribuoLagForecaster load(java.nio.file.Path dir) throws java.io.IOException {
         java.util.Properties p = new java.util.Properties();
@@ -319,6 +319,7 @@ public final class TribuoLagForecaster implements Forecaster {
         }
         String name = p.getProperty("name");
         RegressorSpec spec = name.equals("xgboost") ? RegressorSpec.xgboost(40, 3, 42L)
+                : name.equals("cart") ? RegressorSpec.cart(ModelCatalog.CART_DEPTH, 42L)
                 : name.startsWith("linear-l1") ? RegressorSpec.linearSgdAbsolute() : RegressorSpec.linearSgd();
         LagFeatureSchema schema = new LagFeatureSchema(Integer.parseInt(p.getProperty("lags")), parseInts(p.getProperty("windows")),
                 Integer.parseInt(p.getProperty("season")), parseInts(p.getProperty("seasonalLags")),

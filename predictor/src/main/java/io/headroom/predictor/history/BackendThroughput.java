@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Healthy throughput (2xx + 3xx + 4xx responses per second) of each backend of one pool, over a short ring of
- * recent seconds, smoothed with exponentially decaying weights.
+ * Healthy throughput (2xx + 3xx + 4xx responses per second), success ratio and mean latency of each backend of one
+ * pool, over a short ring of recent seconds, smoothed with exponentially decaying weights.
  *
  * <p>A second in which the pool reported nothing is a gap and is skipped; a second in which the pool reported
  * traffic but a backend served nothing healthy counts as zero for that backend. The router's own rejections
@@ -28,11 +28,16 @@ public final class BackendThroughput {
         final long[] second;
         final double[] healthy;
         final double[] requests;
+        /** Sum of the response latencies (µs, each at its histogram bucket's upper bound) and how many there were. */
+        final double[] latencySum;
+        final double[] latencySamples;
 
         Ring(int n) {
             second = new long[n];
             healthy = new double[n];
             requests = new double[n];
+            latencySum = new double[n];
+            latencySamples = new double[n];
             Arrays.fill(second, Long.MIN_VALUE);
         }
     }
@@ -58,9 +63,43 @@ public final class BackendThroughput {
             r.second[slot] = epochSecond;
             r.healthy[slot] = 0;
             r.requests[slot] = 0;
+            r.latencySum[slot] = 0;
+            r.latencySamples[slot] = 0;
         }
         r.healthy[slot] += stats.healthyResponses();
         r.requests[slot] += stats.requests();
+        long n = stats.latency().totalCount();
+        if (n > 0) {
+            r.latencySum[slot] += stats.latency().meanMicros() * n;
+            r.latencySamples[slot] += n;
+        }
+    }
+
+    /**
+     * Smoothed mean response latency (µs) per backend, each second weighted by {@code 0.5^(age / halfLifeSeconds)} and
+     * by its number of responses. Backends with fewer than {@code minSamples} (weighted) latency samples in the ring
+     * are left out. Sorted by backend name.
+     */
+    public Map<String, Double> meanLatencies(long lastSecond, double halfLifeSeconds, double minSamples) {
+        Map<String, Double> out = new TreeMap<>();
+        for (Map.Entry<String, Ring> e : backends.entrySet()) {
+            Ring r = e.getValue();
+            double sum = 0;
+            double samples = 0;
+            for (int age = 0; age < capacity; age++) {
+                long s = lastSecond - age;
+                int slot = (int) Math.floorMod(s, (long) capacity);
+                if (r.second[slot] == s && r.latencySamples[slot] > 0) {
+                    double w = Math.pow(0.5, age / halfLifeSeconds);
+                    sum += w * r.latencySum[slot];
+                    samples += w * r.latencySamples[slot];
+                }
+            }
+            if (samples >= minSamples && samples > 0) {
+                out.put(e.getKey(), sum / samples);
+            }
+        }
+        return out;
     }
 
     /**

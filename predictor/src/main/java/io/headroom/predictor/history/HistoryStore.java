@@ -128,14 +128,31 @@ public final class HistoryStore {
      * other and so delivers a pool's routes days apart.
      */
     public double[] poolHourlyRates(String pool, long fromHour, long toHour) {
+        return poolHourlyRates(pool, fromHour, toHour, 1);
+    }
+
+    /**
+     * As {@link #poolHourlyRates(String, long, long)}, but an hour reads NaN as soon as one of the pool's routes has
+     * data in it over fewer than {@code minSeconds} seconds (a partial hour: an outage, a route that began or stopped
+     * reporting within it, an hour still under way), so a model never reads a partial hour as the hour's rate.
+     */
+    public double[] poolHourlyRates(String pool, long fromHour, long toHour, int minSeconds) {
         double[] out = new double[(int) Math.max(0, toHour - fromHour)];
         java.util.Arrays.fill(out, Double.NaN);
+        boolean[] partial = new boolean[out.length];
+        int[] seconds = new int[out.length];
         for (String r : poolRoutes.getOrDefault(pool, Set.of())) {
-            double[] h = routes.get(r).hourlyRates(fromHour, toHour);
+            double[] h = routes.get(r).hourlyRates(fromHour, toHour, seconds);
             for (int i = 0; i < out.length; i++) {
                 if (!Double.isNaN(h[i])) {
                     out[i] = Double.isNaN(out[i]) ? h[i] : out[i] + h[i];
+                    partial[i] |= seconds[i] < minSeconds;
                 }
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (partial[i]) {
+                out[i] = Double.NaN;
             }
         }
         return out;

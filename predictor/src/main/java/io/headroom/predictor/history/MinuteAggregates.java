@@ -61,6 +61,21 @@ public final class MinuteAggregates {
      * reads NaN.
      */
     public double[] hourlyRates(long fromHour, long toHour) {
+        return hourly(fromHour, toHour, null);
+    }
+
+    /**
+     * As {@link #hourlyRates}, also writing the seconds observed in each hour into {@code seconds} (0 where none, or
+     * where the hour left the ring), which must be as long as the hours asked for.
+     */
+    public double[] hourlyRates(long fromHour, long toHour, int[] seconds) {
+        if (seconds.length != Math.max(0, toHour - fromHour)) {
+            throw new IllegalArgumentException("seconds: " + seconds.length + " slots for " + (toHour - fromHour) + " hours");
+        }
+        return hourly(fromHour, toHour, seconds);
+    }
+
+    private double[] hourly(long fromHour, long toHour, int[] observed) {
         double[] out = new double[(int) Math.max(0, toHour - fromHour)];
         long oldest = hours.newestHour() == Long.MIN_VALUE ? Long.MAX_VALUE : hours.newestHour() - hours.capacityHours();
         for (int i = 0; i < out.length; i++) {
@@ -80,6 +95,9 @@ public final class MinuteAggregates {
                 }
             }
             out[i] = secs == 0 ? Double.NaN : requests / secs;
+            if (observed != null) {
+                observed[i] = (int) secs;
+            }
         }
         return out;
     }

@@ -100,6 +100,11 @@ public final class SeriesHistory {
         return minutes.hourlyRates(fromHour, toHour);
     }
 
+    /** As {@link #hourlyRates(long, long)}, with the seconds observed in each hour written into {@code seconds}. */
+    public double[] hourlyRates(long fromHour, long toHour, int[] seconds) {
+        return minutes.hourlyRates(fromHour, toHour, seconds);
+    }
+
     /** Windows refused because they were older than the ring. */
     public long tooOldCount() {
         return tooOld;

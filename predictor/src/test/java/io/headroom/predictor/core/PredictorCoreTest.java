@@ -9,6 +9,7 @@ import io.headroom.predictor.plan.PoolSettings;
 import io.headroom.predictor.plan.PredictorSettings;
 import io.headroom.predictor.plan.QuotaLeaseAllocator;
 import io.headroom.predictor.plan.QuotaSettings;
+import io.headroom.predictor.plan.WeightPlanner;
 import io.headroom.ingest.model.QuotaLease;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +84,53 @@ class PredictorCoreTest {
         PredictorCore.Tick t = core.tick((T0 + 21) * 1000);
         assertThat(t.intents()).singleElement().satisfies(i -> assertThat(i.model()).isEqualTo("last-value"));
         assertThat(core.tick((T0 + 60) * 1000).intents()).as("no telemetry for 40 s").isEmpty();
+    }
+
+    @Test
+    void retrainingRunsOnTheTrainingExecutorAndTicksKeepForecastingWhileItIsPending() {
+        // The training executor only queues its jobs: a tick that schedules one must return without running or waiting for it.
+        List<Runnable> queued = new java.util.ArrayList<>();
+        PredictorCore core = new PredictorCore(PredictorSettings.of(Map.of("api", new PoolSettings("api", 50, 0.8)))
+                .withLeadTime(Duration.ofSeconds(10)).withRetrainInterval(Duration.ofSeconds(60)), queued::add);
+        long end = T0 + 400;
+        feedRamp(core, T0, end);
+        PredictorCore.Tick first = core.tick((end + 1) * 1000);
+        assertThat(queued).as("one retraining job scheduled, none run").hasSize(1);
+        assertThat(core.stats().retrains()).isZero();
+        assertThat(first.intents()).singleElement().satisfies(i -> assertThat(i.model()).isEqualTo("last-value"));
+        // More data and a tick past the retrain interval while the job is still pending: forecasting goes on with the
+        // current model, and no second job piles up behind the first.
+        feedRamp(core, end, end + 70);
+        PredictorCore.Tick during = core.tick((end + 71) * 1000);
+        assertThat(during.intents()).singleElement().satisfies(i -> assertThat(i.model()).isEqualTo("last-value"));
+        assertThat(queued).hasSize(1);
+        assertThat(core.stats().trainingSkippedBusy()).isEqualTo(1);
+        // The job runs (on the trainer's thread in the service) and swaps the selected model in for the next tick.
+        queued.getFirst().run();
+        assertThat(core.stats().retrains()).isEqualTo(1);
+        assertThat(core.tick((end + 72) * 1000).intents()).singleElement()
+                .satisfies(i -> assertThat(i.model()).isEqualTo("linear-sgd"));
+    }
+
+    @Test
+    void aBackendMuchSlowerThanItsPeersGetsALowerWeight() {
+        PredictorCore core = PredictorCore.inline(PredictorSettings.of(Map.of("api", new PoolSettings("api", 100, 0.8))));
+        long[] fast = new long[LatencyHistogram.BUCKETS];
+        long[] slow = new long[LatencyHistogram.BUCKETS];
+        fast[LatencyHistogram.bucketOf(8_000)] = 50;
+        slow[LatencyHistogram.bucketOf(80_000)] = 50;
+        long s = T0;
+        for (; s < T0 + 30; s++) {
+            core.accept(new TelemetryWindow("r1", s, s * 1000, 1000, "api", "api", List.of(
+                    new BackendStats("b1", 50, 50, 0, 0, 0, 0, 0, 0, 0, LatencyHistogram.of(fast)),
+                    new BackendStats("b2", 50, 50, 0, 0, 0, 0, 0, 0, 0, LatencyHistogram.of(slow)))));
+        }
+        ControlPlan p = core.tick((s + 1) * 1000).plans().getFirst();
+        double expected = WeightPlanner.LATENCY_TOLERANCE * LatencyHistogram.upperBoundMicros(LatencyHistogram.bucketOf(8_000))
+                / LatencyHistogram.upperBoundMicros(LatencyHistogram.bucketOf(80_000));
+        assertThat(p.weights()).containsEntry("b1", 1.0);
+        assertThat(p.weights().get("b2")).isCloseTo(expected, within(1e-9));
+        assertThat(p.provenance()).contains("latency factor").contains("b2=" + String.format(java.util.Locale.ROOT, "%.2f", expected));
     }
 
     @Test

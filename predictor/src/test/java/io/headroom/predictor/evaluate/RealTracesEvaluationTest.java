@@ -54,4 +54,23 @@ class RealTracesEvaluationTest {
             assertThat(h.chosen().coverage()).as(h.horizonLabel()).isBetween(0.6, 1.0);
         }
     }
+
+    /**
+     * Whether a single regression tree (Tribuo CART) pays for its cost (issue 5, item 3): the Azure aggregate, the trace
+     * where learned models beat the baselines, evaluated with and without it. {@code -Dheadroom.eval.cart=true}.
+     */
+    @Test
+    void cartOnAzure() throws Exception {
+        assumeTrue(Files.isRegularFile(Traces.AZURE), "Azure dataset not present: " + Traces.AZURE);
+        assumeTrue(Boolean.getBoolean("headroom.eval.cart"), "slow: run with -Dheadroom.eval.cart=true");
+        Traces.Series s = Traces.azure();
+        ForecastEvaluation.Settings base = ForecastEvaluation.Settings.forSeries(s.y().length, 60);
+        for (boolean cart : new boolean[] {false, true}) {
+            long t0 = System.nanoTime();
+            ForecastEvaluation.Report r = new ForecastEvaluation(base.withCatalog(base.catalog().withCart(cart)))
+                    .run(s.y(), s.startEpochSecond(), 60, 5, 15);
+            System.out.printf("%n== azure, cart %s: %.1f s%n%s%n", cart, (System.nanoTime() - t0) / 1e9, r.toTable());
+            assertThat(r.toJson().contains("\"cart\"")).isEqualTo(cart);
+        }
+    }
 }

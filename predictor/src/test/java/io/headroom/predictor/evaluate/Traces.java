@@ -14,20 +14,20 @@ import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /** Readers for the three per-minute traces in the shared datasets folder (tests only; the cli has the real readers). */
-final class Traces {
+public final class Traces {
     /** A per-minute series: index 0 starts at {@code startEpochSecond}; NaN = gap. */
-    record Series(String name, double[] y, long startEpochSecond) {
-        Series slice(long fromEpoch, long toEpoch) {
+    public record Series(String name, double[] y, long startEpochSecond) {
+        public Series slice(long fromEpoch, long toEpoch) {
             int a = (int) Math.max(0, (fromEpoch - startEpochSecond) / 60);
             int b = (int) Math.min(y.length, (toEpoch - startEpochSecond) / 60);
             return new Series(name, Arrays.copyOfRange(y, a, b), startEpochSecond + 60L * a);
         }
     }
 
-    static final Path DATASETS = Path.of(System.getProperty("headroom.shared.dir", "../../shared"), "datasets");
-    static final Path NASA = DATASETS.resolve("nasa-http-1995/nasa_1995_per_minute_derived.csv.gz");
-    static final Path WORLDCUP = DATASETS.resolve("worldcup98/wc98_requests_per_minute.csv.gz");
-    static final Path AZURE = DATASETS.resolve("azure-functions-2019-sample1000/azure2019_sample1000_inv.csv.gz");
+    public static final Path DATASETS = Path.of(System.getProperty("headroom.shared.dir", "../../shared"), "datasets");
+    public static final Path NASA = DATASETS.resolve("nasa-http-1995/nasa_1995_per_minute_derived.csv.gz");
+    public static final Path WORLDCUP = DATASETS.resolve("worldcup98/wc98_requests_per_minute.csv.gz");
+    public static final Path AZURE = DATASETS.resolve("azure-functions-2019-sample1000/azure2019_sample1000_inv.csv.gz");
 
     private Traces() {
     }
@@ -37,7 +37,7 @@ final class Traces {
     }
 
     /** NASA 1995 per minute; outage minutes and missing minutes (Jul 28 - 31) are gaps. */
-    static Series nasa() throws IOException {
+    public static Series nasa() throws IOException {
         long[] epoch = new long[100_000];
         double[] v = new double[100_000];
         int n = 0;
@@ -53,7 +53,7 @@ final class Traces {
     }
 
     /** WorldCup 98 per minute (GMT). */
-    static Series worldCup() throws IOException {
+    public static Series worldCup() throws IOException {
         long[] epoch = new long[130_000];
         double[] v = new double[130_000];
         int n = 0;
@@ -70,7 +70,7 @@ final class Traces {
     }
 
     /** Azure Functions 2019 sample: the sum of the 1,000 functions per minute; the day is not recorded, so it starts at epoch 0. */
-    static Series azure() throws IOException {
+    public static Series azure() throws IOException {
         double[] sum = new double[1440];
         try (BufferedReader r = open(AZURE)) {
             r.readLine();
@@ -95,7 +95,7 @@ final class Traces {
         return new Series(name, y, start);
     }
 
-    static long epoch(String isoOffset) {
+    public static long epoch(String isoOffset) {
         return OffsetDateTime.parse(isoOffset).toEpochSecond();
     }
 }

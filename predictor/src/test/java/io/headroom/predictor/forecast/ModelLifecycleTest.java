@@ -59,6 +59,21 @@ class ModelLifecycleTest {
     }
 
     @Test
+    void aCartTreeRoundTripsAsItself(@TempDir Path dir) throws Exception {
+        double[] y = daily(2 * 1440, 5);
+        TribuoLagForecaster f = new TribuoLagForecaster(RegressorSpec.cart(ModelCatalog.CART_DEPTH, 42L), LagFeatureSchema.standard(0), 15,
+                0.9, 2000, 60);
+        f.fit(y);
+        f.save(dir);
+        TribuoLagForecaster g = TribuoLagForecaster.load(dir);
+        assertThat(g.name()).isEqualTo("cart");
+        assertThat(g.provenance()).contains("CARTRegressionTrainer").isEqualTo(f.provenance());
+        assertThat(g.pointForecasts(y, y.length - 50, y.length - 14, 15)).containsExactly(f.pointForecasts(y, y.length - 50, y.length - 14, 15));
+        assertThat(ModelCatalog.DEFAULT.withCart(true).candidates(15).stream().map(SeriesModel.Candidate::name)).contains("cart");
+        assertThat(ModelCatalog.DEFAULT.candidates(15).stream().map(SeriesModel.Candidate::name)).doesNotContain("cart");
+    }
+
+    @Test
     void levelShiftIsDetectedAndTheCallerRefits() {
         Random rnd = new Random(11);
         double[] before = new double[600];

@@ -36,10 +36,64 @@ class PlannersTest {
     }
 
     @Test
+    void desiredIsNeverBelowTheReactiveFloorOfTheObservedLoad() {
+        assertThat(CapacityPlanner.reactiveFloor(390, api)).isEqualTo(5);
+        assertThat(CapacityPlanner.reactiveFloor(400, api)).isEqualTo(5);
+        assertThat(CapacityPlanner.reactiveFloor(0, api)).isZero();
+        assertThat(CapacityPlanner.reactiveFloor(Double.NaN, api)).isZero();
+        // A forecast of a drop (upper 200 req/s = 3 instances) while 390 req/s arrive now (5 instances at 80 per instance).
+        ScalingIntent drop = CapacityPlanner.intent(api, 1234, 30, 390, new Forecast(150, 100, 200), "linear-sgd", "test");
+        assertThat(drop.desiredNow()).isEqualTo(5);
+        assertThat(drop.reason()).contains("= 3; reactive floor of the observed rate = 5");
+        // Above the floor the upper bound decides, and the reason does not mention the floor.
+        ScalingIntent rise = CapacityPlanner.intent(api, 1234, 30, 100, new Forecast(300, 250, 401), "linear-sgd", "test");
+        assertThat(rise.desiredNow()).isEqualTo(6);
+        assertThat(rise.reason()).doesNotContain("reactive floor");
+    }
+
+    @Test
     void weightsFollowTheSuccessRatioWithAFloor() {
         Map<String, Double> w = WeightPlanner.weights(Map.of("a", 1.0, "b", 0.5, "c", 0.0, "d", 1.7), 0.1);
         assertThat(w).containsEntry("a", 1.0).containsEntry("b", 0.5).containsEntry("d", 1.0);
         assertThat(w.get("c")).as("never 0: a failing backend keeps getting probes").isEqualTo(0.1);
+    }
+
+    @Test
+    void weightsAlsoFollowLatencyRelativeToTheMedianBackend() {
+        Map<String, Double> ratios = Map.of("a", 1.0, "b", 1.0, "c", 1.0, "d", 0.5, "e", 1.0);
+        // Mean latencies (µs): the lower median of a, b, c, d is 11 ms; e has no latency evidence.
+        Map<String, Double> latency = Map.of("a", 10_000.0, "b", 11_000.0, "c", 40_000.0, "d", 12_000.0);
+        Map<String, Double> w = WeightPlanner.weights(ratios, latency, 0.1);
+        assertThat(w).containsEntry("a", 1.0).containsEntry("b", 1.0).containsEntry("e", 1.0);
+        assertThat(w.get("c")).as("3.6x the median: 1.25 x 11 / 40").isCloseTo(1.25 * 11 / 40, within(1e-12));
+        assertThat(w.get("d")).as("within 25%% of the median: only its success ratio counts").isEqualTo(0.5);
+        assertThat(WeightPlanner.weights(Map.of("a", 1.0, "c", 1.0), Map.of("a", 1_000.0, "c", 1_000_000.0), 0.1).get("c"))
+                .as("never below the floor").isEqualTo(0.1);
+        assertThat(WeightPlanner.latencyFactors(java.util.Set.of("a"), latency)).as("one backend: nothing to compare").isEmpty();
+        assertThat(WeightPlanner.weights(ratios, Map.of(), 0.1)).isEqualTo(WeightPlanner.weights(ratios, 0.1));
+    }
+
+    @Test
+    void meanLatenciesAreSmoothedPerBackendAndNeedEvidence() {
+        io.headroom.predictor.history.BackendThroughput tp = new io.headroom.predictor.history.BackendThroughput(60);
+        long fast = io.headroom.ingest.model.LatencyHistogram.upperBoundMicros(io.headroom.ingest.model.LatencyHistogram.bucketOf(5_000));
+        long slow = io.headroom.ingest.model.LatencyHistogram.upperBoundMicros(io.headroom.ingest.model.LatencyHistogram.bucketOf(50_000));
+        for (long s = 100; s < 130; s++) {
+            tp.add(s, new io.headroom.ingest.model.BackendStats("fast", 10, 10, 0, 0, 0, 0, 0, 0, 0, histogram(5_000, 10)));
+            tp.add(s, new io.headroom.ingest.model.BackendStats("slow", 10, 10, 0, 0, 0, 0, 0, 0, 0, histogram(50_000, 10)));
+            tp.add(s, new io.headroom.ingest.model.BackendStats("none", 10, 10, 0, 0, 0, 0, 0, 0, 0,
+                    io.headroom.ingest.model.LatencyHistogram.EMPTY));
+        }
+        Map<String, Double> m = tp.meanLatencies(129, 10, WeightPlanner.MIN_EVIDENCE);
+        assertThat(m).containsOnlyKeys("fast", "slow");
+        assertThat(m.get("fast")).isCloseTo(fast, within(1e-6));
+        assertThat(m.get("slow")).isCloseTo(slow, within(1e-6));
+    }
+
+    static io.headroom.ingest.model.LatencyHistogram histogram(long micros, long n) {
+        long[] c = new long[io.headroom.ingest.model.LatencyHistogram.BUCKETS];
+        c[io.headroom.ingest.model.LatencyHistogram.bucketOf(micros)] = n;
+        return io.headroom.ingest.model.LatencyHistogram.of(c);
     }
 
     @Test
