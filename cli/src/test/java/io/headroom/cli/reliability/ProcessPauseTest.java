@@ -6,10 +6,8 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,9 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -46,7 +41,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(180)
 @EnabledOnOs(OS.LINUX)
 class ProcessPauseTest {
-    private static final Pattern RUNNING = Pattern.compile("router on 127\\.0\\.0\\.1:(\\d+).*admin and dashboard on http://127\\.0\\.0\\.1:(\\d+)/");
     private static final int CLIENTS = 8;
 
     @TempDir
@@ -72,31 +66,14 @@ class ProcessPauseTest {
                     - {name: api, path-prefix: /, pool: api}
                 admin: {listen: 127.0.0.1:0}
                 """.formatted(tmp.resolve("kafka"), fast.port(), slow.port()));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                "io.headroom.cli.Headroom", "run", "--config", file.toString(), "--roles", "router").redirectErrorStream(true).start();
-        ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
-        CompletableFuture<int[]> ports = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    output.add(line);
-                    Matcher m = RUNNING.matcher(line);
-                    if (m.find()) {
-                        ports.complete(new int[]{Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
-                    }
-                }
-            } catch (Exception e) {
-                ports.completeExceptionally(e);
-            }
-        });
+        ReloadHarness.RunningRouter router = new ReloadHarness.RunningRouter(file, List.of());
+        Process p = router.process();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong errors = new AtomicLong();
         List<Thread> clients = new ArrayList<>();
         try {
-            int[] pp = ports.get(90, TimeUnit.SECONDS);
+            int[] pp = router.ports();
             URI proxy = URI.create("http://127.0.0.1:" + pp[0] + "/x");
             for (int i = 0; i < CLIENTS; i++) {
                 clients.add(Thread.ofPlatform().daemon().start(() -> {
@@ -150,13 +127,10 @@ class ProcessPauseTest {
             double after = slowAfter / (double) (fastAfter + slowAfter);
             assertThat(after).as(report).isLessThan(before + 0.10);
         } catch (Exception | AssertionError e) {
-            throw new AssertionError("headroom run output:\n" + String.join("\n", List.copyOf(output)), e);
+            throw new AssertionError(router.output(), e);
         } finally {
             running.set(false);
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+            router.close();
             fast.close();
             slow.close();
         }

@@ -7,19 +7,11 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.headroom.cli.reliability.ReloadHarness.backend;
 import static io.headroom.cli.reliability.ReloadHarness.client;
@@ -35,8 +27,6 @@ import static org.awaitility.Awaitility.await;
 @Timeout(180)
 @EnabledOnOs({OS.LINUX, OS.MAC})
 class SighupReloadTest {
-    private static final Pattern RUNNING = Pattern.compile("router on 127\\.0\\.0\\.1:(\\d+).*admin and dashboard on http://127\\.0\\.0\\.1:(\\d+)/");
-
     @TempDir
     Path tmp;
 
@@ -48,34 +38,13 @@ class SighupReloadTest {
         Path kafka = tmp.resolve("kafka");
         int apiPort = a.getAddress().getPort();
         Files.writeString(file, config("sighup-test", kafka, apiPort, "", ""));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new java.util.ArrayList<>();
-        if (sighupIgnored()) {
-            // started under nohup (or so): the child would inherit the ignored SIGHUP and the JVM would keep it ignored
-            command.addAll(List.of("env", "--default-signal=HUP"));
-        }
-        command.addAll(List.of(java, "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                "io.headroom.cli.Headroom", "run", "--config", file.toString(), "--roles", "router"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
-        CompletableFuture<int[]> ports = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    output.add(line);
-                    Matcher m = RUNNING.matcher(line);
-                    if (m.find()) {
-                        ports.complete(new int[]{Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
-                    }
-                }
-            } catch (Exception e) {
-                ports.completeExceptionally(e);
-            }
-        });
+        ReloadHarness.RunningRouter router = new ReloadHarness.RunningRouter(file,
+                // started under nohup (or so): the child would inherit the ignored SIGHUP and the JVM would keep it ignored
+                sighupIgnored() ? List.of("env", "--default-signal=HUP") : List.of());
+        Process p = router.process();
         HttpClient http = client();
         try {
-            int[] pp = ports.get(90, TimeUnit.SECONDS);
+            int[] pp = router.ports();
             String proxy = "http://127.0.0.1:" + pp[0];
             String admin = "http://127.0.0.1:" + pp[1];
             assertThat(get(http, proxy + "/v2/x")).isEqualTo("A");
@@ -97,12 +66,9 @@ class SighupReloadTest {
             assertThat(p.isAlive()).as("SIGHUP reloads, it does not stop the process").isTrue();
             assertThat(get(http, proxy + "/v2/x")).isEqualTo("B");
         } catch (Exception | AssertionError e) {
-            throw new AssertionError("headroom run output:\n" + String.join("\n", List.copyOf(output)), e);
+            throw new AssertionError(router.output(), e);
         } finally {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+            router.close();
             a.stop(0);
             b.stop(0);
         }
