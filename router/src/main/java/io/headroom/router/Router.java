@@ -78,6 +78,8 @@ public final class Router implements AutoCloseable {
     private AccessLog accessLog;
     private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
+    /** The listener's certificate, watched for rotation; null without {@code router.tls} or before start. */
+    private io.headroom.router.tls.CertificateReloader certificates;
     private final TracingConfig tracing;
     private final SpanSink spans;
     /** HTTP/2 channels of the gRPC routes, one per (pool, channel settings, member); closed at stop. */
@@ -203,8 +205,8 @@ public final class Router implements AutoCloseable {
      * @param routesAdded  routes that did not exist before
      * @param routesRemoved routes no longer configured
      * @param drained      backends no longer in any pool: in-flight requests finish, then their connections close
-     * @param needsRestart settings that differ but only apply at start ({@code listen}, HTTP limits, {@code access-log}),
-     *                     kept as they were
+     * @param needsRestart settings that differ but only apply at start ({@code listen}, HTTP limits, {@code access-log},
+     *                     {@code tls} added or removed), kept as they were
      */
     public record Reload(long generation, List<String> poolsAdded, List<String> poolsChanged, List<String> poolsRemoved,
                          List<String> routesAdded, List<String> routesRemoved, List<String> drained, List<String> needsRestart) {
@@ -217,7 +219,9 @@ public final class Router implements AutoCloseable {
      * the configuration they started with; a pool whose configuration is unchanged keeps its state object as is, and a
      * changed one keeps its backends' health, ejections and keep-alive connections where the address stays. Backends
      * no longer in any pool drain: new requests stop going to them at once, and their connections close after the
-     * longest request timeout. Plans from the control plane stay in force across a reload.
+     * longest request timeout. Plans from the control plane stay in force across a reload. With {@code router.tls}, the
+     * certificate files are read again (rotated files go in service for new connections; a bad pair is logged and the
+     * certificate in service stays), and files named anew are checked before anything changes.
      *
      * @throws IllegalArgumentException (before anything changed) when the new configuration cannot be put in service
      */
@@ -235,8 +239,23 @@ public final class Router implements AutoCloseable {
         if (!old.accessLog().equals(next.accessLog())) {
             needsRestart.add("access-log");
         }
+        // TLS: plain to TLS or back needs a new listener; other files, or the same ones rotated, are reloaded in place
+        io.headroom.router.config.TlsConfig tls = old.tls();
+        io.headroom.router.tls.CertificateReloader.Prepared tlsFiles = null;
+        if ((old.tls() == null) != (next.tls() == null)) {
+            needsRestart.add("tls");
+        } else if (next.tls() != null) {
+            tls = next.tls();
+            if (certificates != null && !certificates.config().equals(next.tls())) {
+                try {
+                    tlsFiles = certificates.prepare(next.tls());
+                } catch (io.headroom.router.tls.BadTlsFileException e) {
+                    throw new IllegalArgumentException("router.tls: " + e.getMessage(), e);
+                }
+            }
+        }
         RouterConfig effective = new RouterConfig(old.listen(), next.pools(), next.routes(), next.auth(), next.rateLimits(),
-                old.accessLog(), old.limits());
+                old.accessLog(), old.limits(), tls);
         ControlPlanStore.Prepared prepared = store.prepare(effective.pools());
         java.util.Set<String> changed = prepared.changed();
         Generation gen;
@@ -252,6 +271,11 @@ public final class Router implements AutoCloseable {
         telemetry.consumerTopK(effective.rateLimits().telemetryTopK());
         pinTelemetry();
         reloads++;
+        if (tlsFiles != null) {
+            certificates.commit(tlsFiles);
+        } else if (certificates != null) {
+            certificates.check(); // a reload (SIGHUP, the admin API) also picks up rotated files; a bad pair is logged
+        }
         boolean running = server != null;
         if (running) {
             if (gen.authenticator() != prev.authenticator() && gen.config().auth().apiKeys() != null
@@ -366,6 +390,13 @@ public final class Router implements AutoCloseable {
             return server.port();
         }
         RouterConfig config = current.config();
+        if (config.tls() != null) {
+            try {
+                certificates = new io.headroom.router.tls.CertificateReloader(config.tls(), clock);
+            } catch (io.headroom.router.tls.BadTlsFileException e) {
+                throw new IllegalStateException("router.tls: " + e.getMessage(), e);
+            }
+        }
         Http1Config.Builder http1 = Http1Config.builder()
                 .maxHeadersSize(config.limits().maxHeaderSize())
                 .maxPrologueLength(config.limits().maxRequestLine())
@@ -401,7 +432,7 @@ public final class Router implements AutoCloseable {
                 // HTTP/1.1 with WebSocket passthrough: Helidon hands Upgrade: websocket requests to the tunnel first,
                 // and Upgrade: h2c to HTTP/2; HTTP/2 with prior knowledge (h2c) or by ALPN over TLS (h2). Only these
                 // two selectors: none discovered from the class path
-                .tls(tls())
+                .tls(certificates == null ? io.helidon.common.tls.Tls.builder().enabled(false).build() : certificates.tls())
                 .protocolsDiscoverServices(false)
                 .addConnectionSelector(io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1.build())
                         .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), "websocket"))
@@ -412,6 +443,11 @@ public final class Router implements AutoCloseable {
                 .routing(r -> r.any((req, res) -> current.handler().handle(req, res)))
                 .build()
                 .start();
+        if (certificates != null) {
+            WebServer listening = server;
+            certificates.attach(listening::reloadTls);
+            certificates.start();
+        }
         telemetry.start();
         store.startExpiryTimer(Duration.ofMillis(250));
         Generation g = current;
@@ -429,32 +465,6 @@ public final class Router implements AutoCloseable {
                 .build();
     }
 
-    /**
-     * The listener's TLS from {@code router.tls} (PEM certificate chain and key), or a disabled TLS for plain HTTP.
-     *
-     * @throws IllegalStateException when the files do not hold a usable key and certificate
-     */
-    private io.helidon.common.tls.Tls tls() {
-        io.headroom.router.config.TlsConfig t = current.config().tls();
-        if (t == null) {
-            return io.helidon.common.tls.Tls.builder().enabled(false).build();
-        }
-        io.helidon.common.pki.Keys keys;
-        try {
-            keys = io.helidon.common.pki.Keys.builder().pem(p -> p
-                    .key(io.helidon.common.configurable.Resource.create(t.key()))
-                    .certChain(io.helidon.common.configurable.Resource.create(t.certificate()))).build();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("router.tls: cannot read the key " + t.key() + " or the certificate chain "
-                    + t.certificate() + " as PEM: " + e.getMessage(), e);
-        }
-        if (keys.privateKey().isEmpty() || keys.certChain().isEmpty()) {
-            throw new IllegalStateException("router.tls: " + (keys.privateKey().isEmpty() ? "no private key in " + t.key()
-                    : "no certificate in " + t.certificate()) + " (expected PEM)");
-        }
-        return io.helidon.common.tls.Tls.builder().privateKey(keys.privateKey().get()).privateKeyCertChain(keys.certChain()).build();
-    }
-
     /** The bound port, or -1 before {@link #start()}. */
     public synchronized int port() {
         return server == null ? -1 : server.port();
@@ -465,6 +475,10 @@ public final class Router implements AutoCloseable {
         if (server != null) {
             server.stop();
             server = null;
+        }
+        if (certificates != null) {
+            certificates.close();
+            certificates = null;
         }
         telemetry.close();
         Generation g = current;
@@ -484,6 +498,14 @@ public final class Router implements AutoCloseable {
             accessLog.close();
             accessLog = null;
         }
+    }
+
+    /**
+     * The listener's certificate (what is in service, reloads, the last refused file), or null without
+     * {@code router.tls} or before {@link #start()}. {@code certificates().check()} reads the files now.
+     */
+    public synchronized io.headroom.router.tls.CertificateReloader certificates() {
+        return certificates;
     }
 
     /** The JSON access log, or null when {@code router.access-log.enabled} is false. */
