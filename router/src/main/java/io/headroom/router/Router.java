@@ -61,7 +61,8 @@ public final class Router implements AutoCloseable {
      * generation it started with.
      */
     private record Generation(RouterConfig config, RouteTable routes, ProxyHandler handler, Authenticator authenticator,
-                              RateLimiter limiter, Map<String, RouteLimiter> routeLimiters, Map<String, HealthChecker> checkers) {
+                              RateLimiter limiter, Map<String, RouteLimiter> routeLimiters, Map<String, HealthChecker> checkers,
+                              io.headroom.router.tls.ClientCertificates clientCertificates) {
     }
 
     private final Clock clock;
@@ -129,6 +130,10 @@ public final class Router implements AutoCloseable {
                 : new Authenticator(config.auth(), clock, Ticker.system());
         RateLimiter limiter = previous != null && previous.config().rateLimits().equals(config.rateLimits()) ? previous.limiter()
                 : new RateLimiter(config.rateLimits(), leases, allowances, Ticker.system(), clock, previous == null ? null : previous.limiter());
+        io.headroom.router.config.TlsConfig.ClientCertificates client = config.tls() == null ? null : config.tls().client();
+        io.headroom.router.tls.ClientCertificates clientCertificates = client == null ? null
+                : previous != null && previous.clientCertificates() != null && previous.clientCertificates().config().equals(client)
+                ? previous.clientCertificates() : new io.headroom.router.tls.ClientCertificates(client);
         Map<String, RouteConfig> before = new java.util.HashMap<>();
         if (previous != null) {
             previous.config().routes().forEach(rc -> before.put(rc.name(), rc));
@@ -145,10 +150,10 @@ public final class Router implements AutoCloseable {
                 rl = limiter.forRoute(rc.limits(), previous == null ? null : previous.routeLimiters().get(rc.name()));
             }
             routeLimiters.put(rc.name(), rl);
-            rs.add(route(rc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));
+            rs.add(route(rc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders(), client));
         }
         RouteTable routes = new RouteTable(rs);
-        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage);
+        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage, clientCertificates);
         Map<String, HealthChecker> checkers = new java.util.LinkedHashMap<>();
         for (PoolConfig pc : config.pools().values()) {
             HealthChecker kept = previous == null || changedPools.contains(pc.name()) ? null : previous.checkers().get(pc.name());
@@ -158,12 +163,13 @@ public final class Router implements AutoCloseable {
                 checkers.put(pc.name(), new HealthChecker(pc.name(), pools.apply(pc.name()), pc.health(), store, seed++));
             }
         }
-        return new Generation(config, routes, handler, authenticator, limiter, Map.copyOf(routeLimiters), checkers);
+        return new Generation(config, routes, handler, authenticator, limiter, Map.copyOf(routeLimiters), checkers, clientCertificates);
     }
 
     private Route route(RouteConfig rc, int order, long seed, java.util.function.Function<String, PoolState> pools,
                         Authenticator authenticator, RouteLimiter limits,
-                        io.headroom.router.config.AuthConfig.IdentityHeaders identityHeaders) {
+                        io.headroom.router.config.AuthConfig.IdentityHeaders identityHeaders,
+                        io.headroom.router.config.TlsConfig.ClientCertificates client) {
         RouteMatcher matcher = new RouteMatcher(rc, order);
         Route.Target primary = new Route.Target(pools.apply(rc.pool()), telemetry.route(rc.name(), rc.pool()));
         TrafficSplit<Route.Target> split = null;
@@ -183,7 +189,7 @@ public final class Router implements AutoCloseable {
             mirror = new Mirror(pools.apply(rc.mirror().pool()), rc.mirror().percent(), rc.mirror().maxInFlight(), Ticker.system(),
                     seed + 1);
         }
-        RoutePolicy policy = RoutePolicy.of(rc, authenticator, limits, identityHeaders);
+        RoutePolicy policy = RoutePolicy.of(rc, authenticator, limits, identityHeaders, client);
         if (rc.aggregate() != null) {
             policy = policy.withAggregator(new io.headroom.router.aggregate.Aggregator(rc, matcher, pools::apply,
                     p -> telemetry.route(rc.name(), p), Ticker.system()));
@@ -206,7 +212,7 @@ public final class Router implements AutoCloseable {
      * @param routesRemoved routes no longer configured
      * @param drained      backends no longer in any pool: in-flight requests finish, then their connections close
      * @param needsRestart settings that differ but only apply at start ({@code listen}, HTTP limits, {@code access-log},
-     *                     {@code tls} added or removed), kept as they were
+     *                     {@code tls} added or removed, {@code tls.client-auth} changed), kept as they were
      */
     public record Reload(long generation, List<String> poolsAdded, List<String> poolsChanged, List<String> poolsRemoved,
                          List<String> routesAdded, List<String> routesRemoved, List<String> drained, List<String> needsRestart) {
@@ -244,6 +250,9 @@ public final class Router implements AutoCloseable {
         io.headroom.router.tls.CertificateReloader.Prepared tlsFiles = null;
         if ((old.tls() == null) != (next.tls() == null)) {
             needsRestart.add("tls");
+        } else if (next.tls() != null && clientAuth(old.tls()) != clientAuth(next.tls())) {
+            // asking for client certificates or not is set on the listener's SSL parameters at start
+            needsRestart.add("tls.client-auth");
         } else if (next.tls() != null) {
             tls = next.tls();
             if (certificates != null && !certificates.config().equals(next.tls())) {
@@ -313,6 +322,10 @@ public final class Router implements AutoCloseable {
                 drained, List.copyOf(needsRestart));
         LOG.info("router configuration reloaded: " + r);
         return r;
+    }
+
+    private static io.headroom.router.config.TlsConfig.ClientAuth clientAuth(io.headroom.router.config.TlsConfig t) {
+        return t.client() == null ? null : t.client().auth();
     }
 
     /** Shuts down the gRPC channels no route of {@code gen} uses (in-flight calls on them finish). */
@@ -435,7 +448,8 @@ public final class Router implements AutoCloseable {
                 .tls(certificates == null ? io.helidon.common.tls.Tls.builder().enabled(false).build() : certificates.tls())
                 .protocolsDiscoverServices(false)
                 .addConnectionSelector(io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1.build())
-                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), "websocket"))
+                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), () -> current.clientCertificates(),
+                                "websocket"))
                         .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build())
                 .addConnectionSelector(new io.headroom.router.proxy.Http2PrefaceSelector(
                         io.helidon.webserver.http2.Http2ConnectionSelector.builder().http2Config(http2(config)).build()))

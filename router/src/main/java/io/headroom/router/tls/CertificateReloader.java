@@ -81,7 +81,7 @@ public final class CertificateReloader implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.material = TlsMaterial.load(config, clock.instant());
-        this.tls = helidonTls(material);
+        this.tls = helidonTls(config, material);
         warnIfNotYetValid(material.leaf());
         publish(null, 0);
     }
@@ -146,7 +146,7 @@ public final class CertificateReloader implements AutoCloseable {
     }
 
     private void install(TlsConfig cfg, TlsMaterial m) {
-        Tls next = helidonTls(m);
+        Tls next = helidonTls(cfg, m);
         if (listener != null) {
             listener.accept(next);
         } else {
@@ -230,7 +230,12 @@ public final class CertificateReloader implements AutoCloseable {
         }
     }
 
-    private static Tls helidonTls(TlsMaterial m) {
-        return Tls.builder().privateKey(m.privateKey()).privateKeyCertChain(m.chain()).build();
+    private static Tls helidonTls(TlsConfig cfg, TlsMaterial m) {
+        var b = Tls.builder().privateKey(m.privateKey()).privateKeyCertChain(m.chain());
+        if (cfg.client() != null) {
+            b.clientAuth(cfg.client().auth() == TlsConfig.ClientAuth.REQUIRED ? io.helidon.common.tls.TlsClientAuth.REQUIRED
+                    : io.helidon.common.tls.TlsClientAuth.OPTIONAL).trust(m.clientCa());
+        }
+        return b.build();
     }
 }

@@ -27,11 +27,13 @@ import java.util.List;
 public final class TlsMaterial {
     private final PrivateKey key;
     private final List<X509Certificate> chain;
+    private final List<X509Certificate> clientCa;
     private final byte[] digest;
 
-    private TlsMaterial(PrivateKey key, List<X509Certificate> chain, byte[] digest) {
+    private TlsMaterial(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> clientCa, byte[] digest) {
         this.key = key;
         this.chain = List.copyOf(chain);
+        this.clientCa = List.copyOf(clientCa);
         this.digest = digest;
     }
 
@@ -40,9 +42,10 @@ public final class TlsMaterial {
      *
      * @param certificate the certificate file's bytes
      * @param key         the key file's bytes
-     * @param digest      SHA-256 over both, each prefixed by its length
+     * @param clientCa    the client CA bundle's bytes, or null without client certificates
+     * @param digest      SHA-256 over all of them, each prefixed by its length
      */
-    public record Files(byte[] certificate, byte[] key, byte[] digest) {
+    public record Files(byte[] certificate, byte[] key, byte[] clientCa, byte[] digest) {
     }
 
     /**
@@ -53,12 +56,17 @@ public final class TlsMaterial {
     public static Files read(TlsConfig config) {
         byte[] cert = bytes(config.certificate());
         byte[] key = bytes(config.key());
+        byte[] ca = config.client() == null ? null : bytes(config.client().ca());
         MessageDigest sha = sha256();
         sha.update(longBytes(cert.length));
         sha.update(cert);
         sha.update(longBytes(key.length));
         sha.update(key);
-        return new Files(cert, key, sha.digest());
+        if (ca != null) {
+            sha.update(longBytes(ca.length));
+            sha.update(ca);
+        }
+        return new Files(cert, key, ca, sha.digest());
     }
 
     /**
@@ -102,7 +110,19 @@ public final class TlsMaterial {
         if (leaf.getNotAfter().toInstant().isBefore(now)) {
             throw new BadTlsFileException(certPath, "the certificate (" + describe(leaf) + ") has expired");
         }
-        return new TlsMaterial(key, chain, files.digest());
+        List<X509Certificate> ca = List.of();
+        if (config.client() != null) {
+            Path caPath = config.client().ca();
+            try {
+                ca = Keys.builder().pem(p -> p.certificates(Resource.create(caPath.toString(), files.clientCa()))).build().certs();
+            } catch (RuntimeException e) {
+                throw new BadTlsFileException(caPath, "not a PEM bundle of CA certificates (" + message(e) + ")");
+            }
+            if (ca.isEmpty()) {
+                throw new BadTlsFileException(caPath, "holds no certificate (expected one or more PEM blocks -----BEGIN CERTIFICATE-----)");
+            }
+        }
+        return new TlsMaterial(key, chain, ca, files.digest());
     }
 
     /** Reads and parses in one go (at start). */
@@ -117,6 +137,11 @@ public final class TlsMaterial {
     /** Leaf first. */
     public List<X509Certificate> chain() {
         return chain;
+    }
+
+    /** The CA certificates client certificates must chain to; empty without client certificates. */
+    public List<X509Certificate> clientCa() {
+        return clientCa;
     }
 
     public X509Certificate leaf() {
