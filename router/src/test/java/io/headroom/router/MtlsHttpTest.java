@@ -78,6 +78,13 @@ class MtlsHttpTest {
 
     /** A TLS connection that trusts the server's certificate and presents {@code client}'s key and chain (null: none). */
     private static SSLSocket connect(int port, KeyStore client) throws Exception {
+        SSLSocket s = (SSLSocket) sslContext(client).getSocketFactory().createSocket("127.0.0.1", port);
+        s.setSoTimeout(20_000);
+        s.startHandshake();
+        return s;
+    }
+
+    private static SSLContext sslContext(KeyStore client) throws Exception {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(server.trust());
         KeyManagerFactory kmf = null;
@@ -88,10 +95,7 @@ class MtlsHttpTest {
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf == null ? null : new javax.net.ssl.KeyManager[]{new Presenting((javax.net.ssl.X509KeyManager) kmf.getKeyManagers()[0])},
                 tmf.getTrustManagers(), null);
-        SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", port);
-        s.setSoTimeout(20_000);
-        s.startHandshake();
-        return s;
+        return ssl;
     }
 
     /**
@@ -213,6 +217,15 @@ class MtlsHttpTest {
                 assertThat(res).startsWith("HTTP/1.1 200").contains("Upgrade: websocket") // the tunnel forwards Upgrade, the proxy drops it
                         .contains("X-Client-Cert-Subject: CN=orders,OU=payments,O=Example").doesNotContain("CN=admin");
             }
+            // HTTP/2 by ALPN: the certificate identifies the consumer of each stream too
+            java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2)
+                    .sslContext(sslContext(orders)).connectTimeout(java.time.Duration.ofSeconds(10)).build();
+            java.net.http.HttpResponse<String> res2 = h2.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("https://127.0.0.1:" + port + "/svc/headers")).timeout(java.time.Duration.ofSeconds(20)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(res2.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+            assertThat(res2.statusCode()).isEqualTo(200);
+            assertThat(res2.body()).contains("X-Consumer-Id: orders").contains("X-Client-Cert-Subject: CN=orders,OU=payments,O=Example");
             // a certificate without a CN cannot name a consumer: 403, but it is verified and open routes serve it
             try (SSLSocket s = connect(port, noCn)) {
                 assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 403").contains("invalid_client_certificate");

@@ -345,7 +345,7 @@ public final class ProxyHandler implements Handler {
         }
         try {
             if (policy.grpc() != null) {
-                grpc(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, trace);
+                grpc(req, res, start, entry, route, policy, identity, certificate, limitHeaders, target, pool, path, trace);
             } else {
                 forward(req, res, start, entry, route, policy, identity, certificate, limitHeaders, target, pool, path, method, trace, cached,
                         connection);
@@ -416,9 +416,9 @@ public final class ProxyHandler implements Handler {
 
     /** A route with a {@code grpc:} block: JSON translation or passthrough, on members picked as for any request. */
     private void grpc(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
-                      Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path, TraceContext trace) {
+                      Identity identity, ClientCertificate certificate, String[] limitHeaders, Route.Target target, PoolState pool, String path, TraceContext trace) {
         RequestContext ctx = context(pool, route.name(), path, req);
-        policy.grpc().serve(req, res, new io.headroom.router.grpc.GrpcRoute.Exchange(pool, target.telemetry(), path, start, identity,
+        policy.grpc().serve(req, res, new io.headroom.router.grpc.GrpcRoute.Exchange(pool, target.telemetry(), path, start, identity, certificate,
                 trace, limitHeaders, policy.strip(), policy.transform(), entry, previous -> pick(pool, pool.snapshot(), ctx, previous)));
     }
 
