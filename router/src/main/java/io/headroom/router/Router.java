@@ -422,6 +422,7 @@ public final class Router implements AutoCloseable {
             headerDeadline = new io.headroom.router.proxy.HeaderReadDeadline(config.limits().headerReadTimeout());
             http1.addReceiveListener(headerDeadline);
         }
+        Http1Config http1Config = http1.build();
         server = WebServer.builder()
                 .host(config.listen().host())
                 .port(config.listen().port())
@@ -447,10 +448,15 @@ public final class Router implements AutoCloseable {
                 // two selectors: none discovered from the class path
                 .tls(certificates == null ? io.helidon.common.tls.Tls.builder().enabled(false).build() : certificates.tls())
                 .protocolsDiscoverServices(false)
-                .addConnectionSelector(io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1.build())
-                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), () -> current.clientCertificates(),
-                                "websocket"))
-                        .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build())
+                // HTTP/1.0 clients: a connection whose first line says HTTP/1.0 goes through a translation to Helidon's
+                // HTTP/1.1 code (docs/router.md, "HTTP/1.0 clients"); all others to the HTTP/1.1 selector as they are
+                .addConnectionSelector(new io.headroom.router.proxy.Http10Selector(
+                        io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config)
+                                .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), () -> current.clientCertificates(),
+                                        "websocket"))
+                                .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build(),
+                        io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config).build(),
+                        config.limits().maxRequestLine() + config.limits().maxHeaderSize()))
                 .addConnectionSelector(new io.headroom.router.proxy.Http2PrefaceSelector(
                         io.helidon.webserver.http2.Http2ConnectionSelector.builder().http2Config(http2(config)).build()))
                 // one volatile read a request: a reload swaps the whole generation at once
