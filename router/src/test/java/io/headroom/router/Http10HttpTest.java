@@ -142,6 +142,40 @@ class Http10HttpTest {
     }
 
     @Test
+    void overTlsWithAlpnHttp10OrWithoutAlpn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        SelfSignedCert cert = SelfSignedCert.generate(dir);
+        try (Router tls = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", """
+                router:
+                  listen: 127.0.0.1:0
+                  tls: {certificate: %s, key: %s}
+                  pools:
+                    api: {backends: [%s]}
+                  routes:
+                    - {name: open, path-prefix: /, pool: api}
+                """.formatted(cert.certPem(), cert.keyPem(), backend.address()))), "t", TelemetrySink.DISCARD, Clock.systemUTC())) {
+            int tlsPort = tls.start();
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(cert.trust());
+            javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, tmf.getTrustManagers(), null);
+            for (String[] alpn : new String[][]{{"http/1.0"}, {}}) {
+                try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", tlsPort)) {
+                    s.setSoTimeout(20_000);
+                    javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                    p.setApplicationProtocols(alpn); // curl --http1.0 offers http/1.0 alone
+                    s.setSSLParameters(p);
+                    s.startHandshake();
+                    s.getOutputStream().write("GET /who HTTP/1.0\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().flush();
+                    String res = text(s.getInputStream().readAllBytes());
+                    assertThat(res).as("ALPN %s", Arrays.toString(alpn)).startsWith("HTTP/1.0 200 OK\r\n").endsWith("\r\n\r\nb1");
+                }
+            }
+        }
+    }
+
+    @Test
     void routerErrorsAreHttp10Too() throws Exception {
         String res = text(exchange("GET /a/%2e%2e%5c HTTP/1.0\r\nHost: t\r\n\r\n"));
         assertThat(res).startsWith("HTTP/1.0 400 ");

@@ -37,6 +37,7 @@ import java.util.function.Supplier;
  */
 public final class Http10Selector implements ServerConnectionSelector {
     private static final byte[] HTTP_10 = " HTTP/1.0\r".getBytes(StandardCharsets.US_ASCII);
+    private static final String ALPN_HTTP_10 = "http/1.0";
 
     private final ServerConnectionSelector http11;
     private final ServerConnectionSelector http10;
@@ -81,13 +82,21 @@ public final class Http10Selector implements ServerConnectionSelector {
         return true;
     }
 
+    /** The HTTP/1.1 selector's ALPN names ({@code http/1.1}) and {@code http/1.0}, which curl offers alone with --http1.0. */
     @Override
     public Set<String> supportedApplicationProtocols() {
-        return http11.supportedApplicationProtocols();
+        Set<String> names = new java.util.LinkedHashSet<>(http11.supportedApplicationProtocols());
+        names.add(ALPN_HTTP_10);
+        return Set.copyOf(names);
     }
 
     @Override
     public ServerConnection connection(ConnectionContext ctx) {
+        io.helidon.common.socket.HelidonSocket socket = ctx.serverSocket();
+        if (socket != null && socket.protocolNegotiated()) {
+            // chosen by ALPN, before any byte is read: the name says which
+            return ALPN_HTTP_10.equals(socket.protocol()) ? http10.connection(new Translated(ctx, maxHead)) : http11.connection(ctx);
+        }
         DataReader reader = ctx.dataReader();
         int n = reader.available();
         BufferData head = n == 0 ? null : reader.getBuffer(n);
