@@ -281,7 +281,13 @@ public final class Router implements AutoCloseable {
         pinTelemetry();
         reloads++;
         if (tlsFiles != null) {
-            certificates.commit(tlsFiles);
+            try {
+                certificates.commit(tlsFiles);
+            } catch (RuntimeException e) {
+                // checked before the swap; only the listener itself could refuse them now: keep serving the old ones
+                LOG.log(java.util.logging.Level.WARNING, "router.tls: the listener refused the certificate from "
+                        + tlsFiles.config().certificate() + "; the certificate in service stays", e);
+            }
         } else if (certificates != null) {
             certificates.check(); // a reload (SIGHUP, the admin API) also picks up rotated files; a bad pair is logged
         }

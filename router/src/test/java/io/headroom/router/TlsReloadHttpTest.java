@@ -331,6 +331,21 @@ class TlsReloadHttpTest {
                 assertThat(serial(s)).isEqualTo(b.cert().getSerialNumber());
                 assertThat(get(s)).isEqualTo("HTTP/1.1 200 OK");
             }
+            // polling switched on by a reload (0s to 100ms): the poller starts and finds the files rewritten in place
+            long reloadsBefore = r.certificates().status().reloads();
+            r.reload(RouterConfig.from(ConfigNode.parse("t.yaml", yaml(backend.address(), otherCert, otherKey, "100ms"))));
+            assertThat(r.certificates().status().reloads()).isEqualTo(reloadsBefore); // same bytes: nothing reloaded
+            Files.write(otherKey, bytes(a.keyPem()));
+            Files.write(otherCert, bytes(a.certPem()));
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            BigInteger seen = null;
+            while (System.nanoTime() < deadline && !a.cert().getSerialNumber().equals(seen)) {
+                try (SSLSocket s = connect(port)) {
+                    seen = serial(s);
+                }
+                Thread.sleep(50);
+            }
+            assertThat(seen).isEqualTo(a.cert().getSerialNumber());
             // removing tls needs a new listener: reported, TLS stays
             String plain = """
                     router:

@@ -137,11 +137,18 @@ public final class CertificateReloader implements AutoCloseable {
 
     /** Puts prepared files in service and watches them from now on. */
     public synchronized void commit(Prepared p) {
-        boolean polling = poller != null;
-        install(p.config(), p.material());
-        if (polling) {
-            close(); // the interval may have changed
-            start();
+        if (material.sameFiles(p.material().digest())) {
+            config = p.config(); // same bytes (a new interval, or the same files by another path): nothing to reload
+            refused = null;
+            publish(null, 0);
+        } else {
+            install(p.config(), p.material());
+        }
+        if (poller != null) {
+            close(); // the interval may have changed (to zero: no more polling)
+        }
+        if (listener != null) {
+            start(); // the listener runs: poll the new files at the new interval
         }
     }
 
