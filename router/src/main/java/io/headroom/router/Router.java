@@ -61,7 +61,8 @@ public final class Router implements AutoCloseable {
      * generation it started with.
      */
     private record Generation(RouterConfig config, RouteTable routes, ProxyHandler handler, Authenticator authenticator,
-                              RateLimiter limiter, Map<String, RouteLimiter> routeLimiters, Map<String, HealthChecker> checkers) {
+                              RateLimiter limiter, Map<String, RouteLimiter> routeLimiters, Map<String, HealthChecker> checkers,
+                              io.headroom.router.tls.ClientCertificates clientCertificates) {
     }
 
     private final Clock clock;
@@ -78,6 +79,8 @@ public final class Router implements AutoCloseable {
     private AccessLog accessLog;
     private io.headroom.router.proxy.HeaderReadDeadline headerDeadline;
     private WebServer server;
+    /** The listener's certificate, watched for rotation; null without {@code router.tls} or before start. */
+    private io.headroom.router.tls.CertificateReloader certificates;
     private final TracingConfig tracing;
     private final SpanSink spans;
     /** HTTP/2 channels of the gRPC routes, one per (pool, channel settings, member); closed at stop. */
@@ -127,6 +130,10 @@ public final class Router implements AutoCloseable {
                 : new Authenticator(config.auth(), clock, Ticker.system());
         RateLimiter limiter = previous != null && previous.config().rateLimits().equals(config.rateLimits()) ? previous.limiter()
                 : new RateLimiter(config.rateLimits(), leases, allowances, Ticker.system(), clock, previous == null ? null : previous.limiter());
+        io.headroom.router.config.TlsConfig.ClientCertificates client = config.tls() == null ? null : config.tls().client();
+        io.headroom.router.tls.ClientCertificates clientCertificates = client == null ? null
+                : previous != null && previous.clientCertificates() != null && previous.clientCertificates().config().equals(client)
+                ? previous.clientCertificates() : new io.headroom.router.tls.ClientCertificates(client);
         Map<String, RouteConfig> before = new java.util.HashMap<>();
         if (previous != null) {
             previous.config().routes().forEach(rc -> before.put(rc.name(), rc));
@@ -149,10 +156,10 @@ public final class Router implements AutoCloseable {
             if (grpc != null && !grpc.resolved()) {
                 grpc = reflection.resolve(rc.name(), grpc, pools.apply(rc.pool()), servingGrpc(previous, old, rc));
             }
-            rs.add(route(rc, grpc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders()));
+            rs.add(route(rc, grpc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders(), client));
         }
         RouteTable routes = new RouteTable(rs);
-        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage);
+        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage, clientCertificates);
         Map<String, HealthChecker> checkers = new java.util.LinkedHashMap<>();
         for (PoolConfig pc : config.pools().values()) {
             HealthChecker kept = previous == null || changedPools.contains(pc.name()) ? null : previous.checkers().get(pc.name());
@@ -162,7 +169,7 @@ public final class Router implements AutoCloseable {
                 checkers.put(pc.name(), new HealthChecker(pc.name(), pools.apply(pc.name()), pc.health(), store, seed++));
             }
         }
-        return new Generation(config, routes, handler, authenticator, limiter, Map.copyOf(routeLimiters), checkers);
+        return new Generation(config, routes, handler, authenticator, limiter, Map.copyOf(routeLimiters), checkers, clientCertificates);
     }
 
     /** The {@code grpc:} block route {@code rc} is serving with now (descriptors resolved), when its pool is unchanged; else null. */
@@ -182,7 +189,8 @@ public final class Router implements AutoCloseable {
     private Route route(RouteConfig rc, io.headroom.router.grpc.GrpcRouteSpec grpc, int order, long seed,
                         java.util.function.Function<String, PoolState> pools,
                         Authenticator authenticator, RouteLimiter limits,
-                        io.headroom.router.config.AuthConfig.IdentityHeaders identityHeaders) {
+                        io.headroom.router.config.AuthConfig.IdentityHeaders identityHeaders,
+                        io.headroom.router.config.TlsConfig.ClientCertificates client) {
         RouteMatcher matcher = new RouteMatcher(rc, order);
         Route.Target primary = new Route.Target(pools.apply(rc.pool()), telemetry.route(rc.name(), rc.pool()));
         TrafficSplit<Route.Target> split = null;
@@ -202,7 +210,7 @@ public final class Router implements AutoCloseable {
             mirror = new Mirror(pools.apply(rc.mirror().pool()), rc.mirror().percent(), rc.mirror().maxInFlight(), Ticker.system(),
                     seed + 1);
         }
-        RoutePolicy policy = RoutePolicy.of(rc, authenticator, limits, identityHeaders);
+        RoutePolicy policy = RoutePolicy.of(rc, authenticator, limits, identityHeaders, client);
         if (rc.aggregate() != null) {
             policy = policy.withAggregator(new io.headroom.router.aggregate.Aggregator(rc, matcher, pools::apply,
                     p -> telemetry.route(rc.name(), p), Ticker.system()));
@@ -224,8 +232,8 @@ public final class Router implements AutoCloseable {
      * @param routesAdded  routes that did not exist before
      * @param routesRemoved routes no longer configured
      * @param drained      backends no longer in any pool: in-flight requests finish, then their connections close
-     * @param needsRestart settings that differ but only apply at start ({@code listen}, HTTP limits, {@code access-log}),
-     *                     kept as they were
+     * @param needsRestart settings that differ but only apply at start ({@code listen}, HTTP limits, {@code access-log},
+     *                     {@code tls} added or removed, {@code tls.client-auth} changed), kept as they were
      */
     public record Reload(long generation, List<String> poolsAdded, List<String> poolsChanged, List<String> poolsRemoved,
                          List<String> routesAdded, List<String> routesRemoved, List<String> drained, List<String> needsRestart) {
@@ -238,7 +246,9 @@ public final class Router implements AutoCloseable {
      * the configuration they started with; a pool whose configuration is unchanged keeps its state object as is, and a
      * changed one keeps its backends' health, ejections and keep-alive connections where the address stays. Backends
      * no longer in any pool drain: new requests stop going to them at once, and their connections close after the
-     * longest request timeout. Plans from the control plane stay in force across a reload.
+     * longest request timeout. Plans from the control plane stay in force across a reload. With {@code router.tls}, the
+     * certificate files are read again (rotated files go in service for new connections; a bad pair is logged and the
+     * certificate in service stays), and files named anew are checked before anything changes.
      *
      * @throws IllegalArgumentException (before anything changed) when the new configuration cannot be put in service
      */
@@ -256,8 +266,26 @@ public final class Router implements AutoCloseable {
         if (!old.accessLog().equals(next.accessLog())) {
             needsRestart.add("access-log");
         }
+        // TLS: plain to TLS or back needs a new listener; other files, or the same ones rotated, are reloaded in place
+        io.headroom.router.config.TlsConfig tls = old.tls();
+        io.headroom.router.tls.CertificateReloader.Prepared tlsFiles = null;
+        if ((old.tls() == null) != (next.tls() == null)) {
+            needsRestart.add("tls");
+        } else if (next.tls() != null && clientAuth(old.tls()) != clientAuth(next.tls())) {
+            // asking for client certificates or not is set on the listener's SSL parameters at start
+            needsRestart.add("tls.client-auth");
+        } else if (next.tls() != null) {
+            tls = next.tls();
+            if (certificates != null && !certificates.config().equals(next.tls())) {
+                try {
+                    tlsFiles = certificates.prepare(next.tls());
+                } catch (io.headroom.router.tls.BadTlsFileException e) {
+                    throw new IllegalArgumentException("router.tls: " + e.getMessage(), e);
+                }
+            }
+        }
         RouterConfig effective = new RouterConfig(old.listen(), next.pools(), next.routes(), next.auth(), next.rateLimits(),
-                old.accessLog(), old.limits());
+                old.accessLog(), old.limits(), tls);
         ControlPlanStore.Prepared prepared = store.prepare(effective.pools());
         java.util.Set<String> changed = prepared.changed();
         Generation gen;
@@ -273,6 +301,17 @@ public final class Router implements AutoCloseable {
         telemetry.consumerTopK(effective.rateLimits().telemetryTopK());
         pinTelemetry();
         reloads++;
+        if (tlsFiles != null) {
+            try {
+                certificates.commit(tlsFiles);
+            } catch (RuntimeException e) {
+                // checked before the swap; only the listener itself could refuse them now: keep serving the old ones
+                LOG.log(java.util.logging.Level.WARNING, "router.tls: the listener refused the certificate from "
+                        + tlsFiles.config().certificate() + "; the certificate in service stays", e);
+            }
+        } else if (certificates != null) {
+            certificates.check(); // a reload (SIGHUP, the admin API) also picks up rotated files; a bad pair is logged
+        }
         boolean running = server != null;
         if (running) {
             if (gen.authenticator() != prev.authenticator() && gen.config().auth().apiKeys() != null
@@ -310,6 +349,10 @@ public final class Router implements AutoCloseable {
                 drained, List.copyOf(needsRestart));
         LOG.info("router configuration reloaded: " + r);
         return r;
+    }
+
+    private static io.headroom.router.config.TlsConfig.ClientAuth clientAuth(io.headroom.router.config.TlsConfig t) {
+        return t.client() == null ? null : t.client().auth();
     }
 
     /** Shuts down the gRPC channels no route of {@code gen} uses (in-flight calls on them finish). */
@@ -387,6 +430,13 @@ public final class Router implements AutoCloseable {
             return server.port();
         }
         RouterConfig config = current.config();
+        if (config.tls() != null) {
+            try {
+                certificates = new io.headroom.router.tls.CertificateReloader(config.tls(), clock);
+            } catch (io.headroom.router.tls.BadTlsFileException e) {
+                throw new IllegalStateException("router.tls: " + e.getMessage(), e);
+            }
+        }
         Http1Config.Builder http1 = Http1Config.builder()
                 .maxHeadersSize(config.limits().maxHeaderSize())
                 .maxPrologueLength(config.limits().maxRequestLine())
@@ -399,6 +449,7 @@ public final class Router implements AutoCloseable {
             headerDeadline = new io.headroom.router.proxy.HeaderReadDeadline(config.limits().headerReadTimeout());
             http1.addReceiveListener(headerDeadline);
         }
+        Http1Config http1Config = http1.build();
         server = WebServer.builder()
                 .host(config.listen().host())
                 .port(config.listen().port())
@@ -422,17 +473,28 @@ public final class Router implements AutoCloseable {
                 // HTTP/1.1 with WebSocket passthrough: Helidon hands Upgrade: websocket requests to the tunnel first,
                 // and Upgrade: h2c to HTTP/2; HTTP/2 with prior knowledge (h2c) or by ALPN over TLS (h2). Only these
                 // two selectors: none discovered from the class path
-                .tls(tls())
+                .tls(certificates == null ? io.helidon.common.tls.Tls.builder().enabled(false).build() : certificates.tls())
                 .protocolsDiscoverServices(false)
-                .addConnectionSelector(io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1.build())
-                        .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), "websocket"))
-                        .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build())
+                // HTTP/1.0 clients: a connection whose first line says HTTP/1.0 goes through a translation to Helidon's
+                // HTTP/1.1 code (docs/router.md, "HTTP/1.0 clients"); all others to the HTTP/1.1 selector as they are
+                .addConnectionSelector(new io.headroom.router.proxy.Http10Selector(
+                        io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config)
+                                .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), () -> current.clientCertificates(),
+                                        "websocket"))
+                                .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build(),
+                        io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config).build(),
+                        config.limits().maxRequestLine() + config.limits().maxHeaderSize()))
                 .addConnectionSelector(new io.headroom.router.proxy.Http2PrefaceSelector(
                         io.helidon.webserver.http2.Http2ConnectionSelector.builder().http2Config(http2(config)).build()))
                 // one volatile read a request: a reload swaps the whole generation at once
                 .routing(r -> r.any((req, res) -> current.handler().handle(req, res)))
                 .build()
                 .start();
+        if (certificates != null) {
+            WebServer listening = server;
+            certificates.attach(listening::reloadTls);
+            certificates.start();
+        }
         telemetry.start();
         store.startExpiryTimer(Duration.ofMillis(250));
         Generation g = current;
@@ -450,32 +512,6 @@ public final class Router implements AutoCloseable {
                 .build();
     }
 
-    /**
-     * The listener's TLS from {@code router.tls} (PEM certificate chain and key), or a disabled TLS for plain HTTP.
-     *
-     * @throws IllegalStateException when the files do not hold a usable key and certificate
-     */
-    private io.helidon.common.tls.Tls tls() {
-        io.headroom.router.config.TlsConfig t = current.config().tls();
-        if (t == null) {
-            return io.helidon.common.tls.Tls.builder().enabled(false).build();
-        }
-        io.helidon.common.pki.Keys keys;
-        try {
-            keys = io.helidon.common.pki.Keys.builder().pem(p -> p
-                    .key(io.helidon.common.configurable.Resource.create(t.key()))
-                    .certChain(io.helidon.common.configurable.Resource.create(t.certificate()))).build();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("router.tls: cannot read the key " + t.key() + " or the certificate chain "
-                    + t.certificate() + " as PEM: " + e.getMessage(), e);
-        }
-        if (keys.privateKey().isEmpty() || keys.certChain().isEmpty()) {
-            throw new IllegalStateException("router.tls: " + (keys.privateKey().isEmpty() ? "no private key in " + t.key()
-                    : "no certificate in " + t.certificate()) + " (expected PEM)");
-        }
-        return io.helidon.common.tls.Tls.builder().privateKey(keys.privateKey().get()).privateKeyCertChain(keys.certChain()).build();
-    }
-
     /** The bound port, or -1 before {@link #start()}. */
     public synchronized int port() {
         return server == null ? -1 : server.port();
@@ -486,6 +522,10 @@ public final class Router implements AutoCloseable {
         if (server != null) {
             server.stop();
             server = null;
+        }
+        if (certificates != null) {
+            certificates.close();
+            certificates = null;
         }
         telemetry.close();
         Generation g = current;
@@ -505,6 +545,14 @@ public final class Router implements AutoCloseable {
             accessLog.close();
             accessLog = null;
         }
+    }
+
+    /**
+     * The listener's certificate (what is in service, reloads, the last refused file), or null without
+     * {@code router.tls} or before {@link #start()}. {@code certificates().check()} reads the files now.
+     */
+    public synchronized io.headroom.router.tls.CertificateReloader certificates() {
+        return certificates;
     }
 
     /** The JSON access log, or null when {@code router.access-log.enabled} is false. */

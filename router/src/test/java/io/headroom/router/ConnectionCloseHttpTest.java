@@ -192,17 +192,6 @@ class ConnectionCloseHttpTest {
         }
     }
 
-    /** Helidon 4.5's listener speaks HTTP/1.1 only: an HTTP/1.0 request is not served, but its connection ends at once. */
-    @Test
-    void anHttp10RequestIsNotLeftHanging() throws Exception {
-        try (Socket s = connect()) {
-            send(s, "GET /who HTTP/1.0\r\nHost: t\r\n\r\n");
-            String res = readResponse(s.getInputStream()); // up to the end of stream
-            assertThat(res).doesNotContain(" 200 ");
-            assertThat(endsStream(s)).isTrue();
-        }
-    }
-
     @Test
     void aClientAskingForCloseAfterKeptAliveRequestsGetsItOnThatRequest() throws Exception {
         try (Socket s = connect()) {

@@ -18,16 +18,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  * @param certPem the certificate, PEM
  * @param keyPem  its private key, PKCS#8 PEM
  * @param trust   a key store holding only the certificate
+ * @param cert    the certificate
  */
-public record SelfSignedCert(Path certPem, Path keyPem, KeyStore trust) {
+public record SelfSignedCert(Path certPem, Path keyPem, KeyStore trust, java.security.cert.X509Certificate cert) {
 
     public static SelfSignedCert generate(Path dir) throws Exception {
+        return generate(dir, null);
+    }
+
+    /**
+     * As {@link #generate(Path)}, valid from {@code startDate} (keytool's {@code -startdate}, e.g. {@code -3d}; null: now)
+     * for two days; {@code -3d} gives a certificate that has expired.
+     */
+    public static SelfSignedCert generate(Path dir, String startDate) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
         Path p12 = dir.resolve("server.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process proc = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-sigalg", "SHA256withECDSA", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .redirectErrorStream(true).start();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1,dns:localhost",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "changeit", "-keypass", "changeit"));
+        if (startDate != null) {
+            cmd.addAll(java.util.List.of("-startdate", startDate));
+        }
+        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(proc.getInputStream().readAllBytes());
         assertThat(proc.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(proc.exitValue()).as(out).isZero();
@@ -45,6 +58,6 @@ public record SelfSignedCert(Path certPem, Path keyPem, KeyStore trust) {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("server", cert);
-        return new SelfSignedCert(certPem, keyPem, trust);
+        return new SelfSignedCert(certPem, keyPem, trust, (java.security.cert.X509Certificate) cert);
     }
 }

@@ -194,6 +194,7 @@ public final class StackState {
             publisher(j.name("telemetry"), stack.telemetrySink().stats());
         }
         reloadState(j);
+        tlsState(j);
         routerMeters.json(j);
         j.name("pools").beginArray();
         for (String pool : pools()) {
@@ -296,6 +297,25 @@ public final class StackState {
         j.endObject();
     }
 
+    /** {@code "tls"}: the listener's certificate in service, its reloads and why the files on disk are refused, if they are. */
+    private void tlsState(Json j) {
+        io.headroom.router.tls.CertificateReloader.Status t = tlsStatus(stack);
+        if (t == null) {
+            return;
+        }
+        j.name("tls").beginObject().field("certificate", t.certificate().toString()).field("key", t.key().toString())
+                .field("subject", t.subject()).field("serial", t.serial()).field("not_after", t.notAfter().toEpochMilli())
+                .field("expires_in_s", (t.notAfter().toEpochMilli() - clock.millis()) / 1000).field("sha256", t.sha256())
+                .field("loaded_at", t.loadedAtMillis()).field("reloads", t.reloads()).field("failures", t.failures())
+                .field("last_error", t.lastError()).field("last_error_at", t.lastErrorAtMillis()).endObject();
+    }
+
+    private static io.headroom.router.tls.CertificateReloader.Status tlsStatus(Stack stack) {
+        var router = stack.router();
+        var c = router == null ? null : router.certificates();
+        return c == null ? null : c.status();
+    }
+
     private static void publisher(Json j, BoundedPublisher.Stats s) {
         j.beginObject().field("offered", s.offered()).field("dropped", s.dropped()).field("acked", s.acked()).field("failed", s.failed())
                 .field("buffered", s.buffered()).field("last_error", s.lastError()).endObject();
@@ -315,6 +335,17 @@ public final class StackState {
         Gauge.builder("headroom.config.last.reload.success", stack,
                         s -> s.reloader() == null || s.reloader().last() == null ? Double.NaN : s.reloader().last().applied() ? 1 : 0)
                 .description("1 when the last configuration reload was applied, 0 when it was rejected").register(r);
+        if (stack.router() != null && stack.router().config().tls() != null) {
+            FunctionCounter.builder("headroom.tls.reloads", stack, s -> tlsStatus(s) == null ? 0 : tlsStatus(s).reloads())
+                    .description("Listener certificates put in service after start (rotated files)").tag("result", "applied").register(r);
+            FunctionCounter.builder("headroom.tls.reloads", stack, s -> tlsStatus(s) == null ? 0 : tlsStatus(s).failures())
+                    .description("Certificate or key files refused (the certificate in service stayed)").tag("result", "refused").register(r);
+            Gauge.builder("headroom.tls.files.in.service", stack, s -> tlsStatus(s) == null ? Double.NaN : tlsStatus(s).lastError() == null ? 1 : 0)
+                    .description("1 when the certificate files on disk are the ones in service, 0 while they are refused").register(r);
+            Gauge.builder("headroom.tls.certificate.expiry", stack,
+                            s -> tlsStatus(s) == null ? Double.NaN : (tlsStatus(s).notAfter().toEpochMilli() - clock.millis()) / 1000.0)
+                    .description("Seconds until the certificate in service expires").baseUnit("seconds").register(r);
+        }
         if (stack.telemetrySink() != null) {
             publisherMeters(r, "headroom.telemetry.publisher", () -> stack.telemetrySink().stats());
         }

@@ -64,6 +64,17 @@ public final class Authenticator implements AutoCloseable {
      * @param authorization the value of {@code Authorization}, or null
      */
     public AuthResult authenticate(RouteConfig.Auth policy, String apiKey, String authorization) {
+        return authenticate(policy, apiKey, authorization, null);
+    }
+
+    /**
+     * As {@link #authenticate(RouteConfig.Auth, String, String)}, with the client certificate verified in the TLS
+     * handshake (null: none). A presented API key or bearer token is checked first, since it is the more specific
+     * credential (a service relaying a user's token over its own mTLS connection); without one, a route that accepts
+     * {@code client-certificate} takes the certificate's consumer.
+     */
+    public AuthResult authenticate(RouteConfig.Auth policy, String apiKey, String authorization,
+                                   io.headroom.router.tls.ClientCertificate certificate) {
         boolean acceptsKey = apiKeys != null && policy.methods().contains(RouteConfig.AuthMethod.API_KEY);
         boolean acceptsJwt = jwt != null && policy.methods().contains(RouteConfig.AuthMethod.JWT);
         boolean acceptsOpaque = introspector != null && policy.methods().contains(RouteConfig.AuthMethod.INTROSPECTION);
@@ -95,7 +106,20 @@ public final class Authenticator implements AutoCloseable {
                 }
             }
         }
+        if (id == null && certificate != null && policy.methods().contains(RouteConfig.AuthMethod.CLIENT_CERTIFICATE)) {
+            if (certificate.consumer() == null) {
+                return refuse(policy, 403, "invalid_client_certificate", "the client certificate (subject " + certificate.subject()
+                        + ") lacks what router.tls.client-consumer takes the consumer id from", "client-certificate");
+            }
+            id = new Identity(certificate.consumer(), java.util.Set.of(), "client-certificate");
+        }
         if (id == null) {
+            if (policy.methods().size() == 1 && policy.methods().getFirst() == RouteConfig.AuthMethod.CLIENT_CERTIFICATE) {
+                // no HTTP authentication scheme would help (RFC 9110 §15.5.2 wants a challenge with 401): the client
+                // must come back over a connection with a certificate
+                return new AuthResult(null, 403, List.of(), "client_certificate_required",
+                        "this route needs a TLS client certificate signed by the configured client CA");
+            }
             return refuse(policy, 401, "missing_credentials", "this route needs " + describe(policy), null);
         }
         for (String s : policy.scopes()) {
@@ -126,6 +150,9 @@ public final class Authenticator implements AutoCloseable {
     }
 
     private AuthResult refuse(RouteConfig.Auth policy, int status, String error, String detail, String usedMethod) {
+        if ("client-certificate".equals(usedMethod)) {
+            return new AuthResult(null, status, List.of(), error, detail); // no HTTP scheme to challenge with
+        }
         List<String> challenges = new ArrayList<>(2);
         String scope = policy.scopes().isEmpty() ? "" : ", scope=\"" + String.join(" ", policy.scopes()) + "\"";
         boolean bearer = acceptsBearer(policy) && (usedMethod == null || !usedMethod.equals("api-key"));
@@ -147,6 +174,9 @@ public final class Authenticator implements AutoCloseable {
 
     private String describe(RouteConfig.Auth policy) {
         List<String> ways = new ArrayList<>();
+        if (policy.methods().contains(RouteConfig.AuthMethod.CLIENT_CERTIFICATE)) {
+            ways.add("a TLS client certificate");
+        }
         if (apiKeys != null && policy.methods().contains(RouteConfig.AuthMethod.API_KEY)) {
             ways.add("an API key in " + apiKeyHeader);
         }

@@ -27,6 +27,11 @@ final class GatewayConfigParser {
 
     /** One item of {@code routes:}; {@code signature} receives what makes it distinct from other routes. */
     static RouteConfig route(ConfigNode rn, Set<String> pools, AuthConfig auth, StringBuilder signature) {
+        return route(rn, pools, auth, false, signature);
+    }
+
+    /** As {@link #route(ConfigNode, Set, AuthConfig, StringBuilder)}; {@code clientCertificates}: mTLS is on (router.tls.client-auth). */
+    static RouteConfig route(ConfigNode rn, Set<String> pools, AuthConfig auth, boolean clientCertificates, StringBuilder signature) {
         rn.requireOnly(ROUTE_KEYS);
         String name = rn.requireString("name", "give every route a unique 'name:'");
         if (rn.has("path-prefix") && rn.has("path")) {
@@ -130,7 +135,7 @@ final class GatewayConfigParser {
             knownPool(m, "pool", p, pools);
             mirror = new RouteConfig.Mirror(p, m.decimal("percent", 100, 0, 100), m.integer("max-in-flight", 64, 1, 100_000));
         }
-        RouteConfig.Auth routeAuth = routeAuth(rn, auth);
+        RouteConfig.Auth routeAuth = routeAuth(rn, auth, clientCertificates);
         RouteConfig.Limits limits = RouteConfig.Limits.NONE;
         if (rn.has("rate-limits")) {
             ConfigNode l = rn.child("rate-limits").requireOnly("route", "consumer", "quotas");
@@ -517,7 +522,7 @@ final class GatewayConfigParser {
         return new RouteConfig.Rewrite(RouteConfig.RewriteKind.STRIP_PREFIX, null);
     }
 
-    private static RouteConfig.Auth routeAuth(ConfigNode rn, AuthConfig auth) {
+    private static RouteConfig.Auth routeAuth(ConfigNode rn, AuthConfig auth, boolean clientCertificates) {
         if (!rn.has("auth")) {
             return null;
         }
@@ -530,8 +535,13 @@ final class GatewayConfigParser {
                 case "api-key" -> RouteConfig.AuthMethod.API_KEY;
                 case "jwt" -> RouteConfig.AuthMethod.JWT;
                 case "introspection" -> RouteConfig.AuthMethod.INTROSPECTION;
-                default -> throw m.error("unknown auth method '" + t + "'", "use api-key, jwt or introspection");
+                case "client-certificate" -> RouteConfig.AuthMethod.CLIENT_CERTIFICATE;
+                default -> throw m.error("unknown auth method '" + t + "'", "use api-key, jwt, introspection or client-certificate");
             };
+            if (am == RouteConfig.AuthMethod.CLIENT_CERTIFICATE && !clientCertificates) {
+                throw m.error("the route accepts client-certificate but router.tls does not ask clients for certificates",
+                        "add client-auth: required (or optional) and client-ca: /path/to/clients-ca.pem to router.tls");
+            }
             if (am == RouteConfig.AuthMethod.API_KEY && auth.apiKeys() == null) {
                 throw m.error("the route accepts api-key but router.auth.api-keys is not configured",
                         "add router.auth.api-keys: {keys: [...]} or {file: keys.txt}");

@@ -152,8 +152,11 @@ public record RouteConfig(String name, String pathPrefix, String pool, Match mat
         }
     }
 
-    /** {@code api-key}, {@code jwt}, or {@code introspection} (opaque bearer tokens checked by RFC 7662). */
-    public enum AuthMethod { API_KEY, JWT, INTROSPECTION }
+    /**
+     * {@code api-key}, {@code jwt}, {@code introspection} (opaque bearer tokens checked by RFC 7662), or
+     * {@code client-certificate} (the TLS client certificate verified in the handshake, {@code router.tls.client-auth}).
+     */
+    public enum AuthMethod { API_KEY, JWT, INTROSPECTION, CLIENT_CERTIFICATE }
 
     /**
      * @param methods accepted credentials (any one suffices)

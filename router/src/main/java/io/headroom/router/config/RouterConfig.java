@@ -118,6 +118,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             throw r.errorAt("pools", "no pools configured", "add e.g. 'pools: {api: {backends: [127.0.0.1:9001]}}' under router:");
         }
 
+        TlsConfig tls = TlsConfig.from(r);
         AuthConfig auth = GatewayConfigParser.auth(r);
         RateLimitConfig limits = GatewayConfigParser.rateLimits(r);
         List<RouteConfig> routes = new ArrayList<>();
@@ -130,7 +131,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         }
         for (ConfigNode rn : routeNodes) {
             StringBuilder signature = new StringBuilder();
-            RouteConfig rc = GatewayConfigParser.route(rn, pools.keySet(), auth, signature);
+            RouteConfig rc = GatewayConfigParser.route(rn, pools.keySet(), auth, TlsConfig.mutual(tls), signature);
             if (!routeNames.add(rc.name())) {
                 throw rn.errorAt("name", "duplicate route name '" + rc.name() + "'", "give every route a unique name");
             }
@@ -143,7 +144,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             }
             routes.add(rc);
         }
-        return new RouterConfig(listen, pools, routes, auth, limits, accessLog(r), httpLimits(r), TlsConfig.from(r));
+        return new RouterConfig(listen, pools, routes, auth, limits, accessLog(r), httpLimits(r), tls);
     }
 
     private static AccessLogConfig accessLog(ConfigNode r) {

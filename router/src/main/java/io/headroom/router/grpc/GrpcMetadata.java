@@ -57,7 +57,7 @@ final class GrpcMetadata {
             }
         }
         try {
-            x.transform().requestExtras(x.identity(), (n, v) -> putMetadata(md, n.toLowerCase(Locale.ROOT), v));
+            x.transform().requestExtras(x.identity(), x.certificate(), (n, v) -> putMetadata(md, n.toLowerCase(Locale.ROOT), v));
         } catch (IOException e) {
             throw new UncheckedIOException(e); // metadata does not throw
         }

@@ -97,7 +97,8 @@ public final class GrpcRoute {
      * @param log          the access-log entry, or null
      * @param picker       member choice with the pool's breaker and hashing
      */
-    public record Exchange(PoolState pool, RouteTelemetry telemetry, String path, long start, Identity identity, TraceContext trace,
+    public record Exchange(PoolState pool, RouteTelemetry telemetry, String path, long start, Identity identity,
+                           io.headroom.router.tls.ClientCertificate certificate, TraceContext trace,
                            String[] limitHeaders, String[] strip, HeaderTransform transform, AccessLog.Entry log, Picker picker) {
     }
 

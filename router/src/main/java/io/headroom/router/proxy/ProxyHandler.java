@@ -13,6 +13,7 @@ import io.headroom.router.control.PoolState;
 import io.headroom.router.route.Mirror;
 import io.headroom.router.auth.AuthResult;
 import io.headroom.router.auth.Identity;
+import io.headroom.router.tls.ClientCertificate;
 import io.headroom.router.limit.RouteLimiter;
 import io.headroom.router.log.AccessLog;
 import io.headroom.router.resilience.ConcurrencyLimiter;
@@ -85,6 +86,8 @@ public final class ProxyHandler implements Handler {
     private final boolean traceHeaderFull;
     private final SpanSink spans;
     private final UsageAnalytics usage;
+    /** Reads verified client certificates; null when {@code router.tls} asks for none (then nothing is done per request). */
+    private final io.headroom.router.tls.ClientCertificates clientCertificates;
 
     public ProxyHandler(RouteTable routes, Ticker ticker) {
         this(routes, ticker, System.nanoTime());
@@ -116,6 +119,17 @@ public final class ProxyHandler implements Handler {
      */
     public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds,
                         TracingConfig tracing, SpanSink spans, UsageAnalytics usage) {
+        this(routes, ticker, seed, accessLog, traceIds, tracing, spans, usage, null);
+    }
+
+    /**
+     * As above, with the connections' verified client certificates read by {@code clientCertificates} (null: mTLS off)
+     * for {@code auth: client-certificate} and the certificate headers sent to backends.
+     */
+    public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds,
+                        TracingConfig tracing, SpanSink spans, UsageAnalytics usage,
+                        io.headroom.router.tls.ClientCertificates clientCertificates) {
+        this.clientCertificates = clientCertificates;
         this.usage = usage;
         this.routes = routes;
         this.ticker = ticker;
@@ -287,8 +301,9 @@ public final class ProxyHandler implements Handler {
         }
         RoutePolicy policy = route.policy();
         Identity identity = Identity.ANONYMOUS;
+        ClientCertificate certificate = clientCertificates == null ? null : clientCertificates.of(req.remotePeer());
         if (policy.auth() != null) {
-            AuthResult a = authenticate(policy, req);
+            AuthResult a = authenticate(policy, req, certificate);
             if (!a.ok()) {
                 for (String c : a.challenges()) {
                     res.headers().add(HeaderNames.WWW_AUTHENTICATE, c);
@@ -322,7 +337,7 @@ public final class ProxyHandler implements Handler {
         }
         ResponseCache.Lookup cached = null;
         if (policy.cache() != null && (method == Method.GET || method == Method.HEAD) && !req.content().hasEntity()) {
-            cached = lookup(policy, route, req, method, path, identity);
+            cached = lookup(policy, route, req, method, path, identity, certificate);
             if (cached.answersFromCache()) {
                 long sent = cached.answer(res, limitHeaders, ticker.read());
                 if (entry != null) {
@@ -334,7 +349,7 @@ public final class ProxyHandler implements Handler {
         }
         if (policy.aggregator() != null) {
             policy.aggregator().serve(res, method == Method.HEAD, path, req.prologue().hasQuery() ? req.prologue().query().rawValue() : null,
-                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, false).headers(), limitHeaders, entry);
+                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, certificate, false).headers(), limitHeaders, entry);
             return;
         }
         Route.Target target = route.pick();
@@ -352,9 +367,10 @@ public final class ProxyHandler implements Handler {
         }
         try {
             if (policy.grpc() != null) {
-                grpc(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, trace);
+                grpc(req, res, start, entry, route, policy, identity, certificate, limitHeaders, target, pool, path, trace);
             } else {
-                forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace, cached, connection);
+                forward(req, res, start, entry, route, policy, identity, certificate, limitHeaders, target, pool, path, method, trace, cached,
+                        connection);
             }
         } finally {
             if (limiter != null) {
@@ -364,13 +380,13 @@ public final class ProxyHandler implements Handler {
     }
 
     private void forward(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
-                         Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path,
+                         Identity identity, ClientCertificate certificate, String[] limitHeaders, Route.Target target, PoolState pool, String path,
                          Method method, TraceContext trace, ResponseCache.Lookup cached, String[] connection) {
         String upstreamPath = route.upstreamPath(path);
         boolean hasBody = req.content().hasEntity();
         Mirror mirror = route.mirror();
         if (mirror != null && !hasBody && mirror.wants()) {
-            mirror.offer(copy(req, method, upstreamPath, policy.strip(), policy.transform(), identity, true));
+            mirror.offer(copy(req, method, upstreamPath, policy.strip(), policy.transform(), identity, certificate, true));
         }
         RequestContext ctx = context(pool, route.name(), path, req);
         String setCookie = null;
@@ -381,7 +397,7 @@ public final class ProxyHandler implements Handler {
             ctx = new RequestContext(route.name(), path, Hashing.hash64(token), true);
             setCookie = affinity.name() + "=" + token + pool.affinityAttributes() + (req.isSecure() && !affinity.secure() ? "; Secure" : "");
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie, policy.transform(), cached,
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, certificate, limitHeaders, trace, entry, setCookie, policy.transform(), cached,
                 connection);
         pool.retryBudget().deposit();
         boolean idempotentNoBody = !hasBody && idempotent(method);
@@ -422,9 +438,9 @@ public final class ProxyHandler implements Handler {
 
     /** A route with a {@code grpc:} block: JSON translation or passthrough, on members picked as for any request. */
     private void grpc(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
-                      Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path, TraceContext trace) {
+                      Identity identity, ClientCertificate certificate, String[] limitHeaders, Route.Target target, PoolState pool, String path, TraceContext trace) {
         RequestContext ctx = context(pool, route.name(), path, req);
-        policy.grpc().serve(req, res, new io.headroom.router.grpc.GrpcRoute.Exchange(pool, target.telemetry(), path, start, identity,
+        policy.grpc().serve(req, res, new io.headroom.router.grpc.GrpcRoute.Exchange(pool, target.telemetry(), path, start, identity, certificate,
                 trace, limitHeaders, policy.strip(), policy.transform(), entry, previous -> pick(pool, pool.snapshot(), ctx, previous)));
     }
 
@@ -435,6 +451,7 @@ public final class ProxyHandler implements Handler {
      * @param upstreamPath the path sent upstream (rewritten, or the request's own)
      * @param strip        lower-case names of credential headers not forwarded
      * @param identity     who sent it (the consumer id is kept for per-consumer telemetry)
+     * @param certificate  the connection's verified client certificate, or null
      * @param limitHeaders RateLimit and RateLimit-Policy values to add to the response, or null
      * @param trace        the W3C trace context forwarded upstream
      * @param log          the access-log entry, or null when the log is off
@@ -443,20 +460,22 @@ public final class ProxyHandler implements Handler {
      * @param cache        the response cache's dealings with this request, or null
      * @param connection   the request's Connection tokens (lower case), or null without that header
      */
-    private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
+    private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, ClientCertificate certificate,
+                            String[] limitHeaders,
                             TraceContext trace, AccessLog.Entry log, String setCookie, HeaderTransform transform,
                             ResponseCache.Lookup cache, String[] connection) {
     }
 
     /** The cache lookup of a GET or HEAD; a stale entry served meanwhile is revalidated in the background. */
-    private ResponseCache.Lookup lookup(RoutePolicy policy, Route route, ServerRequest req, Method method, String path, Identity identity) {
+    private ResponseCache.Lookup lookup(RoutePolicy policy, Route route, ServerRequest req, Method method, String path, Identity identity,
+                                        ClientCertificate certificate) {
         String upstream = route.upstreamPath(path);
         var h = req.headers();
         String host = h.contains(HeaderNames.HOST) ? h.get(HeaderNames.HOST).get().toLowerCase(Locale.ROOT) : "";
         String key = host + " " + upstream + (req.prologue().hasQuery() ? "?" + req.prologue().query().rawValue() : "");
         ResponseCache.Lookup l = policy.cache().lookup(req, method == Method.HEAD, key, identity, ticker.read());
         if (l.state() == ResponseCache.State.STALE) {
-            Mirror.Copy c = copy(req, Method.GET, upstream, policy.strip(), policy.transform(), identity, false);
+            Mirror.Copy c = copy(req, Method.GET, upstream, policy.strip(), policy.transform(), identity, certificate, false);
             l.revalidateInBackground(route.primary().pool(), "GET", c.target(), c.headers(), ticker);
         }
         return l;
@@ -504,11 +523,11 @@ public final class ProxyHandler implements Handler {
         return null;
     }
 
-    private static AuthResult authenticate(RoutePolicy policy, ServerRequest req) {
+    private static AuthResult authenticate(RoutePolicy policy, ServerRequest req, ClientCertificate certificate) {
         var h = req.headers();
         String key = policy.apiKeyHeader() != null && h.contains(policy.apiKeyHeader()) ? h.get(policy.apiKeyHeader()).get() : null;
         String authz = h.contains(HeaderNames.AUTHORIZATION) ? h.get(HeaderNames.AUTHORIZATION).get() : null;
-        return policy.authenticator().authenticate(policy.auth(), key, authz);
+        return policy.authenticator().authenticate(policy.auth(), key, authz, certificate);
     }
 
     /** A failed attempt whose answer has not been sent (the caller retries it or sends it). */
@@ -899,7 +918,7 @@ public final class ProxyHandler implements Handler {
                 c.writeHeader(h.name(), values.get(i));
             }
         }
-        x.transform().requestExtras(x.identity(), c::writeHeader);
+        x.transform().requestExtras(x.identity(), x.certificate(), c::writeHeader);
         if (x.cache() != null && x.cache().revalidationEtag() != null) {
             c.writeHeader("If-None-Match", x.cache().revalidationEtag());
         }
@@ -932,7 +951,7 @@ public final class ProxyHandler implements Handler {
      * only, transformed as for the backend, {@code Host} marked {@code -shadow} when {@code shadow}.
      */
     private static Mirror.Copy copy(ServerRequest req, Method method, String upstreamPath, String[] strip, HeaderTransform transform,
-                                    Identity identity, boolean shadow) {
+                                    Identity identity, ClientCertificate certificate, boolean shadow) {
         String target = req.prologue().hasQuery() ? upstreamPath + "?" + req.prologue().query().rawValue() : upstreamPath;
         var headers = req.headers();
         String[] connectionTokens = headers.contains(HeaderNames.CONNECTION) ? tokens(headers.get(HeaderNames.CONNECTION).values()) : null;
@@ -971,7 +990,7 @@ public final class ProxyHandler implements Handler {
             }
         }
         try {
-            transform.requestExtras(identity, (n, v) -> {
+            transform.requestExtras(identity, certificate, (n, v) -> {
                 out.add(n);
                 out.add(v);
             });

@@ -57,7 +57,16 @@ public record RoutePolicy(RouteConfig.Auth auth, Authenticator authenticator, He
      */
     public static RoutePolicy of(RouteConfig route, Authenticator authenticator, RouteLimiter limits,
                                  AuthConfig.IdentityHeaders identityHeaders) {
-        RoutePolicy p = of(route.auth(), authenticator, limits, HeaderTransform.of(route.transform(), identityHeaders));
+        return of(route, authenticator, limits, identityHeaders, null);
+    }
+
+    /**
+     * As {@link #of(RouteConfig, Authenticator, RouteLimiter, AuthConfig.IdentityHeaders)}, with the client certificate
+     * headers of {@code router.tls} (null without client certificates).
+     */
+    public static RoutePolicy of(RouteConfig route, Authenticator authenticator, RouteLimiter limits,
+                                 AuthConfig.IdentityHeaders identityHeaders, io.headroom.router.config.TlsConfig.ClientCertificates client) {
+        RoutePolicy p = of(route.auth(), authenticator, limits, HeaderTransform.of(route.transform(), identityHeaders, client));
         if (route.cache() == null) {
             return p;
         }

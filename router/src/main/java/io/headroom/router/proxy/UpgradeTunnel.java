@@ -45,6 +45,7 @@ import java.util.logging.Logger;
 public final class UpgradeTunnel implements Http1Upgrader {
     private static final Logger LOG = Logger.getLogger(UpgradeTunnel.class.getName());
     private final java.util.function.Supplier<RouteTable> routes;
+    private final java.util.function.Supplier<io.headroom.router.tls.ClientCertificates> clientCertificates;
     private final String protocol;
 
     /**
@@ -52,7 +53,17 @@ public final class UpgradeTunnel implements Http1Upgrader {
      * @param protocol the {@code Upgrade} token handled ({@code websocket})
      */
     public UpgradeTunnel(java.util.function.Supplier<RouteTable> routes, String protocol) {
+        this(routes, () -> null, protocol);
+    }
+
+    /**
+     * As {@link #UpgradeTunnel(java.util.function.Supplier, String)}, with the reader of verified client certificates
+     * now (a supplier of null when mTLS is off).
+     */
+    public UpgradeTunnel(java.util.function.Supplier<RouteTable> routes,
+                         java.util.function.Supplier<io.headroom.router.tls.ClientCertificates> clientCertificates, String protocol) {
         this.routes = routes;
+        this.clientCertificates = clientCertificates;
         this.protocol = protocol;
     }
 
@@ -75,10 +86,12 @@ public final class UpgradeTunnel implements Http1Upgrader {
             return null;
         }
         RoutePolicy policy = route.policy();
+        io.headroom.router.tls.ClientCertificates certs = clientCertificates.get();
+        io.headroom.router.tls.ClientCertificate certificate = certs == null ? null : certs.of(ctx.remotePeer());
         if (policy.auth() != null) {
             String key = policy.apiKeyHeader() != null && headers.contains(policy.apiKeyHeader()) ? headers.get(policy.apiKeyHeader()).get() : null;
             String authz = headers.contains(HeaderNames.AUTHORIZATION) ? headers.get(HeaderNames.AUTHORIZATION).get() : null;
-            AuthResult a = policy.authenticator().authenticate(policy.auth(), key, authz);
+            AuthResult a = policy.authenticator().authenticate(policy.auth(), key, authz, certificate);
             if (!a.ok()) {
                 return null;
             }
@@ -111,7 +124,7 @@ public final class UpgradeTunnel implements Http1Upgrader {
         }
         try {
             conn.begin(start + pool.requestTimeoutNanos());
-            writeHead(conn, prologue, headers, route.upstreamPath(path), policy.strip(), ctx);
+            writeHead(conn, prologue, headers, route.upstreamPath(path), policy.strip(), ctx, certificate, certs);
             conn.flush();
             head = conn.readHead();
         } catch (IOException e) {
@@ -158,7 +171,8 @@ public final class UpgradeTunnel implements Http1Upgrader {
 
     /** The upgrade request as the member sees it: end-to-end headers, the upgrade itself, forwarding headers. */
     private static void writeHead(UpstreamConnection c, HttpPrologue prologue, WritableHeaders<?> headers, String path, String[] strip,
-                                  ConnectionContext ctx) throws IOException {
+                                  ConnectionContext ctx, io.headroom.router.tls.ClientCertificate certificate,
+                                  io.headroom.router.tls.ClientCertificates certs) throws IOException {
         c.writeAscii("GET ");
         c.writeAscii(path);
         if (prologue.query() != null && !prologue.query().rawValue().isEmpty()) {
@@ -188,6 +202,12 @@ public final class UpgradeTunnel implements Http1Upgrader {
             }
             for (String v : h.allValues()) {
                 c.writeHeader(h.name(), v);
+            }
+        }
+        if (certificate != null) {
+            c.writeHeader(certs.config().subjectHeader(), certificate.subject());
+            if (!certificate.san().isEmpty()) {
+                c.writeHeader(certs.config().sanHeader(), certificate.san());
             }
         }
         c.writeHeader("Connection", "Upgrade");

@@ -29,7 +29,7 @@ public final class HeaderTransform {
         void header(String name, String value) throws IOException;
     }
 
-    public static final HeaderTransform NONE = new HeaderTransform(RouteConfig.Transform.NONE, AuthConfig.IdentityHeaders.NONE);
+    public static final HeaderTransform NONE = new HeaderTransform(RouteConfig.Transform.NONE, AuthConfig.IdentityHeaders.NONE, null);
 
     private final String[] requestDrops;
     private final String[] requestRenameFrom;
@@ -38,16 +38,23 @@ public final class HeaderTransform {
     private final String consumerHeader;
     private final String scopesHeader;
     private final String methodHeader;
+    private final String clientSubjectHeader;
+    private final String clientSanHeader;
     private final String[] responseDrops;
     private final String[] responseRenameFrom;
     private final String[] responseRenameTo;
     private final String[] responseSet;
 
-    private HeaderTransform(RouteConfig.Transform t, AuthConfig.IdentityHeaders id) {
+    private HeaderTransform(RouteConfig.Transform t, AuthConfig.IdentityHeaders id, io.headroom.router.config.TlsConfig.ClientCertificates client) {
         List<String> drops = new ArrayList<>(drops(t.request()));
         for (String n : id.names()) {
             drops.add(n.toLowerCase(Locale.ROOT));
         }
+        if (client != null) {
+            drops.addAll(client.headerNames()); // a client can never present a certificate subject of its own choosing
+        }
+        this.clientSubjectHeader = client == null ? null : client.subjectHeader();
+        this.clientSanHeader = client == null ? null : client.sanHeader();
         this.requestDrops = new TreeSet<>(drops).toArray(new String[0]);
         this.requestRenameFrom = lower(t.request().rename().keySet());
         this.requestRenameTo = t.request().rename().values().toArray(new String[0]);
@@ -63,10 +70,20 @@ public final class HeaderTransform {
 
     /** The transformation of a route, with the router's identity headers. */
     public static HeaderTransform of(RouteConfig.Transform transform, AuthConfig.IdentityHeaders identity) {
-        if (transform.request().isEmpty() && transform.response().isEmpty() && identity.names().isEmpty()) {
+        return of(transform, identity, null);
+    }
+
+    /**
+     * As {@link #of(RouteConfig.Transform, AuthConfig.IdentityHeaders)}, with the headers that carry a verified client
+     * certificate ({@code router.tls.client-*-header}; null without client certificates): dropped from every client
+     * request, then set from the connection's certificate.
+     */
+    public static HeaderTransform of(RouteConfig.Transform transform, AuthConfig.IdentityHeaders identity,
+                                     io.headroom.router.config.TlsConfig.ClientCertificates client) {
+        if (transform.request().isEmpty() && transform.response().isEmpty() && identity.names().isEmpty() && client == null) {
             return NONE;
         }
-        return new HeaderTransform(transform, identity);
+        return new HeaderTransform(transform, identity, client);
     }
 
     private static List<String> drops(RouteConfig.HeaderOps ops) {
@@ -102,6 +119,20 @@ public final class HeaderTransform {
     /** The new name of a dropped request header that is renamed, or null. */
     public String requestRename(String lower) {
         return find(requestRenameFrom, requestRenameTo, lower);
+    }
+
+    /**
+     * As {@link #requestExtras(Identity, Sink)}, then the client certificate's subject and subject alternative names
+     * when the connection has a verified one ({@code certificate} non-null).
+     */
+    public void requestExtras(Identity identity, io.headroom.router.tls.ClientCertificate certificate, Sink out) throws IOException {
+        requestExtras(identity, out);
+        if (certificate != null && clientSubjectHeader != null) {
+            out.header(clientSubjectHeader, certificate.subject());
+            if (!certificate.san().isEmpty()) {
+                out.header(clientSanHeader, certificate.san());
+            }
+        }
     }
 
     /** Writes the {@code set} headers, then the identity headers when the request was authenticated. */
