@@ -68,8 +68,6 @@ public final class ProxyHandler implements Handler {
     private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
     private static final String JSON = "application/json";
     private static final HeaderName RETRY_AFTER = HeaderNames.RETRY_AFTER;
-    private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
-    private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
     /** The per-thread entry that carries a request's outcome to usage analytics when no log or span export wants one. */
     private static final ThreadLocal<AccessLog.Entry> USAGE_ENTRY = ThreadLocal.withInitial(AccessLog.Entry::new);
@@ -280,7 +278,7 @@ public final class ProxyHandler implements Handler {
                 entry.consumer = identity.consumer();
             }
         }
-        String[] limitHeaders = null;
+        RouteLimiter.Decision limits = null;
         if (policy.limits() != null) {
             RouteLimiter.Decision d = policy.limits().acquire(identity.consumer());
             if (d != null) {
@@ -288,21 +286,21 @@ public final class ProxyHandler implements Handler {
                 route.telemetry().consumer(identity.consumer(), !d.allowed());
                 if (!d.allowed()) {
                     res.headers().set(RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
-                    res.headers().set(RATE_LIMIT, d.rateLimit());
-                    res.headers().set(RATE_LIMIT_POLICY, d.policies());
+                    res.headers().set(d.rateLimitHeader());
+                    res.headers().set(d.policyHeader());
                     sendError(res, Status.TOO_MANY_REQUESTS_429, "rate_limited", d.policyName() + " limit reached for "
                             + identity.consumer() + "; retry after " + d.retryAfterSeconds() + " s");
                     route.telemetry().rejection(RouteTelemetry.Refusal.RATE_LIMITED, 0, 0, ticker.read() - start);
                     return;
                 }
-                limitHeaders = new String[]{d.rateLimit(), d.policies()};
+                limits = d;
             }
         }
         ResponseCache.Lookup cached = null;
         if (policy.cache() != null && (method == Method.GET || method == Method.HEAD) && !req.content().hasEntity()) {
             cached = lookup(policy, route, req, method, path, identity);
             if (cached.answersFromCache()) {
-                long sent = cached.answer(res, limitHeaders, ticker.read());
+                long sent = cached.answer(res, limitStrings(limits), ticker.read());
                 if (entry != null) {
                     entry.backend = "cache";
                     entry.bytesOut = sent;
@@ -312,7 +310,7 @@ public final class ProxyHandler implements Handler {
         }
         if (policy.aggregator() != null) {
             policy.aggregator().serve(res, method == Method.HEAD, path, req.prologue().hasQuery() ? req.prologue().query().rawValue() : null,
-                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, false).headers(), limitHeaders, entry);
+                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, false).headers(), limitStrings(limits), entry);
             return;
         }
         Route.Target target = route.pick();
@@ -330,9 +328,9 @@ public final class ProxyHandler implements Handler {
         }
         try {
             if (policy.grpc() != null) {
-                grpc(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, trace);
+                grpc(req, res, start, entry, route, policy, identity, limitStrings(limits), target, pool, path, trace);
             } else {
-                forward(req, res, start, entry, route, policy, identity, limitHeaders, target, pool, path, method, trace, cached, connection);
+                forward(req, res, start, entry, route, policy, identity, limits, target, pool, path, method, trace, cached, connection);
             }
         } finally {
             if (limiter != null) {
@@ -342,7 +340,7 @@ public final class ProxyHandler implements Handler {
     }
 
     private void forward(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
-                         Identity identity, String[] limitHeaders, Route.Target target, PoolState pool, String path,
+                         Identity identity, RouteLimiter.Decision limits, Route.Target target, PoolState pool, String path,
                          Method method, TraceContext trace, ResponseCache.Lookup cached, String[] connection) {
         String upstreamPath = route.upstreamPath(path);
         boolean hasBody = req.content().hasEntity();
@@ -359,7 +357,7 @@ public final class ProxyHandler implements Handler {
             ctx = new RequestContext(route.name(), path, Hashing.hash64(token), true);
             setCookie = affinity.name() + "=" + token + pool.affinityAttributes() + (req.isSecure() && !affinity.secure() ? "; Secure" : "");
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limitHeaders, trace, entry, setCookie, policy.transform(), cached,
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, limits, trace, entry, setCookie, policy.transform(), cached,
                 connection);
         pool.retryBudget().deposit();
         boolean idempotentNoBody = !hasBody && idempotent(method);
@@ -413,7 +411,7 @@ public final class ProxyHandler implements Handler {
      * @param upstreamPath the path sent upstream (rewritten, or the request's own)
      * @param strip        lower-case names of credential headers not forwarded
      * @param identity     who sent it (the consumer id is kept for per-consumer telemetry)
-     * @param limitHeaders RateLimit and RateLimit-Policy values to add to the response, or null
+     * @param limits       the limit decision whose RateLimit and RateLimit-Policy headers go on the response, or null
      * @param trace        the W3C trace context forwarded upstream
      * @param log          the access-log entry, or null when the log is off
      * @param setCookie    a {@code Set-Cookie} value for a new affinity cookie, or null
@@ -421,7 +419,7 @@ public final class ProxyHandler implements Handler {
      * @param cache        the response cache's dealings with this request, or null
      * @param connection   the request's Connection tokens (lower case), or null without that header
      */
-    private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, String[] limitHeaders,
+    private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, RouteLimiter.Decision limits,
                             TraceContext trace, AccessLog.Entry log, String setCookie, HeaderTransform transform,
                             ResponseCache.Lookup cache, String[] connection) {
     }
@@ -480,6 +478,11 @@ public final class ProxyHandler implements Handler {
             }
         }
         return null;
+    }
+
+    /** The RateLimit and RateLimit-Policy values of {@code d} for the cache, aggregation and gRPC answers, or null. */
+    private static String[] limitStrings(RouteLimiter.Decision d) {
+        return d == null ? null : new String[]{d.rateLimit(), d.policies()};
     }
 
     private static AuthResult authenticate(RoutePolicy policy, ServerRequest req) {
@@ -737,7 +740,7 @@ public final class ProxyHandler implements Handler {
             } else {
                 conn.close();
             }
-            long sent = x.cache().answer(res, x.limitHeaders(), ticker.read());
+            long sent = x.cache().answer(res, limitStrings(x.limits()), ticker.read());
             if (x.log() != null) {
                 x.log().bytesOut = sent;
             }
@@ -757,9 +760,10 @@ public final class ProxyHandler implements Handler {
             // Ours, not a same-named header of the backend's.
             res.headers().set(traceHeader, traceHeaderFull ? x.trace().traceparent() : x.trace().traceId());
         }
-        if (x.limitHeaders() != null) {
-            res.headers().set(RATE_LIMIT, x.limitHeaders()[0]);
-            res.headers().set(RATE_LIMIT_POLICY, x.limitHeaders()[1]);
+        if (x.limits() != null) {
+            // the decision's own header objects: encoded once per value, not per response
+            res.headers().set(x.limits().rateLimitHeader());
+            res.headers().set(x.limits().policyHeader());
         }
         boolean body = head.hasBody(method == Method.HEAD);
         long bytesOut = 0;
