@@ -10,7 +10,10 @@ import io.headroom.router.limit.RateLimiter;
 import io.headroom.router.limit.RouteLimiter;
 import io.headroom.time.Ticker;
 import io.helidon.common.buffers.BufferData;
+import io.headroom.router.proxy.HeaderTokens;
 import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.WritableHeaders;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * the API-key check ({@code verifyApiKey}), the limit decision of a route with a per-consumer, a per-route and a
  * per-consumer-on-route GCRA rate ({@code acquire}), and that decision turned into the {@code RateLimit} and
  * {@code RateLimit-Policy} response headers and written as HTTP/1.1 header lines, as Helidon writes a response head
- * ({@code acquireAndWriteHeaders}). Run with {@code -prof gc} for bytes per operation.
+ * ({@code acquireAndWriteHeaders}); and the check every answer gets for {@code Connection: close}, as Helidon's token
+ * search and in place ({@code closeCheck*}, plain proxy and chain alike). Run with {@code -prof gc} for bytes per
+ * operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +55,8 @@ public class GatewayChainBenchmark {
     private BufferData head;
     /** The response's headers, emptied per call (a response's own header table is not the chain's cost). */
     private WritableHeaders<?> headers;
+    /** An answered response's headers as Helidon leaves them: its own {@code Connection: keep-alive} among the backend's. */
+    private WritableHeaders<?> answered;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -61,6 +68,10 @@ public class GatewayChainBenchmark {
                 .forRoute(new RouteConfig.Limits(rate, rate));
         head = BufferData.growing(1024);
         headers = WritableHeaders.create();
+        answered = WritableHeaders.create();
+        answered.set(HeaderValues.CONNECTION_KEEP_ALIVE);
+        answered.set(HeaderNames.CONTENT_TYPE, "text/plain");
+        answered.set(HeaderNames.create("X-Backend"), "b1");
     }
 
     @Benchmark
@@ -88,5 +99,19 @@ public class GatewayChainBenchmark {
             h.writeHttp1Header(head);
         }
         return head.available();
+    }
+
+    /** The end-of-exchange check for {@code Connection: close} on the answer, as Helidon's stream-based token search. */
+    @Benchmark
+    @Threads(1)
+    public boolean closeCheckHelidon() {
+        return answered.contains(HeaderNames.CONNECTION) && answered.containsToken(HeaderValues.CONNECTION_CLOSE);
+    }
+
+    /** The same check read in place ({@link HeaderTokens}), as the proxy does it. */
+    @Benchmark
+    @Threads(1)
+    public boolean closeCheckInPlace() {
+        return HeaderTokens.contains(answered, HeaderNames.CONNECTION, "close");
     }
 }

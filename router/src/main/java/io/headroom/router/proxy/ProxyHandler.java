@@ -29,7 +29,6 @@ import io.headroom.time.Ticker;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
@@ -212,7 +211,7 @@ public final class ProxyHandler implements Handler {
         }
         closeIfBodyUnread(req);
         if (listed(connection, "close")
-                || res.headers().contains(HeaderNames.CONNECTION) && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+                || HeaderTokens.contains(res.headers(), HeaderNames.CONNECTION, "close")) {
             if (res instanceof io.helidon.webserver.http.RoutingResponse r) {
                 // Helidon writes a streamed answer's last chunk when routing returns, which a close would skip
                 r.commit();
