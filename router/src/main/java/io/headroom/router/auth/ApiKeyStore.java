@@ -35,8 +35,11 @@ import java.util.logging.Logger;
 public final class ApiKeyStore {
     private static final Logger LOG = Logger.getLogger(ApiKeyStore.class.getName());
 
-    /** One key: its hash, who it identifies, what it may do. */
-    private record Entry(byte[] hash, Identity identity) {
+    /** One key: its hash, who it identifies (with what it may do), and the accepted result that says so, built once. */
+    private record Entry(byte[] hash, Identity identity, AuthResult accepted) {
+        Entry(byte[] hash, Identity identity) {
+            this(hash, identity, AuthResult.accepted(identity));
+        }
     }
 
     /** Keys up to this many characters, all ASCII, are encoded into the thread's scratch buffer rather than a new array. */
@@ -81,6 +84,12 @@ public final class ApiKeyStore {
 
     /** The identity of a presented key, or null if it is not a known key. */
     public Identity verify(String presented) {
+        AuthResult r = accept(presented);
+        return r == null ? null : r.identity();
+    }
+
+    /** The accepted result of a presented key (the same object for every check of that key), or null if it is not a known key. */
+    AuthResult accept(String presented) {
         Scratch s = SCRATCH.get();
         byte[] h = s.hash;
         hash(s, presented);
@@ -88,10 +97,10 @@ public final class ApiKeyStore {
         if (candidates == null) {
             return null;
         }
-        Identity found = null;
+        AuthResult found = null;
         for (Entry e : candidates) {
             if (MessageDigest.isEqual(e.hash, h)) {
-                found = e.identity;
+                found = e.accepted;
             }
         }
         return found;
