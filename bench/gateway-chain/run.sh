@@ -13,15 +13,21 @@
 # Env:    ROUNDS [3]  DUR [10] s per run  WARM [15] s per target and path  CONNS [64]  PATHS ["/ /1k"]
 #         HEADROOM [./headroom]  the launcher (or any command taking headroom's arguments)
 #         HEADROOM_JAVA_OPTS     JVM options for both Headroom targets (as README's command: fixed heap, Serial GC)
-#         TARGETS ["nginx proxy gateway"]
+#         TARGETS ["nginx proxy gateway"]; also gateway-b: the same chain run by HEADROOM_B (another build), for an
+#                interleaved A/B of two builds: TARGETS="gateway gateway-b" HEADROOM_B=/path/to/other/headroom
+#         PORT_OFFSET [0]  added to every port (another copy of this script may be running on the same machine)
 # Output: one line per run (rps, CPU us per request of the target, bytes allocated per request for the JVMs from
-#         jstat's eden accounting, p99, non-2xx), then medians and ratios to nginx. Work dir under /tmp/gateway-chain-*.
-# Needs: nginx, wrk, taskset, curl, jstat (JDK). Ports 23081-23082, 23090, 23092, 23110-23112 on 127.0.0.1.
+#         jstat's eden accounting, p99, non-2xx, load average), then medians and ratios to nginx. Work dir under
+#         /tmp/gateway-chain-*.
+# Needs: nginx, wrk, taskset, curl, jstat (JDK). Ports 23081-23082, 23090, 23092, 23110-23112, 23120-23121 on
+#        127.0.0.1 (plus PORT_OFFSET).
 set -uo pipefail
 ROUNDS=${ROUNDS:-3}; DUR=${DUR:-10}; WARM=${WARM:-15}; CONNS=${CONNS:-64}; PATHS=${PATHS:-"/ /1k"}
 TARGETS=${TARGETS:-"nginx proxy gateway"}
+OFF=${PORT_OFFSET:-0}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HEADROOM=${HEADROOM:-$ROOT/headroom}
+HEADROOM_B=${HEADROOM_B:-}
 export HEADROOM_JAVA_OPTS=${HEADROOM_JAVA_OPTS:-"-XX:+UseSerialGC -Xms512m -Xmx512m -Xmn384m -XX:+AlwaysPreTouch"}
 KEY_HEADER="X-Api-Key: bench-key-0001"
 WD=$(mktemp -d /tmp/gateway-chain-XXXX)
@@ -38,27 +44,50 @@ http_common() { echo "access_log off; keepalive_requests 1000000; keepalive_time
 for i in 1 2; do
   d=$WD/backend$i; mkdir -p $d/tmp
   { common $d; echo "http { $(http_common $d) default_type text/plain;
-    server { listen 127.0.0.1:$((23080 + i)) backlog=4096; add_header X-Backend b$i always;
+    server { listen 127.0.0.1:$((23080 + OFF + i)) backlog=4096; add_header X-Backend b$i always;
       location = /1k { return 200 \"$BODY_1K\"; } location / { return 200 \"ok\"; } } }"; } >$d/nginx.conf
   taskset -c 0 nginx -c $d/nginx.conf -p $d >$d/out 2>&1 & PIDS+=($!)
 done
 d=$WD/nginx-proxy; mkdir -p $d/tmp
 { common $d; echo "http { $(http_common $d)
-  upstream backends { server 127.0.0.1:23081; server 127.0.0.1:23082; keepalive 128; }
-  server { listen 127.0.0.1:23090 backlog=4096; location / { proxy_pass http://backends; proxy_http_version 1.1;
+  upstream backends { server 127.0.0.1:$((23081 + OFF)); server 127.0.0.1:$((23082 + OFF)); keepalive 128; }
+  server { listen 127.0.0.1:$((23090 + OFF)) backlog=4096; location / { proxy_pass http://backends; proxy_http_version 1.1;
     proxy_set_header Connection \"\"; } } }"; } >$d/nginx.conf
 
+# the chain's config with every port moved by OFF; gateway-b's also on its own listen and admin ports and instance id
+shift_config() {
+  awk -v off=$OFF -v extra=$1 '{
+    out = ""; s = $0
+    while (match(s, /127\.0\.0\.1:23[0-9][0-9][0-9]/)) {
+      p = substr(s, RSTART + 10, 5) + 0
+      out = out substr(s, 1, RSTART + 9) (p + off + ((p == 23110 || p == 23111) ? extra : 0))  # listen, admin
+      s = substr(s, RSTART + RLENGTH)
+    }
+    line = out s
+    if (extra != 0 && line ~ /^instance-id:/) line = line "-b"
+    print line
+  }' "$ROOT/bench/gateway-chain/headroom.yaml"
+}
+start_broker() {
+  [[ -n ${BROKER_UP:-} ]] && return
+  taskset -c 0 "$HEADROOM" broker --port $((23092 + OFF)) --data $WD/kafka >$WD/broker.out 2>&1 & PIDS+=($!)
+  for _ in $(seq 1 120); do grep -q -i 'listening\|ready\|started' $WD/broker.out 2>/dev/null && break; sleep 1; done
+  BROKER_UP=1
+}
 declare -A PORT URL_HDR PID
 for t in $TARGETS; do
   case $t in
-    nginx) taskset -c 1 nginx -c $d/nginx.conf -p $d >$d/out 2>&1 & PID[$t]=$!; PORT[$t]=23090 ;;
-    proxy) taskset -c 1 "$HEADROOM" proxy --listen 127.0.0.1:23112 --upstreams 127.0.0.1:23081,127.0.0.1:23082 >$WD/proxy.out 2>&1 &
-           PID[$t]=$!; PORT[$t]=23112 ;;
-    gateway)
-      taskset -c 0 "$HEADROOM" broker --port 23092 --data $WD/kafka >$WD/broker.out 2>&1 & PIDS+=($!)
-      for _ in $(seq 1 120); do grep -q -i 'listening\|ready\|started' $WD/broker.out 2>/dev/null && break; sleep 1; done
-      taskset -c 1 "$HEADROOM" run --config "$ROOT/bench/gateway-chain/headroom.yaml" --roles router >$WD/gateway.out 2>&1 &
-      PID[$t]=$!; PORT[$t]=23110; URL_HDR[$t]=1 ;;
+    nginx) taskset -c 1 nginx -c $d/nginx.conf -p $d >$d/out 2>&1 & PID[$t]=$!; PORT[$t]=$((23090 + OFF)) ;;
+    proxy) taskset -c 1 "$HEADROOM" proxy --listen 127.0.0.1:$((23112 + OFF)) \
+             --upstreams 127.0.0.1:$((23081 + OFF)),127.0.0.1:$((23082 + OFF)) >$WD/proxy.out 2>&1 &
+           PID[$t]=$!; PORT[$t]=$((23112 + OFF)) ;;
+    gateway|gateway-b)
+      start_broker
+      if [[ $t == gateway ]]; then launcher=$HEADROOM; extra=0; else launcher=$HEADROOM_B; extra=10; fi
+      [[ -n $launcher ]] || { echo "gateway-b needs HEADROOM_B (the other build's launcher)" >&2; exit 2; }
+      shift_config $extra >$WD/$t.yaml
+      taskset -c 1 "$launcher" run --config $WD/$t.yaml --roles router >$WD/$t.out 2>&1 &
+      PID[$t]=$!; PORT[$t]=$((23110 + OFF + extra)); URL_HDR[$t]=1 ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
   PIDS+=(${PID[$t]})
@@ -72,10 +101,12 @@ for t in $TARGETS; do
   done
   [[ $ok == 1 ]] || { echo "$t did not answer 200 on :${PORT[$t]} (last: $code); logs in $WD" >&2; exit 1; }
 done
-if [[ -n ${PID[gateway]:-} ]]; then
-  code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:${PORT[gateway]}/)
-  echo "gateway without a key answers $code (expected 401: the chain is on)"
-fi
+for t in gateway gateway-b; do
+  if [[ -n ${PID[$t]:-} ]]; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:${PORT[$t]}/)
+    echo "$t without a key answers $code (expected 401: the chain is on)"
+  fi
+done
 # the process to account: the JVM under the launcher, or nginx's master + worker
 procs() { local p=$1 c; echo $p; for c in $(pgrep -P $p); do procs $c; done; }
 cpu() { local s=0 p; for p in $(procs $1); do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0))); done; echo $s; }
@@ -87,7 +118,7 @@ echo "targets: $TARGETS; wrk -t1 -c$CONNS -d${DUR}s, $ROUNDS interleaved rounds,
 for t in $TARGETS; do for p in $PATHS; do
   taskset -c 0 wrk -t1 -c$CONNS -d${WARM}s ${URL_HDR[$t]:+-H "$KEY_HEADER"} http://127.0.0.1:${PORT[$t]}$p >/dev/null
 done; done
-printf '%-8s %-4s %-2s %9s %7s %7s %8s %s\n' target path r rps us/req B/req p99 non2xx/errors | tee $WD/results.txt
+printf '%-9s %-4s %-2s %9s %7s %7s %8s %5s %s\n' target path r rps us/req B/req p99 load non2xx/errors | tee $WD/results.txt
 for r in $(seq 1 $ROUNDS); do for p in $PATHS; do for t in $TARGETS; do
   pid=${PID[$t]}; j=$(jvm $pid)
   c0=$(cpu $pid); read eu0 ec0 y0 < <(alloc "$j")
@@ -99,7 +130,7 @@ for r in $(seq 1 $ROUNDS); do for p in $PATHS; do for t in $TARGETS; do
   bad=$(echo "$out" | awk '/Non-2xx/{n=$NF} /Socket errors/{e=$0} END{printf "%s%s", n+0, (e?" "e:"")}')
   us=$(awk -v c=$((c1 - c0)) -v t=$TCK -v n=$reqs 'BEGIN{printf "%.2f", c/t*1e6/n}')
   b=$([[ -n $j ]] && awk -v a=$eu0 -v b=$eu1 -v ec=$ec1 -v y=$((y1 - y0)) -v n=$reqs 'BEGIN{printf "%.0f", (b-a+y*ec)/n}' || echo -)
-  printf '%-8s %-4s %-2s %9s %7s %7s %8s %s\n' $t $p $r $rps $us $b $p99 "$bad"
+  printf '%-9s %-4s %-2s %9s %7s %7s %8s %5s %s\n' $t $p $r $rps $us $b $p99 "$(cut -d' ' -f1 /proc/loadavg)" "$bad"
 done; done; done | tee -a $WD/results.txt
 echo "== medians over rounds =="
 awk 'NR>1 {k=$1" "$2; rps[k]=rps[k]" "$4; us[k]=us[k]" "$5}

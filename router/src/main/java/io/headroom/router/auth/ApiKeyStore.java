@@ -35,21 +35,37 @@ import java.util.logging.Logger;
 public final class ApiKeyStore {
     private static final Logger LOG = Logger.getLogger(ApiKeyStore.class.getName());
 
-    /** One key: its hash, who it identifies, what it may do. */
-    private record Entry(byte[] hash, Identity identity) {
+    /** One key: its hash, who it identifies (with what it may do), and the accepted result that says so, built once. */
+    private record Entry(byte[] hash, Identity identity, AuthResult accepted) {
+        Entry(byte[] hash, Identity identity) {
+            this(hash, identity, AuthResult.accepted(identity));
+        }
     }
 
+    /** Keys up to this many characters, all ASCII, are encoded into the thread's scratch buffer rather than a new array. */
+    static final int SCRATCH_CHARS = 256;
+
     /**
-     * A SHA-256 digest per thread (a client connection's, or an HTTP/2 stream's) for {@link #verify}: looking the
-     * algorithm up in the security providers on every request cost more than hashing the key. {@code digest()} resets it.
+     * What {@link #verify} needs per thread (a client connection's, or an HTTP/2 stream's): a SHA-256 digest (looking
+     * the algorithm up in the security providers on every request cost more than hashing the key), a buffer for the
+     * key's bytes and one for its hash, so that checking a key allocates nothing. Both buffers are overwritten by the
+     * next check on the thread; the key's bytes are cleared after hashing.
      */
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
+    private static final class Scratch {
+        final MessageDigest sha256;
+        final byte[] key = new byte[SCRATCH_CHARS];
+        final byte[] hash = new byte[32];
+
+        Scratch() {
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("the JDK has no SHA-256", e);
+            }
         }
-    });
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final List<AuthConfig.Key> inline;
     private final Path file;
@@ -68,18 +84,54 @@ public final class ApiKeyStore {
 
     /** The identity of a presented key, or null if it is not a known key. */
     public Identity verify(String presented) {
-        byte[] h = SHA256.get().digest(presented.getBytes(StandardCharsets.UTF_8));
+        AuthResult r = accept(presented);
+        return r == null ? null : r.identity();
+    }
+
+    /** The accepted result of a presented key (the same object for every check of that key), or null if it is not a known key. */
+    AuthResult accept(String presented) {
+        Scratch s = SCRATCH.get();
+        byte[] h = s.hash;
+        hash(s, presented);
         Entry[] candidates = keys.get(prefix(h));
         if (candidates == null) {
             return null;
         }
-        Identity found = null;
+        AuthResult found = null;
         for (Entry e : candidates) {
             if (MessageDigest.isEqual(e.hash, h)) {
-                found = e.identity;
+                found = e.accepted;
             }
         }
         return found;
+    }
+
+    /**
+     * SHA-256 of the UTF-8 bytes of {@code presented} into {@code s.hash}. An ASCII key (UTF-8 is then one byte per
+     * character) that fits the scratch buffer is encoded there, and the buffer cleared after; any other is encoded with
+     * {@link String#getBytes}. Either way the same bytes are hashed.
+     */
+    private static void hash(Scratch s, String presented) {
+        MessageDigest md = s.sha256;
+        int n = presented.length();
+        boolean ascii = n <= SCRATCH_CHARS;
+        for (int i = 0; i < n && ascii; i++) {
+            char c = presented.charAt(i);
+            s.key[i] = (byte) c;
+            ascii = c < 0x80;
+        }
+        if (ascii) {
+            md.update(s.key, 0, n);
+            Arrays.fill(s.key, 0, n, (byte) 0);
+        } else {
+            Arrays.fill(s.key, 0, Math.min(n, SCRATCH_CHARS), (byte) 0);
+            md.update(presented.getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            md.digest(s.hash, 0, 32); // resets the digest
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("SHA-256 did not produce 32 bytes", e);
+        }
     }
 
     /** Number of keys in force. */

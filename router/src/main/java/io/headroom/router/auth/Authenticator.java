@@ -79,11 +79,13 @@ public final class Authenticator implements AutoCloseable {
         boolean acceptsJwt = jwt != null && policy.methods().contains(RouteConfig.AuthMethod.JWT);
         boolean acceptsOpaque = introspector != null && policy.methods().contains(RouteConfig.AuthMethod.INTROSPECTION);
         Identity id = null;
+        AuthResult keyAccepted = null; // the key's own accepted result: none is built per request
         if (acceptsKey && apiKey != null) {
-            id = apiKeys.verify(apiKey);
-            if (id == null) {
+            keyAccepted = apiKeys.accept(apiKey);
+            if (keyAccepted == null) {
                 return refuse(policy, 401, "invalid_api_key", "the API key is not valid", null);
             }
+            id = keyAccepted.identity();
         } else if ((acceptsJwt || acceptsOpaque) && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String token = authorization.substring(7).strip();
             if (acceptsJwt && (!acceptsOpaque || looksLikeJws(token))) {
@@ -127,7 +129,7 @@ public final class Authenticator implements AutoCloseable {
                 return refuse(policy, 403, "insufficient_scope", "consumer " + id.consumer() + " lacks scope " + s, id.method());
             }
         }
-        return AuthResult.accepted(id);
+        return keyAccepted != null ? keyAccepted : AuthResult.accepted(id);
     }
 
     /** A compact JWS: a base64url JSON header ({@code eyJ} is {@code {"}) and exactly two dots. */

@@ -1,5 +1,10 @@
 package io.headroom.router.limit;
 
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,12 +19,25 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RouteLimiter {
     private static final Quota[] NONE = new Quota[0];
     private static final Quota.Window[] NO_WINDOWS = new Quota.Window[0];
+    /** The {@code RateLimit} response header's name. */
+    public static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
+    /** The {@code RateLimit-Policy} response header's name. */
+    public static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
 
-    /** The last {@code RateLimit-Policy} value built, and what it was built from. */
-    private record PolicyHeader(Policy consumer, Quota.Window[] windows, QuotaAllowances.Entry[] allow, int phases, String value) {
+    /**
+     * The last {@code RateLimit-Policy} value built, what it was built from, and the response header that carries it
+     * (Helidon's cached kind: its HTTP/1.1 line is encoded once, not on every response).
+     */
+    private record PolicyHeader(Policy consumer, Quota.Window[] windows, QuotaAllowances.Entry[] allow, int phases, String value,
+                                Header header) {
+    }
+
+    /** The last admitting decision: reused while the tightest policy, its remaining count and reset stay the same. */
+    private record Allowed(String name, long remaining, long seconds, Decision decision) {
     }
 
     private volatile PolicyHeader header;
+    private volatile Allowed lastAllowed;
 
     private final RateLimiter global;
     private final Policy route;
@@ -58,15 +76,31 @@ public final class RouteLimiter {
     }
 
     /**
-     * The outcome of one request.
+     * The outcome of one request. Immutable; an admitting decision is shared by the requests it fits (same tightest
+     * policy, remaining count, reset and policy list), so it is built once rather than per request.
      *
      * @param allowed           admitted or not
      * @param policyName        the refusing policy, or the most constrained one when admitted
      * @param retryAfterSeconds whole seconds until a retry can be admitted (refused only; at least 1)
-     * @param rateLimit         the {@code RateLimit} value: {@code "name";r=REMAINING;t=SECONDS}
-     * @param policies          the {@code RateLimit-Policy} value: every applied policy
+     * @param rateLimitHeader   the {@code RateLimit} response header: {@code "name";r=REMAINING;t=SECONDS}
+     * @param policyHeader      the {@code RateLimit-Policy} response header: every applied policy
      */
-    public record Decision(boolean allowed, String policyName, long retryAfterSeconds, String rateLimit, String policies) {
+    public record Decision(boolean allowed, String policyName, long retryAfterSeconds, Header rateLimitHeader, Header policyHeader) {
+        /** The {@code RateLimit} value: {@code "name";r=REMAINING;t=SECONDS}. */
+        public String rateLimit() {
+            return rateLimitHeader.get();
+        }
+
+        /** The {@code RateLimit-Policy} value: every applied policy. */
+        public String policies() {
+            return policyHeader.get();
+        }
+
+        /** A refusal: its {@code RateLimit} says none remain until the retry. */
+        static Decision refused(String name, long retryAfterSeconds, Header policyHeader) {
+            return new Decision(false, name, retryAfterSeconds,
+                    HeaderValues.create(RATE_LIMIT, "\"" + name + "\";r=0;t=" + retryAfterSeconds), policyHeader);
+        }
     }
 
     /** Takes one admission for {@code consumer}; null when no limit applies to it here. */
@@ -99,14 +133,16 @@ public final class RouteLimiter {
                 windows[k++] = q.window(millis); // one volatile read each (a new window once per period)
             }
         }
-        String policies = policies(c, windows, allow, phases);
-        Policy[] ps = {c, route, perConsumer};
-        AtomicLong[] cells = new AtomicLong[3];
+        PolicyHeader policies = policies(c, windows, allow, phases);
+        // The three rates in order, each cell kept in a local (no arrays: the admitted path allocates nothing).
+        AtomicLong cell0 = null;
+        AtomicLong cell1 = null;
+        AtomicLong cell2 = null;
         String tightestName = null;
         long tightestRemaining = Long.MAX_VALUE;
         long tightestSeconds = 0;
         for (int i = 0; i < 3; i++) {
-            Policy p = ps[i];
+            Policy p = i == 0 ? c : i == 1 ? route : perConsumer;
             if (p == null) {
                 continue;
             }
@@ -117,11 +153,15 @@ public final class RouteLimiter {
             };
             long a = Gcra.acquire(cell, now, p.emission(), p.capacity());
             if (a < 0) {
-                refundRates(ps, cells, i);
+                refundRates(c, cell0, cell1, cell2);
                 long retry = Math.max(1, ceilSeconds(-a));
-                return new Decision(false, p.name(), retry, "\"" + p.name() + "\";r=0;t=" + retry, policies);
+                return Decision.refused(p.name(), retry, policies.header);
             }
-            cells[i] = cell;
+            switch (i) {
+                case 0 -> cell0 = cell;
+                case 1 -> cell1 = cell;
+                default -> cell2 = cell;
+            }
             long remaining = (p.capacity() - a) / p.emission();
             if (remaining < tightestRemaining) {
                 tightestRemaining = remaining;
@@ -144,11 +184,11 @@ public final class RouteLimiter {
                 long left = q.acquire(cell, w);
                 long reset = Math.max(1, (w.end() - millis + 999) / 1000);
                 if (left < 0) {
-                    refundRates(ps, cells, 3);
+                    refundRates(c, cell0, cell1, cell2);
                     for (int j = 0; j < k; j++) {
                         Quota.refund(qCells[j], windows[j]);
                     }
-                    return new Decision(false, q.name(), reset, "\"" + q.name() + "\";r=0;t=" + reset, policies);
+                    return Decision.refused(q.name(), reset, policies.header);
                 }
                 qCells[k++] = cell;
                 if (left < tightestRemaining) {
@@ -172,7 +212,7 @@ public final class RouteLimiter {
             long left = QuotaAllowances.acquire(cell, ph == 1 ? e.tag : e.nextTag, ph == 1 ? e.used : 0, ph == 1 ? e.cap : e.nextCap);
             long reset = Math.max(1, ((ph == 1 ? e.end : e.nextEnd) - millis + 999) / 1000);
             if (left < 0) {
-                refundRates(ps, cells, 3);
+                refundRates(c, cell0, cell1, cell2);
                 for (int j = 0; j < k; j++) {
                     Quota.refund(qCells[j], windows[j]);
                 }
@@ -183,7 +223,7 @@ public final class RouteLimiter {
                         QuotaAllowances.refund(cj, pj == 1 ? allow[j].tag : allow[j].nextTag);
                     }
                 }
-                return new Decision(false, e.name, reset, "\"" + e.name + "\";r=0;t=" + reset, policies);
+                return Decision.refused(e.name, reset, policies.header);
             }
             if (left < tightestRemaining) {
                 tightestRemaining = left;
@@ -191,7 +231,24 @@ public final class RouteLimiter {
                 tightestSeconds = reset;
             }
         }
-        return new Decision(true, tightestName, 0, "\"" + tightestName + "\";r=" + tightestRemaining + ";t=" + tightestSeconds, policies);
+        return allowed(tightestName, tightestRemaining, tightestSeconds, policies);
+    }
+
+    /**
+     * The admitting decision for the tightest policy {@code name} with {@code remaining} requests left and a reset in
+     * {@code seconds}: the last one when it says the same (under a limit that is not close, the common case, every
+     * request does), else a new one with its {@code RateLimit} header encoded once for the requests that follow.
+     */
+    private Decision allowed(String name, long remaining, long seconds, PolicyHeader policies) {
+        Allowed last = lastAllowed;
+        if (last != null && last.remaining == remaining && last.seconds == seconds && last.decision.policyHeader() == policies.header
+                && last.name.equals(name)) {
+            return last.decision;
+        }
+        Decision d = new Decision(true, name, 0,
+                HeaderValues.createCached(RATE_LIMIT, "\"" + name + "\";r=" + remaining + ";t=" + seconds), policies.header);
+        lastAllowed = new Allowed(name, remaining, seconds, d);
+        return d;
     }
 
     /** Whether an allowance of {@code period} decides now (phase bits of {@link #acquire}). */
@@ -210,7 +267,7 @@ public final class RouteLimiter {
      * quota window turns over and when a new plan arrives, so the last one is kept and compared by identity instead of
      * being concatenated on every request.
      */
-    private String policies(Policy c, Quota.Window[] windows, QuotaAllowances.Entry[] allow, int phases) {
+    private PolicyHeader policies(Policy c, Quota.Window[] windows, QuotaAllowances.Entry[] allow, int phases) {
         PolicyHeader h = header;
         if (h != null && h.consumer == c && h.windows.length == windows.length && h.allow == allow && h.phases == phases) {
             boolean same = true;
@@ -218,7 +275,7 @@ public final class RouteLimiter {
                 same = h.windows[i] == windows[i];
             }
             if (same) {
-                return h.value;
+                return h;
             }
         }
         StringBuilder b = new StringBuilder(64);
@@ -237,15 +294,21 @@ public final class RouteLimiter {
             }
         }
         String value = b.toString();
-        header = new PolicyHeader(c, windows.clone(), allow, phases, value);
-        return value;
+        h = new PolicyHeader(c, windows.clone(), allow, phases, value, HeaderValues.createCached(RATE_LIMIT_POLICY, value));
+        header = h;
+        return h;
     }
 
-    private static void refundRates(Policy[] ps, AtomicLong[] cells, int upTo) {
-        for (int j = 0; j < upTo; j++) {
-            if (cells[j] != null) {
-                Gcra.refund(cells[j], ps[j].emission());
-            }
+    /** Gives back the rate admissions taken so far ({@code cellN} null: not taken), consumer ({@code c}), route, route-consumer. */
+    private void refundRates(Policy c, AtomicLong cell0, AtomicLong cell1, AtomicLong cell2) {
+        if (cell0 != null) {
+            Gcra.refund(cell0, c.emission());
+        }
+        if (cell1 != null) {
+            Gcra.refund(cell1, route.emission());
+        }
+        if (cell2 != null) {
+            Gcra.refund(cell2, perConsumer.emission());
         }
     }
 

@@ -68,8 +68,6 @@ public final class ProxyHandler implements Handler {
     private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
     private static final String JSON = "application/json";
     private static final HeaderName RETRY_AFTER = HeaderNames.RETRY_AFTER;
-    private static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
-    private static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
     /** The per-thread entry that carries a request's outcome to usage analytics when no log or span export wants one. */
     private static final ThreadLocal<AccessLog.Entry> USAGE_ENTRY = ThreadLocal.withInitial(AccessLog.Entry::new);
@@ -227,36 +225,14 @@ public final class ProxyHandler implements Handler {
             return; // HTTP/2: a stream ends with its answer; the connection carries other streams
         }
         closeIfBodyUnread(req);
-        if (listed(connection, "close") || answersWithClose(res)) {
+        if (listed(connection, "close")
+                || HeaderTokens.contains(res.headers(), HeaderNames.CONNECTION, "close")) {
             if (res instanceof io.helidon.webserver.http.RoutingResponse r) {
                 // Helidon writes a streamed answer's last chunk when routing returns, which a close would skip
                 r.commit();
             }
             throw new CloseConnectionException("answered with Connection: close");
         }
-    }
-
-    /**
-     * Whether the answer's {@code Connection} header lists {@code close}. Helidon puts {@code Connection: keep-alive}
-     * on nearly every answer, which is settled without splitting (its own {@code containsToken} builds a stream per
-     * call).
-     */
-    private static boolean answersWithClose(ServerResponse res) {
-        var headers = res.headers();
-        if (!headers.contains(HeaderNames.CONNECTION)) {
-            return false;
-        }
-        Header h = headers.get(HeaderNames.CONNECTION);
-        if (h.valueCount() == 1) {
-            String v = h.get();
-            if (v.equalsIgnoreCase("keep-alive")) {
-                return false;
-            }
-            if (v.equalsIgnoreCase("close")) {
-                return true;
-            }
-        }
-        return listed(tokens(h.values()), "close");
     }
 
     /** Whether the request came over HTTP/1.x (else HTTP/2, where connection-specific headers are not allowed). */
@@ -317,7 +293,7 @@ public final class ProxyHandler implements Handler {
                 entry.consumer = identity.consumer();
             }
         }
-        String[] limitHeaders = null;
+        RouteLimiter.Decision limits = null;
         if (policy.limits() != null) {
             RouteLimiter.Decision d = policy.limits().acquire(identity.consumer());
             if (d != null) {
@@ -325,21 +301,21 @@ public final class ProxyHandler implements Handler {
                 route.telemetry().consumer(identity.consumer(), !d.allowed());
                 if (!d.allowed()) {
                     res.headers().set(RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
-                    res.headers().set(RATE_LIMIT, d.rateLimit());
-                    res.headers().set(RATE_LIMIT_POLICY, d.policies());
+                    res.headers().set(d.rateLimitHeader());
+                    res.headers().set(d.policyHeader());
                     sendError(res, Status.TOO_MANY_REQUESTS_429, "rate_limited", d.policyName() + " limit reached for "
                             + identity.consumer() + "; retry after " + d.retryAfterSeconds() + " s");
                     route.telemetry().rejection(RouteTelemetry.Refusal.RATE_LIMITED, 0, 0, ticker.read() - start);
                     return;
                 }
-                limitHeaders = new String[]{d.rateLimit(), d.policies()};
+                limits = d;
             }
         }
         ResponseCache.Lookup cached = null;
         if (policy.cache() != null && (method == Method.GET || method == Method.HEAD) && !req.content().hasEntity()) {
             cached = lookup(policy, route, req, method, path, identity, certificate);
             if (cached.answersFromCache()) {
-                long sent = cached.answer(res, limitHeaders, ticker.read());
+                long sent = cached.answer(res, limitStrings(limits), ticker.read());
                 if (entry != null) {
                     entry.backend = "cache";
                     entry.bytesOut = sent;
@@ -349,7 +325,7 @@ public final class ProxyHandler implements Handler {
         }
         if (policy.aggregator() != null) {
             policy.aggregator().serve(res, method == Method.HEAD, path, req.prologue().hasQuery() ? req.prologue().query().rawValue() : null,
-                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, certificate, false).headers(), limitHeaders, entry);
+                    copy(req, Method.GET, path, policy.strip(), policy.transform(), identity, certificate, false).headers(), limitStrings(limits), entry);
             return;
         }
         Route.Target target = route.pick();
@@ -367,9 +343,9 @@ public final class ProxyHandler implements Handler {
         }
         try {
             if (policy.grpc() != null) {
-                grpc(req, res, start, entry, route, policy, identity, certificate, limitHeaders, target, pool, path, trace);
+                grpc(req, res, start, entry, route, policy, identity, certificate, limitStrings(limits), target, pool, path, trace);
             } else {
-                forward(req, res, start, entry, route, policy, identity, certificate, limitHeaders, target, pool, path, method, trace, cached,
+                forward(req, res, start, entry, route, policy, identity, certificate, limits, target, pool, path, method, trace, cached,
                         connection);
             }
         } finally {
@@ -380,7 +356,8 @@ public final class ProxyHandler implements Handler {
     }
 
     private void forward(ServerRequest req, ServerResponse res, long start, AccessLog.Entry entry, Route route, RoutePolicy policy,
-                         Identity identity, ClientCertificate certificate, String[] limitHeaders, Route.Target target, PoolState pool, String path,
+                         Identity identity, ClientCertificate certificate, RouteLimiter.Decision limits, Route.Target target, PoolState pool,
+                         String path,
                          Method method, TraceContext trace, ResponseCache.Lookup cached, String[] connection) {
         String upstreamPath = route.upstreamPath(path);
         boolean hasBody = req.content().hasEntity();
@@ -397,7 +374,7 @@ public final class ProxyHandler implements Handler {
             ctx = new RequestContext(route.name(), path, Hashing.hash64(token), true);
             setCookie = affinity.name() + "=" + token + pool.affinityAttributes() + (req.isSecure() && !affinity.secure() ? "; Secure" : "");
         }
-        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, certificate, limitHeaders, trace, entry, setCookie, policy.transform(), cached,
+        Exchange x = new Exchange(target, upstreamPath, policy.strip(), identity, certificate, limits, trace, entry, setCookie, policy.transform(), cached,
                 connection);
         pool.retryBudget().deposit();
         boolean idempotentNoBody = !hasBody && idempotent(method);
@@ -452,7 +429,7 @@ public final class ProxyHandler implements Handler {
      * @param strip        lower-case names of credential headers not forwarded
      * @param identity     who sent it (the consumer id is kept for per-consumer telemetry)
      * @param certificate  the connection's verified client certificate, or null
-     * @param limitHeaders RateLimit and RateLimit-Policy values to add to the response, or null
+     * @param limits       the limit decision whose RateLimit and RateLimit-Policy headers go on the response, or null
      * @param trace        the W3C trace context forwarded upstream
      * @param log          the access-log entry, or null when the log is off
      * @param setCookie    a {@code Set-Cookie} value for a new affinity cookie, or null
@@ -461,7 +438,7 @@ public final class ProxyHandler implements Handler {
      * @param connection   the request's Connection tokens (lower case), or null without that header
      */
     private record Exchange(Route.Target target, String upstreamPath, String[] strip, Identity identity, ClientCertificate certificate,
-                            String[] limitHeaders,
+                            RouteLimiter.Decision limits,
                             TraceContext trace, AccessLog.Entry log, String setCookie, HeaderTransform transform,
                             ResponseCache.Lookup cache, String[] connection) {
     }
@@ -521,6 +498,11 @@ public final class ProxyHandler implements Handler {
             }
         }
         return null;
+    }
+
+    /** The RateLimit and RateLimit-Policy values of {@code d} for the cache, aggregation and gRPC answers, or null. */
+    private static String[] limitStrings(RouteLimiter.Decision d) {
+        return d == null ? null : new String[]{d.rateLimit(), d.policies()};
     }
 
     private static AuthResult authenticate(RoutePolicy policy, ServerRequest req, ClientCertificate certificate) {
@@ -778,7 +760,7 @@ public final class ProxyHandler implements Handler {
             } else {
                 conn.close();
             }
-            long sent = x.cache().answer(res, x.limitHeaders(), ticker.read());
+            long sent = x.cache().answer(res, limitStrings(x.limits()), ticker.read());
             if (x.log() != null) {
                 x.log().bytesOut = sent;
             }
@@ -798,9 +780,10 @@ public final class ProxyHandler implements Handler {
             // Ours, not a same-named header of the backend's.
             res.headers().set(traceHeader, traceHeaderFull ? x.trace().traceparent() : x.trace().traceId());
         }
-        if (x.limitHeaders() != null) {
-            res.headers().set(RATE_LIMIT, x.limitHeaders()[0]);
-            res.headers().set(RATE_LIMIT_POLICY, x.limitHeaders()[1]);
+        if (x.limits() != null) {
+            // the decision's own header objects: encoded once per value, not per response
+            res.headers().set(x.limits().rateLimitHeader());
+            res.headers().set(x.limits().policyHeader());
         }
         boolean body = head.hasBody(method == Method.HEAD);
         long bytesOut = 0;
