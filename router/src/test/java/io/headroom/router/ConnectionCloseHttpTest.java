@@ -79,29 +79,6 @@ class ConnectionCloseHttpTest {
         closer.close();
     }
 
-    /** Reads one response with a Content-Length body (or up to the end of stream). */
-    private static String readResponse(InputStream in) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        while (true) {
-            String text = got.toString(StandardCharsets.ISO_8859_1);
-            int end = text.indexOf("\r\n\r\n");
-            if (end >= 0) {
-                int cl = text.toLowerCase(Locale.ROOT).indexOf("content-length:");
-                if (cl >= 0 && cl < end) {
-                    int len = Integer.parseInt(text.substring(cl + 15, text.indexOf("\r\n", cl)).strip());
-                    if (got.size() >= end + 4 + len) {
-                        return text;
-                    }
-                }
-            }
-            int c = in.read(); // one byte at a time: never read into the next response or past the close
-            if (c < 0) {
-                return text;
-            }
-            got.write(c);
-        }
-    }
-
     private static boolean carriesClose(String response) {
         String head = response.substring(0, Math.max(0, response.indexOf("\r\n\r\n"))).toLowerCase(Locale.ROOT);
         return head.contains("\r\nconnection: close");
@@ -135,7 +112,7 @@ class ConnectionCloseHttpTest {
     void aClientAskingForCloseIsAnsweredWithCloseAndTheConnectionEnds() throws Exception {
         try (Socket s = connect()) {
             send(s, "GET /who HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-            String res = readResponse(s.getInputStream());
+            String res = RawHttp.readResponse(s.getInputStream());
             assertThat(res).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nb");
             assertThat(carriesClose(res)).as("answer carries Connection: close: %s", res).isTrue();
             assertThat(endsStream(s)).as("connection closed after the answer").isTrue();
@@ -147,7 +124,7 @@ class ConnectionCloseHttpTest {
         try (Socket s = connect()) {
             // 400 for a malformed path: the router's own answer
             send(s, "GET /a%2Fb HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-            String res = readResponse(s.getInputStream());
+            String res = RawHttp.readResponse(s.getInputStream());
             assertThat(res).startsWith("HTTP/1.1 400 ");
             assertThat(carriesClose(res)).isTrue();
             assertThat(endsStream(s)).isTrue();
@@ -159,7 +136,7 @@ class ConnectionCloseHttpTest {
         try (Socket s = connect()) {
             for (int i = 0; i < 3; i++) {
                 send(s, "GET /closing HTTP/1.1\r\nHost: t\r\n\r\n");
-                String res = readResponse(s.getInputStream());
+                String res = RawHttp.readResponse(s.getInputStream());
                 assertThat(res).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\ncloser");
                 if (carriesClose(res)) { // were the router to answer with close, it must close
                     assertThat(endsStream(s)).isTrue();
@@ -173,11 +150,11 @@ class ConnectionCloseHttpTest {
     void aBackendAnswerWithCloseIsHopByHopSoTheClientStaysKeptAlive() throws Exception {
         try (Socket s = connect()) {
             send(s, "GET /closing HTTP/1.1\r\nHost: t\r\n\r\n");
-            String res = readResponse(s.getInputStream());
+            String res = RawHttp.readResponse(s.getInputStream());
             assertThat(res).startsWith("HTTP/1.1 200 ");
             assertThat(carriesClose(res)).as("the backend's Connection header is hop-by-hop: %s", res).isFalse();
             send(s, "GET /who HTTP/1.1\r\nHost: t\r\n\r\n");
-            assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nb");
+            assertThat(RawHttp.readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nb");
         }
     }
 
@@ -185,7 +162,7 @@ class ConnectionCloseHttpTest {
     void anAmbiguouslyFramedRequestIsAnsweredWithCloseAndTheConnectionEnds() throws Exception {
         try (Socket s = connect()) {
             send(s, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
-            String res = readResponse(s.getInputStream());
+            String res = RawHttp.readResponse(s.getInputStream());
             assertThat(res).startsWith("HTTP/1.1 400 ");
             assertThat(carriesClose(res)).isTrue();
             assertThat(endsStream(s)).isTrue();
@@ -196,9 +173,9 @@ class ConnectionCloseHttpTest {
     void aClientAskingForCloseAfterKeptAliveRequestsGetsItOnThatRequest() throws Exception {
         try (Socket s = connect()) {
             send(s, "GET /who HTTP/1.1\r\nHost: t\r\n\r\n");
-            assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+            assertThat(RawHttp.readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 ");
             send(s, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
-            String res = readResponse(s.getInputStream());
+            String res = RawHttp.readResponse(s.getInputStream());
             assertThat(res).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nabc");
             assertThat(carriesClose(res)).isTrue();
             assertThat(endsStream(s)).isTrue();
@@ -222,7 +199,7 @@ class ConnectionCloseHttpTest {
         try (Socket s = connect()) {
             for (int i = 0; i < 3; i++) {
                 send(s, "GET /who HTTP/1.1\r\nHost: t\r\n\r\n");
-                String res = readResponse(s.getInputStream());
+                String res = RawHttp.readResponse(s.getInputStream());
                 assertThat(res).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nb");
                 assertThat(carriesClose(res)).isFalse();
             }

@@ -14,15 +14,12 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Clock;
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -149,29 +146,7 @@ class MtlsHttpTest {
     private static String get(SSLSocket s, String path, String extra) throws IOException {
         s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + extra + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
-        return readResponse(s.getInputStream());
-    }
-
-    private static String readResponse(InputStream in) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        while (true) {
-            String text = got.toString(StandardCharsets.ISO_8859_1);
-            int end = text.indexOf("\r\n\r\n");
-            if (end >= 0) {
-                int cl = text.toLowerCase(Locale.ROOT).indexOf("content-length:");
-                if (cl >= 0 && cl < end) {
-                    int len = Integer.parseInt(text.substring(cl + 15, text.indexOf("\r\n", cl)).strip());
-                    if (got.size() >= end + 4 + len) {
-                        return text;
-                    }
-                }
-            }
-            int c = in.read();
-            if (c < 0) {
-                return text;
-            }
-            got.write(c);
-        }
+        return RawHttp.readResponse(s.getInputStream());
     }
 
     /** Whether the server refuses {@code client}: the handshake, or (TLS 1.3: the client finishes first) the first read fails. */

@@ -12,9 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +22,6 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -132,31 +129,9 @@ class TlsReloadHttpTest {
     private static String get(SSLSocket s) throws IOException {
         s.getOutputStream().write("GET /who HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
-        String r = readResponse(s.getInputStream());
+        String r = RawHttp.readResponse(s.getInputStream());
         assertThat(r).as("a complete answer").contains("\r\n\r\n");
         return r.substring(0, r.indexOf("\r\n"));
-    }
-
-    private static String readResponse(InputStream in) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        while (true) {
-            String text = got.toString(StandardCharsets.ISO_8859_1);
-            int end = text.indexOf("\r\n\r\n");
-            if (end >= 0) {
-                int cl = text.toLowerCase(Locale.ROOT).indexOf("content-length:");
-                if (cl >= 0 && cl < end) {
-                    int len = Integer.parseInt(text.substring(cl + 15, text.indexOf("\r\n", cl)).strip());
-                    if (got.size() >= end + 4 + len) {
-                        return text;
-                    }
-                }
-            }
-            int c = in.read();
-            if (c < 0) {
-                return text;
-            }
-            got.write(c);
-        }
     }
 
     /** Records what {@link CertificateReloader} logs at WARNING. */
