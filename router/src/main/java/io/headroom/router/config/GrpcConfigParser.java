@@ -30,18 +30,19 @@ final class GrpcConfigParser {
 
     static GrpcRouteSpec grpc(ConfigNode g) {
         g.requireOnly("descriptor-set", "reflection", "passthrough", "mappings", "services", "tls", "max-message-size",
-                "preserve-proto-field-names", "ignore-unknown-query", "deadline-offset");
+                "preserve-proto-field-names", "ignore-unknown-query", "deadline-offset", "web");
         boolean passthrough = g.bool("passthrough", false);
+        GrpcRouteSpec.Web web = web(g);
         String file = g.string("descriptor-set", null);
         java.time.Duration reflectionTimeout = reflection(g);
         if (file != null && reflectionTimeout != null) {
             throw g.errorAt("reflection", "descriptor-set and reflection both say where the descriptors come from",
                     "keep one: descriptor-set: FILE, or reflection: true to fetch them from the pool's members");
         }
-        if (file == null && reflectionTimeout == null && !passthrough) {
-            throw g.error("a grpc block needs a descriptor-set or reflection (JSON to gRPC translation) or passthrough: true",
+        if (file == null && reflectionTimeout == null && !passthrough && web == null) {
+            throw g.error("a grpc block needs a descriptor-set or reflection (JSON to gRPC translation), passthrough: true or web: true",
                     "write descriptor-set: service.pb, reflection: true (the members serve grpc.reflection.v1.ServerReflection), "
-                            + "or passthrough: true to forward native gRPC calls as they are");
+                            + "passthrough: true to forward native gRPC calls as they are, or web: true for gRPC-Web clients (browsers)");
         }
         if (g.has("mappings")) {
             if (file == null && reflectionTimeout == null) {
@@ -118,7 +119,7 @@ final class GrpcConfigParser {
                 }
             };
             return new GrpcRouteSpec(null, List.of(), passthrough, channel, preserve, ignoreUnknown, offset,
-                    new GrpcRouteSpec.Reflection(services, reflectionTimeout, signature.toString(), binder));
+                    new GrpcRouteSpec.Reflection(services, reflectionTimeout, signature.toString(), binder), web);
         }
         DescriptorSet ds = null;
         if (file != null) {
@@ -130,7 +131,7 @@ final class GrpcConfigParser {
             }
         }
         List<HttpBinding> bindings = ds == null ? List.of() : bindings(g, ds);
-        return new GrpcRouteSpec(ds, bindings, passthrough, channel, preserve, ignoreUnknown, offset, null);
+        return new GrpcRouteSpec(ds, bindings, passthrough, channel, preserve, ignoreUnknown, offset, null, web);
     }
 
     /** {@code reflection: true | false | {timeout: 5s}}: the fetch's deadline, or null when the block does not use reflection. */
@@ -274,6 +275,58 @@ final class GrpcConfigParser {
                     + "{get: \"/v1/books/{id}\"}, or write grpc.mappings: [{method: GET, path: /v1/books/{id}, rpc: pkg.Library/GetBook}]");
         }
         return out;
+    }
+
+    /**
+     * {@code web: true | false | {cors-origins: [...], expose-headers: [...], max-age: 10m, allow-credentials: false}}:
+     * gRPC-Web on the route, or null when off.
+     */
+    private static GrpcRouteSpec.Web web(ConfigNode g) {
+        if (!g.has("web")) {
+            return null;
+        }
+        String scalar = scalarOrNull(g, "web");
+        if (scalar != null) {
+            return g.bool("web", false) ? GrpcRouteSpec.Web.SAME_ORIGIN : null;
+        }
+        ConfigNode w = g.child("web").requireOnly("cors-origins", "expose-headers", "max-age", "allow-credentials");
+        List<String> origins = new ArrayList<>();
+        for (String o : w.stringList("cors-origins")) {
+            String origin = o.strip().toLowerCase(Locale.ROOT);
+            if (!origin.equals("*") && !origin.matches("https?://([a-z0-9.-]+|\\[[0-9a-f:.]+])(:[0-9]{1,5})?")) {
+                throw w.errorAt("cors-origins", "'" + o + "' is not an origin",
+                        "write origins as the browser sends them, scheme://host[:port] without a path (https://app.example.com, "
+                                + "http://localhost:8080), or * for any");
+            }
+            if (!origins.contains(origin)) {
+                origins.add(origin);
+            }
+        }
+        if (origins.contains("*") && origins.size() > 1) {
+            throw w.errorAt("cors-origins", "* already allows every origin, and other origins are listed", "keep * alone, or list the origins");
+        }
+        List<String> expose = new ArrayList<>();
+        for (String h : w.stringList("expose-headers")) {
+            String name = h.strip().toLowerCase(Locale.ROOT);
+            if (!name.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
+                throw w.errorAt("expose-headers", "'" + h + "' is not a header name", "write header names, e.g. [x-cost, x-request-id]");
+            }
+            expose.add(name);
+        }
+        if (!w.has("cors-origins") && (w.has("expose-headers") || w.has("max-age") || w.has("allow-credentials"))) {
+            throw w.error("expose-headers, max-age and allow-credentials are CORS settings, and no cors-origins are listed",
+                    "add cors-origins: [https://app.example.com] (the pages' origins), or write web: true for same-origin pages");
+        }
+        java.time.Duration maxAge = w.duration("max-age", GrpcRouteSpec.Web.DEFAULT_MAX_AGE);
+        if (maxAge.isNegative() || maxAge.compareTo(java.time.Duration.ofDays(1)) > 0) {
+            throw w.errorAt("max-age", "max-age " + maxAge.toSeconds() + " s is outside 0..24h", "write e.g. 10m (browsers cap it at 2h or 24h)");
+        }
+        boolean credentials = w.bool("allow-credentials", false);
+        if (credentials && origins.contains("*")) {
+            throw w.errorAt("allow-credentials", "allow-credentials with cors-origins [*]: browsers refuse credentials for any origin",
+                    "list the origins that may send credentials instead of *");
+        }
+        return new GrpcRouteSpec.Web(origins, expose, maxAge, credentials);
     }
 
     private static java.time.Duration deadlineOffset(ConfigNode g) {

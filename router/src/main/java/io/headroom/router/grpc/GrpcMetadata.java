@@ -30,7 +30,7 @@ final class GrpcMetadata {
             switch (lower) {
                 case "host", "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length",
                      "content-type", "user-agent", "expect", "http2-settings", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
-                     "traceparent", "accept-encoding", "accept", "x-forwarded-proto", "x-forwarded-host" -> {
+                     "traceparent", "accept-encoding", "accept", "x-forwarded-proto", "x-forwarded-host", "x-grpc-web" -> {
                     continue;
                 }
                 case "x-forwarded-for" -> {
@@ -98,6 +98,11 @@ final class GrpcMetadata {
             return;
         }
         for (String k : md.keys()) {
+            if (k.startsWith(":")) {
+                // an HTTP/2 pseudo-header grpc-java left in the metadata (it strips them on the usual paths): not metadata,
+                // and Metadata.Key.of refuses the name
+                continue;
+            }
             switch (k) {
                 case "content-type", "grpc-encoding", "grpc-accept-encoding", "grpc-status", "grpc-message", "te", "trailer",
                      "transfer-encoding", "connection", "keep-alive", "upgrade", "content-length" -> {

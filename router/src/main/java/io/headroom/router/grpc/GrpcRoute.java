@@ -57,7 +57,11 @@ import java.util.concurrent.TimeUnit;
  * came: its path, its metadata, its messages (bytes, never parsed) in both directions and the member's trailers.
  * Unary, server-, client- and bidirectional streaming.
  *
- * <p>Both take members from the pool's balancer with its breaker and ejection, report each attempt's outcome to the
+ * <p><b>gRPC-Web</b> (with {@code web}): a browser's call ({@code content-type: application/grpc-web*}, HTTP/1.1 or
+ * HTTP/2) goes to a member as a native call by the passthrough's machinery; the answer comes back in gRPC-Web framing
+ * ({@link GrpcWeb}). Unary and server streaming. The route's CORS is answered before authentication ({@link #cors}).
+ *
+ * <p>All take members from the pool's balancer with its breaker and ejection, report each attempt's outcome to the
  * pool, bound the call by the pool's request timeout (as the gRPC deadline; a client's shorter {@code grpc-timeout}
  * wins), and retry on another member under the retry budget when a member refused the connection, since such a call
  * never reached it.
@@ -110,6 +114,58 @@ public final class GrpcRoute {
     private final JsonFormat.Printer printer;
     private final JsonFormat.Printer detailsPrinter;
     private final Map<Descriptors.MethodDescriptor, MethodDescriptor<DynamicMessage, DynamicMessage>> methods;
+    /** gRPC-Web and its CORS, or null when the route has no {@code web}. */
+    private final GrpcWeb web;
+
+    /**
+     * How the answer of a call relayed from a member is written: native gRPC (HTTP/2 trailers) or gRPC-Web (a trailer
+     * frame in the body).
+     */
+    interface Wire {
+        /** Begins the answer (status 200, the member's headers when they came); its body's stream. */
+        OutputStream begin(ServerResponse res, Exchange x, Metadata headers);
+
+        /** Writes one message and flushes it; the bytes written. */
+        long message(OutputStream out, byte[] msg) throws IOException;
+
+        /** Ends a begun answer with the call's status and the member's trailers. */
+        void end(ServerResponse res, OutputStream out, Status s, Metadata trailers) throws IOException;
+
+        /** An answer without messages: the status (and trailers) in its headers. */
+        void trailersOnly(ServerResponse res, Exchange x, Status s, Metadata trailers);
+    }
+
+    /** Native gRPC over HTTP/2: messages as DATA, the status and the member's trailers as HTTP/2 trailers. */
+    private final Wire nativeWire = new Wire() {
+        @Override
+        public OutputStream begin(ServerResponse res, Exchange x, Metadata headers) {
+            return beginGrpc(res, x, headers);
+        }
+
+        @Override
+        public long message(OutputStream out, byte[] msg) throws IOException {
+            out.write(new byte[]{0, (byte) (msg.length >>> 24), (byte) (msg.length >>> 16), (byte) (msg.length >>> 8), (byte) msg.length});
+            out.write(msg);
+            out.flush();
+            return 5L + msg.length;
+        }
+
+        @Override
+        public void end(ServerResponse res, OutputStream out, Status s, Metadata trailers) throws IOException {
+            var t = res.trailers();
+            t.set(GRPC_STATUS, Integer.toString(s.getCode().value()));
+            if (s.getDescription() != null) {
+                t.set(GRPC_MESSAGE, percentEncode(s.getDescription()));
+            }
+            GrpcMetadata.copy(trailers, (n, v) -> t.add(HeaderNames.create(n), v));
+            out.close();
+        }
+
+        @Override
+        public void trailersOnly(ServerResponse res, Exchange x, Status s, Metadata trailers) {
+            GrpcRoute.trailersOnly(res, x, s, trailers);
+        }
+    };
 
     /**
      * @param route    the route's name (messages)
@@ -145,6 +201,15 @@ public final class GrpcRoute {
             m.computeIfAbsent(b.method(), GrpcRoute::dynamic);
         }
         this.methods = m;
+        this.web = spec.web() == null ? null : new GrpcWeb(route, spec.web());
+    }
+
+    /**
+     * The route's CORS for gRPC-Web, called before authentication: answers a preflight (true), or sets the CORS headers
+     * of an allowed origin's request (false). False at once for a route without CORS.
+     */
+    public boolean cors(ServerRequest req, ServerResponse res) {
+        return web != null && web.cors(req, res);
     }
 
     /** The channels this route uses (the router keeps these open across a reload and shuts the others). */
@@ -160,6 +225,10 @@ public final class GrpcRoute {
     public void serve(ServerRequest req, ServerResponse res, Exchange x) {
         var h = req.headers();
         String ct = h.contains(HeaderNames.CONTENT_TYPE) ? h.get(HeaderNames.CONTENT_TYPE).get() : null;
+        if (GrpcWeb.isWeb(ct)) {
+            web(req, res, x, ct);
+            return;
+        }
         if (ct != null && ct.regionMatches(true, 0, "application/grpc", 0, 16)
                 && (ct.length() == 16 || ct.charAt(16) == '+' || ct.charAt(16) == ';')) {
             if (spec.passthrough()) {
@@ -167,13 +236,16 @@ public final class GrpcRoute {
             } else {
                 // a gRPC client on a translating route: say so in gRPC terms
                 trailersOnly(res, x, Status.UNIMPLEMENTED.withDescription("route " + route
-                        + " translates JSON to gRPC and does not pass native gRPC calls through (set grpc.passthrough: true)"), null);
+                        + " does not pass native gRPC calls through (set grpc.passthrough: true)"), null);
             }
             return;
         }
         if (spec.bindings().isEmpty()) {
-            jsonError(res, 415, Status.Code.INVALID_ARGUMENT, "route " + route + " passes native gRPC through only: "
-                    + "send content-type: application/grpc over HTTP/2", null, x);
+            String serves = spec.passthrough() && web != null ? "native gRPC (content-type: application/grpc over HTTP/2) and gRPC-Web "
+                    + "(content-type: application/grpc-web or application/grpc-web-text)"
+                    : spec.passthrough() ? "native gRPC only: send content-type: application/grpc over HTTP/2"
+                    : "gRPC-Web only: send content-type: application/grpc-web or application/grpc-web-text";
+            jsonError(res, 415, Status.Code.INVALID_ARGUMENT, "route " + route + " serves " + serves, null, x);
             return;
         }
         translate(req, res, x);
@@ -593,7 +665,7 @@ public final class GrpcRoute {
         }
     }
 
-    private static void limitHeaders(ServerResponse res, String[] limitHeaders) {
+    static void limitHeaders(ServerResponse res, String[] limitHeaders) {
         if (limitHeaders != null) {
             res.headers().set(RATE_LIMIT, limitHeaders[0]);
             res.headers().set(RATE_LIMIT_POLICY, limitHeaders[1]);
@@ -628,13 +700,26 @@ public final class GrpcRoute {
                     + "(identity, gzip)"), null);
             return;
         }
-        PoolState pool = x.pool();
-        long timeout = pool.requestTimeoutNanos();
+        long deadline = deadline(req, x);
+        if (deadline == Long.MIN_VALUE) {
+            trailersOnly(res, x, Status.INTERNAL.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()), null);
+            return;
+        }
+        Upload upload = new Upload(req.content().inputStream(), encoding.equals("gzip"), spec.channel().maxMessageBytes());
+        call(req, res, x, path, deadline, upload, nativeWire);
+    }
+
+    /**
+     * The deadline of a relayed call (ticker time): the pool's request timeout, or the client's shorter
+     * {@code grpc-timeout} less the deadline offset; {@link Long#MIN_VALUE} when {@code grpc-timeout} is malformed.
+     */
+    private long deadline(ServerRequest req, Exchange x) {
+        var h = req.headers();
+        long timeout = x.pool().requestTimeoutNanos();
         if (h.contains(GRPC_TIMEOUT)) {
             long t = parseTimeout(h.get(GRPC_TIMEOUT).get());
             if (t < 0) {
-                trailersOnly(res, x, Status.INTERNAL.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()), null);
-                return;
+                return Long.MIN_VALUE;
             }
             if (t < timeout) {
                 // end the call a little before the client's own deadline, so that its status reaches the client before the
@@ -643,13 +728,21 @@ public final class GrpcRoute {
                 timeout = t - Math.min(spec.deadlineOffset().toNanos(), t / 10);
             }
         }
-        long deadline = x.start() + timeout;
+        return x.start() + timeout;
+    }
+
+    /**
+     * A call of {@code path} relayed to the members (passthrough and gRPC-Web): member picking under the pool's breaker,
+     * retries of refused connections on another member, the request messages from {@code upload}, the answer by
+     * {@code wire}.
+     */
+    private void call(ServerRequest req, ServerResponse res, Exchange x, String path, long deadline, Upload upload, Wire wire) {
+        PoolState pool = x.pool();
         MethodDescriptor<byte[], byte[]> md = MethodDescriptor.newBuilder(BYTES, BYTES)
                 .setType(MethodDescriptor.MethodType.UNKNOWN)
                 .setFullMethodName(path.substring(1))
                 .build();
         Metadata metadata = GrpcMetadata.fromRequest(req, x);
-        Upload upload = new Upload(req.content().inputStream(), encoding.equals("gzip"), spec.channel().maxMessageBytes());
         pool.retryBudget().deposit();
         int maxRetries = pool.config().resilience().retryAttempts();
         Backend previous = null;
@@ -659,7 +752,7 @@ public final class GrpcRoute {
                 Backend backend = x.picker().pick(previous);
                 if (backend == null) {
                     upload.abort();
-                    trailersOnly(res, x, Status.UNAVAILABLE.withDescription("pool " + pool.config().name() + " has no available backend"), null);
+                    wire.trailersOnly(res, x, Status.UNAVAILABLE.withDescription("pool " + pool.config().name() + " has no available backend"), null);
                     x.telemetry().rejection(RouteTelemetry.Refusal.NO_BACKEND, upload.bytes(), 0, ticker.read() - x.start());
                     return;
                 }
@@ -681,27 +774,27 @@ public final class GrpcRoute {
                         // was not reached
                         pool.release(backend);
                         upload.abort();
-                        trailersOnly(res, x, Status.UNAVAILABLE.withDescription(backend.address() + ": " + e.getMessage()), null);
+                        wire.trailersOnly(res, x, Status.UNAVAILABLE.withDescription(backend.address() + ": " + e.getMessage()), null);
                         x.telemetry().error(backend, 0, 0, ticker.read() - x.start());
                         return;
                     }
                     if (!upload.attach(call, events)) {
                         call.cancel("the request stream can no longer be replayed", null);
                         upload.abort();
-                        trailersOnly(res, x, Status.UNAVAILABLE.withDescription("the request could not be replayed to another member"), null);
+                        wire.trailersOnly(res, x, Status.UNAVAILABLE.withDescription("the request could not be replayed to another member"), null);
                         return;
                     }
-                    if (pump == null) {
+                    if (pump == null && upload.streaming()) {
                         pump = Thread.ofVirtual().name("headroom-grpc-upload").start(upload);
                     }
-                    Attempt a = relay(res, x, call, events, backend, attemptStart, deadline, upload);
+                    Attempt a = relay(res, x, call, events, backend, attemptStart, deadline, upload, wire);
                     if (a == Attempt.RETRY && attempt < maxRetries && deadline - ticker.read() > 0 && upload.replayable()
                             && pool.retryBudget().tryWithdraw()) {
                         previous = backend;
                         continue;
                     }
                     if (a == Attempt.RETRY) {
-                        trailersOnly(res, x, upload.lastStatus(), null);
+                        wire.trailersOnly(res, x, upload.lastStatus(), null);
                         x.telemetry().error(backend, upload.bytes(), 0, ticker.read() - x.start());
                     }
                     return;
@@ -714,16 +807,68 @@ public final class GrpcRoute {
         }
     }
 
+    // ---- gRPC-Web --------------------------------------------------------------------------------------------------
+
+    /** A gRPC-Web call: checked and decoded whole, then relayed as a passthrough call with the answer in gRPC-Web framing. */
+    private void web(ServerRequest req, ServerResponse res, Exchange x, String ct) {
+        GrpcWeb.Kind kind = GrpcWeb.kind(ct);
+        GrpcWeb.Wire wire = new GrpcWeb.Wire(kind == null ? GrpcWeb.Kind.BINARY : kind);
+        if (web == null) {
+            wire.reject(res, x, 415, Status.UNIMPLEMENTED.withDescription("route " + route + " does not serve gRPC-Web "
+                    + "(set grpc.web: true)"), null);
+            return;
+        }
+        if (kind == null) {
+            wire.reject(res, x, 415, Status.UNIMPLEMENTED.withDescription("content-type " + ct + ": the router relays protobuf "
+                    + "messages only (application/grpc-web, application/grpc-web-text, +proto)"), null);
+            return;
+        }
+        String path = x.path();
+        int slash = path.indexOf('/', 1);
+        if (!req.prologue().method().text().equals("POST")) {
+            wire.reject(res, x, 405, Status.UNIMPLEMENTED.withDescription("gRPC-Web calls are POST /package.Service/Method, got "
+                    + req.prologue().method().text()), null);
+            return;
+        }
+        if (slash < 2 || slash == path.length() - 1 || path.indexOf('/', slash + 1) >= 0) {
+            wire.reject(res, x, 404, Status.UNIMPLEMENTED.withDescription("not a gRPC method path: expected /package.Service/Method, got "
+                    + path), null);
+            return;
+        }
+        var h = req.headers();
+        String encoding = h.contains(GRPC_ENCODING) ? h.get(GRPC_ENCODING).get().strip().toLowerCase(Locale.ROOT) : "identity";
+        if (!encoding.equals("identity") && !encoding.equals("gzip")) {
+            wire.reject(res, x, 415, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
+                    + "(identity, gzip)"), null);
+            return;
+        }
+        long deadline = deadline(req, x);
+        if (deadline == Long.MIN_VALUE) {
+            wire.reject(res, x, 400, Status.INVALID_ARGUMENT.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()
+                    + " (expected up to 8 digits and a unit H, M, S, m, u or n)"), null);
+            return;
+        }
+        GrpcWeb.Request request;
+        try {
+            request = GrpcWeb.read(req.content().inputStream(), kind, encoding.equals("gzip"), spec.channel().maxMessageBytes());
+        } catch (GrpcWeb.Malformed e) {
+            wire.reject(res, x, e.http, e.status, null);
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        call(req, res, x, path, deadline, new Upload(request.messages(), request.bytes()), wire);
+    }
+
     private enum Attempt { DONE, RETRY }
 
     /** Relays one call's answer to the client; {@link Attempt#RETRY} when the member refused the connection. */
     private Attempt relay(ServerResponse res, Exchange x, ClientCall<byte[], byte[]> call, Events<byte[]> events, Backend backend,
-                          long attemptStart, long deadline, Upload upload) {
+                          long attemptStart, long deadline, Upload upload, Wire wire) {
         PoolState pool = x.pool();
         OutputStream out = null;
         Metadata headers = null;
         long bytesOut = 0;
-        byte[] prefix = new byte[5];
         try {
             while (true) {
                 Object e = events.next(deadline + GRACE_NANOS, ticker);
@@ -733,7 +878,7 @@ public final class GrpcRoute {
                 }
                 if (e instanceof Metadata m) {
                     headers = m;
-                    out = beginGrpc(res, x, headers);
+                    out = wire.begin(res, x, headers);
                     out.flush(); // the headers go now, as a gRPC server sends them before its first message
                 } else if (e instanceof End end) {
                     Status s = upload.failure() != null ? upload.failure() : end.status();
@@ -756,31 +901,17 @@ public final class GrpcRoute {
                     x.telemetry().response(backend, GrpcStatuses.httpStatus(s.getCode()), upload.bytes(), bytesOut, now - x.start());
                     outcome(x, s.getCode());
                     if (out == null) {
-                        trailersOnly(res, x, s, end.trailers());
+                        wire.trailersOnly(res, x, s, end.trailers());
                     } else {
-                        var t = res.trailers();
-                        t.set(GRPC_STATUS, Integer.toString(s.getCode().value()));
-                        if (s.getDescription() != null) {
-                            t.set(GRPC_MESSAGE, percentEncode(s.getDescription()));
-                        }
-                        GrpcMetadata.copy(end.trailers(), (n, v) -> t.add(HeaderNames.create(n), v));
-                        out.close();
+                        wire.end(res, out, s, end.trailers());
                     }
                     return Attempt.DONE;
                 } else {
                     byte[] msg = (byte[]) e;
                     if (out == null) {
-                        out = beginGrpc(res, x, null);
+                        out = wire.begin(res, x, null);
                     }
-                    prefix[0] = 0;
-                    prefix[1] = (byte) (msg.length >>> 24);
-                    prefix[2] = (byte) (msg.length >>> 16);
-                    prefix[3] = (byte) (msg.length >>> 8);
-                    prefix[4] = (byte) msg.length;
-                    out.write(prefix);
-                    out.write(msg);
-                    out.flush();
-                    bytesOut += 5 + msg.length;
+                    bytesOut += wire.message(out, msg);
                     call.request(1);
                 }
             }
@@ -811,7 +942,7 @@ public final class GrpcRoute {
      * Records a passthrough call's outcome for the access log, spans and usage analytics: its gRPC status, and the HTTP
      * status of that status in place of the 200 every gRPC answer carries.
      */
-    private static void outcome(Exchange x, Status.Code code) {
+    static void outcome(Exchange x, Status.Code code) {
         if (x.log() != null) {
             x.log().statusOverride = GrpcStatuses.httpStatus(code);
             x.log().grpcStatus = code.value();

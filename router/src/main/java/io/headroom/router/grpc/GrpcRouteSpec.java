@@ -22,10 +22,11 @@ import java.util.Objects;
  *                                or null (a descriptor set file, or passthrough only). Until {@link #resolved()} the
  *                                descriptors are null and the bindings empty: the router fetches the descriptors when it
  *                                builds the route (at start and at each reload) and checks the bindings against them
+ * @param web                     gRPC-Web ({@code application/grpc-web*} requests from browsers) and its CORS, or null: off
  */
 public record GrpcRouteSpec(DescriptorSet descriptors, List<HttpBinding> bindings, boolean passthrough, ChannelSettings channel,
                             boolean preserveProtoFieldNames, boolean ignoreUnknownQuery, java.time.Duration deadlineOffset,
-                            Reflection reflection) {
+                            Reflection reflection, Web web) {
     public static final java.time.Duration DEFAULT_DEADLINE_OFFSET = java.time.Duration.ofMillis(100);
     public static final java.time.Duration DEFAULT_REFLECTION_TIMEOUT = java.time.Duration.ofSeconds(5);
 
@@ -33,8 +34,8 @@ public record GrpcRouteSpec(DescriptorSet descriptors, List<HttpBinding> binding
         Objects.requireNonNull(deadlineOffset, "deadlineOffset");
         bindings = bindings.stream().sorted(HttpBinding.PRECEDENCE).toList();
         Objects.requireNonNull(channel, "channel");
-        if (bindings.isEmpty() && !passthrough && (reflection == null || descriptors != null)) {
-            throw new IllegalArgumentException("a gRPC route needs bindings or passthrough");
+        if (bindings.isEmpty() && !passthrough && web == null && (reflection == null || descriptors != null)) {
+            throw new IllegalArgumentException("a gRPC route needs bindings, passthrough or web");
         }
     }
 
@@ -46,7 +47,7 @@ public record GrpcRouteSpec(DescriptorSet descriptors, List<HttpBinding> binding
     /** This block with the descriptors fetched by reflection and the bindings checked against them. */
     public GrpcRouteSpec withDescriptors(DescriptorSet fetched, List<HttpBinding> checked) {
         return new GrpcRouteSpec(Objects.requireNonNull(fetched, "fetched"), checked, passthrough, channel, preserveProtoFieldNames,
-                ignoreUnknownQuery, deadlineOffset, reflection);
+                ignoreUnknownQuery, deadlineOffset, reflection, web);
     }
 
     /**
@@ -56,7 +57,8 @@ public record GrpcRouteSpec(DescriptorSet descriptors, List<HttpBinding> binding
     public boolean sameBlock(GrpcRouteSpec other) {
         return other != null && passthrough == other.passthrough && channel.equals(other.channel)
                 && preserveProtoFieldNames == other.preserveProtoFieldNames && ignoreUnknownQuery == other.ignoreUnknownQuery
-                && deadlineOffset.equals(other.deadlineOffset) && Objects.equals(reflection, other.reflection);
+                && deadlineOffset.equals(other.deadlineOffset) && Objects.equals(reflection, other.reflection)
+                && Objects.equals(web, other.web);
     }
 
     /**
@@ -100,6 +102,32 @@ public record GrpcRouteSpec(DescriptorSet descriptors, List<HttpBinding> binding
 
         /** An error at the block's {@code reflection} key: file:line, {@code problem} and {@code fix}. */
         io.headroom.config.ConfigException error(String problem, String fix);
+    }
+
+    /**
+     * gRPC-Web on the route (docs/grpc.md, "gRPC-Web"): requests with {@code content-type: application/grpc-web},
+     * {@code application/grpc-web-text} (and {@code +proto}) over HTTP/1.1 or HTTP/2 become gRPC calls to the members.
+     *
+     * @param corsOrigins      origins ({@code scheme://host[:port]}, lower case) whose browsers may call the route from
+     *                         another origin, {@code *} for any; empty: no CORS answers (same-origin pages only)
+     * @param exposeHeaders    response headers besides grpc-status, grpc-message and grpc-status-details-bin that the
+     *                         browser's script may read (lower case)
+     * @param maxAge           how long a browser may keep a preflight's answer
+     * @param allowCredentials whether the browser may send cookies and HTTP authentication (never with origin {@code *})
+     */
+    public record Web(List<String> corsOrigins, List<String> exposeHeaders, java.time.Duration maxAge, boolean allowCredentials) {
+        public static final java.time.Duration DEFAULT_MAX_AGE = java.time.Duration.ofMinutes(10);
+        /** gRPC-Web without CORS. */
+        public static final Web SAME_ORIGIN = new Web(List.of(), List.of(), DEFAULT_MAX_AGE, false);
+
+        public Web {
+            corsOrigins = List.copyOf(corsOrigins);
+            exposeHeaders = List.copyOf(exposeHeaders);
+            Objects.requireNonNull(maxAge, "maxAge");
+            if (allowCredentials && corsOrigins.contains("*")) {
+                throw new IllegalArgumentException("allowCredentials with origin *");
+            }
+        }
     }
 
     /**

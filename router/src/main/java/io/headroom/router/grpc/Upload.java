@@ -37,6 +37,27 @@ final class Upload implements Runnable {
         this.maxMessage = maxMessage;
     }
 
+    /**
+     * A request read whole before the call (gRPC-Web): its messages are sent, and the end, as soon as a call is
+     * attached, and again to another member after a refused connection; there is nothing to {@link #run}.
+     *
+     * @param messages the request's messages
+     * @param bytes    the request body's length as it came
+     */
+    Upload(List<byte[]> messages, long bytes) {
+        this.in = null;
+        this.gzip = false;
+        this.maxMessage = 0;
+        this.replay.addAll(messages);
+        this.ended = true;
+        this.bytes = bytes;
+    }
+
+    /** Whether the messages come from the client's stream, to be read by {@link #run} on its own thread. */
+    boolean streaming() {
+        return in != null;
+    }
+
     /** Sends what came so far to {@code c} (and the end, if it came); false when that is no longer possible. */
     synchronized boolean attach(ClientCall<byte[], byte[]> c, Events<byte[]> e) {
         if (!replayable || aborted) {

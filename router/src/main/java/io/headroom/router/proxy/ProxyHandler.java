@@ -276,6 +276,9 @@ public final class ProxyHandler implements Handler {
             entry.route = route.name();
         }
         RoutePolicy policy = route.policy();
+        if (policy.grpc() != null && policy.grpc().cors(req, res)) {
+            return; // a gRPC-Web route's CORS preflight, answered before authentication: browsers send it without credentials
+        }
         Identity identity = Identity.ANONYMOUS;
         ClientCertificate certificate = clientCertificates == null ? null : clientCertificates.of(req.remotePeer());
         if (policy.auth() != null) {

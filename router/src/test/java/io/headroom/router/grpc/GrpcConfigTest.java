@@ -144,6 +144,48 @@ class GrpcConfigTest {
     }
 
     @Test
+    void webIsParsedWithItsCorsSettings() {
+        RouteConfig same = parse("web: true").routes().get(0);
+        assertThat(same.grpc().web()).isEqualTo(GrpcRouteSpec.Web.SAME_ORIGIN);
+        assertThat(same.grpc().passthrough()).isFalse();
+        assertThat(same.grpc().descriptors()).isNull();
+        assertThat(parse("passthrough: true\nweb: false").routes().get(0).grpc().web()).isNull();
+        GrpcRouteSpec.Web w = parse("""
+                passthrough: true
+                web:
+                  cors-origins: [https://App.example.com, "http://localhost:8080", "http://[::1]:3000"]
+                  expose-headers: [X-Cost]
+                  max-age: 1h
+                  allow-credentials: true""").routes().get(0).grpc().web();
+        assertThat(w.corsOrigins()).containsExactly("https://app.example.com", "http://localhost:8080", "http://[::1]:3000");
+        assertThat(w.exposeHeaders()).containsExactly("x-cost");
+        assertThat(w.maxAge()).isEqualTo(java.time.Duration.ofHours(1));
+        assertThat(w.allowCredentials()).isTrue();
+    }
+
+    private void failsAt(String grpc, String location, String... expected) {
+        assertThatThrownBy(() -> parse(grpc)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).location()).startsWith(location))
+                .hasMessageContainingAll(expected);
+    }
+
+    @Test
+    void webConfigErrorsNameTheLineAndTheFix() {
+        // the grpc block's first line is line 10 of the file parse() writes
+        failsAt("web:\n  cors-origins: [https://app.example.com/page]", "t.yaml:11:",
+                "'https://app.example.com/page' is not an origin", "scheme://host[:port] without a path");
+        failsAt("web:\n  cors-origin: [https://app.example.com]", "t.yaml:11:", "cors-origin");
+        failsAt("web:\n  cors-origins: [\"*\"]\n  allow-credentials: true", "t.yaml:12:",
+                "allow-credentials with cors-origins [*]", "list the origins");
+        failsAt("web:\n  cors-origins: [\"*\", https://a.example]", "t.yaml:11:", "* already allows every origin");
+        failsAt("web:\n  expose-headers: [x-cost]", "t.yaml:11:", "no cors-origins are listed", "web: true for same-origin pages");
+        failsAt("web:\n  cors-origins: [https://a.example]\n  expose-headers: [\"x cost\"]", "t.yaml:12:", "'x cost' is not a header name");
+        failsAt("web:\n  cors-origins: [https://a.example]\n  max-age: 48h", "t.yaml:12:", "outside 0..24h");
+        failsAt("web: maybe", "t.yaml:10:", "web");
+        failsAt("web: false", "t.yaml:", "needs a descriptor-set", "web: true for gRPC-Web clients");
+    }
+
+    @Test
     void aGrpcRouteHasNoCacheMirrorOrRewrite() {
         assertThatThrownBy(() -> parse("passthrough: true", "cache: {max-bytes: 1MB}"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("a gRPC route has no cache");

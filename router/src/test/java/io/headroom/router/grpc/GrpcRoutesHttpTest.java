@@ -250,7 +250,7 @@ class GrpcRoutesHttpTest {
     void aPassthroughOnlyRouteTurnsAwayJsonAndHttp1Grpc() throws Exception {
         HttpResponse<String> json = get("/headroom.test.Library/GetBook");
         assertThat(json.statusCode()).isEqualTo(415);
-        assertThat(json.body()).startsWith("{\"code\":3,\"message\":\"route native passes native gRPC through only");
+        assertThat(json.body()).startsWith("{\"code\":3,\"message\":\"route native serves native gRPC only");
         HttpResponse<String> http1 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
                 .header("Content-Type", "application/grpc").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build(),
                 HttpResponse.BodyHandlers.ofString());

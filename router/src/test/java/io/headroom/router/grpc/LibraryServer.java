@@ -56,6 +56,12 @@ final class LibraryServer implements AutoCloseable {
     /** The metadata of the last call this server took. */
     final AtomicReference<Metadata> lastHeaders = new AtomicReference<>();
     final AtomicInteger calls = new AtomicInteger();
+    /**
+     * ListBooks on a shelf named here sends its first message and then waits for the latch before the others (a stream
+     * whose first message a test can see before the stream ends). A negative count sends that many books, then fails
+     * with OUT_OF_RANGE.
+     */
+    final java.util.Map<String, java.util.concurrent.CountDownLatch> gates = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Which server reflection service the server registers. */
     enum Reflection { NONE, V1, V1ALPHA }
@@ -219,8 +225,21 @@ final class LibraryServer implements AutoCloseable {
 
     private void listBooks(DynamicMessage req, StreamObserver<DynamicMessage> out) {
         int n = (Integer) field(req, "count");
-        for (int i = 0; i < n; i++) {
-            out.onNext(book((String) field(req, "shelf"), "b" + i, "Book " + i, i));
+        String shelf = (String) field(req, "shelf");
+        for (int i = 0; i < Math.abs(n); i++) {
+            out.onNext(book(shelf, "b" + i, "Book " + i, i));
+            java.util.concurrent.CountDownLatch gate = gates.get(shelf);
+            if (i == 0 && gate != null) {
+                try {
+                    gate.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (n < 0) {
+            out.onError(Status.OUT_OF_RANGE.withDescription("shelf " + shelf + " ends after " + (-n) + " books").asRuntimeException());
+            return;
         }
         out.onCompleted();
     }
