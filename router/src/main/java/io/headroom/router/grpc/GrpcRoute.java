@@ -814,37 +814,37 @@ public final class GrpcRoute {
         GrpcWeb.Kind kind = GrpcWeb.kind(ct);
         GrpcWeb.Wire wire = new GrpcWeb.Wire(kind == null ? GrpcWeb.Kind.BINARY : kind);
         if (web == null) {
-            wire.reject(res, x, 415, Status.UNIMPLEMENTED.withDescription("route " + route + " does not serve gRPC-Web "
+            refuse(wire, res, x, 415, Status.UNIMPLEMENTED.withDescription("route " + route + " does not serve gRPC-Web "
                     + "(set grpc.web: true)"), null);
             return;
         }
         if (kind == null) {
-            wire.reject(res, x, 415, Status.UNIMPLEMENTED.withDescription("content-type " + ct + ": the router relays protobuf "
+            refuse(wire, res, x, 415, Status.UNIMPLEMENTED.withDescription("content-type " + ct + ": the router relays protobuf "
                     + "messages only (application/grpc-web, application/grpc-web-text, +proto)"), null);
             return;
         }
         String path = x.path();
         int slash = path.indexOf('/', 1);
         if (!req.prologue().method().text().equals("POST")) {
-            wire.reject(res, x, 405, Status.UNIMPLEMENTED.withDescription("gRPC-Web calls are POST /package.Service/Method, got "
+            refuse(wire, res, x, 405, Status.UNIMPLEMENTED.withDescription("gRPC-Web calls are POST /package.Service/Method, got "
                     + req.prologue().method().text()), null);
             return;
         }
         if (slash < 2 || slash == path.length() - 1 || path.indexOf('/', slash + 1) >= 0) {
-            wire.reject(res, x, 404, Status.UNIMPLEMENTED.withDescription("not a gRPC method path: expected /package.Service/Method, got "
+            refuse(wire, res, x, 404, Status.UNIMPLEMENTED.withDescription("not a gRPC method path: expected /package.Service/Method, got "
                     + path), null);
             return;
         }
         var h = req.headers();
         String encoding = h.contains(GRPC_ENCODING) ? h.get(GRPC_ENCODING).get().strip().toLowerCase(Locale.ROOT) : "identity";
         if (!encoding.equals("identity") && !encoding.equals("gzip")) {
-            wire.reject(res, x, 415, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
+            refuse(wire, res, x, 415, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
                     + "(identity, gzip)"), null);
             return;
         }
         long deadline = deadline(req, x);
         if (deadline == Long.MIN_VALUE) {
-            wire.reject(res, x, 400, Status.INVALID_ARGUMENT.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()
+            refuse(wire, res, x, 400, Status.INVALID_ARGUMENT.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()
                     + " (expected up to 8 digits and a unit H, M, S, m, u or n)"), null);
             return;
         }
@@ -852,12 +852,18 @@ public final class GrpcRoute {
         try {
             request = GrpcWeb.read(req.content().inputStream(), kind, encoding.equals("gzip"), spec.channel().maxMessageBytes());
         } catch (GrpcWeb.Malformed e) {
-            wire.reject(res, x, e.http, e.status, null);
+            refuse(wire, res, x, e.http, e.status, null);
             return;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         call(req, res, x, path, deadline, new Upload(request.messages(), request.bytes()), wire);
+    }
+
+    /** The router's own refusal of a gRPC-Web request (no member picked), counted as a refusal in the route's telemetry. */
+    private void refuse(GrpcWeb.Wire wire, ServerResponse res, Exchange x, int http, Status status, Metadata trailers) {
+        wire.reject(res, x, http, status, trailers);
+        x.telemetry().rejection(0, 0, ticker.read() - x.start());
     }
 
     private enum Attempt { DONE, RETRY }

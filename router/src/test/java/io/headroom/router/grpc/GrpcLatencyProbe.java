@@ -41,7 +41,7 @@ class GrpcLatencyProbe {
                         lib: {backends: [127.0.0.1:%d]}
                       routes:
                         - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
-                        - {name: native, path-prefix: /headroom.test.Library/, pool: lib, grpc: {passthrough: true}}
+                        - {name: native, path-prefix: /headroom.test.Library/, pool: lib, grpc: {passthrough: true, web: true}}
                     """.formatted(s.port(), set);
             Router r = Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", yaml)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
             int port = r.start();
@@ -51,14 +51,32 @@ class GrpcLatencyProbe {
             Descriptors.Descriptor t = LibraryServer.type("GetBookRequest");
             DynamicMessage req = DynamicMessage.newBuilder(t).setField(t.findFieldByName("shelf"), "s").setField(t.findFieldByName("id"), "1").build();
             HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books/1")).build();
+            byte[] msg = req.toByteArray();
+            byte[] frame = new byte[5 + msg.length];
+            frame[4] = (byte) msg.length;
+            System.arraycopy(msg, 0, frame, 5, msg.length);
+            HttpRequest web = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
+                    .header("content-type", "application/grpc-web+proto").header("x-grpc-web", "1")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build();
             int n = Integer.getInteger("probe.n", 5000);
-            for (String what : new String[]{"direct-grpc", "router-passthrough", "router-json", "direct-grpc", "router-passthrough", "router-json"}) {
+            for (String what : new String[]{"direct-grpc", "router-passthrough", "router-json", "router-grpc-web",
+                    "direct-grpc", "router-passthrough", "router-json", "router-grpc-web"}) {
                 long[] lat = new long[n];
                 for (int i = 0; i < n; i++) {
                     long t0 = System.nanoTime();
                     switch (what) {
                         case "direct-grpc" -> ClientCalls.blockingUnaryCall(direct, LibraryServer.method("GetBook"), CallOptions.DEFAULT, req);
                         case "router-passthrough" -> ClientCalls.blockingUnaryCall(via, LibraryServer.method("GetBook"), CallOptions.DEFAULT, req);
+                        case "router-grpc-web" -> {
+                            HttpResponse<byte[]> resp = http.send(web, HttpResponse.BodyHandlers.ofByteArray());
+                            byte[] b = resp.body();
+                            // a message frame and the trailer frame, whose first line is grpc-status: 0
+                            int end = b.length < 5 ? 0 : 5 + (((b[1] & 0xff) << 24) | ((b[2] & 0xff) << 16) | ((b[3] & 0xff) << 8) | (b[4] & 0xff));
+                            if (resp.statusCode() != 200 || b.length < end + 19 || b[0] != 0 || b[end] != (byte) 0x80
+                                    || !new String(b, end + 5, 14, java.nio.charset.StandardCharsets.US_ASCII).equals("grpc-status: 0")) {
+                                throw new IllegalStateException("not an OK gRPC-Web answer: " + resp.headers().map());
+                            }
+                        }
                         default -> {
                             HttpResponse<String> resp = http.send(get, HttpResponse.BodyHandlers.ofString());
                             if (resp.statusCode() != 200) {
