@@ -26,8 +26,10 @@ import io.headroom.router.trace.TraceContext;
 import io.headroom.router.transform.HeaderTransform;
 import io.headroom.router.upstream.Backend;
 import io.headroom.time.Ticker;
+import io.helidon.common.socket.SocketWriterException;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -476,9 +478,13 @@ public final class GrpcRoute {
                     null, x);
             x.telemetry().response(backend, 502, bytesIn, 0, ticker.read() - x.start());
             return false;
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException | CloseConnectionException | SocketWriterException e) {
+            // the client went away (Helidon's HTTP/1.1 connection throws ServerConnectionException when a write fails)
             call.cancel("the client went away", e);
-            throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+            throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+        } catch (RuntimeException | Error e) {
+            call.cancel("the router failed", e); // never leave the call running at the member until its deadline
+            throw e;
         }
     }
 
@@ -921,11 +927,15 @@ public final class GrpcRoute {
                     call.request(1);
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException | CloseConnectionException | SocketWriterException e) {
+            // the client went away (Helidon's HTTP/1.1 connection throws ServerConnectionException when a write fails)
             call.cancel("the client went away", e);
             outcome(x, Status.Code.CANCELLED);
             x.telemetry().error(backend, upload.bytes(), bytesOut, ticker.read() - x.start());
-            throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+            throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+        } catch (RuntimeException | Error e) {
+            call.cancel("the router failed", e); // never leave the call running at the member until its deadline
+            throw e;
         }
     }
 

@@ -75,7 +75,7 @@ class GrpcWebHttpTest {
                   pools:
                     library:
                       backends: [127.0.0.1:%1$d]
-                      request-timeout: 10s
+                      request-timeout: 5m   # longer than any wait here: a call that ends early was ended by the router
                     half-dead:
                       backends: [127.0.0.1:%2$d, 127.0.0.1:%1$d]
                       balancer: {type: round-robin}
@@ -357,6 +357,21 @@ class GrpcWebHttpTest {
         assertThat(frames).hasSize(51);
         assertThat(LibraryServer.field(frames.get(49).book(), "title")).isEqualTo("Book 49");
         assertThat(frames.get(50).trailers()).containsEntry("grpc-status", "0");
+    }
+
+    @Test
+    void aClientThatGoesAwayMidStreamCancelsTheCall() throws Exception {
+        int before = member.cancelled.get();
+        HttpResponse<InputStream> r = post("ListBooks", "application/grpc-web+proto", frame(listBooks("endless", 0)));
+        Frames frames = new Frames(r.body(), false);
+        for (int i = 0; i < 3; i++) {
+            assertThat(LibraryServer.field(frames.next().book(), "title")).isEqualTo("Book " + i);
+        }
+        r.body().close(); // the browser's tab closes: the router's next writes fail, and it cancels the call at the member
+        // (long before the pool's 5-minute deadline would)
+        await().atMost(Duration.ofSeconds(60)).until(() -> member.cancelled.get() > before);
+        String cancelled = "{\"route\":\"web\",\"path\":\"/headroom.test.Library/ListBooks\",\"status\":499,\"grpc_status\":1}";
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(log) && Files.readString(log).contains(cancelled));
     }
 
     @Test

@@ -61,6 +61,8 @@ final class LibraryServer implements AutoCloseable {
      * whose first message a test can see before the stream ends). A negative count sends that many books, then fails
      * with OUT_OF_RANGE.
      */
+    /** Endless ListBooks streams (shelf "endless") that were cancelled. */
+    final AtomicInteger cancelled = new AtomicInteger();
     final java.util.Map<String, java.util.concurrent.CountDownLatch> gates = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Which server reflection service the server registers. */
@@ -226,6 +228,10 @@ final class LibraryServer implements AutoCloseable {
     private void listBooks(DynamicMessage req, StreamObserver<DynamicMessage> out) {
         int n = (Integer) field(req, "count");
         String shelf = (String) field(req, "shelf");
+        if (shelf.equals("endless")) {
+            endless((io.grpc.stub.ServerCallStreamObserver<DynamicMessage>) out);
+            return;
+        }
         for (int i = 0; i < Math.abs(n); i++) {
             out.onNext(book(shelf, "b" + i, "Book " + i, i));
             java.util.concurrent.CountDownLatch gate = gates.get(shelf);
@@ -242,6 +248,27 @@ final class LibraryServer implements AutoCloseable {
             return;
         }
         out.onCompleted();
+    }
+
+    /**
+     * Books as fast as the client takes them (HTTP/2 flow control), until the call is cancelled: counted in
+     * {@link #cancelled}. Runs on a thread of its own, as a server that produces a long stream would.
+     */
+    private void endless(io.grpc.stub.ServerCallStreamObserver<DynamicMessage> out) {
+        out.setOnCancelHandler(cancelled::incrementAndGet);
+        Thread.ofVirtual().start(() -> {
+            for (int i = 0; !out.isCancelled(); i++) {
+                if (!out.isReady()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    continue;
+                }
+                try {
+                    out.onNext(book("endless", "b" + i, "Book " + i, i));
+                } catch (io.grpc.StatusRuntimeException e) {
+                    return; // cancelled meanwhile
+                }
+            }
+        });
     }
 
     private void fail(DynamicMessage req, StreamObserver<DynamicMessage> out) {
