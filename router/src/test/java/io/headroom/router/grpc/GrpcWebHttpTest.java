@@ -8,7 +8,6 @@ import io.headroom.config.ConfigNode;
 import io.headroom.router.Router;
 import io.headroom.router.auth.ApiKeyStore;
 import io.headroom.router.config.RouterConfig;
-import io.headroom.router.telemetry.TelemetrySink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,6 +53,8 @@ class GrpcWebHttpTest {
     private LibraryServer member;
     private Router router;
     private int port;
+    private final java.util.concurrent.ConcurrentLinkedQueue<io.headroom.ingest.model.TelemetryWindow> windows =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -112,7 +113,7 @@ class GrpcWebHttpTest {
                           expose-headers: [x-cost, x-served-by]
                           max-age: 5m
                 """.formatted(member.port(), dead, log, ApiKeyStore.hashHex("alice-key"), ORIGIN);
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-web-test", TelemetrySink.DISCARD, Clock.systemUTC());
+        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-web-test", windows::add, Clock.systemUTC());
         port = router.start();
     }
 
@@ -473,6 +474,37 @@ class GrpcWebHttpTest {
         HttpResponse<InputStream> r = post("GetBook", "application/grpc-web", frame(1, z.toByteArray()), "grpc-encoding", "gzip");
         List<Frame> frames = new Frames(r.body(), false).all();
         assertThat(LibraryServer.field(frames.get(0).book(), "title")).isEqualTo("Title of zipped");
+    }
+
+    @Test
+    void callsAndRefusalsAreCountedInTheRoutesTelemetry() throws Exception {
+        router.telemetry().closeWindow(System.currentTimeMillis() + 1000);
+        windows.clear();
+        post("GetBook", "application/grpc-web", new byte[]{9}).body().readAllBytes(); // malformed: refused by the router
+        post("GetBook", "application/grpc-web", frame(0, new byte[5000])).body().readAllBytes(); // over max-message-size
+        post("Fail", "application/grpc-web", frame(failRequest(Status.Code.INTERNAL, "broken"))).body().readAllBytes();
+        String memberAddress = "127.0.0.1:" + member.port();
+        // counted just after the answer was sent: close windows until all are in
+        long base = System.currentTimeMillis() + 3000;
+        java.util.concurrent.atomic.AtomicInteger k = new java.util.concurrent.atomic.AtomicInteger();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            router.telemetry().closeWindow(base + 1000L * k.incrementAndGet());
+            long rejected = 0;
+            long serverErrors = 0;
+            for (var w : List.copyOf(windows)) {
+                if (w.route().equals("web")) {
+                    for (var b : w.backends()) {
+                        if (b.backend().equals("-")) {
+                            rejected += b.rejections();
+                        } else if (b.backend().equals(memberAddress)) {
+                            serverErrors += b.status5xx();
+                        }
+                    }
+                }
+            }
+            assertThat(rejected).isEqualTo(2);
+            assertThat(serverErrors).as("INTERNAL is the HTTP 500 of a gRPC status").isEqualTo(1);
+        });
     }
 
     // ---- CORS -------------------------------------------------------------------------------------------------------
