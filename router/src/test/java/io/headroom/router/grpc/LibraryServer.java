@@ -41,6 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * GetBook(GetBookRequest{shelf, id, view}) -> Book             GET  /v1/shelves/{shelf}/books/{id}
  * CreateBook(CreateBookRequest{shelf, book}) -> Book           POST /v1/shelves/{shelf}/books  body: book
  * ListBooks(ListBooksRequest{shelf, count}) -> stream Book     GET  /v1/shelves/{shelf}/books
+ *     (count &lt; 0: -count books, then OUT_OF_RANGE; shelf "endless": until cancelled; a shelf in gates: waits after the first)
  * Fail(FailRequest{code, message}) -> Empty                    POST /v1/fail  body: *   (answers that status)
  * Sleep(SleepRequest{millis}) -> Empty                         GET  /v1/sleep/{millis}
  * Echo(stream Book) -> stream Book                             (no binding: bidirectional, passthrough only)
