@@ -13,13 +13,15 @@
 # Env:    ROUNDS [3]  DUR [10] s per run  WARM [15] s per target and path  CONNS [64]  PATHS ["/ /1k"]
 #         HEADROOM [./headroom]  the launcher (or any command taking headroom's arguments)
 #         HEADROOM_JAVA_OPTS     JVM options for both Headroom targets (as README's command: fixed heap, Serial GC)
-#         TARGETS ["nginx proxy gateway"]; also gateway-b: the same chain run by HEADROOM_B (another build), for an
-#                interleaved A/B of two builds: TARGETS="gateway gateway-b" HEADROOM_B=/path/to/other/headroom
+#         TARGETS ["nginx proxy gateway"]; also gateway-b and proxy-b: the same chain or plain proxy run by HEADROOM_B
+#                (another build), for an interleaved A/B of two builds:
+#                TARGETS="gateway gateway-b" HEADROOM_B=/path/to/other/headroom (or "proxy proxy-b")
 #         PORT_OFFSET [0]  added to every port (another copy of this script may be running on the same machine)
 # Output: one line per run (rps, CPU us per request of the target, bytes allocated per request for the JVMs from
-#         jstat's eden accounting, p99, non-2xx, load average), then medians and ratios to nginx. Work dir under
+#         jstat's eden accounting, system calls per request where `perf stat` may count raw_syscalls (root or
+#         perf_event_paranoid <= 1; else -), p99, non-2xx, load average), then medians and ratios to nginx. Work dir under
 #         /tmp/gateway-chain-*.
-# Needs: nginx, wrk, taskset, curl, jstat (JDK). Ports 23081-23082, 23090, 23092, 23110-23112, 23120-23121 on
+# Needs: nginx, wrk, taskset, curl, jstat (JDK); perf optional. Ports 23081-23082, 23090, 23092, 23110-23113, 23120-23121 on
 #        127.0.0.1 (plus PORT_OFFSET).
 set -uo pipefail
 ROUNDS=${ROUNDS:-3}; DUR=${DUR:-10}; WARM=${WARM:-15}; CONNS=${CONNS:-64}; PATHS=${PATHS:-"/ /1k"}
@@ -81,6 +83,10 @@ for t in $TARGETS; do
     proxy) taskset -c 1 "$HEADROOM" proxy --listen 127.0.0.1:$((23112 + OFF)) \
              --upstreams 127.0.0.1:$((23081 + OFF)),127.0.0.1:$((23082 + OFF)) >$WD/proxy.out 2>&1 &
            PID[$t]=$!; PORT[$t]=$((23112 + OFF)) ;;
+    proxy-b) [[ -n $HEADROOM_B ]] || { echo "proxy-b needs HEADROOM_B (the other build's launcher)" >&2; exit 2; }
+           taskset -c 1 "$HEADROOM_B" proxy --listen 127.0.0.1:$((23113 + OFF)) \
+             --upstreams 127.0.0.1:$((23081 + OFF)),127.0.0.1:$((23082 + OFF)) >$WD/proxy-b.out 2>&1 &
+           PID[$t]=$!; PORT[$t]=$((23113 + OFF)) ;;
     gateway|gateway-b)
       start_broker
       if [[ $t == gateway ]]; then launcher=$HEADROOM; extra=0; else launcher=$HEADROOM_B; extra=10; fi
@@ -114,23 +120,30 @@ jvm() { for p in $(procs $1); do [[ $(cat /proc/$p/comm 2>/dev/null) == java ]] 
 alloc() { [[ -z $1 ]] && { echo "0 0 0"; return; }
   jstat -gc $1 | awk 'NR==1{for(i=1;i<=NF;i++)h[$i]=i} NR==2{printf "%.0f %.0f %.0f\n", $h["EU"]*1024, $h["EC"]*1024, $h["YGC"]}'; }
 TCK=$(getconf CLK_TCK)
+# system calls of the target's processes during a run, where perf may count them
+PERF=""; perf stat -e raw_syscalls:sys_enter -p $$ -o /dev/null -- true >/dev/null 2>&1 && PERF=1
 echo "targets: $TARGETS; wrk -t1 -c$CONNS -d${DUR}s, $ROUNDS interleaved rounds, warm-up ${WARM}s; work dir $WD"
 for t in $TARGETS; do for p in $PATHS; do
   taskset -c 0 wrk -t1 -c$CONNS -d${WARM}s ${URL_HDR[$t]:+-H "$KEY_HEADER"} http://127.0.0.1:${PORT[$t]}$p >/dev/null
 done; done
-printf '%-9s %-4s %-2s %9s %7s %7s %8s %5s %s\n' target path r rps us/req B/req p99 load non2xx/errors | tee $WD/results.txt
+printf '%-9s %-4s %-2s %9s %7s %7s %7s %8s %5s %s\n' target path r rps us/req B/req sys/req p99 load non2xx/errors | tee $WD/results.txt
 for r in $(seq 1 $ROUNDS); do for p in $PATHS; do for t in $TARGETS; do
   pid=${PID[$t]}; j=$(jvm $pid)
   c0=$(cpu $pid); read eu0 ec0 y0 < <(alloc "$j")
+  pp=""; if [[ -n $PERF ]]; then
+    perf stat -e raw_syscalls:sys_enter -p "$(procs $pid | paste -sd,)" -o $WD/perf.txt -- sleep $DUR >/dev/null 2>&1 & pp=$!
+  fi
   out=$(taskset -c 0 wrk -t1 -c$CONNS -d${DUR}s --latency ${URL_HDR[$t]:+-H "$KEY_HEADER"} http://127.0.0.1:${PORT[$t]}$p)
   c1=$(cpu $pid); read eu1 ec1 y1 < <(alloc "$j")
+  sc=-; if [[ -n $pp ]]; then wait $pp; sc=$(awk -v n=$(echo "$out" | awk '/requests in/{print $1}') \
+      '/raw_syscalls/{gsub(",", "", $1); printf "%.2f", $1 / n}' $WD/perf.txt); fi
   reqs=$(echo "$out" | awk '/requests in/{print $1}')
   rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
   bad=$(echo "$out" | awk '/Non-2xx/{n=$NF} /Socket errors/{e=$0} END{printf "%s%s", n+0, (e?" "e:"")}')
   us=$(awk -v c=$((c1 - c0)) -v t=$TCK -v n=$reqs 'BEGIN{printf "%.2f", c/t*1e6/n}')
   b=$([[ -n $j ]] && awk -v a=$eu0 -v b=$eu1 -v ec=$ec1 -v y=$((y1 - y0)) -v n=$reqs 'BEGIN{printf "%.0f", (b-a+y*ec)/n}' || echo -)
-  printf '%-9s %-4s %-2s %9s %7s %7s %8s %5s %s\n' $t $p $r $rps $us $b $p99 "$(cut -d' ' -f1 /proc/loadavg)" "$bad"
+  printf '%-9s %-4s %-2s %9s %7s %7s %7s %8s %5s %s\n' $t $p $r $rps $us $b "${sc:--}" $p99 "$(cut -d' ' -f1 /proc/loadavg)" "$bad"
 done; done; done | tee -a $WD/results.txt
 echo "== medians over rounds =="
 awk 'NR>1 {k=$1" "$2; rps[k]=rps[k]" "$4; us[k]=us[k]" "$5}

@@ -1,5 +1,7 @@
 package io.headroom.router;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.headroom.config.ConfigNode;
 import io.headroom.router.config.RouterConfig;
 import io.headroom.router.telemetry.TelemetrySink;
@@ -139,6 +141,69 @@ class TraceAndAccessLogHttpTest {
         assertThat(lines("/logged/%22q%22").getFirst()).contains("\"route\":null,\"pool\":null,\"backend\":null,\"method\":\"GET\"")
                 .contains("\"status\":400");
         assertThat(router.accessLog().dropped()).isZero();
+    }
+
+    @Test
+    void upstreamTimesSayWhereARequestSpentItsTime() throws Exception {
+        TinyBackend b = new TinyBackend("t1");
+        b.delayMillis = 300;
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort(); // closed again below: connecting to it is refused
+        }
+        Path log = Files.createTempDirectory("headroom-access").resolve("upstream.log");
+        String yaml = """
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    delayed: {backends: [%s]}
+                    half-dead: {balancer: {type: round-robin}, backends: [127.0.0.1:%d, %s]}
+                  routes:
+                    - {name: delayed, path-prefix: /delay, pool: delayed}
+                    - {name: retried, path-prefix: /headers, pool: half-dead}
+                  access-log:
+                    enabled: true
+                    fields: [path, status, attempts, upstream_connect_ms, upstream_header_ms, upstream_response_ms, duration_ms]
+                    file: %s
+                """.formatted(b.address(), dead, b.address(), log);
+        Router r = Router.create(RouterConfig.from(ConfigNode.parse("test.yaml", yaml)), "it-upstream-times", TelemetrySink.DISCARD,
+                Clock.systemUTC(), ids::incrementAndGet);
+        try {
+            int p = r.start();
+            for (String path : List.of("/delay/1", "/delay/2", "/headers/1", "/headers/2", "/headers/3", "/headers/4")) {
+                assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p + path)).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).as(path).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 6);
+            List<JsonObject> lines = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(log)) {
+                lines.add(JsonParser.parseString(line).getAsJsonObject());
+            }
+            // the first request opened the connection; the second reused it (no connect time). The backend held each
+            // head for 300 ms, so the head came at least that long after the attempt started, and the whole request
+            // took at least as long as its upstream part
+            var first = lines.get(0);
+            var second = lines.get(1);
+            assertThat(first.get("attempts").getAsInt()).isEqualTo(1);
+            assertThat(first.get("upstream_connect_ms").getAsJsonPrimitive().isNumber()).isTrue();
+            assertThat(second.get("upstream_connect_ms").isJsonNull()).isTrue();
+            for (JsonObject l : List.of(first, second)) {
+                double header = l.get("upstream_header_ms").getAsDouble();
+                assertThat(header).as(l.toString()).isGreaterThanOrEqualTo(300.0);
+                assertThat(l.get("upstream_response_ms").getAsDouble()).as(l.toString()).isGreaterThanOrEqualTo(header);
+                assertThat(l.get("duration_ms").getAsDouble()).as(l.toString()).isGreaterThanOrEqualTo(l.get("upstream_response_ms").getAsDouble());
+            }
+            // round robin over a refused member and a live one: the requests that went to the refused one first were
+            // retried on the live one (2 attempts), and their times are those of the attempt that answered
+            assertThat(lines.subList(2, 6)).anySatisfy(l -> assertThat(l.get("attempts").getAsInt()).isEqualTo(2));
+            assertThat(lines.subList(2, 6)).allSatisfy(l -> {
+                assertThat(l.get("attempts").getAsInt()).isBetween(1, 2);
+                assertThat(l.get("upstream_header_ms").getAsJsonPrimitive().isNumber()).isTrue();
+            });
+        } finally {
+            r.stop();
+            b.close();
+        }
     }
 
     private List<String> lines(String path) throws IOException {

@@ -161,7 +161,7 @@ public final class AccessLog implements AutoCloseable {
                 case METHOD -> string(sb, e.method);
                 case PATH -> string(sb, e.path);
                 case STATUS -> sb.append(e.status);
-                case DURATION_MS -> sb.append(Math.round(e.durationNanos / 1000.0) / 1000.0);
+                case DURATION_MS -> millis(sb, e.durationNanos);
                 case BYTES_IN -> sb.append(e.bytesIn);
                 case BYTES_OUT -> sb.append(e.bytesOut);
                 case CLIENT -> string(sb, e.client);
@@ -174,9 +174,22 @@ public final class AccessLog implements AutoCloseable {
                         sb.append(e.grpcStatus);
                     }
                 }
+                case UPSTREAM_CONNECT_MS -> millis(sb, e.upstreamConnectNanos);
+                case UPSTREAM_HEADER_MS -> millis(sb, e.upstreamHeaderNanos);
+                case UPSTREAM_RESPONSE_MS -> millis(sb, e.upstreamResponseNanos);
+                case ATTEMPTS -> sb.append(e.attempts);
             }
         }
         sb.append('}');
+    }
+
+    /** Nanoseconds as milliseconds with microsecond resolution; a negative value (not measured) as null. */
+    private static void millis(StringBuilder sb, long nanos) {
+        if (nanos < 0) {
+            sb.append("null");
+        } else {
+            sb.append(Math.round(nanos / 1000.0) / 1000.0);
+        }
     }
 
     /** {@code s} as a JSON string (or null): quotes, backslashes, control characters and lone surrogates escaped. */
@@ -217,6 +230,14 @@ public final class AccessLog implements AutoCloseable {
         public String traceId;
         /** The whole trace context (span ids, flags), for span export. */
         public io.headroom.router.trace.TraceContext trace;
+        /** The last attempt's connect time, or -1 (a reused connection, or no attempt got that far). */
+        public long upstreamConnectNanos = -1;
+        /** From the last attempt's start to its response head, or -1. */
+        public long upstreamHeaderNanos = -1;
+        /** From the last attempt's start to the last byte of its response passed on, or -1. */
+        public long upstreamResponseNanos = -1;
+        /** Backends tried for this request. */
+        public int attempts;
 
         /** Back to a new entry's state, for an entry reused by the next request on the same thread. */
         public void clear() {
@@ -236,6 +257,10 @@ public final class AccessLog implements AutoCloseable {
             consumer = null;
             traceId = null;
             trace = null;
+            upstreamConnectNanos = -1;
+            upstreamHeaderNanos = -1;
+            upstreamResponseNanos = -1;
+            attempts = 0;
         }
     }
 }

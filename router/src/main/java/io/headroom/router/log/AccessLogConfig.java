@@ -27,10 +27,15 @@ public record AccessLogConfig(boolean enabled, List<Field> fields, Path file, in
 
     /**
      * A field of an access-log line; {@link #key()} is both the YAML name and the JSON key. {@code grpc_status} is the
-     * gRPC status code of a gRPC route's call (null for other requests).
+     * gRPC status code of a gRPC route's call (null for other requests). The {@code upstream_*} times are those of the
+     * last attempt, from its start (taking or opening a connection) to: the connection opened
+     * ({@code upstream_connect_ms}, null when a kept-alive connection was reused), the response head read
+     * ({@code upstream_header_ms}) and the response's last byte passed on ({@code upstream_response_ms}); each null
+     * when the request never got that far with a backend. {@code attempts} counts the backends tried (0: none).
      */
     public enum Field {
-        TIME, ROUTE, POOL, BACKEND, METHOD, PATH, STATUS, DURATION_MS, BYTES_IN, BYTES_OUT, CLIENT, CONSUMER, TRACE_ID, GRPC_STATUS;
+        TIME, ROUTE, POOL, BACKEND, METHOD, PATH, STATUS, DURATION_MS, BYTES_IN, BYTES_OUT, CLIENT, CONSUMER, TRACE_ID, GRPC_STATUS,
+        UPSTREAM_CONNECT_MS, UPSTREAM_HEADER_MS, UPSTREAM_RESPONSE_MS, ATTEMPTS;
 
         private final String key = name().toLowerCase(Locale.ROOT);
 

@@ -394,6 +394,7 @@ public final class ProxyHandler implements Handler {
             }
             if (entry != null) {
                 entry.backend = backend.address();
+                entry.attempts = attempt + 1;
             }
             Failure f = proxy(req, res, x, pool, backend, method, hasBody, start, deadline);
             if (f == null) {
@@ -669,6 +670,12 @@ public final class ProxyHandler implements Handler {
         long attemptStart = ticker.read();
         long headAt = 0;
         byte[] smallBody = null;
+        AccessLog.Entry log = x.log();
+        if (log != null) { // this attempt's times replace an earlier attempt's
+            log.upstreamConnectNanos = -1;
+            log.upstreamHeaderNanos = -1;
+            log.upstreamResponseNanos = -1;
+        }
         // Phase 1: send the request and read the response head (and a small body); nothing has gone to the client yet.
         while (true) {
             long now = ticker.read();
@@ -677,6 +684,9 @@ public final class ProxyHandler implements Handler {
             if (conn == null) {
                 try {
                     conn = backend.connections().open(deadline - now);
+                    if (log != null) {
+                        log.upstreamConnectNanos = ticker.read() - now;
+                    }
                 } catch (SocketTimeoutException e) {
                     pool.failed(backend, "connect timeout", ticker.read() - attemptStart);
                     return new Failure(Status.GATEWAY_TIMEOUT_504, "connect_timeout",
@@ -709,6 +719,9 @@ public final class ProxyHandler implements Handler {
                 }
                 head = conn.readHead();
                 headAt = ticker.read();
+                if (log != null) {
+                    log.upstreamHeaderNanos = headAt - attemptStart;
+                }
                 if (firstByteDeadline != 0) {
                     conn.deadline(deadline);
                 }
@@ -764,8 +777,9 @@ public final class ProxyHandler implements Handler {
                 conn.close();
             }
             long sent = x.cache().answer(res, limitStrings(x.limits()), ticker.read());
-            if (x.log() != null) {
-                x.log().bytesOut = sent;
+            if (log != null) {
+                log.bytesOut = sent;
+                log.upstreamResponseNanos = headAt - attemptStart;
             }
             x.target().telemetry().response(backend, status, 0, 0, ticker.read() - start);
             return null;
@@ -810,9 +824,10 @@ public final class ProxyHandler implements Handler {
         } catch (IOException | UncheckedIOException e) {
             // The response is committed: all we can do is cut the client connection so it sees a truncated body.
             conn.close();
-            if (x.log() != null) {
-                x.log().bytesIn = bytesIn;
-                x.log().bytesOut = bytesOut;
+            if (log != null) {
+                log.bytesIn = bytesIn;
+                log.bytesOut = bytesOut;
+                log.upstreamResponseNanos = ticker.read() - attemptStart; // until the relay failed
             }
             x.target().telemetry().error(backend, bytesIn, bytesOut, ticker.read() - start);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
@@ -822,11 +837,14 @@ public final class ProxyHandler implements Handler {
         } else {
             conn.close();
         }
-        if (x.log() != null) {
-            x.log().bytesIn = bytesIn;
-            x.log().bytesOut = bytesOut;
+        if (log != null) {
+            log.bytesIn = bytesIn;
+            log.bytesOut = bytesOut;
+            log.upstreamResponseNanos = ticker.read() - attemptStart;
         }
         x.target().telemetry().response(backend, status, bytesIn, bytesOut, ticker.read() - start);
+        // the answer is out: Helidon's next read on this connection waits for the client's next request
+        io.headroom.router.upstream.ReadYield.beforeRead();
         return null;
     }
 

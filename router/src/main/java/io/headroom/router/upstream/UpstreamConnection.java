@@ -372,6 +372,9 @@ public final class UpstreamConnection {
      * @throws BadResponseException when the response is not valid HTTP/1.x
      */
     public ResponseHead readHead() throws IOException {
+        if (rpos == rlim) {
+            ReadYield.beforeRead(); // the request just left: let others run while the backend answers
+        }
         while (true) {
             int[] budget = {MAX_HEAD_BYTES};
             head.reset();
