@@ -1,6 +1,5 @@
 package io.headroom.router;
 
-import io.headroom.router.auth.ApiKeyStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,21 +26,13 @@ class ExpectContinueHttpTest {
     @BeforeEach
     void start() throws Exception {
         backend = new TinyBackend("b");
-        String yaml = """
-                router:
-                  listen: 127.0.0.1:0
+        String yaml = LoopbackRouter.withAliceKey(backend.address()) + """
                   max-request-body: 1KB
-                  pools:
-                    api: {backends: [%s]}
-                  auth:
-                    api-keys:
-                      header: X-Api-Key
-                      keys: [{consumer: alice, sha256: %s}]
                   routes:
                     - {name: open, path-prefix: /, pool: api}
                     - {name: keyed, path-prefix: /keyed, pool: api, auth: {methods: [api-key]}}
                     - {name: limited, path-prefix: /limited, pool: api, rate-limits: {route: {rate: 1/h, burst: 1}}}
-                """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"));
+                """;
         running = LoopbackRouter.start("t", yaml);
     }
 

@@ -2,6 +2,7 @@ package io.headroom.router;
 
 import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.TelemetryWindow;
+import io.headroom.router.auth.ApiKeyStore;
 import io.headroom.router.config.RouterConfig;
 
 import java.net.URI;
@@ -35,6 +36,24 @@ final class LoopbackRouter implements AutoCloseable {
         ConcurrentLinkedQueue<TelemetryWindow> windows = new ConcurrentLinkedQueue<>();
         return new LoopbackRouter(Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), instanceId, windows::add,
                 Clock.systemUTC()), windows);
+    }
+
+    /**
+     * The start of a configuration: the listener on 127.0.0.1, pool {@code api} on {@code backend}, and consumer
+     * {@code alice} with the API key {@code alice-key} in header {@code X-Api-Key}; a test adds {@code routes:} and any
+     * other key of {@code router:}, indented two spaces.
+     */
+    static String withAliceKey(String backend) {
+        return """
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api: {backends: [%s]}
+                  auth:
+                    api-keys:
+                      header: X-Api-Key
+                      keys: [{consumer: alice, sha256: %s}]
+                """.formatted(backend, ApiKeyStore.hashHex("alice-key"));
     }
 
     Router router() {

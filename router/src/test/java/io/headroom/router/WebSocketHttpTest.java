@@ -1,6 +1,5 @@
 package io.headroom.router;
 
-import io.headroom.router.auth.ApiKeyStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,19 +29,11 @@ class WebSocketHttpTest {
     @BeforeEach
     void start() throws Exception {
         backend = new TinyBackend("b1");
-        String yaml = """
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [%s]}
-                  auth:
-                    api-keys:
-                      header: X-Api-Key
-                      keys: [{consumer: alice, sha256: %s}]
+        String yaml = LoopbackRouter.withAliceKey(backend.address()) + """
                   routes:
                     - {name: open, path-prefix: /, pool: api}
                     - {name: keyed, path-prefix: /keyed, rewrite: {strip-prefix: true}, pool: api, auth: {methods: [api-key]}}
-                """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"));
+                """;
         running = LoopbackRouter.start("t", yaml);
     }
 
