@@ -3,17 +3,9 @@ package io.headroom.bench;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -24,13 +16,7 @@ import java.util.concurrent.TimeUnit;
  * publisher (the router until 2026-11-29: resilience4j then builds an event with a zoned timestamp for every call) and
  * without one (now: MemberHealth#breakerCalled compares the state before and after the call).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class BreakerOutcomeBenchmark {
+public class BreakerOutcomeBenchmark extends NanosBenchmark {
     private CircuitBreaker withListener;
     private CircuitBreaker withoutListener;
     private volatile CircuitBreaker.State seen = CircuitBreaker.State.CLOSED;

@@ -18,23 +18,14 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.WritableHeaders;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway chain's own per-request work, as {@code bench/gateway-chain/headroom.yaml} configures it, on one thread:
@@ -45,13 +36,7 @@ import java.util.concurrent.TimeUnit;
  * search and in place ({@code closeCheck*}, plain proxy and chain alike). Run with {@code -prof gc} for bytes per
  * operation.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class GatewayChainBenchmark {
+public class GatewayChainBenchmark extends NanosBenchmark {
     private ApiKeyStore keys;
     private Authenticator auth;
     private RouteConfig.Auth keyRoute;
@@ -64,11 +49,10 @@ public class GatewayChainBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        keys = new ApiKeyStore(new AuthConfig.ApiKeys("X-Api-Key",
-                List.of(new AuthConfig.Key("bench", ApiKeyStore.hashHex("bench-key-0001"), List.of())), null, Duration.ofSeconds(5)));
-        auth = new Authenticator(new AuthConfig("headroom", new AuthConfig.ApiKeys("X-Api-Key",
-                List.of(new AuthConfig.Key("bench", ApiKeyStore.hashHex("bench-key-0001"), List.of())), null, Duration.ofSeconds(5)),
-                List.of()), Clock.systemUTC(), Ticker.system());
+        AuthConfig.ApiKeys apiKeys = new AuthConfig.ApiKeys("X-Api-Key",
+                List.of(new AuthConfig.Key("bench", ApiKeyStore.hashHex("bench-key-0001"), List.of())), null, Duration.ofSeconds(5));
+        keys = new ApiKeyStore(apiKeys);
+        auth = new Authenticator(new AuthConfig("headroom", apiKeys, List.of()), Clock.systemUTC(), Ticker.system());
         keyRoute = new RouteConfig.Auth(List.of(RouteConfig.AuthMethod.API_KEY), List.of());
         // far above the call rate, as in the benchmark config: every call is admitted with the whole burst left but one
         RouteConfig.Rate rate = new RouteConfig.Rate(1e9, 1_000_000L, "1000000000/s");

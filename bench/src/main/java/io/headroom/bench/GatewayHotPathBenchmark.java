@@ -12,23 +12,14 @@ import io.headroom.router.limit.RateLimiter;
 import io.headroom.router.limit.RouteLimiter;
 import io.headroom.time.Ticker;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.time.Clock;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's per-request work besides auth and forwarding: the limit decision with long-period quotas (a GCRA rate
@@ -36,13 +27,7 @@ import java.util.concurrent.TimeUnit;
  * admitted), the same with this instance's allowances of cluster-wide day and month quotas on top, and the usage
  * analytics update, each on one thread (the uncontended cost a request pays).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class GatewayHotPathBenchmark {
+public class GatewayHotPathBenchmark extends NanosBenchmark {
     private RouteLimiter ratesOnly;
     private RouteLimiter ratesAndQuotas;
     private RouteLimiter ratesQuotasAndAllowances;

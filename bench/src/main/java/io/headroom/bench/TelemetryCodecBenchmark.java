@@ -5,32 +5,17 @@ import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.ingest.model.TelemetryWindow;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Cost of the telemetry hot spots: recording a latency (bucket lookup, on every request) and encoding /
  * decoding one window (once a second per route, and per record on the predictor).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class TelemetryCodecBenchmark {
+public class TelemetryCodecBenchmark extends NanosBenchmark {
     private TelemetryWindow window;
     private byte[] encoded;
     private long[] latencies;

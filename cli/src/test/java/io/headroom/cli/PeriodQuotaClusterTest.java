@@ -1,7 +1,5 @@
 package io.headroom.cli;
 
-import io.headroom.cli.stack.HeadroomConfig;
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.kafka.KafkaClients;
 import io.headroom.ingest.model.QuotaAllowance;
 import io.headroom.predictor.service.PredictorService;
@@ -94,14 +92,7 @@ class PeriodQuotaClusterTest {
     }
 
     private QuotaCluster cluster(String name, long day, long local, Clock clock) throws Exception {
-        QuotaCluster c = QuotaCluster.withBackend();
-        try {
-            c.start(HeadroomConfig.from(ConfigNode.parse(name, yaml(c.backendAddress(), day, local))), tmp.resolve("kafka"), 3, clock);
-            return c;
-        } catch (Exception | Error e) {
-            c.close();
-            throw e;
-        }
+        return QuotaCluster.started(name, backend -> yaml(backend, day, local), tmp.resolve("kafka"), 3, clock);
     }
 
     /** Waits until every router holds allowances of the day from {@code windowStart}, valid for 5 s more on {@code clock}. */
@@ -268,45 +259,19 @@ class PeriodQuotaClusterTest {
     }
 
     private String yaml(String backend, long day, long local) {
-        return """
-                instance-id: r1
-                kafka:
-                  bootstrap-servers: ""
-                  embedded-data-dir: "%s"
-                  telemetry-partitions: 1
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    q:
-                      backends: [%s]
-                      connect-timeout: 1s
-                      request-timeout: 5s
-                  auth:
-                    api-keys:
-                      keys:
-                        - {consumer: %s, sha256: %s}
-                  rate-limits:
-                    quotas:
-                      time-zone: Europe/Berlin
-                      consumers:
-                        %s: {day: %d}
-                  routes:
-                    - {name: q, path-prefix: /, pool: q, auth: {methods: [api-key]}}
-                predictor:
-                  lead-time: 5s
-                  plan-ttl: 10s
-                  retrain-interval: 10m
-                  training-window: 300s
-                  history: 10m
-                  pools:
-                    q: {capacity-per-instance: 1000}
-                  quota-leases: {half-life: 5s, warm-up: 3s, forget-after: 30s}
-                  period-quotas:
-                    time-zone: Europe/Berlin
-                    reserve: %s
-                    floor: %s
-                    consumers:
-                      %s: {day: %d}
-                """.formatted(tmp.resolve("kafka"), backend, CONSUMER, QuotaCluster.sha256(KEY), CONSUMER, local, RESERVE, FLOOR, CONSUMER, day);
+        return QuotaCluster.yaml(tmp.resolve("kafka"), backend, "q", List.of(CONSUMER), List.of(KEY), """
+                quotas:
+                  time-zone: Europe/Berlin
+                  consumers:
+                    %s: {day: %d}
+                """.formatted(CONSUMER, local), "{capacity-per-instance: 1000}", """
+                quota-leases: {half-life: 5s, warm-up: 3s, forget-after: 30s}
+                period-quotas:
+                  time-zone: Europe/Berlin
+                  reserve: %s
+                  floor: %s
+                  consumers:
+                    %s: {day: %d}
+                """.formatted(RESERVE, FLOOR, CONSUMER, day));
     }
 }

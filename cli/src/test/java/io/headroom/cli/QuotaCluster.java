@@ -3,6 +3,7 @@ package io.headroom.cli;
 import com.sun.net.httpserver.HttpServer;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
+import io.headroom.config.ConfigNode;
 import io.headroom.ingest.kafka.KafkaClients;
 import io.headroom.ingest.kafka.Topics;
 import io.headroom.ingest.model.ConsumerStats;
@@ -40,6 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongFunction;
+import java.util.function.UnaryOperator;
 
 import static org.awaitility.Awaitility.await;
 
@@ -88,6 +90,65 @@ final class QuotaCluster implements AutoCloseable {
     /** Starts the backend only; {@link #start} the rest once the configuration (which names the backend) is built. */
     static QuotaCluster withBackend() throws IOException {
         return new QuotaCluster();
+    }
+
+    /**
+     * Starts the backend, then the broker, the predictor and {@code routers} routers on the configuration that
+     * {@code yaml} writes for the backend's address (parsed as file {@code name}); on failure the cluster is closed
+     * again.
+     */
+    static QuotaCluster started(String name, UnaryOperator<String> yaml, Path kafkaDir, int routers, Clock clock) throws IOException {
+        QuotaCluster c = withBackend();
+        try {
+            c.start(HeadroomConfig.from(ConfigNode.parse(name, yaml.apply(c.backendAddress()))), kafkaDir, routers, clock);
+            return c;
+        } catch (IOException | RuntimeException | Error e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The configuration of a quota test as YAML: instance {@code r1} (the further routers get their own ids), the
+     * embedded broker in {@code kafkaDir}, one pool and one route named {@code pool} on {@code backend} that take an
+     * API key, the API key of each of {@code consumers} (its SHA-256 of the same place in {@code keys}), and the test's own parts:
+     * {@code rateLimits} (the body of {@code router.rate-limits}), {@code poolPlan} (the predictor's settings of the
+     * pool, a flow mapping) and {@code predictor} (further predictor settings).
+     */
+    static String yaml(Path kafkaDir, String backend, String pool, List<String> consumers, List<String> keys, String rateLimits,
+                       String poolPlan, String predictor) {
+        StringBuilder keyList = new StringBuilder();
+        for (int i = 0; i < consumers.size(); i++) {
+            keyList.append("        - {consumer: ").append(consumers.get(i)).append(", sha256: ").append(sha256(keys.get(i))).append("}\n");
+        }
+        return """
+                instance-id: r1
+                kafka:
+                  bootstrap-servers: ""
+                  embedded-data-dir: "%s"
+                  telemetry-partitions: 1
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    %s:
+                      backends: [%s]
+                      connect-timeout: 1s
+                      request-timeout: 5s
+                  auth:
+                    api-keys:
+                      keys:
+                %s  rate-limits:
+                %s  routes:
+                    - {name: %s, path-prefix: /, pool: %s, auth: {methods: [api-key]}}
+                predictor:
+                  lead-time: 5s
+                  plan-ttl: 10s
+                  retrain-interval: 10m
+                  training-window: 300s
+                  history: 10m
+                  pools:
+                    %s: %s
+                %s""".formatted(kafkaDir, pool, backend, keyList, rateLimits.indent(4), pool, pool, pool, poolPlan, predictor.indent(2));
     }
 
     /** {@code 127.0.0.1:PORT} of the backend, for the configuration. */

@@ -1,8 +1,6 @@
 package io.headroom.cli;
 
-import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.TelemetryWindow;
@@ -60,9 +58,7 @@ class QuotaLeaseClusterTest {
     @Test
     void leasesHoldTheGlobalLimitAcrossThreeRoutersWithSkewedTraffic() throws Exception {
         long t0 = System.nanoTime();
-        try (QuotaCluster cluster = QuotaCluster.withBackend()) {
-            HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-cluster.yaml", yaml(cluster.backendAddress())));
-            cluster.start(config, tmp.resolve("kafka"), 3, Clock.systemUTC());
+        try (QuotaCluster cluster = QuotaCluster.started("quota-cluster.yaml", this::yaml, tmp.resolve("kafka"), 3, Clock.systemUTC())) {
             Stack stack = cluster.stack();
             Router[] routers = {cluster.router(0), cluster.router(1), cluster.router(2)};
             System.out.printf("broker, predictor and 3 routers up after %d ms%n", ms(t0));
@@ -138,41 +134,14 @@ class QuotaLeaseClusterTest {
     }
 
     private String yaml(String backend) {
-        String sha = QuotaCluster.sha256(KEY);
-        return """
-                instance-id: %s
-                kafka:
-                  bootstrap-servers: ""
-                  embedded-data-dir: "%s"
-                  telemetry-partitions: 1
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    %s:
-                      backends: [%s]
-                      connect-timeout: 1s
-                      request-timeout: 5s
-                  auth:
-                    api-keys:
-                      keys:
-                        - {consumer: %s, sha256: %s}
-                  rate-limits:
-                    consumers:
-                      %s: {rate: 30/s, burst: 10}
-                  routes:
-                    - {name: %s, path-prefix: /, pool: %s, auth: {methods: [api-key]}}
-                predictor:
-                  lead-time: 5s
-                  plan-ttl: 10s
-                  retrain-interval: 10m
-                  training-window: 300s
-                  history: 10m
-                  pools:
-                    %s: {capacity-per-instance: 1000}
-                  quotas:
-                    %s: {rate: 30/s, burst: 10}
-                  quota-leases: {reserve: %s, half-life: 5s, warm-up: 3s, forget-after: 30s}
-                """.formatted(IDS[0], tmp.resolve("kafka"), ROUTE, backend, CONSUMER, sha, CONSUMER, ROUTE, ROUTE, ROUTE, CONSUMER, RESERVE);
+        return QuotaCluster.yaml(tmp.resolve("kafka"), backend, ROUTE, List.of(CONSUMER), List.of(KEY), """
+                consumers:
+                  %s: {rate: 30/s, burst: 10}
+                """.formatted(CONSUMER), "{capacity-per-instance: 1000}", """
+                quotas:
+                  %s: {rate: 30/s, burst: 10}
+                quota-leases: {reserve: %s, half-life: 5s, warm-up: 3s, forget-after: 30s}
+                """.formatted(CONSUMER, RESERVE));
     }
 
     private static long ms(long t0) {

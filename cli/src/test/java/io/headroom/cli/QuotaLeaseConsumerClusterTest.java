@@ -1,8 +1,6 @@
 package io.headroom.cli;
 
-import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.ConsumerStats;
 import io.headroom.ingest.model.QuotaLease;
 import io.headroom.ingest.model.TelemetryWindow;
@@ -15,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -58,9 +57,7 @@ class QuotaLeaseConsumerClusterTest {
     @Test
     void eachConsumersLimitHoldsAcrossThreeRoutersWithOppositeSkews() throws Exception {
         long t0 = System.nanoTime();
-        try (QuotaCluster cluster = QuotaCluster.withBackend()) {
-            HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-consumers.yaml", yaml(cluster.backendAddress())));
-            cluster.start(config, tmp.resolve("kafka"), 3, Clock.systemUTC());
+        try (QuotaCluster cluster = QuotaCluster.started("quota-consumers.yaml", this::yaml, tmp.resolve("kafka"), 3, Clock.systemUTC())) {
             Stack stack = cluster.stack();
             Router[] routers = {cluster.router(0), cluster.router(1), cluster.router(2)};
             System.out.printf("broker, predictor and 3 routers up after %d ms%n", ms(t0));
@@ -131,45 +128,16 @@ class QuotaLeaseConsumerClusterTest {
     }
 
     private String yaml(String backend) {
-        String shaA = QuotaCluster.sha256(KEYS[0]);
-        String shaB = QuotaCluster.sha256(KEYS[1]);
-        return """
-                instance-id: %s
-                kafka:
-                  bootstrap-servers: ""
-                  embedded-data-dir: "%s"
-                  telemetry-partitions: 1
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    %s:
-                      backends: [%s]
-                      connect-timeout: 1s
-                      request-timeout: 5s
-                  auth:
-                    api-keys:
-                      keys:
-                        - {consumer: a, sha256: %s}
-                        - {consumer: b, sha256: %s}
-                  rate-limits:
-                    consumers:
-                      a: {rate: 30/s, burst: 20}
-                      b: {rate: 30/s, burst: 20}
-                  routes:
-                    - {name: %s, path-prefix: /, pool: %s, auth: {methods: [api-key]}}
-                predictor:
-                  lead-time: 5s
-                  plan-ttl: 10s
-                  retrain-interval: 10m
-                  training-window: 300s
-                  history: 10m
-                  pools:
-                    %s: {capacity-per-instance: 1000}
-                  quotas:
-                    a: {rate: 30/s, burst: 20}
-                    b: {rate: 30/s, burst: 20}
-                  quota-leases: {reserve: %s, half-life: 5s, warm-up: 3s, forget-after: 30s}
-                """.formatted(IDS[0], tmp.resolve("kafka"), ROUTE, backend, shaA, shaB, ROUTE, ROUTE, ROUTE, RESERVE);
+        return QuotaCluster.yaml(tmp.resolve("kafka"), backend, ROUTE, List.of(CONSUMERS), List.of(KEYS), """
+                consumers:
+                  a: {rate: 30/s, burst: 20}
+                  b: {rate: 30/s, burst: 20}
+                """, "{capacity-per-instance: 1000}", """
+                quotas:
+                  a: {rate: 30/s, burst: 20}
+                  b: {rate: 30/s, burst: 20}
+                quota-leases: {reserve: %s, half-life: 5s, warm-up: 3s, forget-after: 30s}
+                """.formatted(RESERVE));
     }
 
     private static long ms(long t0) {

@@ -2,7 +2,6 @@ package io.headroom.cli;
 
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.codec.Codecs;
 import io.headroom.ingest.kafka.ConsumerLoop;
 import io.headroom.ingest.kafka.KafkaClients;
@@ -50,9 +49,8 @@ class QuotaTiersTest {
     @Test
     void aPlanTightensTheFreeTierAheadOfTheOverloadWhileGoldIsUntouched() throws Exception {
         ConcurrentLinkedQueue<ScalingEvent> events = new ConcurrentLinkedQueue<>();
-        try (QuotaCluster cluster = QuotaCluster.withBackend()) {
-            HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("quota-tiers.yaml", yaml(cluster.backendAddress())));
-            cluster.start(config, tmp.resolve("kafka"), 1, Clock.systemUTC());
+        try (QuotaCluster cluster = QuotaCluster.started("quota-tiers.yaml", this::yaml, tmp.resolve("kafka"), 1, Clock.systemUTC())) {
+            HeadroomConfig config = cluster.config();
             Stack stack = cluster.stack();
             Router router = cluster.router(0);
             ConcurrentLinkedQueue<TelemetryWindow> windows = cluster.windows(0);
@@ -156,48 +154,19 @@ class QuotaTiersTest {
     }
 
     private String yaml(String backend) {
-        String g = QuotaCluster.sha256(KEYS[0]);
-        String f = QuotaCluster.sha256(KEYS[1]);
-        return """
-                instance-id: r1
-                kafka:
-                  bootstrap-servers: ""
-                  embedded-data-dir: "%s"
-                  telemetry-partitions: 1
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api:
-                      backends: [%s]
-                      connect-timeout: 1s
-                      request-timeout: 5s
-                  auth:
-                    api-keys:
-                      keys:
-                        - {consumer: g, sha256: %s}
-                        - {consumer: f, sha256: %s}
-                  rate-limits:
-                    consumers:
-                      g: {rate: 20/s, burst: 20}
-                      f: {rate: 20/s, burst: 20}
-                  routes:
-                    - {name: api, path-prefix: /, pool: api, auth: {methods: [api-key]}}
-                predictor:
-                  lead-time: 5s
-                  plan-ttl: 10s
-                  retrain-interval: 10m
-                  training-window: 300s
-                  history: 10m
-                  pools:
-                    api: {capacity-per-instance: 10, target-utilisation: 1.0}
-                  quotas:
-                    g: {rate: 20/s, burst: 20}
-                    f: {rate: 20/s, burst: 20}
-                  quota-tiers:
-                    tiers:
-                      gold: {consumers: [g], priority: 1}
-                      free: {consumers: [f], priority: 2, floor: 0.1}
-                    max-instances: {api: 1}
-                """.formatted(tmp.resolve("kafka"), backend, g, f);
+        return QuotaCluster.yaml(tmp.resolve("kafka"), backend, ROUTE, List.of("g", "f"), List.of(KEYS), """
+                consumers:
+                  g: {rate: 20/s, burst: 20}
+                  f: {rate: 20/s, burst: 20}
+                """, "{capacity-per-instance: 10, target-utilisation: 1.0}", """
+                quotas:
+                  g: {rate: 20/s, burst: 20}
+                  f: {rate: 20/s, burst: 20}
+                quota-tiers:
+                  tiers:
+                    gold: {consumers: [g], priority: 1}
+                    free: {consumers: [f], priority: 2, floor: 0.1}
+                  max-instances: {api: 1}
+                """);
     }
 }

@@ -11,13 +11,9 @@ import io.headroom.ingest.codec.Codecs;
 import io.headroom.ingest.kafka.ConsumerLoop;
 import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.ControlPlan;
-import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.predictor.core.PoolForecast;
 import io.headroom.router.control.PoolSnapshot;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +40,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -296,30 +291,17 @@ class WholeLoopTest {
      */
     private static void publishBackfill(Stack s, long nowSecond, String addrA, String addrB) throws Exception {
         Random rnd = new Random(42);
-        String topic = s.config().kafka().topics().telemetry();
-        try (Producer<String, TelemetryWindow> p = s.clients().producer("test-backfill", Codecs.TELEMETRY.serializer())) {
-            List<Future<RecordMetadata>> acks = new ArrayList<>();
-            for (int i = 0; i < BACKFILL_S; i++) {
-                int age = BACKFILL_S - i; // seconds before now
-                double rate = LIVE_RATE - 8.0 * age / BACKFILL_S + 6 * Math.sin(2 * Math.PI * age / 60.0) + rnd.nextGaussian();
-                long n = Math.max(0, Math.round(rate));
-                long a = n / 2 + (i % 2 == 0 ? n % 2 : 0); // an even split over time: no bias against B
-                long b = n - a;
-                List<BackendStats> stats = List.of(healthy(addrA, a), healthy(addrB, b));
-                TelemetryWindow w = new TelemetryWindow("backfill", i, (nowSecond - age) * 1000, 1000, ROUTE, POOL, stats);
-                acks.add(p.send(new ProducerRecord<>(topic, ROUTE, w)));
-            }
-            p.flush();
-            for (Future<RecordMetadata> f : acks) {
-                f.get(30, TimeUnit.SECONDS);
-            }
+        List<TelemetryWindow> windows = new ArrayList<>();
+        for (int i = 0; i < BACKFILL_S; i++) {
+            int age = BACKFILL_S - i; // seconds before now
+            double rate = LIVE_RATE - 8.0 * age / BACKFILL_S + 6 * Math.sin(2 * Math.PI * age / 60.0) + rnd.nextGaussian();
+            long n = Math.max(0, Math.round(rate));
+            long a = n / 2 + (i % 2 == 0 ? n % 2 : 0); // an even split over time: no bias against B
+            long b = n - a;
+            List<BackendStats> stats = List.of(Backfill.healthy(addrA, a), Backfill.healthy(addrB, b));
+            windows.add(new TelemetryWindow("backfill", i, (nowSecond - age) * 1000, 1000, ROUTE, POOL, stats));
         }
-    }
-
-    private static BackendStats healthy(String backend, long n) {
-        long[] buckets = new long[LatencyHistogram.BUCKETS];
-        buckets[LatencyHistogram.bucketOf(2_000)] = n;
-        return new BackendStats(backend, n, n, 0, 0, 0, 0, 0, 64 * n, 2 * n, LatencyHistogram.of(buckets));
+        Backfill.publish(s, ROUTE, windows);
     }
 
     /** Requests per backend summed over the router's own windows of the route (backfill excluded). */

@@ -1,9 +1,5 @@
 package io.headroom.router;
 
-import io.headroom.config.ConfigNode;
-import io.headroom.router.auth.ApiKeyStore;
-import io.headroom.router.config.RouterConfig;
-import io.headroom.router.telemetry.TelemetrySink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +14,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,34 +21,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class ExpectContinueHttpTest {
     private TinyBackend backend;
-    private Router router;
-    private int port;
+    private LoopbackRouter running;
 
     @BeforeEach
     void start() throws Exception {
         backend = new TinyBackend("b");
-        String yaml = """
-                router:
-                  listen: 127.0.0.1:0
+        String yaml = LoopbackRouter.withAliceKey(backend.address()) + """
                   max-request-body: 1KB
-                  pools:
-                    api: {backends: [%s]}
-                  auth:
-                    api-keys:
-                      header: X-Api-Key
-                      keys: [{consumer: alice, sha256: %s}]
                   routes:
                     - {name: open, path-prefix: /, pool: api}
                     - {name: keyed, path-prefix: /keyed, pool: api, auth: {methods: [api-key]}}
                     - {name: limited, path-prefix: /limited, pool: api, rate-limits: {route: {rate: 1/h, burst: 1}}}
-                """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"));
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "t", TelemetrySink.DISCARD, Clock.systemUTC());
-        port = router.start();
+                """;
+        running = LoopbackRouter.start("t", yaml);
     }
 
     @AfterEach
     void stop() throws Exception {
-        router.close();
+        running.close();
         backend.close();
     }
 
@@ -94,7 +79,7 @@ class ExpectContinueHttpTest {
 
     @Test
     void anAcceptedRequestGets100ContinueThenItsBodyIsForwardedWithoutTheExpectation() throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), running.port())) {
             s.setSoTimeout(10_000); // a deadlock would show as a timeout here
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
@@ -121,7 +106,7 @@ class ExpectContinueHttpTest {
 
     @Test
     void aClientThatSendsItsBodyWithoutWaitingIsServedToo() throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), running.port())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write((head("/echo", 4, "") + "data").getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
@@ -133,7 +118,7 @@ class ExpectContinueHttpTest {
 
     /** Sends only the head with the expectation and returns the answer, read without ever sending the body. */
     private String refusedWithoutBody(String path, int length, String extra) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), running.port())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(head(path, length, extra).getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
@@ -163,7 +148,7 @@ class ExpectContinueHttpTest {
 
     @Test
     void aRateLimitedRequestIsRefusedWithoutReadingItsBody() throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), running.port())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write((head("/limited/a", 2, "") ).getBytes(StandardCharsets.ISO_8859_1));
             assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 100 Continue");

@@ -7,12 +7,10 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.router.auth.ApiKeyStore;
 import io.headroom.router.auth.JwksServer;
-import io.headroom.router.config.RouterConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,18 +18,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,12 +37,8 @@ class GatewayAuthHttpTest {
     private TinyBackend backend;
     private JwksServer jwks;
     private RSAKey rsa;
-    private Router router;
-    private int port;
+    private LoopbackRouter running;
     private Path keyFile;
-    private final ConcurrentLinkedQueue<TelemetryWindow> windows = new ConcurrentLinkedQueue<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() throws Exception {
@@ -76,23 +65,14 @@ class GatewayAuthHttpTest {
                     - {name: orders, path-prefix: /orders, rewrite: {strip-prefix: true}, pool: api, auth: {methods: [api-key, jwt], scopes: [orders:read]}}
                     - {name: admin, path-prefix: /admin, rewrite: {strip-prefix: true}, pool: api, auth: {methods: [jwt], scopes: [admin]}}
                 """.formatted(backend.address(), ApiKeyStore.hashHex("secret-mobile-key"), keyFile, jwks.url());
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "auth-1", windows::add, Clock.systemUTC());
-        port = router.start();
+        running = LoopbackRouter.start("auth-1", yaml);
     }
 
     @AfterAll
     void stop() throws Exception {
-        router.stop();
+        running.close();
         backend.close();
         jwks.close();
-    }
-
-    private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private String token(String sub, String scope) throws Exception {
@@ -105,20 +85,20 @@ class GatewayAuthHttpTest {
 
     @Test
     void missingCredentialsGet401WithChallenges() throws Exception {
-        HttpResponse<String> r = get("/orders/headers");
+        HttpResponse<String> r = running.get("/orders/headers");
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.headers().allValues("www-authenticate")).anyMatch(v -> v.startsWith("Bearer realm=\"headroom\""))
                 .anyMatch(v -> v.startsWith("ApiKey realm=\"headroom\", header=\"X-Api-Key\""));
         assertThat(r.body()).contains("missing_credentials");
-        assertThat(get("/open/who").statusCode()).isEqualTo(200);
+        assertThat(running.get("/open/who").statusCode()).isEqualTo(200);
     }
 
     @Test
     void apiKeyIsCheckedAndStripped() throws Exception {
-        HttpResponse<String> r = get("/orders/headers", "X-Api-Key", "secret-mobile-key", "X-Other", "kept");
+        HttpResponse<String> r = running.get("/orders/headers", "X-Api-Key", "secret-mobile-key", "X-Other", "kept");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("X-Other: kept").doesNotContainIgnoringCase("x-api-key").doesNotContain("secret-mobile-key");
-        HttpResponse<String> bad = get("/orders/headers", "X-Api-Key", "wrong");
+        HttpResponse<String> bad = running.get("/orders/headers", "X-Api-Key", "wrong");
         assertThat(bad.statusCode()).isEqualTo(401);
         assertThat(bad.body()).contains("invalid_api_key").doesNotContain("wrong");
     }
@@ -126,46 +106,46 @@ class GatewayAuthHttpTest {
     @Test
     void bearerTokenIsCheckedStrippedAndScoped() throws Exception {
         String t = token("alice", "orders:read");
-        HttpResponse<String> r = get("/orders/headers", "Authorization", "Bearer " + t);
+        HttpResponse<String> r = running.get("/orders/headers", "Authorization", "Bearer " + t);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).startsWith("GET /headers HTTP/1.1").doesNotContainIgnoringCase("authorization:");
-        HttpResponse<String> scope = get("/admin/headers", "Authorization", "Bearer " + t);
+        HttpResponse<String> scope = running.get("/admin/headers", "Authorization", "Bearer " + t);
         assertThat(scope.statusCode()).isEqualTo(403);
         assertThat(scope.headers().firstValue("www-authenticate")).hasValueSatisfying(v ->
                 assertThat(v).contains("error=\"insufficient_scope\"").contains("scope=\"admin\""));
-        HttpResponse<String> bad = get("/admin/headers", "Authorization", "Bearer " + t.substring(0, t.length() - 3) + "abc");
+        HttpResponse<String> bad = running.get("/admin/headers", "Authorization", "Bearer " + t.substring(0, t.length() - 3) + "abc");
         assertThat(bad.statusCode()).isEqualTo(401);
         assertThat(bad.headers().firstValue("www-authenticate")).hasValueSatisfying(v -> assertThat(v).contains("error=\"invalid_token\""));
         // an API key is no way into a JWT-only route
-        assertThat(get("/admin/headers", "X-Api-Key", "secret-mobile-key").statusCode()).isEqualTo(401);
+        assertThat(running.get("/admin/headers", "X-Api-Key", "secret-mobile-key").statusCode()).isEqualTo(401);
     }
 
     @Test
     void keyFileRotatesWithoutRestart() throws Exception {
-        assertThat(get("/orders/who", "X-Api-Key", "file-key-1").statusCode()).isEqualTo(200);
-        assertThat(get("/orders/who", "X-Api-Key", "file-key-2").statusCode()).isEqualTo(401);
+        assertThat(running.get("/orders/who", "X-Api-Key", "file-key-1").statusCode()).isEqualTo(200);
+        assertThat(running.get("/orders/who", "X-Api-Key", "file-key-2").statusCode()).isEqualTo(401);
         Files.writeString(keyFile, "partner " + ApiKeyStore.hashHex("file-key-2") + " orders:read\n");
         Files.setLastModifiedTime(keyFile, FileTime.fromMillis(System.currentTimeMillis() + 5000));
-        assertThat(router.authenticator().apiKeys().reloadIfChanged()).isTrue(); // the timer would do it within 5 s
-        assertThat(get("/orders/who", "X-Api-Key", "file-key-2").statusCode()).isEqualTo(200);
-        assertThat(get("/orders/who", "X-Api-Key", "file-key-1").statusCode()).isEqualTo(401);
-        assertThat(get("/orders/who", "X-Api-Key", "secret-mobile-key").statusCode()).isEqualTo(200);
+        assertThat(running.router().authenticator().apiKeys().reloadIfChanged()).isTrue(); // the timer would do it within 5 s
+        assertThat(running.get("/orders/who", "X-Api-Key", "file-key-2").statusCode()).isEqualTo(200);
+        assertThat(running.get("/orders/who", "X-Api-Key", "file-key-1").statusCode()).isEqualTo(401);
+        assertThat(running.get("/orders/who", "X-Api-Key", "secret-mobile-key").statusCode()).isEqualTo(200);
     }
 
     @Test
     void refusalsCountAsRejections() throws Exception {
-        router.telemetry().closeWindow(System.currentTimeMillis() + 1000);
-        windows.clear();
+        running.router().telemetry().closeWindow(System.currentTimeMillis() + 1000);
+        running.windows().clear();
         for (int i = 0; i < 3; i++) {
-            assertThat(get("/orders/x").statusCode()).isEqualTo(401);
+            assertThat(running.get("/orders/x").statusCode()).isEqualTo(401);
         }
         // a refusal is counted just after it was sent: close windows until all three are in
         long base = System.currentTimeMillis() + 3000;
         java.util.concurrent.atomic.AtomicInteger k = new java.util.concurrent.atomic.AtomicInteger();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            router.telemetry().closeWindow(base + 1000L * k.incrementAndGet());
+            running.router().telemetry().closeWindow(base + 1000L * k.incrementAndGet());
             long rejected = 0;
-            for (TelemetryWindow w : List.copyOf(windows)) {
+            for (TelemetryWindow w : List.copyOf(running.windows())) {
                 if (w.route().equals("orders")) {
                     for (BackendStats b : w.backends()) {
                         if (b.backend().equals("-")) {

@@ -1,10 +1,7 @@
 package io.headroom.router;
 
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.ControlPlan;
-import io.headroom.ingest.model.TelemetryWindow;
-import io.headroom.router.config.RouterConfig;
 import io.headroom.router.control.ControlPlanStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,18 +16,14 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,11 +36,7 @@ class RouterHttpTest {
     private TinyBackend b1;
     private TinyBackend b2;
     private TinyBackend b3;
-    private Router router;
-    private int port;
-    private final ConcurrentLinkedQueue<TelemetryWindow> windows = new ConcurrentLinkedQueue<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private LoopbackRouter running;
 
     @BeforeAll
     void start() throws IOException {
@@ -77,28 +66,21 @@ class RouterHttpTest {
                     - {name: empty, path-prefix: /empty, pool: empty}
                     - {name: tele, path-prefix: /tele, pool: api}
                 """.formatted(b1.address(), b2.address(), b3.address(), closed);
-        RouterConfig cfg = RouterConfig.from(ConfigNode.parse("test.yaml", yaml));
-        router = Router.create(cfg, "it-1", windows::add, Clock.systemUTC());
-        port = router.start();
+        running = LoopbackRouter.start("it-1", yaml);
     }
 
     @AfterAll
     void stop() throws IOException {
-        router.stop();
+        running.close();
         b1.close();
         b2.close();
         b3.close();
     }
 
-    private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     private Map<String, Integer> spread(String path, int n) throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            HttpResponse<String> r = get(path);
+            HttpResponse<String> r = running.get(path);
             assertThat(r.statusCode()).isEqualTo(200);
             counts.merge(r.body(), 1, Integer::sum);
         }
@@ -120,10 +102,10 @@ class RouterHttpTest {
     void weightsAndMembersChangeWithPlans() throws Exception {
         assertThat(spread("/w/who", 4)).containsExactlyInAnyOrderEntriesOf(Map.of("b1", 2, "b2", 2));
         long now = System.currentTimeMillis();
-        ControlPlanStore store = router.controlPlans();
+        ControlPlanStore store = running.router().controlPlans();
         assertThat(store.apply(new ControlPlan("pool:weighted", ControlPlan.SOURCE_PREDICTOR, 1, now, now + 60_000,
                 Map.of(b1.address(), 3.0, b2.address(), 1.0), List.of(), List.of(), "it"))).isEqualTo(ControlPlanStore.Outcome.APPLIED);
-        assertThat(router.pools().get("weighted").weightOf(b1.address())).isEqualTo(3.0);
+        assertThat(running.router().pools().get("weighted").weightOf(b1.address())).isEqualTo(3.0);
         assertThat(spread("/w/who", 8)).containsExactlyInAnyOrderEntriesOf(Map.of("b1", 6, "b2", 2));
         assertThat(store.apply(new ControlPlan("pool:weighted", ControlPlan.SOURCE_AUTOSCALER, 1, now, now + 60_000,
                 Map.of(), List.of(), List.of(b3.address()), "it"))).isEqualTo(ControlPlanStore.Outcome.APPLIED);
@@ -133,7 +115,7 @@ class RouterHttpTest {
     @Test
     void streamsMultiMegabyteChunkedResponse() throws Exception {
         int n = 5_000_000;
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/big?n=" + n))
+        HttpResponse<InputStream> r = running.http().send(HttpRequest.newBuilder(running.uri("/big?n=" + n))
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type")).contains("application/octet-stream");
@@ -157,13 +139,13 @@ class RouterHttpTest {
     void postBodiesWithLengthAndChunked() throws Exception {
         byte[] body = new byte[3_000_000];
         new Random(7).nextBytes(body);
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
+        HttpResponse<byte[]> r = running.http().send(HttpRequest.newBuilder(running.uri("/echo"))
                 .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(body);
         // Unknown length: the client sends chunked, the proxy forwards chunked.
-        HttpResponse<byte[]> c = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
+        HttpResponse<byte[]> c = running.http().send(HttpRequest.newBuilder(running.uri("/echo"))
                 .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(c.statusCode()).isEqualTo(200);
@@ -173,7 +155,7 @@ class RouterHttpTest {
     @Test
     void hopByHopHeadersStrippedAndForwardedHeadersAdded() throws Exception {
         String response;
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), running.port())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(("GET /headers HTTP/1.1\r\nHost: example.test\r\nConnection: close, X-Drop-Me\r\nX-Drop-Me: 1\r\n"
@@ -213,7 +195,7 @@ class RouterHttpTest {
 
     @Test
     void badGatewayWhenBackendPortIsClosed() throws Exception {
-        HttpResponse<String> r = get("/dead/x");
+        HttpResponse<String> r = running.get("/dead/x");
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.headers().firstValue("content-type")).contains("application/json");
         assertThat(r.body()).startsWith("{\"error\":\"connect_failed\",\"detail\":\"connecting to 127.0.0.1:");
@@ -221,43 +203,43 @@ class RouterHttpTest {
 
     @Test
     void gatewayTimeoutOnSlowBackend() throws Exception {
-        HttpResponse<String> r = get("/slow");
+        HttpResponse<String> r = running.get("/slow");
         assertThat(r.statusCode()).isEqualTo(504);
         assertThat(r.body()).startsWith("{\"error\":\"upstream_timeout\"");
     }
 
     @Test
     void serviceUnavailableWhenPoolIsEmpty() throws Exception {
-        HttpResponse<String> r = get("/empty");
+        HttpResponse<String> r = running.get("/empty");
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.body()).startsWith("{\"error\":\"no_backend\"");
     }
 
     @Test
     void staleKeepAliveConnectionIsRetriedOnAFreshOne() throws Exception {
-        assertThat(get("/single/who").statusCode()).isEqualTo(200);
+        assertThat(running.get("/single/who").statusCode()).isEqualTo(200);
         int before = b3.connections.get();
-        assertThat(get("/single/drop").body()).isEqualTo("b3"); // backend closes this pooled connection afterwards
+        assertThat(running.get("/single/drop").body()).isEqualTo("b3"); // backend closes this pooled connection afterwards
         Thread.sleep(50);
-        HttpResponse<String> r = get("/single/who");
+        HttpResponse<String> r = running.get("/single/who");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("b3");
         assertThat(b3.connections.get()).isEqualTo(before + 1);
     }
 
     private long sum(String route, java.util.function.ToLongFunction<BackendStats> f) {
-        return windows.stream().filter(w -> w.route().equals(route)).flatMap(w -> w.backends().stream()).mapToLong(f).sum();
+        return running.windows().stream().filter(w -> w.route().equals(route)).flatMap(w -> w.backends().stream()).mapToLong(f).sum();
     }
 
     @Test
     void telemetryWindowsReachTheSink() throws Exception {
         for (int i = 0; i < 5; i++) {
-            assertThat(get("/tele/ok").statusCode()).isEqualTo(200);
+            assertThat(running.get("/tele/ok").statusCode()).isEqualTo(200);
         }
-        assertThat(get("/tele/missing").statusCode()).isEqualTo(404);
-        assertThat(get("/tele/missing").statusCode()).isEqualTo(404);
-        assertThat(get("/dead").statusCode()).isEqualTo(502);
-        assertThat(get("/empty").statusCode()).isEqualTo(503);
+        assertThat(running.get("/tele/missing").statusCode()).isEqualTo(404);
+        assertThat(running.get("/tele/missing").statusCode()).isEqualTo(404);
+        assertThat(running.get("/dead").statusCode()).isEqualTo(502);
+        assertThat(running.get("/empty").statusCode()).isEqualTo(503);
         Predicate<Object> done = x -> sum("tele", BackendStats::requests) >= 7 && sum("dead", BackendStats::errors) >= 1
                 && sum("empty", BackendStats::rejections) >= 1;
         await().atMost(Duration.ofSeconds(10)).until(() -> done.test(null));
@@ -266,12 +248,12 @@ class RouterHttpTest {
         assertThat(sum("tele", BackendStats::status4xx)).isEqualTo(2);
         assertThat(sum("tele", BackendStats::bytesOut)).isEqualTo(5 * 2 + 2 * 4);
         assertThat(sum("tele", b -> b.latency().totalCount())).isEqualTo(7);
-        assertThat(windows.stream().filter(w -> w.route().equals("tele")).flatMap(w -> w.backends().stream())
+        assertThat(running.windows().stream().filter(w -> w.route().equals("tele")).flatMap(w -> w.backends().stream())
                 .map(BackendStats::backend).distinct()).allMatch(a -> a.equals(b1.address()) || a.equals(b2.address()));
-        assertThat(windows.stream().filter(w -> w.route().equals("dead")).flatMap(w -> w.backends().stream())
+        assertThat(running.windows().stream().filter(w -> w.route().equals("dead")).flatMap(w -> w.backends().stream())
                 .filter(b -> b.errors() > 0).findFirst().orElseThrow().backend()).startsWith("127.0.0.1:");
-        assertThat(windows.stream().filter(w -> w.route().equals("empty")).flatMap(w -> w.backends().stream())
+        assertThat(running.windows().stream().filter(w -> w.route().equals("empty")).flatMap(w -> w.backends().stream())
                 .filter(b -> b.rejections() > 0).findFirst().orElseThrow().backend()).isEqualTo("-");
-        assertThat(windows).allMatch(w -> w.instanceId().equals("it-1") && w.windowMillis() >= 1000 && w.startMillis() % 1000 == 0);
+        assertThat(running.windows()).allMatch(w -> w.instanceId().equals("it-1") && w.windowMillis() >= 1000 && w.startMillis() % 1000 == 0);
     }
 }

@@ -1,8 +1,6 @@
 package io.headroom.router;
 
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.TelemetryWindow;
-import io.headroom.router.config.RouterConfig;
 import io.headroom.router.proxy.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,16 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -31,11 +24,7 @@ class RoutingHttpTest {
     private TinyBackend stable;
     private TinyBackend canary;
     private TinyBackend shadow;
-    private Router router;
-    private int port;
-    private final ConcurrentLinkedQueue<TelemetryWindow> windows = new ConcurrentLinkedQueue<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private LoopbackRouter running;
 
     @BeforeAll
     void start() throws Exception {
@@ -56,42 +45,33 @@ class RoutingHttpTest {
                     - {name: mirrored, path-prefix: /m, rewrite: {strip-prefix: true}, pool: stable,
                        mirror: {pool: shadow, percent: 100, max-in-flight: 4}}
                 """.formatted(stable.address(), canary.address(), shadow.address());
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "rt-1", windows::add, Clock.systemUTC());
-        port = router.start();
+        running = LoopbackRouter.start("rt-1", yaml);
     }
 
     @AfterAll
     void stop() throws Exception {
-        router.stop();
+        running.close();
         stable.close();
         canary.close();
         shadow.close();
     }
 
-    private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     @Test
     void templateRewriteAndVersionPrefixReachTheBackend() throws Exception {
-        HttpResponse<String> r = get("/api/users/42?x=1");
+        HttpResponse<String> r = running.get("/api/users/42?x=1");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).startsWith("GET /headers/42?x=1 HTTP/1.1");
-        HttpResponse<String> v2 = get("/v2/headers/a");
+        HttpResponse<String> v2 = running.get("/v2/headers/a");
         assertThat(v2.body()).startsWith("GET /headers/a HTTP/1.1");
         assertThat(canary.requests.get()).isPositive();
-        assertThat(get("/nothing/here").statusCode()).isEqualTo(404);
+        assertThat(running.get("/nothing/here").statusCode()).isEqualTo(404);
     }
 
     @Test
     void splitSendsTrafficToBothPoolsWithTelemetryPerPool() throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 200; i++) {
-            counts.merge(get("/split/who").body(), 1, Integer::sum);
+            counts.merge(running.get("/split/who").body(), 1, Integer::sum);
         }
         assertThat(counts.keySet()).containsExactlyInAnyOrder("stable", "canary");
         assertThat(counts.get("canary")).isBetween(25, 80); // 1 in 4 of 200 = 50, with a seeded but unknown draw
@@ -99,10 +79,10 @@ class RoutingHttpTest {
         long base = System.currentTimeMillis() + 2000;
         java.util.concurrent.atomic.AtomicInteger k = new java.util.concurrent.atomic.AtomicInteger();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            router.telemetry().closeWindow(base + 1000L * k.incrementAndGet()); // windows also go to the sink
+            running.router().telemetry().closeWindow(base + 1000L * k.incrementAndGet()); // windows also go to the sink
             long stableReq = 0;
             long canaryReq = 0;
-            for (TelemetryWindow w : List.copyOf(windows)) {
+            for (TelemetryWindow w : List.copyOf(running.windows())) {
                 if (w.route().equals("split")) {
                     long n = w.backends().stream().mapToLong(b -> b.requests()).sum();
                     if (w.pool().equals("stable")) {
@@ -121,11 +101,11 @@ class RoutingHttpTest {
     void mirrorCopiesWithoutAffectingThePrimary() throws Exception {
         int before = shadow.requests.get();
         for (int i = 0; i < 5; i++) {
-            HttpResponse<String> r = get("/m/headers", "X-Trace", "t" + i);
+            HttpResponse<String> r = running.get("/m/headers", "X-Trace", "t" + i);
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).startsWith("GET /headers HTTP/1.1").contains("X-Trace: t" + i);
         }
-        Route m = router.routes().stream().filter(r -> r.name().equals("mirrored")).findFirst().orElseThrow();
+        Route m = running.router().routes().stream().filter(r -> r.name().equals("mirrored")).findFirst().orElseThrow();
         await().atMost(Duration.ofSeconds(10)).until(() -> m.mirror().sent() + m.mirror().dropped() + m.mirror().failed() == 5);
         assertThat(m.mirror().failed()).isZero();
         assertThat(shadow.requests.get() - before).isEqualTo((int) m.mirror().sent());
@@ -133,7 +113,7 @@ class RoutingHttpTest {
         // primary answers at once anyway.
         HttpResponse<String> fast = null;
         for (int i = 0; i < 6; i++) {
-            fast = get("/m/who");
+            fast = running.get("/m/who");
             assertThat(fast.statusCode()).isEqualTo(200);
         }
         assertThat(fast.body()).isEqualTo("stable");

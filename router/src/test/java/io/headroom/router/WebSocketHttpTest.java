@@ -1,20 +1,15 @@
 package io.headroom.router;
 
-import io.headroom.config.ConfigNode;
-import io.headroom.router.auth.ApiKeyStore;
-import io.headroom.router.config.RouterConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,36 +23,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** WebSocket passthrough with the JDK's WebSocket client against an RFC 6455 echo backend, through the router. */
 @Timeout(60)
 class WebSocketHttpTest {
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-    private final java.util.concurrent.ConcurrentLinkedQueue<io.headroom.ingest.model.TelemetryWindow> windows =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private TinyBackend backend;
-    private Router router;
+    private LoopbackRouter running;
 
     @BeforeEach
     void start() throws Exception {
         backend = new TinyBackend("b1");
-        String yaml = """
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [%s]}
-                  auth:
-                    api-keys:
-                      header: X-Api-Key
-                      keys: [{consumer: alice, sha256: %s}]
+        String yaml = LoopbackRouter.withAliceKey(backend.address()) + """
                   routes:
                     - {name: open, path-prefix: /, pool: api}
                     - {name: keyed, path-prefix: /keyed, rewrite: {strip-prefix: true}, pool: api, auth: {methods: [api-key]}}
-                """.formatted(backend.address(), ApiKeyStore.hashHex("alice-key"));
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "t", windows::add, Clock.systemUTC());
-        router.start();
+                """;
+        running = LoopbackRouter.start("t", yaml);
     }
 
     @AfterEach
     void stop() throws Exception {
-        router.close();
+        running.close();
         backend.close();
     }
 
@@ -88,8 +70,8 @@ class WebSocketHttpTest {
     @Test
     void messagesGoBothWaysThroughTheRouter() throws Exception {
         Collector c = new Collector();
-        WebSocket ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create("ws://127.0.0.1:" + router.port() + "/ws/chat?room=1"), c).get(20, TimeUnit.SECONDS);
+        WebSocket ws = running.http().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create("ws://127.0.0.1:" + running.port() + "/ws/chat?room=1"), c).get(20, TimeUnit.SECONDS);
         ws.sendText("hello", true).get(10, TimeUnit.SECONDS);
         assertThat(c.texts.poll(10, TimeUnit.SECONDS)).isEqualTo("hello");
         String big = "x".repeat(70_000); // a frame larger than one read buffer
@@ -100,16 +82,16 @@ class WebSocketHttpTest {
         String head = backend.lastUpgradeHead;
         assertThat(head).startsWith("GET /ws/chat?room=1 HTTP/1.1").contains("X-Forwarded-For: 127.0.0.1");
         // ordinary requests still work on the same listener
-        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port() + "/who")).build(),
+        assertThat(running.http().send(HttpRequest.newBuilder(running.uri("/who")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("b1");
         // telemetry counts the handshake (101) and the ordinary request on the route
         // (the proxy records a request just after its answer has gone out: poll, closing a window each time)
         long counted = 0;
         long ahead = 2000; // each close needs a later window end: counters are deltas since the last close
         for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); counted < 2 && System.nanoTime() - until < 0; ) {
-            router.telemetry().closeWindow(System.currentTimeMillis() + ahead);
+            running.router().telemetry().closeWindow(System.currentTimeMillis() + ahead);
             ahead += 1000;
-            counted = windows.stream().filter(w -> w.route().equals("open")).flatMap(w -> w.backends().stream())
+            counted = running.windows().stream().filter(w -> w.route().equals("open")).flatMap(w -> w.backends().stream())
                     .mapToLong(b -> b.status2xx()).sum();
             if (counted < 2) {
                 Thread.sleep(20);
@@ -120,12 +102,12 @@ class WebSocketHttpTest {
 
     @Test
     void anUpgradeOnAGuardedRouteNeedsCredentialsWhichAreNotForwarded() throws Exception {
-        URI uri = URI.create("ws://127.0.0.1:" + router.port() + "/keyed/ws");
-        assertThatThrownBy(() -> http.newWebSocketBuilder().buildAsync(uri, new Collector()).join())
+        URI uri = URI.create("ws://127.0.0.1:" + running.port() + "/keyed/ws");
+        assertThatThrownBy(() -> running.http().newWebSocketBuilder().buildAsync(uri, new Collector()).join())
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(WebSocketHandshakeException.class)
                 .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(401));
         Collector c = new Collector();
-        WebSocket ws = http.newWebSocketBuilder().header("X-Api-Key", "alice-key").buildAsync(uri, c).get(20, TimeUnit.SECONDS);
+        WebSocket ws = running.http().newWebSocketBuilder().header("X-Api-Key", "alice-key").buildAsync(uri, c).get(20, TimeUnit.SECONDS);
         ws.sendText("ok", true).get(10, TimeUnit.SECONDS);
         assertThat(c.texts.poll(10, TimeUnit.SECONDS)).isEqualTo("ok");
         assertThat(backend.lastUpgradeHead).startsWith("GET /ws HTTP/1.1").doesNotContainIgnoringCase("x-api-key");
@@ -134,9 +116,9 @@ class WebSocketHttpTest {
 
     @Test
     void aMemberThatRefusesTheUpgradeHasItsAnswerPassedOn() {
-        URI uri = URI.create("ws://127.0.0.1:" + router.port() + "/plain");
+        URI uri = URI.create("ws://127.0.0.1:" + running.port() + "/plain");
         // TinyBackend answers an upgrade to a non-/ws path as an ordinary request: 200, which is no handshake
-        assertThatThrownBy(() -> http.newWebSocketBuilder().buildAsync(uri, new Collector()).join())
+        assertThatThrownBy(() -> running.http().newWebSocketBuilder().buildAsync(uri, new Collector()).join())
                 .hasCauseInstanceOf(WebSocketHandshakeException.class)
                 .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(200));
     }

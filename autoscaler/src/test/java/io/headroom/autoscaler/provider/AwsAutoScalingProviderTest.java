@@ -1,20 +1,15 @@
 package io.headroom.autoscaler.provider;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -45,24 +40,13 @@ class AwsAutoScalingProviderTest {
     private static final Pattern AUTH = Pattern.compile(
             "AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/([^/]+)/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})");
 
-    private HttpServer server;
+    @RegisterExtension
+    final LoopbackServer server = new LoopbackServer("/", this::handle);
     private final List<Map<String, String>> actions = new CopyOnWriteArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private volatile int desired = 2;
     private volatile int inService = 1;
     private volatile int maxSize = 10;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", this::handle);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.stop(0);
-    }
 
     private void handle(HttpExchange ex) throws IOException {
         byte[] body = ex.getRequestBody().readAllBytes();
@@ -188,7 +172,7 @@ class AwsAutoScalingProviderTest {
 
     private AwsConfig config(String group) {
         // refresh long enough never to fire during a test: refreshes are driven by hand
-        return new AwsConfig(group, "us-east-1", URI.create("http://127.0.0.1:" + server.getAddress().getPort()), Duration.ofHours(1),
+        return new AwsConfig(group, "us-east-1", server.uri(""), Duration.ofHours(1),
                 Duration.ofSeconds(10));
     }
 

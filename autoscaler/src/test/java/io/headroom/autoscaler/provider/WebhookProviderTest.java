@@ -1,16 +1,13 @@
 package io.headroom.autoscaler.provider;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.headroom.ingest.model.ScalingEvent;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -33,24 +30,13 @@ class WebhookProviderTest {
     private record Seen(String body, String signature, String idempotencyKey, boolean signatureValid) {
     }
 
-    private HttpServer server;
+    @RegisterExtension
+    final LoopbackServer server = new LoopbackServer("/scale", this::handle);
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private final List<ScalingEvent.Action> events = new CopyOnWriteArrayList<>();
     private final AtomicInteger failFirst = new AtomicInteger(1);
     private volatile int status = 200;
     private volatile String answer = "{\"current\": 3, \"ready\": 1}";
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/scale", this::handle);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.stop(0);
-    }
 
     private void handle(HttpExchange ex) throws IOException {
         byte[] body = ex.getRequestBody().readAllBytes();
@@ -72,7 +58,7 @@ class WebhookProviderTest {
     }
 
     private URI url() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/scale");
+        return server.uri("/scale");
     }
 
     private static ScaleRequest request(String id, int target) {

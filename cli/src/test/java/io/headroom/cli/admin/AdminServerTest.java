@@ -1,6 +1,7 @@
 package io.headroom.cli.admin;
 
 import com.sun.net.httpserver.HttpServer;
+import io.headroom.cli.reliability.ReloadHarness;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import io.headroom.config.ConfigNode;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,29 +35,11 @@ class AdminServerTest {
 
     @Test
     void healthMetricsStateStreamAndDashboard() throws Exception {
-        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        backend.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        backend.createContext("/", ex -> {
-            byte[] b = "hi".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, b.length);
-            ex.getResponseBody().write(b);
-            ex.close();
-        });
-        backend.start();
+        HttpServer backend = ReloadHarness.backend("hi");
         String token = "s3cret-admin-token-" + Long.toHexString(System.nanoTime());
         Path tokenFile = tmp.resolve("admin-token");
         java.nio.file.Files.writeString(tokenFile, token + "\n");
-        String yaml = """
-                instance-id: admin-test
-                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [127.0.0.1:%d]}
-                  routes:
-                    - {name: api, path-prefix: /, pool: api}
-                admin: {listen: 127.0.0.1:0, token-file: %s}
-                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile);
+        String yaml = ReloadHarness.adminConfig("admin-test", tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile);
         HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("admin-test.yaml", yaml));
         assertThat(cfg.admin().port()).isZero();
         assertThat(cfg.admin().token()).isNotNull();

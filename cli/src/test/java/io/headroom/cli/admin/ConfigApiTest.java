@@ -1,18 +1,17 @@
 package io.headroom.cli.admin;
 
 import com.sun.net.httpserver.HttpServer;
+import io.headroom.cli.reliability.ReloadHarness;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -43,21 +41,6 @@ class ConfigApiTest {
 
     private String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private static HttpServer backend(String name) throws Exception {
-        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
-        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        byte[] body = name.getBytes(StandardCharsets.US_ASCII);
-        s.createContext("/", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-            }
-        });
-        s.start();
-        return s;
-    }
 
     private Path config(String changes, int... ports) throws Exception {
         token = "config-api-token-" + Long.toHexString(System.nanoTime());
@@ -90,9 +73,9 @@ class ConfigApiTest {
 
     @Test
     void backendsKeysRoutesAndQuotasChangeUnderLoadWithoutAFailedRequest() throws Exception {
-        HttpServer a = backend("A");
-        HttpServer b = backend("B");
-        HttpServer c = backend("C");
+        HttpServer a = ReloadHarness.backend("A");
+        HttpServer b = ReloadHarness.backend("B");
+        HttpServer c = ReloadHarness.backend("C");
         Path file = config("file", a.getAddress().getPort(), b.getAddress().getPort());
         LogCapture logs = LogCapture.start();
         HeadroomConfig cfg = HeadroomConfig.load(file);
@@ -272,19 +255,19 @@ class ConfigApiTest {
                 assertThat(keyed(proxy + "/secure/x", "seed-key").statusCode()).isEqualTo(200);
 
                 // routes: add one, then remove it
-                HttpServer v2 = backend("V2");
+                HttpServer v2 = ReloadHarness.backend("V2");
                 try {
                     assertThat(send("PUT", base + "/api/pools/v2", "{\"backends\": [\"127.0.0.1:" + v2.getAddress().getPort() + "\"]}", token)
                             .statusCode()).isEqualTo(200);
                     HttpResponse<String> route = send("PUT", base + "/api/routes/v2", "{\"path-prefix\": \"/v2\", \"pool\": \"v2\"}", token);
                     assertThat(route.statusCode()).as(route.body()).isEqualTo(200);
-                    assertThat(plain(proxy + "/v2/x").body()).isEqualTo("V2");
+                    assertThat(ReloadHarness.get(http, proxy + "/v2/x").body()).isEqualTo("V2");
                     assertThat(send("GET", base + "/api/routes/v2", null, token).body()).isEqualTo("{\"name\":\"v2\",\"path-prefix\":\"/v2\",\"pool\":\"v2\"}");
                     HttpResponse<String> inUse = send("DELETE", base + "/api/pools/v2", null, token);
                     assertThat(inUse.statusCode()).as("a pool a route uses cannot go").isEqualTo(422);
                     assertThat(send("DELETE", base + "/api/routes/v2", null, token).statusCode()).isEqualTo(200);
                     assertThat(send("DELETE", base + "/api/pools/v2", null, token).statusCode()).isEqualTo(200);
-                    assertThat(plain(proxy + "/v2/x").body()).isNotEqualTo("V2");
+                    assertThat(ReloadHarness.get(http, proxy + "/v2/x").body()).isNotEqualTo("V2");
                 } finally {
                     v2.stop(0);
                 }
@@ -313,8 +296,8 @@ class ConfigApiTest {
 
     @Test
     void memoryModeKeepsTheFileAndAReloadOfTheFileDropsTheChanges() throws Exception {
-        HttpServer a = backend("A");
-        HttpServer b = backend("B");
+        HttpServer a = ReloadHarness.backend("A");
+        HttpServer b = ReloadHarness.backend("B");
         Path file = config("memory", a.getAddress().getPort());
         String before = Files.readString(file);
         HeadroomConfig cfg = HeadroomConfig.load(file);
@@ -326,7 +309,7 @@ class ConfigApiTest {
                 String base = "http://127.0.0.1:" + admin.port();
                 assertThat(send("PUT", base + "/api/pools/api", "{\"backends\": [\"127.0.0.1:" + b.getAddress().getPort() + "\"]}", token)
                         .statusCode()).isEqualTo(200);
-                assertThat(plain(proxy + "/x").body()).isEqualTo("B");
+                assertThat(ReloadHarness.get(http, proxy + "/x").body()).isEqualTo("B");
                 assertThat(Files.readString(file)).isEqualTo(before);
                 assertThat(Files.exists(file.resolveSibling("headroom.yaml.bak"))).isFalse();
                 String state = send("GET", base + "/api/state", null, token).body();
@@ -334,7 +317,7 @@ class ConfigApiTest {
                 assertThat(send("GET", base + "/api/config", null, token).body()).contains("\"diverged_from_file\":[\"pool api replaced\"]");
 
                 assertThat(send("POST", base + "/api/reload", null, token).statusCode()).isEqualTo(200);
-                assertThat(plain(proxy + "/x").body()).as("the file's configuration is back").isEqualTo("A");
+                assertThat(ReloadHarness.get(http, proxy + "/x").body()).as("the file's configuration is back").isEqualTo("A");
                 assertThat(send("GET", base + "/api/state", null, token).body()).contains("\"diverged\":false");
             }
         } finally {
@@ -345,7 +328,7 @@ class ConfigApiTest {
 
     @Test
     void aFileEditedOnDiskButNotReloadedIsNotOverwritten() throws Exception {
-        HttpServer a = backend("A");
+        HttpServer a = ReloadHarness.backend("A");
         Path file = config("file", a.getAddress().getPort());
         HeadroomConfig cfg = HeadroomConfig.load(file);
         try (HeadroomMetrics metrics = new HeadroomMetrics();
@@ -384,10 +367,6 @@ class ConfigApiTest {
     private HttpResponse<String> keyed(String url, String key) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).header("X-Api-Key", key).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> plain(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> send(String method, String url, String body, String bearer, String... headers) throws Exception {

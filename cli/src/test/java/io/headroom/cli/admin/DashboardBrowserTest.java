@@ -1,6 +1,7 @@
 package io.headroom.cli.admin;
 
 import com.sun.net.httpserver.HttpServer;
+import io.headroom.cli.reliability.ReloadHarness;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import io.headroom.config.ConfigNode;
@@ -11,19 +12,16 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.File;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -48,27 +46,11 @@ class DashboardBrowserTest {
     @Test
     void theDashboardDrawsTrafficAndMembersFromTheStream() throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (.ci/run installs it: apt-get install chromium)");
-        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        backend.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        backend.createContext("/", ex -> {
-            ex.sendResponseHeaders(200, 2);
-            ex.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
-            ex.close();
-        });
-        backend.start();
+        HttpServer backend = ReloadHarness.backend("ok");
         String token = "dashboard-token-" + Long.toHexString(System.nanoTime());
         Path tokenFile = tmp.resolve("admin-token");
         Files.writeString(tokenFile, token);
-        String yaml = """
-                instance-id: dashboard-test
-                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [127.0.0.1:%d]}
-                  routes:
-                    - {name: api, path-prefix: /, pool: api}
-                admin: {listen: 127.0.0.1:0, token-file: %s}
+        String yaml = ReloadHarness.adminConfig("dashboard-test", tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile) + """
                 edge: {listen: 127.0.0.1:0, pool: gateways, members: [127.0.0.1:%d]}
                 predictor:
                   lead-time: 5s
@@ -77,7 +59,7 @@ class DashboardBrowserTest {
                   history: 10m
                   pools:
                     api: {capacity-per-instance: 50}
-                """.formatted(tmp.resolve("kafka"), backend.getAddress().getPort(), tokenFile, backend.getAddress().getPort());
+                """.formatted(backend.getAddress().getPort());
         HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("dashboard-test.yaml", yaml));
         AtomicBoolean sending = new AtomicBoolean(true);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

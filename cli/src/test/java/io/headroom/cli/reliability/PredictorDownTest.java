@@ -3,6 +3,7 @@ package io.headroom.cli.reliability;
 import com.sun.net.httpserver.HttpServer;
 import io.headroom.autoscaler.core.Mode;
 import io.headroom.autoscaler.core.PoolStatus;
+import io.headroom.cli.Backfill;
 import io.headroom.cli.stack.HeadroomConfig;
 import io.headroom.cli.stack.Stack;
 import io.headroom.config.ConfigNode;
@@ -10,23 +11,17 @@ import io.headroom.ingest.codec.Codecs;
 import io.headroom.ingest.kafka.ConsumerLoop;
 import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.ControlPlan;
-import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.ingest.model.ScalingEvent;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.headroom.router.control.PoolSnapshot;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,7 +30,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -70,8 +64,8 @@ class PredictorDownTest {
 
     @Test
     void routerFailsStaticAtPlanExpiryAndAutoscalerGoesReactiveAndStillScales() throws Exception {
-        HttpServer a = backend("A");
-        HttpServer b = backend("B");
+        HttpServer a = ReloadHarness.backend("A");
+        HttpServer b = ReloadHarness.backend("B");
         String addrA = "127.0.0.1:" + a.getAddress().getPort();
         String addrB = "127.0.0.1:" + b.getAddress().getPort();
         HeadroomConfig config = HeadroomConfig.from(ConfigNode.parse("predictor-down.yaml", yaml(addrA, addrB)));
@@ -209,41 +203,13 @@ class PredictorDownTest {
     /** History the predictor trains on: 1-s windows at about the live rate, ending just before now, split evenly. */
     private static void publishBackfill(Stack s, long nowSecond, String addrA, String addrB) throws Exception {
         Random rnd = new Random(7);
-        String topic = s.config().kafka().topics().telemetry();
-        try (Producer<String, TelemetryWindow> p = s.clients().producer("test-backfill", Codecs.TELEMETRY.serializer())) {
-            List<Future<RecordMetadata>> acks = new ArrayList<>();
-            for (int i = 0; i < BACKFILL_S; i++) {
-                int age = BACKFILL_S - i;
-                long n = Math.max(0, Math.round(LIVE_RATE + 4 * Math.sin(2 * Math.PI * age / 60.0) + rnd.nextGaussian()));
-                List<BackendStats> stats = List.of(healthy(addrA, n / 2), healthy(addrB, n - n / 2));
-                acks.add(p.send(new ProducerRecord<>(topic, POOL, new TelemetryWindow("backfill", i, (nowSecond - age) * 1000, 1000, POOL,
-                        POOL, stats))));
-            }
-            p.flush();
-            for (Future<RecordMetadata> f : acks) {
-                f.get(30, TimeUnit.SECONDS);
-            }
+        List<TelemetryWindow> windows = new ArrayList<>();
+        for (int i = 0; i < BACKFILL_S; i++) {
+            int age = BACKFILL_S - i;
+            long n = Math.max(0, Math.round(LIVE_RATE + 4 * Math.sin(2 * Math.PI * age / 60.0) + rnd.nextGaussian()));
+            List<BackendStats> stats = List.of(Backfill.healthy(addrA, n / 2), Backfill.healthy(addrB, n - n / 2));
+            windows.add(new TelemetryWindow("backfill", i, (nowSecond - age) * 1000, 1000, POOL, POOL, stats));
         }
-    }
-
-    private static BackendStats healthy(String backend, long n) {
-        long[] buckets = new long[LatencyHistogram.BUCKETS];
-        buckets[LatencyHistogram.bucketOf(2_000)] = n;
-        return new BackendStats(backend, n, n, 0, 0, 0, 0, 0, 64 * n, 2 * n, LatencyHistogram.of(buckets));
-    }
-
-    private static HttpServer backend(String name) throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        byte[] body = name.getBytes(StandardCharsets.US_ASCII);
-        server.createContext("/", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-            }
-        });
-        server.start();
-        return server;
+        Backfill.publish(s, POOL, windows);
     }
 }

@@ -27,14 +27,15 @@ import java.util.regex.Pattern;
 /**
  * What the hot-reload tests share: loopback backends that answer their own name, the configuration file they edit
  * (a pool {@code api}, one route, an admin port, room for a pool and a route more), an editor's way of replacing that
- * file, and the HTTP calls to the proxy and the admin API; and {@code headroom run} as a process of its own.
+ * file, and the HTTP calls to the proxy and the admin API; and {@code headroom run} as a process of its own. The admin
+ * API tests use its backends and calls too.
  */
-final class ReloadHarness {
+public final class ReloadHarness {
     private ReloadHarness() {
     }
 
     /** A backend on 127.0.0.1 that answers every request with 200 and {@code name} as its body. */
-    static HttpServer backend(String name) throws IOException {
+    public static HttpServer backend(String name) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
         s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         byte[] body = name.getBytes(StandardCharsets.US_ASCII);
@@ -55,6 +56,18 @@ final class ReloadHarness {
      * lines added under {@code pools:} and {@code routes:} (indented four spaces), or empty.
      */
     static String config(String instanceId, Path kafkaDir, int apiPort, String extraPool, String extraRoute) {
+        return config(instanceId, kafkaDir, apiPort, extraPool, extraRoute, "{listen: 127.0.0.1:0}");
+    }
+
+    /**
+     * The same configuration without the extra pool and route, its admin API behind the bearer token in
+     * {@code tokenFile}; a test appends further top-level sections.
+     */
+    public static String adminConfig(String instanceId, Path kafkaDir, int apiPort, Path tokenFile) {
+        return config(instanceId, kafkaDir, apiPort, "", "", "{listen: 127.0.0.1:0, token-file: " + tokenFile + "}");
+    }
+
+    private static String config(String instanceId, Path kafkaDir, int apiPort, String extraPool, String extraRoute, String admin) {
         return """
                 instance-id: %s
                 kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
@@ -66,8 +79,8 @@ final class ReloadHarness {
                   routes:
                     - {name: api, path-prefix: /, pool: api}
                 %s
-                admin: {listen: 127.0.0.1:0}
-                """.formatted(instanceId, kafkaDir, apiPort, extraPool, extraRoute);
+                admin: %s
+                """.formatted(instanceId, kafkaDir, apiPort, extraPool, extraRoute, admin);
     }
 
     /** Replaces the file the way editors do: write a temporary file, then rename it over the old one. */
@@ -81,7 +94,7 @@ final class ReloadHarness {
         return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
-    static HttpResponse<String> get(HttpClient http, String url) throws IOException, InterruptedException {
+    public static HttpResponse<String> get(HttpClient http, String url) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

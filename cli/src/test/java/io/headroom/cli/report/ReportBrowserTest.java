@@ -72,13 +72,13 @@ class ReportBrowserTest {
         assertThat(dom).as("the page's note under a chart that did not load").doesNotContain("<p class=\"warn\">Chart ");
 
         BufferedImage shot = screenshot(url, "report");
-        int drawn = colouredPixels(shot);
+        int drawn = Pixels.coloured(shot);
         // Each chart alone has thousands of coloured pixels (ReportWriterTest); six of them far more.
         assertThat(drawn).as("coloured pixels in the screenshot of the report").isGreaterThan(30_000);
         // The colours of the series themselves reach the screen: the forecast band and the predictive policy's line.
-        assertThat(count(shot, ReportWriter.BAND.getRGB())).as("forecast interval band pixels").isGreaterThan(2_000);
-        assertThat(count(shot, ReportWriter.PREDICTIVE.getRGB())).as("predictive ready-instances pixels").isGreaterThan(500);
-        assertThat(count(shot, LatencyChart.CORRECTED_COLOR.getRGB())).as("latency bar pixels").isGreaterThan(2_000);
+        assertThat(Pixels.ofColour(shot, ReportWriter.BAND.getRGB())).as("forecast interval band pixels").isGreaterThan(2_000);
+        assertThat(Pixels.ofColour(shot, ReportWriter.PREDICTIVE.getRGB())).as("predictive ready-instances pixels").isGreaterThan(500);
+        assertThat(Pixels.ofColour(shot, LatencyChart.CORRECTED_COLOR.getRGB())).as("latency bar pixels").isGreaterThan(2_000);
 
         // The control: the same page without its PNG files.
         Path bare = tmp.resolve("bare");
@@ -90,10 +90,10 @@ class ReportBrowserTest {
         assertThat(bareDom).contains("<p class=\"warn\">Chart forecast-overview.png did not load: keep the PNG files next to index.html.</p>");
         BufferedImage bareShot = screenshot(bareUrl, "bare");
         // Only the red notes under the missing charts are coloured there; none of the series colours appear.
-        assertThat(colouredPixels(bareShot)).as("coloured pixels without the charts").isLessThan(drawn / 3);
-        assertThat(count(bareShot, ReportWriter.BAND.getRGB())).as("band pixels without the charts").isZero();
-        assertThat(count(bareShot, ReportWriter.PREDICTIVE.getRGB())).as("predictive pixels without the charts").isZero();
-        assertThat(count(bareShot, LatencyChart.CORRECTED_COLOR.getRGB())).as("latency bar pixels without the charts").isZero();
+        assertThat(Pixels.coloured(bareShot)).as("coloured pixels without the charts").isLessThan(drawn / 3);
+        assertThat(Pixels.ofColour(bareShot, ReportWriter.BAND.getRGB())).as("band pixels without the charts").isZero();
+        assertThat(Pixels.ofColour(bareShot, ReportWriter.PREDICTIVE.getRGB())).as("predictive pixels without the charts").isZero();
+        assertThat(Pixels.ofColour(bareShot, LatencyChart.CORRECTED_COLOR.getRGB())).as("latency bar pixels without the charts").isZero();
     }
 
     private static List<String> images(String dom) {
@@ -113,35 +113,6 @@ class ReportBrowserTest {
         // Kept for a person to look at: cli/target/report-screenshot.png
         Files.copy(png, Path.of("target", name + "-screenshot.png"), StandardCopyOption.REPLACE_EXISTING);
         return img;
-    }
-
-    /** Pixels that are neither white, black nor grey: drawn series, bands, bars and shading. */
-    private static int colouredPixels(BufferedImage img) {
-        int n = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y);
-                int r = (rgb >> 16) & 0xff;
-                int g = (rgb >> 8) & 0xff;
-                int b = rgb & 0xff;
-                if (Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 40) {
-                    n++;
-                }
-            }
-        }
-        return n;
-    }
-
-    private static int count(BufferedImage img, int argb) {
-        int n = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                if ((img.getRGB(x, y) & 0xffffff) == (argb & 0xffffff)) {
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 
     private String chromium(List<String> extra) throws Exception {

@@ -44,7 +44,7 @@ class ReportWriterTest {
             assertThat(html).contains("src=\"" + png.getFileName() + "\"");
             BufferedImage img = ImageIO.read(png.toFile());
             assertThat(img).as(png.toString()).isNotNull();
-            assertThat(colouredPixels(img)).as("coloured plot pixels in " + png.getFileName()).isGreaterThan(2000);
+            assertThat(Pixels.coloured(img)).as("coloured plot pixels in " + png.getFileName()).isGreaterThan(2000);
         }
         assertThat(files).extracting(p -> p.getFileName().toString()).contains("forecast-overview.png", "forecast-peak.png",
                 "instances-predictive.png", "instances-reactive.png", "instances-overview.png", "latency.png");
@@ -71,22 +71,5 @@ class ReportWriterTest {
         assertThat(MiniJson.at(r, "latencyMs.corrected.p99")).isEqualTo(19.7);
         assertThat(MiniJson.at(r, "trace")).isEqualTo("t<1>");
         assertThat(MiniJson.at(r, "stopReason")).isNull();
-    }
-
-    /** Pixels that are neither white, black nor grey: drawn series, bands and shading. */
-    private static int colouredPixels(BufferedImage img) {
-        int n = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y);
-                int r = (rgb >> 16) & 0xff;
-                int g = (rgb >> 8) & 0xff;
-                int b = rgb & 0xff;
-                if (Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 40) {
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 }

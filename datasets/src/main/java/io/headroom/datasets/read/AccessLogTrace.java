@@ -1,6 +1,5 @@
 package io.headroom.datasets.read;
 
-import io.headroom.datasets.trace.AbstractTraceReader;
 import io.headroom.datasets.trace.ReadReport;
 import io.headroom.datasets.trace.RecordedRequest;
 import io.headroom.datasets.trace.TraceReader;
@@ -52,31 +51,7 @@ public final class AccessLogTrace extends RequestLogTrace {
     public TraceReader<RecordedRequest> openRequests() throws IOException {
         LineSource lines = new LineSource(Inputs.reader(path), MAX_LINE);
         ReadReport report = new ReadReport(path.toString());
-        return new AbstractTraceReader<>() {
-            @Override
-            protected RecordedRequest computeNext() throws IOException {
-                String line;
-                while ((line = lines.nextRecord(report)) != null) {
-                    long n = lines.lineNumber();
-                    RecordedRequest r = parse(line, n, report);
-                    if (r != null) {
-                        report.record();
-                        return r;
-                    }
-                }
-                return null;
-            }
-
-            @Override
-            public ReadReport report() {
-                return report;
-            }
-
-            @Override
-            public void close() {
-                CountCsvTrace.closeQuietly(lines);
-            }
-        };
+        return lines.records(report, (line, n) -> parse(line, n, report));
     }
 
     static RecordedRequest parse(String line, long n, ReadReport report) {

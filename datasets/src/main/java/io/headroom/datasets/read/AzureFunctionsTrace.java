@@ -4,7 +4,6 @@ import io.headroom.datasets.trace.AbstractTraceReader;
 import io.headroom.datasets.trace.MultiSeriesTrace;
 import io.headroom.datasets.trace.RateBucket;
 import io.headroom.datasets.trace.ReadReport;
-import io.headroom.datasets.trace.RecordedRequest;
 import io.headroom.datasets.trace.Trace;
 import io.headroom.datasets.trace.TraceReader;
 
@@ -32,18 +31,17 @@ import java.util.regex.Pattern;
  * non-negative integer is skipped as a whole and reported with its line number, so the aggregate never mixes
  * in half a row.
  */
-public final class AzureFunctionsTrace implements MultiSeriesTrace {
+public final class AzureFunctionsTrace extends RateFileTrace implements MultiSeriesTrace {
     public static final String FUNCTION_COLUMN = "HashFunction";
     private static final Pattern MINUTE = Pattern.compile("(?:minute_)?([0-9]{1,5})", Pattern.CASE_INSENSITIVE);
     private static final Duration MINUTE_STEP = Duration.ofMinutes(1);
     private static final int MAX_LINE = 1 << 20;
 
-    private final Path path;
     private final Instant start;
     private final String function; // null = the aggregate
 
     private AzureFunctionsTrace(Path path, Instant start, String function) {
-        this.path = Objects.requireNonNull(path, "path");
+        super(Objects.requireNonNull(path, "path"), null);
         this.start = Objects.requireNonNull(start, "start");
         this.function = function;
     }
@@ -60,7 +58,7 @@ public final class AzureFunctionsTrace implements MultiSeriesTrace {
 
     /** A header with a {@code HashFunction} column and minute columns ({@code minute_1} or {@code 1}). */
     public static boolean looksLike(String header) {
-        List<String> h = Csv.split(CountCsvTrace.stripBom(header), ',');
+        List<String> h = Csv.split(CsvTable.stripBom(header), ',');
         boolean fn = false;
         boolean minute = false;
         for (String c : h) {
@@ -81,8 +79,7 @@ public final class AzureFunctionsTrace implements MultiSeriesTrace {
 
     @Override
     public String name() {
-        String file = path.getFileName().toString();
-        return function == null ? file : file + "#" + function;
+        return function == null ? super.name() : super.name() + "#" + function;
     }
 
     @Override
@@ -92,21 +89,6 @@ public final class AzureFunctionsTrace implements MultiSeriesTrace {
                 ? "day not recorded, minute 1 placed at 1970-01-01T00:00Z"
                 : "minute 1 at " + start;
         return "Azure Functions invocations per minute (" + what + "; " + when + ") " + path;
-    }
-
-    @Override
-    public boolean synthetic() {
-        return false;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.RATE;
-    }
-
-    @Override
-    public TraceReader<RecordedRequest> openRequests() {
-        throw new UnsupportedOperationException(name() + " is a rate trace; use Arrivals.poisson(openBuckets(), ...)");
     }
 
     @Override
@@ -180,14 +162,11 @@ public final class AzureFunctionsTrace implements MultiSeriesTrace {
      * function names into {@code names} when not null. {@link ReadReport#recordsRead()} counts the rows summed.
      */
     private long[] scan(ReadReport report, String only, List<String> names) throws IOException {
-        try (LineSource lines = new LineSource(Inputs.reader(path), MAX_LINE)) {
-            String headerLine = lines.next();
-            if (headerLine == null) {
-                report.malformed(1, "empty file (expected: a header HashFunction,...,minute_1,...)", "");
+        try (CsvTable table = CsvTable.open(path, MAX_LINE, ',', "a header HashFunction,...,minute_1,...", report)) {
+            if (table.empty()) {
                 return new long[0];
             }
-            report.line();
-            List<String> header = Csv.split(CountCsvTrace.stripBom(headerLine), ',');
+            List<String> header = table.header();
             int fi = Csv.indexOf(header, FUNCTION_COLUMN);
             int[] minuteOf = new int[header.size()];
             int minutes = 0;
@@ -204,16 +183,8 @@ public final class AzureFunctionsTrace implements MultiSeriesTrace {
             long[] sums = new long[minutes];
             long[] row = new long[minutes];
             String line;
-            while ((line = lines.next()) != null) {
-                report.line();
-                long n = lines.lineNumber();
-                if (line.isBlank()) {
-                    continue;
-                }
-                if (lines.truncated()) {
-                    report.malformed(n, "line longer than " + MAX_LINE + " characters", line);
-                    continue;
-                }
+            while ((line = table.nextLine()) != null) {
+                long n = table.lineNumber();
                 List<String> f = Csv.split(line, ',');
                 if (f.size() != header.size()) {
                     report.malformed(n, "expected " + header.size() + " fields, found " + f.size(), line);

@@ -46,7 +46,7 @@ public final class AzureLlmTrace extends RequestLogTrace {
 
     /** The header names the three columns (any order, any case). */
     public static boolean looksLike(String header) {
-        List<String> h = Csv.split(CountCsvTrace.stripBom(header), ',');
+        List<String> h = Csv.split(CsvTable.stripBom(header), ',');
         return COLUMNS.stream().allMatch(c -> Csv.indexOf(h, c) >= 0);
     }
 
@@ -79,61 +79,32 @@ public final class AzureLlmTrace extends RequestLogTrace {
 
     /** The rows with their token counts, in file order. */
     public TraceReader<InferenceRequest> openInferences() throws IOException {
-        LineSource lines = new LineSource(Inputs.reader(path), MAX_LINE);
-        ReadReport report = new ReadReport(path.toString());
-        String headerLine = lines.next();
-        if (headerLine == null) {
-            CountCsvTrace.closeQuietly(lines);
-            report.malformed(1, "empty file (expected: a header " + String.join(",", COLUMNS) + ")", "");
-            return CountCsvTrace.empty(report);
+        CsvTable table = CsvTable.open(path, MAX_LINE, ',', "a header " + String.join(",", COLUMNS));
+        if (table.empty()) {
+            return CsvTable.empty(table.report());
         }
-        report.line();
-        List<String> header = Csv.split(CountCsvTrace.stripBom(headerLine), ',');
+        List<String> header = table.header();
         int ti = Csv.indexOf(header, COLUMNS.get(0));
         int ci = Csv.indexOf(header, COLUMNS.get(1));
         int gi = Csv.indexOf(header, COLUMNS.get(2));
         if (ti < 0 || ci < 0 || gi < 0) {
-            CountCsvTrace.closeQuietly(lines);
-            throw new IllegalArgumentException(path + ":1: header " + header + " lacks one of " + COLUMNS);
+            throw table.rejectHeader(" lacks one of " + COLUMNS);
         }
-        int need = Math.max(ti, Math.max(ci, gi)) + 1;
-        return new AbstractTraceReader<>() {
-            @Override
-            protected InferenceRequest computeNext() throws IOException {
-                List<String> f;
-                while ((f = Csv.nextRow(lines, report, ',', need)) != null) {
-                    long n = lines.lineNumber();
-                    String line = lines.current();
-                    Instant at;
-                    try {
-                        at = Timestamps.parse(f.get(ti), ZoneOffset.UTC);
-                    } catch (RuntimeException e) {
-                        report.malformed(n, e.getMessage(), line);
-                        continue;
-                    }
-                    long context = tokens(f.get(ci));
-                    long generated = tokens(f.get(gi));
-                    if (context < 0 || generated < 0) {
-                        report.malformed(n, "token counts '" + f.get(ci).strip() + "', '" + f.get(gi).strip()
-                                + "' (expected: non-negative integers)", line);
-                        continue;
-                    }
-                    report.record();
-                    return new InferenceRequest(at, context, generated);
-                }
-                return null;
+        return table.rows(row -> {
+            Instant at;
+            try {
+                at = Timestamps.parse(row.get(ti), ZoneOffset.UTC);
+            } catch (RuntimeException e) {
+                return row.malformed(e.getMessage());
             }
-
-            @Override
-            public ReadReport report() {
-                return report;
+            long context = tokens(row.get(ci));
+            long generated = tokens(row.get(gi));
+            if (context < 0 || generated < 0) {
+                return row.malformed("token counts '" + row.get(ci).strip() + "', '" + row.get(gi).strip()
+                        + "' (expected: non-negative integers)");
             }
-
-            @Override
-            public void close() {
-                CountCsvTrace.closeQuietly(lines);
-            }
-        };
+            return new InferenceRequest(at, context, generated);
+        }, ti, ci, gi);
     }
 
     private static long tokens(String s) {

@@ -1,10 +1,6 @@
 package io.headroom.datasets.read;
 
-import io.headroom.datasets.trace.AbstractTraceReader;
 import io.headroom.datasets.trace.RateBucket;
-import io.headroom.datasets.trace.ReadReport;
-import io.headroom.datasets.trace.RecordedRequest;
-import io.headroom.datasets.trace.Trace;
 import io.headroom.datasets.trace.TraceReader;
 
 import java.io.IOException;
@@ -24,14 +20,13 @@ import java.util.Objects;
  * and otherwise tries common names. Timestamps without an offset are read in {@link Builder#zone}
  * (default UTC). Each row is one bucket of {@link Builder#bucket} (default one minute).
  */
-public final class CountCsvTrace implements Trace {
+public final class CountCsvTrace extends RateFileTrace {
     public static final List<String> TIME_NAMES = List.of("epoch_s", "epoch", "period", "timestamp", "time", "minute_start_local",
             "minute", "ts", "date", "datetime");
     public static final List<String> COUNT_NAMES = List.of("requests", "count", "counts", "value", "hits", "invocations", "n");
     static final List<String> GAP_NAMES = List.of("outage", "gap", "missing");
     private static final int MAX_LINE = 8192;
 
-    private final Path path;
     private final String timeColumn;
     private final String countColumn;
     private final String gapColumn;
@@ -39,11 +34,10 @@ public final class CountCsvTrace implements Trace {
     private final ZoneId zone;
     private final Duration bucket;
     private final char separator;
-    private final String name;
     private final String description;
 
     private CountCsvTrace(Builder b) {
-        this.path = b.path;
+        super(b.path, b.name);
         this.timeColumn = b.timeColumn;
         this.countColumn = b.countColumn;
         this.gapColumn = b.gapColumn;
@@ -51,7 +45,6 @@ public final class CountCsvTrace implements Trace {
         this.zone = b.zone;
         this.bucket = b.bucket;
         this.separator = b.separator;
-        this.name = b.name != null ? b.name : path.getFileName().toString();
         this.description = b.description != null ? b.description
                 : "counts per " + bucket + " (CSV) from " + path + ", local times in " + zone;
     }
@@ -66,100 +59,51 @@ public final class CountCsvTrace implements Trace {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public String description() {
         return description;
     }
 
     @Override
-    public boolean synthetic() {
-        return false;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.RATE;
-    }
-
-    @Override
-    public TraceReader<RecordedRequest> openRequests() {
-        throw new UnsupportedOperationException(name + " is a rate trace; use Arrivals.poisson(openBuckets(), ...)");
-    }
-
-    @Override
     public TraceReader<RateBucket> openBuckets() throws IOException {
-        LineSource lines = new LineSource(Inputs.reader(path), MAX_LINE);
-        ReadReport report = new ReadReport(path.toString());
-        String headerLine = lines.next();
-        report.line();
-        if (headerLine == null) {
-            lines.close();
-            report.malformed(1, "empty file (expected: a header row such as period,count)", "");
-            return empty(report);
+        CsvTable table = CsvTable.open(path, MAX_LINE, separator, "a header row such as period,count");
+        if (table.empty()) {
+            table.report().line(); // this reader counts the missing header as a line read
+            return CsvTable.empty(table.report());
         }
-        List<String> header = Csv.split(stripBom(headerLine), separator);
+        List<String> header = table.header();
         int ti = column(header, timeColumn, TIME_NAMES);
         int ci = column(header, countColumn, COUNT_NAMES);
         int gi = gapColumn != null ? Csv.indexOf(header, gapColumn) : (gapExplicit ? -1 : column(header, null, GAP_NAMES));
         if (ti < 0 || ci < 0 || (gapColumn != null && gi < 0)) {
-            lines.close();
-            throw new IllegalArgumentException(path + ":1: header " + header + " has no "
+            throw table.rejectHeader(" has no "
                     + (ti < 0 ? "timestamp column " + (timeColumn != null ? "'" + timeColumn + "'" : TIME_NAMES)
                     : ci < 0 ? "count column " + (countColumn != null ? "'" + countColumn + "'" : COUNT_NAMES)
                     : "gap column '" + gapColumn + "'")
                     + "; name the columns explicitly with CountCsvTrace.builder(path).timeColumn(..).countColumn(..)");
         }
-        int need = Math.max(ti, Math.max(ci, gi)) + 1;
-        return new AbstractTraceReader<>() {
-            @Override
-            protected RateBucket computeNext() throws IOException {
-                List<String> f;
-                while ((f = Csv.nextRow(lines, report, separator, need)) != null) {
-                    long n = lines.lineNumber();
-                    String line = lines.current();
-                    Instant t;
-                    try {
-                        t = Timestamps.parse(f.get(ti), zone);
-                    } catch (RuntimeException e) {
-                        report.malformed(n, e.getMessage(), line);
-                        continue;
-                    }
-                    long c;
-                    try {
-                        c = Long.parseLong(f.get(ci).strip());
-                    } catch (NumberFormatException e) {
-                        report.malformed(n, "count '" + f.get(ci) + "' is not an integer", line);
-                        continue;
-                    }
-                    if (c < 0) {
-                        report.malformed(n, "negative count " + c, line);
-                        continue;
-                    }
-                    boolean gap = false;
-                    if (gi >= 0) {
-                        String g = f.get(gi).strip();
-                        gap = g.equals("1") || g.equalsIgnoreCase("true") || g.equalsIgnoreCase("yes");
-                    }
-                    report.record();
-                    return new RateBucket(t, bucket, c, gap);
-                }
-                return null;
+        return table.rows(row -> {
+            Instant t;
+            try {
+                t = Timestamps.parse(row.get(ti), zone);
+            } catch (RuntimeException e) {
+                return row.malformed(e.getMessage());
             }
-
-            @Override
-            public ReadReport report() {
-                return report;
+            long c;
+            try {
+                c = Long.parseLong(row.get(ci).strip());
+            } catch (NumberFormatException e) {
+                return row.malformed("count '" + row.get(ci) + "' is not an integer");
             }
-
-            @Override
-            public void close() {
-                closeQuietly(lines);
+            if (c < 0) {
+                return row.malformed("negative count " + c);
             }
-        };
+            boolean gap = false;
+            if (gi >= 0) {
+                String g = row.get(gi).strip();
+                gap = g.equals("1") || g.equalsIgnoreCase("true") || g.equalsIgnoreCase("yes");
+            }
+            return new RateBucket(t, bucket, c, gap);
+        }, ti, ci, gi);
     }
 
     private static int column(List<String> header, String explicit, List<String> candidates) {
@@ -173,36 +117,6 @@ public final class CountCsvTrace implements Trace {
             }
         }
         return -1;
-    }
-
-    static String stripBom(String s) {
-        return !s.isEmpty() && s.charAt(0) == '\uFEFF' ? s.substring(1) : s;
-    }
-
-    static void closeQuietly(LineSource s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // read-only input
-        }
-    }
-
-    static <T> TraceReader<T> empty(ReadReport report) {
-        return new AbstractTraceReader<>() {
-            @Override
-            protected T computeNext() {
-                return null;
-            }
-
-            @Override
-            public ReadReport report() {
-                return report;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 
     /** Options; every column is found by header name (case-insensitive). */

@@ -3,8 +3,6 @@ package io.headroom.datasets.read;
 import io.headroom.datasets.trace.AbstractTraceReader;
 import io.headroom.datasets.trace.RateBucket;
 import io.headroom.datasets.trace.ReadReport;
-import io.headroom.datasets.trace.RecordedRequest;
-import io.headroom.datasets.trace.Trace;
 import io.headroom.datasets.trace.TraceReader;
 
 import java.io.IOException;
@@ -27,7 +25,7 @@ import java.util.TreeMap;
  * time restarts at the given instant. A malformed value keeps its slot as a gap bucket, so the time
  * of every later value stays right, and is reported with its line number and position in the line.
  */
-public final class CountSeriesTrace implements Trace {
+public final class CountSeriesTrace extends RateFileTrace {
     /** Index 0 of the NASA per-second file: 1995-07-01 00:00:01 -04:00. */
     public static final Instant NASA_1995_START = OffsetDateTime.of(1995, 7, 1, 0, 0, 1, 0, ZoneOffset.ofHours(-4)).toInstant();
     /** Index of 1995-08-01 00:00:01 -04:00 in the NASA per-second file (the August log follows July's end directly). */
@@ -36,17 +34,14 @@ public final class CountSeriesTrace implements Trace {
 
     private static final int MAX_TOKEN = 32;
 
-    private final Path path;
     private final Duration step;
     private final TreeMap<Long, Instant> segments;
-    private final String name;
     private final String description;
 
     private CountSeriesTrace(Builder b) {
-        this.path = b.path;
+        super(b.path, b.name);
         this.step = b.step;
         this.segments = new TreeMap<>(b.segments);
-        this.name = b.name != null ? b.name : path.getFileName().toString();
         this.description = b.description != null ? b.description
                 : "count series (" + step + " per value) from " + path + ", index 0 at " + segments.get(0L);
     }
@@ -72,28 +67,8 @@ public final class CountSeriesTrace implements Trace {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public String description() {
         return description;
-    }
-
-    @Override
-    public boolean synthetic() {
-        return false;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.RATE;
-    }
-
-    @Override
-    public TraceReader<RecordedRequest> openRequests() {
-        throw new UnsupportedOperationException(name + " is a rate trace; use Arrivals.poisson(openBuckets(), ...)");
     }
 
     @Override
@@ -186,11 +161,7 @@ public final class CountSeriesTrace implements Trace {
 
             @Override
             public void close() {
-                try {
-                    in.close();
-                } catch (IOException ignored) {
-                    // nothing useful to do on close of a read-only stream
-                }
+                CsvTable.closeQuietly(in);
             }
         };
     }

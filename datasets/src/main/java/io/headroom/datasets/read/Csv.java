@@ -1,7 +1,5 @@
 package io.headroom.datasets.read;
 
-import io.headroom.datasets.trace.ReadReport;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,22 +36,6 @@ final class Csv {
         }
         out.add(f.toString());
         return out;
-    }
-
-    /**
-     * The fields of the next row with at least {@code need} of them, or null at the end; rows with fewer are reported
-     * as malformed and skipped. {@link LineSource#current()} and {@link LineSource#lineNumber()} name the row.
-     */
-    static List<String> nextRow(LineSource lines, ReadReport report, char sep, int need) throws java.io.IOException {
-        String line;
-        while ((line = lines.nextRecord(report)) != null) {
-            List<String> f = split(line, sep);
-            if (f.size() >= need) {
-                return f;
-            }
-            report.malformed(lines.lineNumber(), "expected at least " + need + " fields, found " + f.size(), line);
-        }
-        return null;
     }
 
     static int indexOf(List<String> header, String name) {

@@ -1,6 +1,8 @@
 package io.headroom.datasets.read;
 
+import io.headroom.datasets.trace.AbstractTraceReader;
 import io.headroom.datasets.trace.ReadReport;
+import io.headroom.datasets.trace.TraceReader;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -19,7 +21,6 @@ final class LineSource implements Closeable {
     private long lineNumber;
     private boolean truncated;
     private final StringBuilder sb = new StringBuilder();
-    private String current;
 
     LineSource(Reader in, int maxChars) {
         this.in = in;
@@ -77,15 +78,48 @@ final class LineSource implements Closeable {
                 report.malformed(lineNumber, "line longer than " + max + " characters", line);
                 continue;
             }
-            current = line;
             return line;
         }
         return null;
     }
 
-    /** The line last returned by {@link #nextRecord}, for malformed-line reports. */
-    String current() {
-        return current;
+    /**
+     * A reader of the records in the lines from here on: each line {@link #nextRecord} returns goes to {@code parser},
+     * whose non-null results are counted in {@code report} and returned in order; a null result skips the line (the
+     * parser reports it as malformed). Closing the reader closes this source.
+     */
+    <T> TraceReader<T> records(ReadReport report, LineParser<T> parser) {
+        return new AbstractTraceReader<>() {
+            @Override
+            protected T computeNext() throws IOException {
+                String line;
+                while ((line = nextRecord(report)) != null) {
+                    T r = parser.parse(line, lineNumber);
+                    if (r != null) {
+                        report.record();
+                        return r;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public ReadReport report() {
+                return report;
+            }
+
+            @Override
+            public void close() {
+                CsvTable.closeQuietly(LineSource.this);
+            }
+        };
+    }
+
+    /** Parses one line into a record. */
+    @FunctionalInterface
+    interface LineParser<T> {
+        /** The record in line number {@code n}, or null when the line is malformed (the parser reports it). */
+        T parse(String line, long n);
     }
 
     /** 1-based number of the line last returned. */

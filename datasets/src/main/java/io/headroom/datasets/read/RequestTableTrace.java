@@ -1,7 +1,5 @@
 package io.headroom.datasets.read;
 
-import io.headroom.datasets.trace.AbstractTraceReader;
-import io.headroom.datasets.trace.ReadReport;
 import io.headroom.datasets.trace.RecordedRequest;
 import io.headroom.datasets.trace.TraceReader;
 
@@ -97,68 +95,38 @@ public final class RequestTableTrace extends RequestLogTrace {
 
     @Override
     public TraceReader<RecordedRequest> openRequests() throws IOException {
-        LineSource lines = new LineSource(Inputs.reader(path), MAX_LINE);
-        ReadReport report = new ReadReport(path.toString());
-        String headerLine = lines.next();
-        if (headerLine == null) {
-            CountCsvTrace.closeQuietly(lines);
-            report.malformed(1, "empty file (expected: a header row naming the columns)", "");
-            return CountCsvTrace.empty(report);
+        CsvTable table = CsvTable.open(path, MAX_LINE, separator, "a header row naming the columns");
+        if (table.empty()) {
+            return CsvTable.empty(table.report());
         }
-        report.line();
-        char separator = this.separator != null ? this.separator : headerLine.indexOf('\t') >= 0 ? '\t' : ',';
-        List<String> header = Csv.split(CountCsvTrace.stripBom(headerLine), separator);
+        List<String> header = table.header();
+        char separator = table.separator();
         int ti = Csv.indexOf(header, timeColumn);
         int mi = methodColumn == null ? -1 : Csv.indexOf(header, methodColumn);
         int pi = pathIndex(header);
         if (ti < 0 || (pathColumn != null && pi < 0) || (methodColumn != null && mi < 0)) {
-            CountCsvTrace.closeQuietly(lines);
             String missing = ti < 0 ? timeColumn : pi < 0 && pathColumn != null ? pathColumn : methodColumn;
-            throw new IllegalArgumentException(path + ":1: header " + header + " has no column '" + missing
+            throw table.rejectHeader(" has no column '" + missing
                     + "' (separator " + (separator == '\t' ? "tab" : "'" + separator + "'")
                     + "); map the columns, e.g. time=ts,format=epoch_ms,method=verb,path=uri");
         }
-        int need = Math.max(ti, Math.max(mi, pi)) + 1;
-        return new AbstractTraceReader<>() {
-            @Override
-            protected RecordedRequest computeNext() throws IOException {
-                List<String> f;
-                while ((f = Csv.nextRow(lines, report, separator, need)) != null) {
-                    long n = lines.lineNumber();
-                    String line = lines.current();
-                    Instant at;
-                    try {
-                        at = timeFormat.parse(f.get(ti), zone);
-                    } catch (RuntimeException e) {
-                        report.malformed(n, "column '" + header.get(ti) + "': " + e.getMessage(), line);
-                        continue;
-                    }
-                    String method = mi < 0 ? "GET" : f.get(mi).strip().toUpperCase(Locale.ROOT);
-                    if (method.isEmpty()) {
-                        report.malformed(n, "column '" + header.get(mi) + "': empty method", line);
-                        continue;
-                    }
-                    String p = pi < 0 ? "/" : AccessLogTrace.pathOf(f.get(pi).strip());
-                    if (p == null) {
-                        report.malformed(n, "column '" + header.get(pi) + "': '" + f.get(pi) + "' is not a path", line);
-                        continue;
-                    }
-                    report.record();
-                    return new RecordedRequest(at, method, p);
-                }
-                return null;
+        return table.rows(row -> {
+            Instant at;
+            try {
+                at = timeFormat.parse(row.get(ti), zone);
+            } catch (RuntimeException e) {
+                return row.malformed("column '" + header.get(ti) + "': " + e.getMessage());
             }
-
-            @Override
-            public ReadReport report() {
-                return report;
+            String method = mi < 0 ? "GET" : row.get(mi).strip().toUpperCase(Locale.ROOT);
+            if (method.isEmpty()) {
+                return row.malformed("column '" + header.get(mi) + "': empty method");
             }
-
-            @Override
-            public void close() {
-                CountCsvTrace.closeQuietly(lines);
+            String p = pi < 0 ? "/" : AccessLogTrace.pathOf(row.get(pi).strip());
+            if (p == null) {
+                return row.malformed("column '" + header.get(pi) + "': '" + row.get(pi) + "' is not a path");
             }
-        };
+            return new RecordedRequest(at, method, p);
+        }, ti, mi, pi);
     }
 
     /** Which column holds what; columns are found by header name (case-insensitive). */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Healthy throughput (2xx + 3xx + 4xx responses per second), success ratio and mean latency of each backend of one
@@ -81,25 +82,9 @@ public final class BackendThroughput {
      * are left out. Sorted by backend name.
      */
     public Map<String, Double> meanLatencies(long lastSecond, double halfLifeSeconds, double minSamples) {
-        Map<String, Double> out = new TreeMap<>();
-        for (Map.Entry<String, Ring> e : backends.entrySet()) {
-            Ring r = e.getValue();
-            double sum = 0;
-            double samples = 0;
-            for (int age = 0; age < capacity; age++) {
-                long s = lastSecond - age;
-                int slot = (int) Math.floorMod(s, (long) capacity);
-                if (r.second[slot] == s && r.latencySamples[slot] > 0) {
-                    double w = Math.pow(0.5, age / halfLifeSeconds);
-                    sum += w * r.latencySum[slot];
-                    samples += w * r.latencySamples[slot];
-                }
-            }
-            if (samples >= minSamples && samples > 0) {
-                out.put(e.getKey(), sum / samples);
-            }
-        }
-        return out;
+        // a second without latency samples has a zero latency sum too, so it adds nothing to either sum
+        return weightedRatios(lastSecond, halfLifeSeconds, r -> r.latencySum, r -> r.latencySamples,
+                (sum, samples) -> samples >= minSamples && samples > 0 ? sum / samples : null);
     }
 
     /**
@@ -152,22 +137,41 @@ public final class BackendThroughput {
      * fewer than {@code minRequests} (weighted) requests in the ring are left out: too little evidence to judge.
      */
     public Map<String, Double> successRatios(long lastSecond, double halfLifeSeconds, double minRequests) {
+        return weightedRatios(lastSecond, halfLifeSeconds, r -> r.healthy, r -> r.requests,
+                (healthy, requests) -> requests >= minRequests ? Math.min(1.0, healthy / requests) : null);
+    }
+
+    /** What a backend's weighted sums give: its value, or null to leave the backend out. */
+    @FunctionalInterface
+    private interface Ratio {
+        Double of(double numerator, double denominator);
+    }
+
+    /**
+     * Per backend (sorted by name), {@code ratio} of its two series summed over the ring's seconds up to
+     * {@code lastSecond}, each second weighted by {@code 0.5^(age / halfLifeSeconds)}.
+     */
+    private Map<String, Double> weightedRatios(long lastSecond, double halfLifeSeconds, Function<Ring, double[]> numerator,
+                                               Function<Ring, double[]> denominator, Ratio ratio) {
         Map<String, Double> out = new TreeMap<>();
         for (Map.Entry<String, Ring> e : backends.entrySet()) {
             Ring r = e.getValue();
-            double healthy = 0;
-            double requests = 0;
+            double[] num = numerator.apply(r);
+            double[] den = denominator.apply(r);
+            double n = 0;
+            double d = 0;
             for (int age = 0; age < capacity; age++) {
                 long s = lastSecond - age;
                 int slot = (int) Math.floorMod(s, (long) capacity);
                 if (r.second[slot] == s) {
                     double w = Math.pow(0.5, age / halfLifeSeconds);
-                    healthy += w * r.healthy[slot];
-                    requests += w * r.requests[slot];
+                    n += w * num[slot];
+                    d += w * den[slot];
                 }
             }
-            if (requests >= minRequests) {
-                out.put(e.getKey(), Math.min(1.0, healthy / requests));
+            Double v = ratio.of(n, d);
+            if (v != null) {
+                out.put(e.getKey(), v);
             }
         }
         return out;

@@ -5,6 +5,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 
+import java.util.function.Predicate;
+
 /**
  * Answers for requests Helidon's HTTP/1.1 codec refuses before the proxy runs. Helidon 4.5.0 answers every
  * malformed head with 400; a head over {@code max-header-size} gets 431 here instead (RFC 6585), so clients can tell
@@ -38,18 +40,19 @@ public final class CodecErrors implements DirectHandler {
 
     /** Helidon's header parser throws {@code IllegalStateException("Header size exceeded")}, possibly wrapped. */
     private static boolean headersTooLarge(Throwable t) {
-        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("Header size exceeded")) {
-                return true;
-            }
-        }
-        return false;
+        return anyCause(t, c -> c.getMessage() != null && c.getMessage().contains("Header size exceeded"));
     }
 
     /** Helidon's token check ({@code HttpToken.validate}) throws {@code IllegalArgumentException("Token contains illegal character ...")}. */
     private static boolean malformedToken(Throwable t) {
+        return anyCause(t, c -> c instanceof IllegalArgumentException && c.getMessage() != null
+                && c.getMessage().startsWith("Token contains illegal character"));
+    }
+
+    /** Whether {@code t} or one of its first causes (8 at most) matches. */
+    private static boolean anyCause(Throwable t, Predicate<Throwable> matches) {
         for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
-            if (t instanceof IllegalArgumentException && t.getMessage() != null && t.getMessage().startsWith("Token contains illegal character")) {
+            if (matches.test(t)) {
                 return true;
             }
         }
@@ -57,22 +60,21 @@ public final class CodecErrors implements DirectHandler {
     }
 
     private static TransportResponse malformedRequestLine(ServerResponseHeaders responseHeaders) {
-        return TransportResponse.builder()
-                .status(Status.BAD_REQUEST_400)
-                .headers(responseHeaders)
-                .header(HeaderNames.CONTENT_TYPE, "application/json")
-                .keepAlive(false)
-                .entity(ErrorBody.json("bad_request", "malformed request line (the method is not an HTTP token)"))
-                .build();
+        return jsonError(Status.BAD_REQUEST_400, responseHeaders, "bad_request", "malformed request line (the method is not an HTTP token)");
     }
 
     private static TransportResponse headersTooLarge(ServerResponseHeaders responseHeaders) {
+        return jsonError(HEADERS_TOO_LARGE, responseHeaders, "headers_too_large", "the request headers exceed max-header-size");
+    }
+
+    /** A JSON error answer that closes the connection. */
+    private static TransportResponse jsonError(Status status, ServerResponseHeaders responseHeaders, String error, String message) {
         return TransportResponse.builder()
-                .status(HEADERS_TOO_LARGE)
+                .status(status)
                 .headers(responseHeaders)
                 .header(HeaderNames.CONTENT_TYPE, "application/json")
                 .keepAlive(false)
-                .entity(ErrorBody.json("headers_too_large", "the request headers exceed max-header-size"))
+                .entity(ErrorBody.json(error, message))
                 .build();
     }
 
@@ -83,13 +85,7 @@ public final class CodecErrors implements DirectHandler {
             return malformedRequestLine(responseHeaders); // Helidon passes no cause here: nothing was parsed yet
         }
         if (eventType == EventType.BAD_REQUEST && message != null && message.contains("Header size exceeded")) {
-            return TransportResponse.builder()
-                    .status(HEADERS_TOO_LARGE)
-                    .headers(responseHeaders)
-                    .header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .keepAlive(false)
-                    .entity(ErrorBody.json("headers_too_large", "the request headers exceed max-header-size"))
-                    .build();
+            return headersTooLarge(responseHeaders);
         }
         return fallback.handle(request, eventType, defaultStatus, responseHeaders, message);
     }

@@ -1,22 +1,16 @@
 package io.headroom.router.balance;
 
 import io.headroom.router.config.BalancerConfig;
-import io.headroom.router.config.HostPort;
 import io.headroom.router.upstream.Backend;
-import io.headroom.router.upstream.BackendSet;
-import io.headroom.router.upstream.ConnectionPool;
-import io.headroom.router.upstream.Watchdog;
 import io.headroom.time.ManualTicker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,21 +19,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class HotColdTest {
     private static final long MS = 1_000_000L;
     private final ManualTicker ticker = new ManualTicker(5_000 * MS);
-    private final Watchdog watchdog = new Watchdog(ticker, TimeUnit.SECONDS.toNanos(1));
-    private final BackendSet set = new BackendSet(new ConnectionPool.Settings(1_000_000_000L, 50_000_000_000L, 4), watchdog);
-
-    @AfterEach
-    void close() {
-        watchdog.close();
-    }
+    @RegisterExtension
+    final TestBackends members = new TestBackends(ticker);
 
     private List<Backend> backends(int n) {
-        List<Backend> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Backend b = set.get(HostPort.parse("10.0." + (i / 250) + "." + (i % 250 + 1) + ":8080"));
-            b.decay(Duration.ofSeconds(10).toNanos());
-            out.add(b);
-        }
+        List<Backend> out = members.get(n, i -> "10.0." + (i / 250) + "." + (i % 250 + 1) + ":8080");
+        out.forEach(b -> b.decay(Duration.ofSeconds(10).toNanos()));
         return out;
     }
 

@@ -1,6 +1,7 @@
 package io.headroom.router.control;
 
 import io.headroom.ingest.model.ControlPlan;
+import io.headroom.router.auth.MutableClock;
 import io.headroom.router.config.BackendConfig;
 import io.headroom.router.config.HostPort;
 import io.headroom.router.config.PoolConfig;
@@ -8,57 +9,25 @@ import io.headroom.router.upstream.Watchdog;
 import io.headroom.time.ManualTicker;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ControlPlanStoreTest {
-    /** A clock tests move by hand. */
-    static final class ManualClock extends Clock {
-        volatile long millis;
-
-        ManualClock(long millis) {
-            this.millis = millis;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-    }
-
-    private final ManualClock clock = new ManualClock(1_000_000);
+    private final MutableClock clock = new MutableClock(1_000_000);
     private final ControlPlanStore store = new ControlPlanStore(Map.of("api", PoolConfig.of("api", List.of(
             new BackendConfig(HostPort.parse("10.0.0.1:80"), 1.0),
             new BackendConfig(HostPort.parse("10.0.0.2:80"), 2.0)))), new Watchdog(new ManualTicker(), 1_000_000L), clock);
 
     private ControlPlan predictor(long epoch, long validFor, Map<String, Double> weights) {
-        return new ControlPlan("pool:api", ControlPlan.SOURCE_PREDICTOR, epoch, clock.millis, clock.millis + validFor, weights,
+        return new ControlPlan("pool:api", ControlPlan.SOURCE_PREDICTOR, epoch, clock.millis(), clock.millis() + validFor, weights,
                 List.of(), List.of(), "test");
     }
 
     private ControlPlan autoscaler(long epoch, long validFor, List<String> members) {
-        return new ControlPlan("pool:api", ControlPlan.SOURCE_AUTOSCALER, epoch, clock.millis, clock.millis + validFor, Map.of(),
+        return new ControlPlan("pool:api", ControlPlan.SOURCE_AUTOSCALER, epoch, clock.millis(), clock.millis() + validFor, Map.of(),
                 List.of(), members, "test");
     }
 
@@ -102,25 +71,25 @@ class ControlPlanStoreTest {
 
     @Test
     void expiredPlansAreIgnoredAndExpiryFallsBackToYaml() {
-        ControlPlan old = new ControlPlan("pool:api", ControlPlan.SOURCE_PREDICTOR, 1, clock.millis - 5000, clock.millis - 1,
+        ControlPlan old = new ControlPlan("pool:api", ControlPlan.SOURCE_PREDICTOR, 1, clock.millis() - 5000, clock.millis() - 1,
                 Map.of("10.0.0.1:80", 9.0), List.of(), List.of(), "late");
         assertThat(store.apply(old)).isEqualTo(ControlPlanStore.Outcome.EXPIRED);
         assertThat(store.lastEpoch("pool:api", ControlPlan.SOURCE_PREDICTOR)).isEqualTo(-1);
 
         assertThat(store.apply(predictor(2, 1000, Map.of("10.0.0.1:80", 9.0)))).isEqualTo(ControlPlanStore.Outcome.APPLIED);
         assertThat(store.apply(autoscaler(1, 2000, List.of("10.0.0.3:80")))).isEqualTo(ControlPlanStore.Outcome.APPLIED);
-        clock.millis += 999;
+        clock.advance(Duration.ofMillis(999));
         assertThat(store.expire()).isZero();
         assertThat(store.snapshot("api").weightOf("10.0.0.1:80")).isEqualTo(9.0);
-        clock.millis += 1;
+        clock.advance(Duration.ofMillis(1));
         assertThat(store.expire()).isEqualTo(1);
         PoolSnapshot s = store.snapshot("api");
         assertThat(s.weightOf("10.0.0.1:80")).isEqualTo(1.0);
         assertThat(s.predictorEpoch()).isEqualTo(-1);
         assertThat(s.addresses()).containsExactly("10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80");
-        clock.millis += 1000;
+        clock.advance(Duration.ofMillis(1000));
         // expiry is also checked on apply: an unrelated plan triggers it
-        store.apply(new ControlPlan("route:x", ControlPlan.SOURCE_PREDICTOR, 1, clock.millis, clock.millis + 10, Map.of(),
+        store.apply(new ControlPlan("route:x", ControlPlan.SOURCE_PREDICTOR, 1, clock.millis(), clock.millis() + 10, Map.of(),
                 List.of(), List.of(), "other"));
         assertThat(store.snapshot("api").addresses()).containsExactly("10.0.0.1:80", "10.0.0.2:80");
         // the epoch is remembered after expiry: a replay of the old plan stays ignored
@@ -146,9 +115,9 @@ class ControlPlanStoreTest {
 
     @Test
     void otherScopesAndSources() {
-        assertThat(store.apply(new ControlPlan("pool:other", ControlPlan.SOURCE_PREDICTOR, 1, clock.millis, clock.millis + 10,
+        assertThat(store.apply(new ControlPlan("pool:other", ControlPlan.SOURCE_PREDICTOR, 1, clock.millis(), clock.millis() + 10,
                 Map.of(), List.of(), List.of(), "x"))).isEqualTo(ControlPlanStore.Outcome.UNKNOWN_SCOPE);
-        assertThat(store.apply(new ControlPlan("pool:api", "someone", 1, clock.millis, clock.millis + 10,
+        assertThat(store.apply(new ControlPlan("pool:api", "someone", 1, clock.millis(), clock.millis() + 10,
                 Map.of(), List.of(), List.of(), "x"))).isEqualTo(ControlPlanStore.Outcome.UNKNOWN_SOURCE);
         long v = store.snapshot("api").version();
         assertThat(store.snapshot("api").version()).isEqualTo(v);
