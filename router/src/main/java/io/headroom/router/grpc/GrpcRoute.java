@@ -346,7 +346,7 @@ public final class GrpcRoute {
             backend.started();
             try {
                 retry = translateOnce(res, x, binding, md, request, metadata, backend, deadline, bytesIn,
-                        attempt < maxRetries);
+                        attempt < maxRetries, takesTrailers(req));
             } finally {
                 backend.finished();
             }
@@ -420,14 +420,15 @@ public final class GrpcRoute {
         Upload upload = new Upload(new JsonStream.Reader(req.content().inputStream(), framing, spec.channel().maxMessageBytes(), translator), 0);
         String accept = h.contains(HeaderNames.ACCEPT) ? h.get(HeaderNames.ACCEPT).get() : null;
         JsonStream.Shape shape = binding.method().isServerStreaming() ? JsonStream.streamShape(accept, framing) : JsonStream.Shape.OBJECT;
-        JsonStream.Answer wire = new JsonStream.Answer(this, binding, shape, upload, !"2.0".equals(req.prologue().protocolVersion()));
+        JsonStream.Answer wire = new JsonStream.Answer(this, binding, shape, upload, !"2.0".equals(req.prologue().protocolVersion()),
+                takesTrailers(req));
         call(req, res, x, binding.grpcPath(), x.start() + x.pool().requestTimeoutNanos(), upload, wire);
     }
 
     /** One attempt; true when it never reached {@code backend} and may go to another (nothing was sent to the client). */
     private boolean translateOnce(ServerResponse res, Exchange x, HttpBinding binding, MethodDescriptor<DynamicMessage, DynamicMessage> md,
                                   DynamicMessage request, Metadata metadata, Backend backend, long deadline, long bytesIn,
-                                  boolean mayRetry) {
+                                  boolean mayRetry, boolean trailers) {
         PoolState pool = x.pool();
         long attemptStart = ticker.read();
         long remaining = deadline - attemptStart;
@@ -469,11 +470,14 @@ public final class GrpcRoute {
                         pool.succeeded(backend, 200, false, now - attemptStart, now);
                         if (streaming) {
                             if (out == null) {
-                                out = beginStream(res, x, headers);
+                                out = beginStream(res, x, headers, trailers);
                                 out.write('[');
                             }
                             out.write(']');
                             bytesOut += 2;
+                            if (trailers) {
+                                endTrailers(res, end.trailers());
+                            }
                             out.close();
                         } else if (single == null) {
                             pool.failed(backend, "answered OK without a message", now - attemptStart);
@@ -518,7 +522,7 @@ public final class GrpcRoute {
                         single = msg;
                     } else {
                         if (out == null) {
-                            out = beginStream(res, x, headers);
+                            out = beginStream(res, x, headers, trailers);
                             out.write('[');
                             bytesOut++;
                         } else {
@@ -585,10 +589,32 @@ public final class GrpcRoute {
         limitHeaders(res, x.limitHeaders());
     }
 
-    /** As {@link #begin}, for a streamed answer: its body's stream. */
-    private static OutputStream beginStream(ServerResponse res, Exchange x, Metadata headers) {
+    /**
+     * As {@link #begin}, for a streamed answer: its body's stream. With {@code trailers} (the client sent
+     * {@code TE: trailers}) the answer announces {@code Trailer}, and {@link #endTrailers} sends the call's status and
+     * the member's trailers after the last message (HTTP/1.1: in the chunked body's trailer section; HTTP/2: a final
+     * HEADERS frame).
+     */
+    static OutputStream beginStream(ServerResponse res, Exchange x, Metadata headers, boolean trailers) {
         begin(res, x, headers);
-        return res.outputStream();
+        OutputStream out = res.outputStream();
+        if (trailers) {
+            // set after outputStream(), which puts its own "Trailer: stream-result" for a request with "TE: trailers"
+            res.headers().set(TRAILER, "grpc-status, grpc-message");
+        }
+        return out;
+    }
+
+    /** A streamed JSON answer's HTTP trailers, for a client that sent {@code TE: trailers}: grpc-status 0 and the member's. */
+    static void endTrailers(ServerResponse res, Metadata trailers) {
+        var t = res.trailers();
+        t.set(GRPC_STATUS, "0");
+        GrpcMetadata.copy(trailers, (n, v) -> t.add(HeaderNames.create(n), v));
+    }
+
+    /** Whether the client takes HTTP trailers ({@code TE: trailers}). */
+    static boolean takesTrailers(ServerRequest req) {
+        return req.headers().containsToken(io.helidon.http.HeaderValues.TE_TRAILERS);
     }
 
     String responseJson(DynamicMessage m, HttpBinding b) throws InvalidProtocolBufferException {

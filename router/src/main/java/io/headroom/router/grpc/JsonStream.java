@@ -302,6 +302,7 @@ final class JsonStream {
         private final Shape shape;
         private final Upload upload;
         private final boolean http1;
+        private final boolean trailers;
         private ServerResponse res;
         private GrpcRoute.Exchange x;
         private Metadata headers;
@@ -310,7 +311,8 @@ final class JsonStream {
         private String broken;
         private int sent;
 
-        Answer(GrpcRoute route, HttpBinding binding, Shape shape, Upload upload, boolean http1) {
+        Answer(GrpcRoute route, HttpBinding binding, Shape shape, Upload upload, boolean http1, boolean trailers) {
+            this.trailers = trailers;
             this.route = route;
             this.binding = binding;
             this.type = binding.method().getOutputType();
@@ -378,6 +380,9 @@ final class JsonStream {
                 if (shape == Shape.ARRAY) {
                     out.write(']');
                 }
+                if (this.trailers) {
+                    GrpcRoute.endTrailers(res, trailers);
+                }
                 out.close();
                 return;
             }
@@ -429,11 +434,10 @@ final class JsonStream {
         /** Status 200 and the head, with the first answer message. */
         private void commit() {
             closeIfUnread(res);
-            GrpcRoute.begin(res, x, headers);
+            out = GrpcRoute.beginStream(res, x, headers, trailers);
             if (shape == Shape.NDJSON) {
                 res.headers().set(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
             }
-            out = res.outputStream();
         }
 
         /**

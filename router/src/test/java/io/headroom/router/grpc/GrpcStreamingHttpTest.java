@@ -367,6 +367,34 @@ class GrpcStreamingHttpTest {
         }
     }
 
+    @Test
+    void streamedAnswersEndWithTheMembersTrailersForAClientThatTakesThem() throws Exception {
+        try (RawExchange x = new RawExchange(port, "/v1/shelves/s/books:echo", "application/x-ndjson", "TE: trailers\r\n")) {
+            x.send("{\"title\":\"m0\"}\n");
+            assertThat(x.status()).isEqualTo(200);
+            assertThat(x.headers).containsKey("trailer");
+            assertThat(x.line()).isEqualTo("{\"shelf\":\"s\",\"title\":\"echo 0: m0\"}");
+            x.end();
+            assertThat(x.line()).isNull();
+            assertThat(x.cut).isFalse();
+            assertThat(x.trailers).containsEntry("grpc-status", "0").containsEntry("x-cost", "3").containsEntry("x-digest-bin", "AQL+");
+        }
+        // server streaming too
+        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=2", "TE: trailers\r\n")) {
+            assertThat(x.status()).isEqualTo(200);
+            assertThat(x.rest()).isEqualTo("[{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"},"
+                    + "{\"id\":\"b1\",\"shelf\":\"s\",\"title\":\"Book 1\",\"pageCount\":1}]");
+            assertThat(x.trailers).containsEntry("grpc-status", "0").containsEntry("x-cost", "3");
+        }
+        // without TE: trailers, no trailers (HTTP/1.1 clients that did not ask may not read them)
+        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=1", "")) {
+            assertThat(x.status()).isEqualTo(200);
+            x.rest();
+            assertThat(x.headers).doesNotContainKey("trailer");
+            assertThat(x.trailers).isEmpty();
+        }
+    }
+
     // ---- telemetry of the router's refusals ------------------------------------------------------------------------
 
     @Test
@@ -424,6 +452,8 @@ class GrpcStreamingHttpTest {
         private final OutputStream out;
         private final InputStream in;
         final Map<String, String> headers = new TreeMap<>();
+        /** The chunked body's trailers (lower-case names), once the body was read to its end. */
+        final Map<String, String> trailers = new TreeMap<>();
         private int status = -1;
         private long remaining;
         private boolean chunked;
@@ -431,13 +461,22 @@ class GrpcStreamingHttpTest {
         private boolean done;
         boolean cut;
 
-        RawExchange(int port, String path, String contentType) throws IOException {
+        RawExchange(int port, String path, String contentType, String... extraHeaders) throws IOException {
+            this(port, "POST " + path, "Content-Type: " + contentType + "\r\nTransfer-Encoding: chunked\r\n" + String.join("", extraHeaders),
+                    true);
+        }
+
+        /** {@code request}: method and path; {@code head}: header lines, each ending in CRLF. */
+        static RawExchange request(int port, String request, String head) throws IOException {
+            return new RawExchange(port, request, head, true);
+        }
+
+        private RawExchange(int port, String request, String head, boolean raw) throws IOException {
             socket = new Socket("127.0.0.1", port);
             socket.setSoTimeout(60_000); // a hang fails the test rather than the build
             out = socket.getOutputStream();
             in = new BufferedInputStream(socket.getInputStream());
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + contentType
-                    + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write((request + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + head + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
         }
 
@@ -527,7 +566,8 @@ class GrpcStreamingHttpTest {
                 remaining = Long.parseLong(size.strip(), 16);
                 if (remaining == 0) {
                     for (String t = headLine(); t != null && !t.isEmpty(); t = headLine()) {
-                        // trailers
+                        int colon = t.indexOf(':');
+                        trailers.put(t.substring(0, colon).strip().toLowerCase(Locale.ROOT), t.substring(colon + 1).strip());
                     }
                     done = true;
                     return -1;
