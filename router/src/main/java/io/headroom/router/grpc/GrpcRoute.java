@@ -507,10 +507,15 @@ public final class GrpcRoute {
                     }
                     int http = GrpcStatuses.httpStatus(s.getCode());
                     if (out != null) {
-                        // the answer has begun: cut the stream so the client sees it incomplete rather than a valid array
+                        // the answer has begun: its last element says what went wrong, and the stream is cut so that the
+                        // client sees it incomplete rather than a valid array
                         done(x, backend, http, s.getCode(), bytesIn, bytesOut);
-                        throw new UncheckedIOException(new IOException("gRPC stream from " + backend.address() + " failed after "
-                                + sent + " messages: " + describe(s)));
+                        byte[] error = (",{\"error\":" + errorJson(s.getCode(), s.getDescription() == null ? s.getCode().name()
+                                : s.getDescription(), end.trailers()) + "}").getBytes(StandardCharsets.UTF_8);
+                        out.write(error);
+                        out.flush();
+                        throw new JsonStream.Cut("gRPC stream from " + backend.address() + " failed after " + sent + " messages: "
+                                + describe(s));
                     }
                     jsonError(res, http, s.getCode(), s.getDescription() == null ? s.getCode().name() : s.getDescription(),
                             end.trailers(), x);

@@ -368,6 +368,17 @@ class GrpcStreamingHttpTest {
     }
 
     @Test
+    void aServerStreamThatFailsAfterItsFirstMessageEndsWithTheErrorAndIsCut() throws Exception {
+        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=-2", "")) {
+            assertThat(x.status()).isEqualTo(200);
+            assertThat(x.rest()).isEqualTo("[{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"},"
+                    + "{\"id\":\"b1\",\"shelf\":\"s\",\"title\":\"Book 1\",\"pageCount\":1},"
+                    + "{\"error\":{\"code\":11,\"message\":\"shelf s ends after 2 books\",\"details\":[]}}");
+            assertThat(x.cut).as("no closing ], no last chunk").isTrue();
+        }
+    }
+
+    @Test
     void streamedAnswersEndWithTheMembersTrailersForAClientThatTakesThem() throws Exception {
         try (RawExchange x = new RawExchange(port, "/v1/shelves/s/books:echo", "application/x-ndjson", "TE: trailers\r\n")) {
             x.send("{\"title\":\"m0\"}\n");
