@@ -53,7 +53,8 @@ import java.util.concurrent.TimeUnit;
  * method: path variables, query parameters and the JSON body fill the request message ({@link JsonFormat} over
  * {@link DynamicMessage}); the answer is the response message as JSON (a server-streaming method's messages as one JSON
  * array, streamed), or, when the call fails, the gRPC status as its HTTP status with {@code {"code", "message",
- * "details"}}.
+ * "details"}}. A client-streaming or bidirectional method takes the body as a stream of JSON messages (NDJSON, or a JSON
+ * array), each sent as it is read, on the relay of passthrough calls ({@link JsonStream}).
  *
  * <p><b>Passthrough</b>: a native gRPC call ({@code content-type: application/grpc}, HTTP/2) goes to a member as it
  * came: its path, its metadata, its messages (bytes, never parsed) in both directions and the member's trailers.
