@@ -458,7 +458,7 @@ class GrpcStreamingHttpTest {
      * One HTTP/1.1 exchange over a raw socket: the request body sent in chunks when the test says, the answer's head
      * and chunked body read as they come, and whether the answer was cut (the connection closed before its last chunk).
      */
-    private static final class RawExchange implements AutoCloseable {
+    static final class RawExchange implements AutoCloseable {
         private final Socket socket;
         private final OutputStream out;
         private final InputStream in;
@@ -485,6 +485,7 @@ class GrpcStreamingHttpTest {
         private RawExchange(int port, String request, String head, boolean raw) throws IOException {
             socket = new Socket("127.0.0.1", port);
             socket.setSoTimeout(60_000); // a hang fails the test rather than the build
+            socket.setTcpNoDelay(true);
             out = socket.getOutputStream();
             in = new BufferedInputStream(socket.getInputStream());
             out.write((request + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + head + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -493,9 +494,11 @@ class GrpcStreamingHttpTest {
 
         void send(String data) throws IOException {
             byte[] b = data.getBytes(StandardCharsets.UTF_8);
-            out.write((Integer.toHexString(b.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(b);
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream chunk = new ByteArrayOutputStream(b.length + 16);
+            chunk.write((Integer.toHexString(b.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            chunk.write(b);
+            chunk.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(chunk.toByteArray()); // one write: with Nagle off, one segment per chunk
             out.flush();
         }
 
