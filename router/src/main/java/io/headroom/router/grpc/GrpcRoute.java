@@ -328,6 +328,9 @@ public final class GrpcRoute {
         }
         Metadata metadata = GrpcMetadata.fromRequest(req, x);
         MethodDescriptor<DynamicMessage, DynamicMessage> md = methods.get(binding.method());
+        // a server-streaming answer is a JSON array, or NDJSON when the client asks for it
+        boolean ndjson = binding.method().isServerStreaming() && req.headers().contains(HeaderNames.ACCEPT)
+                && JsonStream.streamShape(req.headers().get(HeaderNames.ACCEPT).get(), JsonStream.Framing.JSON) == JsonStream.Shape.NDJSON;
         PoolState pool = x.pool();
         long deadline = x.start() + pool.requestTimeoutNanos();
         pool.retryBudget().deposit();
@@ -347,7 +350,7 @@ public final class GrpcRoute {
             backend.started();
             try {
                 retry = translateOnce(res, x, binding, md, request, metadata, backend, deadline, bytesIn,
-                        attempt < maxRetries, takesTrailers(req));
+                        attempt < maxRetries, takesTrailers(req), ndjson);
             } finally {
                 backend.finished();
             }
@@ -429,7 +432,7 @@ public final class GrpcRoute {
     /** One attempt; true when it never reached {@code backend} and may go to another (nothing was sent to the client). */
     private boolean translateOnce(ServerResponse res, Exchange x, HttpBinding binding, MethodDescriptor<DynamicMessage, DynamicMessage> md,
                                   DynamicMessage request, Metadata metadata, Backend backend, long deadline, long bytesIn,
-                                  boolean mayRetry, boolean trailers) {
+                                  boolean mayRetry, boolean trailers, boolean ndjson) {
         PoolState pool = x.pool();
         long attemptStart = ticker.read();
         long remaining = deadline - attemptStart;
@@ -472,10 +475,17 @@ public final class GrpcRoute {
                         if (streaming) {
                             if (out == null) {
                                 out = beginStream(res, x, headers, trailers);
-                                out.write('[');
+                                if (ndjson) {
+                                    res.headers().set(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+                                } else {
+                                    out.write('[');
+                                    bytesOut++;
+                                }
                             }
-                            out.write(']');
-                            bytesOut += 2;
+                            if (!ndjson) {
+                                out.write(']');
+                                bytesOut++;
+                            }
                             if (trailers) {
                                 endTrailers(res, end.trailers());
                             }
@@ -511,8 +521,9 @@ public final class GrpcRoute {
                         // the answer has begun: its last element says what went wrong, and the stream is cut so that the
                         // client sees it incomplete rather than a valid array
                         done(x, backend, http, s.getCode(), bytesIn, bytesOut);
-                        byte[] error = (",{\"error\":" + errorJson(s.getCode(), s.getDescription() == null ? s.getCode().name()
-                                : s.getDescription(), end.trailers()) + "}").getBytes(StandardCharsets.UTF_8);
+                        byte[] error = ((ndjson ? "" : ",") + "{\"error\":" + errorJson(s.getCode(), s.getDescription() == null
+                                ? s.getCode().name() : s.getDescription(), end.trailers()) + "}" + (ndjson ? "\n" : ""))
+                                .getBytes(StandardCharsets.UTF_8);
                         out.write(error);
                         out.flush();
                         throw new JsonStream.Cut("gRPC stream from " + backend.address() + " failed after " + sent + " messages: "
@@ -529,14 +540,22 @@ public final class GrpcRoute {
                     } else {
                         if (out == null) {
                             out = beginStream(res, x, headers, trailers);
-                            out.write('[');
-                            bytesOut++;
-                        } else {
+                            if (ndjson) {
+                                res.headers().set(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+                            } else {
+                                out.write('[');
+                                bytesOut++;
+                            }
+                        } else if (!ndjson) {
                             out.write(',');
                             bytesOut++;
                         }
                         byte[] json = responseJson(msg, binding).getBytes(StandardCharsets.UTF_8);
                         out.write(json);
+                        if (ndjson) {
+                            out.write('\n');
+                            bytesOut++;
+                        }
                         out.flush();
                         bytesOut += json.length;
                     }

@@ -379,6 +379,28 @@ class GrpcStreamingHttpTest {
     }
 
     @Test
+    void aServerStreamAnswersNdjsonWhenAsked() throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books?count=2"))
+                .header("Accept", "application/x-ndjson");
+        HttpResponse<String> nd = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(nd.statusCode()).isEqualTo(200);
+        assertThat(nd.headers().firstValue("content-type")).hasValue("application/x-ndjson");
+        assertThat(nd.body()).isEqualTo("{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"}\n"
+                + "{\"id\":\"b1\",\"shelf\":\"s\",\"title\":\"Book 1\",\"pageCount\":1}\n");
+        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=-1", "Accept: application/x-ndjson\r\n")) {
+            assertThat(x.status()).isEqualTo(200);
+            assertThat(x.line()).isEqualTo("{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"}");
+            assertThat(x.line()).isEqualTo("{\"error\":{\"code\":11,\"message\":\"shelf s ends after 1 books\",\"details\":[]}}");
+            assertThat(x.line()).isNull();
+            assertThat(x.cut).isTrue();
+        }
+        HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books?count=0"))
+                .header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(none.headers().firstValue("content-type")).hasValue("application/x-ndjson");
+        assertThat(none.body()).isEmpty();
+    }
+
+    @Test
     void streamedAnswersEndWithTheMembersTrailersForAClientThatTakesThem() throws Exception {
         try (RawExchange x = new RawExchange(port, "/v1/shelves/s/books:echo", "application/x-ndjson", "TE: trailers\r\n")) {
             x.send("{\"title\":\"m0\"}\n");
