@@ -596,7 +596,8 @@ public final class GrpcRoute {
      * A unary answer's trailers (the member's custom trailing metadata) as response headers, after its headers: the JSON
      * answer is sent whole once the call has ended, so they can still go with the head. The status and its details are
      * the body's {@code code}, {@code message} and {@code details}, so {@code grpc-status-details-bin} is not repeated.
-     * A server-streaming answer has sent its head with its first message, before the trailers exist (docs/grpc.md).
+     * A streamed answer has sent its head with its first message, before the trailers exist: it ends with them as HTTP
+     * trailers for a client that sent {@code TE: trailers} ({@link #endTrailers}; docs/grpc.md, "Trailers").
      */
     static void trailersAsHeaders(ServerResponse res, Metadata trailers) {
         GrpcMetadata.copy(trailers, (n, v) -> {
