@@ -60,6 +60,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(120)
 class GrpcStreamingHttpTest {
     private Path dir;
+    private Path log;
     private LibraryServer a;
     private LibraryServer c;
     private Router router;
@@ -71,6 +72,7 @@ class GrpcStreamingHttpTest {
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("grpc-streams");
+        log = dir.resolve("access.log");
         a = new LibraryServer("a");
         c = new LibraryServer("c");
         int dead;
@@ -81,6 +83,7 @@ class GrpcStreamingHttpTest {
         String yaml = """
                 router:
                   listen: 127.0.0.1:0
+                  access-log: {enabled: true, fields: [route, path, status, grpc_status, bytes_in], file: %5$s}
                   pools:
                     library:
                       backends: [127.0.0.1:%1$d]
@@ -139,7 +142,7 @@ class GrpcStreamingHttpTest {
                       path-prefix: /v1
                       pool: library
                       grpc: {descriptor-set: %4$s}
-                """.formatted(a.port(), c.port(), dead, set);
+                """.formatted(a.port(), c.port(), dead, set, log);
         router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-stream-test", windows::add, Clock.systemUTC());
         port = router.start();
     }
@@ -150,6 +153,7 @@ class GrpcStreamingHttpTest {
         a.close();
         c.close();
         Files.deleteIfExists(dir.resolve("library.pb"));
+        Files.deleteIfExists(log);
         Files.deleteIfExists(dir);
     }
 
@@ -426,6 +430,18 @@ class GrpcStreamingHttpTest {
             assertThat(x.headers).doesNotContainKey("trailer");
             assertThat(x.trailers).isEmpty();
         }
+    }
+
+    @Test
+    void theAccessLogRecordsEachStreamsStatusAndBytes() throws Exception {
+        String ok = "{\"title\":\"logged\"}\n";
+        assertThat(post("/v1/shelves/log/books:collect", "application/x-ndjson", ok).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/shelves/log/books:echo", "application/x-ndjson", "{\"pageCount\":\"x\"}\n").statusCode()).isEqualTo(400);
+        String collected = "{\"route\":\"library-json\",\"path\":\"/v1/shelves/log/books:collect\",\"status\":200,\"grpc_status\":0,"
+                + "\"bytes_in\":" + ok.length() + "}";
+        String malformed = "{\"route\":\"library-json\",\"path\":\"/v1/shelves/log/books:echo\",\"status\":400,\"grpc_status\":3,";
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(log) && Files.readString(log).contains(malformed));
+        assertThat(Files.readString(log)).contains(collected, malformed);
     }
 
     // ---- telemetry of the router's refusals ------------------------------------------------------------------------
