@@ -433,6 +433,33 @@ class GrpcStreamingHttpTest {
     }
 
     @Test
+    void overHttp2() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+        // the JDK client upgrades a cleartext connection (Upgrade: h2c) on a request without a body; later ones are HTTP/2
+        h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books?count=0"))
+                .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<String> collect = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/h2/books:collect"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-ndjson").header("TE", "trailers")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"a\"}\n{\"title\":\"b\"}\n")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(collect.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(collect.statusCode()).isEqualTo(200);
+        assertThat(collect.body()).isEqualTo("{\"count\":2,\"titles\":[\"h2/a\",\"/b\"]}");
+        // bidirectional (the JDK client hands over an answer only once its request body is sent: no overlap here)
+        HttpResponse<String> echo = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/h2/books:echo"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-ndjson").header("TE", "trailers")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"m0\"}\n{\"title\":\"m1\"}\n")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(echo.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(echo.statusCode()).isEqualTo(200);
+        assertThat(echo.headers().firstValue("connection")).isEmpty();
+        assertThat(echo.body()).isEqualTo("{\"shelf\":\"h2\",\"title\":\"echo 0: m0\"}\n{\"title\":\"echo 1: m1\"}\n");
+        HttpResponse<String> bad = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/h2/books:collect"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("[{\"title\":1}, {\"pageCount\":\"many\"}]")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("request message 1 does not fit headroom.test.Book");
+    }
+
+    @Test
     void theAccessLogRecordsEachStreamsStatusAndBytes() throws Exception {
         String ok = "{\"title\":\"logged\"}\n";
         assertThat(post("/v1/shelves/log/books:collect", "application/x-ndjson", ok).statusCode()).isEqualTo(200);
