@@ -239,7 +239,11 @@ final class GrpcConfigParser {
         try {
             return HttpBinding.of(verb, path, md, body, responseBody, query, m.location());
         } catch (IllegalArgumentException e) {
-            throw m.errorAt(md.isClientStreaming() ? "rpc" : "path", e.getMessage(), "name fields of " + md.getInputType().getFullName()
+            if (md.isClientStreaming() && body == null) {
+                throw m.errorAt("rpc", e.getMessage(), "write body: \"*\" (each JSON message of the stream is a whole "
+                        + md.getInputType().getFullName() + ") or body: FIELD (each fills that field)");
+            }
+            throw m.errorAt("path", e.getMessage(), "name fields of " + md.getInputType().getFullName()
                     + " " + md.getInputType().getFields().stream().map(Descriptors.FieldDescriptor::getName).toList());
         }
     }

@@ -53,7 +53,8 @@ import java.util.concurrent.TimeUnit;
  * method: path variables, query parameters and the JSON body fill the request message ({@link JsonFormat} over
  * {@link DynamicMessage}); the answer is the response message as JSON (a server-streaming method's messages as one JSON
  * array, streamed), or, when the call fails, the gRPC status as its HTTP status with {@code {"code", "message",
- * "details"}}.
+ * "details"}}. A client-streaming or bidirectional method takes the body as a stream of JSON messages (NDJSON, or a JSON
+ * array), each sent as it is read, on the relay of passthrough calls ({@link JsonStream}).
  *
  * <p><b>Passthrough</b>: a native gRPC call ({@code content-type: application/grpc}, HTTP/2) goes to a member as it
  * came: its path, its metadata, its messages (bytes, never parsed) in both directions and the member's trailers.
@@ -237,8 +238,8 @@ public final class GrpcRoute {
                 passthrough(req, res, x);
             } else {
                 // a gRPC client on a translating route: say so in gRPC terms
-                trailersOnly(res, x, Status.UNIMPLEMENTED.withDescription("route " + route
-                        + " does not pass native gRPC calls through (set grpc.passthrough: true)"), null);
+                refuse(res, x, Status.UNIMPLEMENTED.withDescription("route " + route
+                        + " does not pass native gRPC calls through (set grpc.passthrough: true)"));
             }
             return;
         }
@@ -247,7 +248,7 @@ public final class GrpcRoute {
                     + "(content-type: application/grpc-web or application/grpc-web-text)"
                     : spec.passthrough() ? "native gRPC only: send content-type: application/grpc over HTTP/2"
                     : "gRPC-Web only: send content-type: application/grpc-web or application/grpc-web-text";
-            jsonError(res, 415, Status.Code.INVALID_ARGUMENT, "route " + route + " serves " + serves, null, x);
+            refuseJson(res, 415, Status.Code.INVALID_ARGUMENT, "route " + route + " serves " + serves, x);
             return;
         }
         translate(req, res, x);
@@ -274,11 +275,15 @@ public final class GrpcRoute {
         }
         if (binding == null) {
             if (pathMatched) {
-                jsonError(res, 405, Status.Code.UNIMPLEMENTED, verb + " " + x.path() + " is bound to no gRPC method (other methods are)",
-                        null, x);
+                refuseJson(res, 405, Status.Code.UNIMPLEMENTED, verb + " " + x.path() + " is bound to no gRPC method (other methods are)",
+                        x);
             } else {
-                jsonError(res, 404, Status.Code.NOT_FOUND, "no gRPC method is bound to " + verb + " " + x.path(), null, x);
+                refuseJson(res, 404, Status.Code.NOT_FOUND, "no gRPC method is bound to " + verb + " " + x.path(), x);
             }
+            return;
+        }
+        if (binding.method().isClientStreaming()) {
+            translateStream(req, res, x, binding, values);
             return;
         }
         DynamicMessage request;
@@ -288,8 +293,8 @@ public final class GrpcRoute {
             if (binding.body() != null && req.content().hasEntity()) {
                 byte[] body = readBounded(req.content().inputStream(), spec.channel().maxMessageBytes());
                 if (body == null) {
-                    jsonError(res, 413, Status.Code.INVALID_ARGUMENT, "the body is longer than the route's max-message-size of "
-                            + spec.channel().maxMessageBytes() + " bytes", null, x);
+                    refuseJson(res, 413, Status.Code.INVALID_ARGUMENT, "the body is longer than the route's max-message-size of "
+                            + spec.channel().maxMessageBytes() + " bytes", x);
                     return;
                 }
                 bytesIn = body.length;
@@ -306,20 +311,14 @@ public final class GrpcRoute {
                     }
                 }
             }
-            PathTemplate.Variable[] vars = binding.template().variables();
-            for (int i = 0; i < vars.length; i++) {
-                put(root, vars[i].fieldPath(), new JsonPrimitive(values[i]));
-            }
-            if (!"*".equals(binding.body()) && req.prologue().hasQuery()) {
-                query(root, binding, req.prologue().query().rawValue());
-            }
+            fromRequest(root, binding, values, req);
             DynamicMessage.Builder b = DynamicMessage.newBuilder(binding.method().getInputType());
             parser.merge(root.toString(), b);
             request = b.build();
         } catch (BadRequest | JsonParseException | InvalidProtocolBufferException | IllegalArgumentException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            jsonError(res, 400, Status.Code.INVALID_ARGUMENT, "the request does not fit " + binding.method().getInputType().getFullName()
-                    + ": " + why, null, x);
+            refuseJson(res, 400, Status.Code.INVALID_ARGUMENT, "the request does not fit " + binding.method().getInputType().getFullName()
+                    + ": " + why, x);
             return;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -329,6 +328,9 @@ public final class GrpcRoute {
         }
         Metadata metadata = GrpcMetadata.fromRequest(req, x);
         MethodDescriptor<DynamicMessage, DynamicMessage> md = methods.get(binding.method());
+        // a server-streaming answer is a JSON array, or NDJSON when the client asks for it
+        boolean ndjson = binding.method().isServerStreaming() && req.headers().contains(HeaderNames.ACCEPT)
+                && JsonStream.streamShape(req.headers().get(HeaderNames.ACCEPT).get(), JsonStream.Framing.JSON) == JsonStream.Shape.NDJSON;
         PoolState pool = x.pool();
         long deadline = x.start() + pool.requestTimeoutNanos();
         pool.retryBudget().deposit();
@@ -348,7 +350,7 @@ public final class GrpcRoute {
             backend.started();
             try {
                 retry = translateOnce(res, x, binding, md, request, metadata, backend, deadline, bytesIn,
-                        attempt < maxRetries);
+                        attempt < maxRetries, takesTrailers(req), ndjson);
             } finally {
                 backend.finished();
             }
@@ -359,10 +361,78 @@ public final class GrpcRoute {
         }
     }
 
+    /** Path variables and query parameters into a request message's JSON (query parameters only without body "*"). */
+    private void fromRequest(JsonObject root, HttpBinding binding, String[] values, ServerRequest req) {
+        PathTemplate.Variable[] vars = binding.template().variables();
+        for (int i = 0; i < vars.length; i++) {
+            put(root, vars[i].fieldPath(), new JsonPrimitive(values[i]));
+        }
+        if (!"*".equals(binding.body()) && req.prologue().hasQuery()) {
+            query(root, binding, req.prologue().query().rawValue());
+        }
+    }
+
+    /**
+     * A client-streaming or bidirectional method: the body's JSON messages (NDJSON lines, or a JSON array's elements)
+     * are translated and sent one by one as they arrive, on the relay of passthrough calls ({@link #call}); path
+     * variables and query parameters fill the first message only. Never retried once a message was sent.
+     */
+    private void translateStream(ServerRequest req, ServerResponse res, Exchange x, HttpBinding binding, String[] values) {
+        var h = req.headers();
+        String ct = h.contains(HeaderNames.CONTENT_TYPE) ? h.get(HeaderNames.CONTENT_TYPE).get() : null;
+        JsonStream.Framing framing = JsonStream.framing(ct);
+        Descriptors.Descriptor in = binding.method().getInputType();
+        if (framing == null) {
+            refuseJson(res, 415, Status.Code.INVALID_ARGUMENT, "content-type " + ct + ": " + binding.method().getFullName() + " takes a stream "
+                    + "of JSON messages: send application/x-ndjson (one message per line) or application/json (a JSON array of messages)", x);
+            return;
+        }
+        try {
+            // the path and query are checked before a member is called
+            JsonObject probe = new JsonObject();
+            fromRequest(probe, binding, values, req);
+            parser.merge(probe.toString(), DynamicMessage.newBuilder(in));
+        } catch (BadRequest | JsonParseException | InvalidProtocolBufferException | IllegalArgumentException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            refuseJson(res, 400, Status.Code.INVALID_ARGUMENT, "the request does not fit " + in.getFullName() + ": " + why, x);
+            return;
+        }
+        JsonStream.Translator translator = (json, index) -> {
+            try {
+                JsonElement parsed = JsonParser.parseString(json);
+                JsonObject root = new JsonObject();
+                if (binding.body().equals("*")) {
+                    if (!parsed.isJsonObject()) {
+                        throw new BadRequest("a message must be a JSON object (a " + in.getFullName() + ")");
+                    }
+                    root = parsed.getAsJsonObject();
+                } else {
+                    put(root, binding.body(), parsed);
+                }
+                if (index == 0) {
+                    fromRequest(root, binding, values, req);
+                }
+                DynamicMessage.Builder b = DynamicMessage.newBuilder(in);
+                parser.merge(root.toString(), b);
+                return b.build().toByteArray();
+            } catch (BadRequest | JsonParseException | InvalidProtocolBufferException | IllegalArgumentException e) {
+                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                throw new Upload.BadMessage(Status.INVALID_ARGUMENT.withDescription("request message " + index + " does not fit "
+                        + in.getFullName() + ": " + why), 400);
+            }
+        };
+        Upload upload = new Upload(new JsonStream.Reader(req.content().inputStream(), framing, spec.channel().maxMessageBytes(), translator), 0);
+        String accept = h.contains(HeaderNames.ACCEPT) ? h.get(HeaderNames.ACCEPT).get() : null;
+        JsonStream.Shape shape = binding.method().isServerStreaming() ? JsonStream.streamShape(accept, framing) : JsonStream.Shape.OBJECT;
+        JsonStream.Answer wire = new JsonStream.Answer(this, binding, shape, upload, !"2.0".equals(req.prologue().protocolVersion()),
+                takesTrailers(req));
+        call(req, res, x, binding.grpcPath(), x.start() + x.pool().requestTimeoutNanos(), upload, wire);
+    }
+
     /** One attempt; true when it never reached {@code backend} and may go to another (nothing was sent to the client). */
     private boolean translateOnce(ServerResponse res, Exchange x, HttpBinding binding, MethodDescriptor<DynamicMessage, DynamicMessage> md,
                                   DynamicMessage request, Metadata metadata, Backend backend, long deadline, long bytesIn,
-                                  boolean mayRetry) {
+                                  boolean mayRetry, boolean trailers, boolean ndjson) {
         PoolState pool = x.pool();
         long attemptStart = ticker.read();
         long remaining = deadline - attemptStart;
@@ -404,11 +474,21 @@ public final class GrpcRoute {
                         pool.succeeded(backend, 200, false, now - attemptStart, now);
                         if (streaming) {
                             if (out == null) {
-                                out = beginStream(res, x, headers);
-                                out.write('[');
+                                out = beginStream(res, x, headers, trailers);
+                                if (ndjson) {
+                                    res.headers().set(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+                                } else {
+                                    out.write('[');
+                                    bytesOut++;
+                                }
                             }
-                            out.write(']');
-                            bytesOut += 2;
+                            if (!ndjson) {
+                                out.write(']');
+                                bytesOut++;
+                            }
+                            if (trailers) {
+                                endTrailers(res, end.trailers());
+                            }
                             out.close();
                         } else if (single == null) {
                             pool.failed(backend, "answered OK without a message", now - attemptStart);
@@ -438,10 +518,16 @@ public final class GrpcRoute {
                     }
                     int http = GrpcStatuses.httpStatus(s.getCode());
                     if (out != null) {
-                        // the answer has begun: cut the stream so the client sees it incomplete rather than a valid array
+                        // the answer has begun: its last element says what went wrong, and the stream is cut so that the
+                        // client sees it incomplete rather than a valid array
                         done(x, backend, http, s.getCode(), bytesIn, bytesOut);
-                        throw new UncheckedIOException(new IOException("gRPC stream from " + backend.address() + " failed after "
-                                + sent + " messages: " + describe(s)));
+                        byte[] error = ((ndjson ? "" : ",") + "{\"error\":" + errorJson(s.getCode(), s.getDescription() == null
+                                ? s.getCode().name() : s.getDescription(), end.trailers()) + "}" + (ndjson ? "\n" : ""))
+                                .getBytes(StandardCharsets.UTF_8);
+                        out.write(error);
+                        out.flush();
+                        throw new JsonStream.Cut("gRPC stream from " + backend.address() + " failed after " + sent + " messages: "
+                                + describe(s));
                     }
                     jsonError(res, http, s.getCode(), s.getDescription() == null ? s.getCode().name() : s.getDescription(),
                             end.trailers(), x);
@@ -453,15 +539,23 @@ public final class GrpcRoute {
                         single = msg;
                     } else {
                         if (out == null) {
-                            out = beginStream(res, x, headers);
-                            out.write('[');
-                            bytesOut++;
-                        } else {
+                            out = beginStream(res, x, headers, trailers);
+                            if (ndjson) {
+                                res.headers().set(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+                            } else {
+                                out.write('[');
+                                bytesOut++;
+                            }
+                        } else if (!ndjson) {
                             out.write(',');
                             bytesOut++;
                         }
                         byte[] json = responseJson(msg, binding).getBytes(StandardCharsets.UTF_8);
                         out.write(json);
+                        if (ndjson) {
+                            out.write('\n');
+                            bytesOut++;
+                        }
                         out.flush();
                         bytesOut += json.length;
                     }
@@ -502,9 +596,10 @@ public final class GrpcRoute {
      * A unary answer's trailers (the member's custom trailing metadata) as response headers, after its headers: the JSON
      * answer is sent whole once the call has ended, so they can still go with the head. The status and its details are
      * the body's {@code code}, {@code message} and {@code details}, so {@code grpc-status-details-bin} is not repeated.
-     * A server-streaming answer has sent its head with its first message, before the trailers exist (docs/grpc.md).
+     * A streamed answer has sent its head with its first message, before the trailers exist: it ends with them as HTTP
+     * trailers for a client that sent {@code TE: trailers} ({@link #endTrailers}; docs/grpc.md, "Trailers").
      */
-    private static void trailersAsHeaders(ServerResponse res, Metadata trailers) {
+    static void trailersAsHeaders(ServerResponse res, Metadata trailers) {
         GrpcMetadata.copy(trailers, (n, v) -> {
             if (!n.equals("grpc-status-details-bin")) {
                 res.headers().add(HeaderNames.create(n), v);
@@ -513,20 +608,42 @@ public final class GrpcRoute {
     }
 
     /** Status 200, JSON, the member's response metadata as headers. */
-    private static void begin(ServerResponse res, Exchange x, Metadata headers) {
+    static void begin(ServerResponse res, Exchange x, Metadata headers) {
         res.status(200);
         GrpcMetadata.toHeaders(res, headers);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         limitHeaders(res, x.limitHeaders());
     }
 
-    /** As {@link #begin}, for a streamed answer: its body's stream. */
-    private static OutputStream beginStream(ServerResponse res, Exchange x, Metadata headers) {
+    /**
+     * As {@link #begin}, for a streamed answer: its body's stream. With {@code trailers} (the client sent
+     * {@code TE: trailers}) the answer announces {@code Trailer}, and {@link #endTrailers} sends the call's status and
+     * the member's trailers after the last message (HTTP/1.1: in the chunked body's trailer section; HTTP/2: a final
+     * HEADERS frame).
+     */
+    static OutputStream beginStream(ServerResponse res, Exchange x, Metadata headers, boolean trailers) {
         begin(res, x, headers);
-        return res.outputStream();
+        OutputStream out = res.outputStream();
+        if (trailers) {
+            // set after outputStream(), which puts its own "Trailer: stream-result" for a request with "TE: trailers"
+            res.headers().set(TRAILER, "grpc-status, grpc-message");
+        }
+        return out;
     }
 
-    private String responseJson(DynamicMessage m, HttpBinding b) throws InvalidProtocolBufferException {
+    /** A streamed JSON answer's HTTP trailers, for a client that sent {@code TE: trailers}: grpc-status 0 and the member's. */
+    static void endTrailers(ServerResponse res, Metadata trailers) {
+        var t = res.trailers();
+        t.set(GRPC_STATUS, "0");
+        GrpcMetadata.copy(trailers, (n, v) -> t.add(HeaderNames.create(n), v));
+    }
+
+    /** Whether the client takes HTTP trailers ({@code TE: trailers}). */
+    static boolean takesTrailers(ServerRequest req) {
+        return req.headers().containsToken(io.helidon.http.HeaderValues.TE_TRAILERS);
+    }
+
+    String responseJson(DynamicMessage m, HttpBinding b) throws InvalidProtocolBufferException {
         String json = printer.print(m);
         if (b.responseBody() == null) {
             return json;
@@ -625,7 +742,29 @@ public final class GrpcRoute {
     }
 
     /** {@code {"code": 5, "message": "...", "details": [...]}} with the HTTP status of the code. */
-    private void jsonError(ServerResponse res, int http, Status.Code code, String message, Metadata trailers, Exchange x) {
+    void jsonError(ServerResponse res, int http, Status.Code code, String message, Metadata trailers, Exchange x) {
+        String body = errorJson(code, message, trailers);
+        if (x.log() != null) {
+            x.log().grpcStatus = code.value();
+        }
+        trailersAsHeaders(res, trailers);
+        res.status(http);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        if (http == 503) {
+            res.headers().set(HeaderNames.RETRY_AFTER, "1");
+        }
+        limitHeaders(res, x.limitHeaders());
+        res.send(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The router's own refusal of a translated request (no member called), counted as a refusal in the route's telemetry. */
+    private void refuseJson(ServerResponse res, int http, Status.Code code, String message, Exchange x) {
+        jsonError(res, http, code, message, null, x);
+        x.telemetry().rejection(0, 0, ticker.read() - x.start());
+    }
+
+    /** {@code {"code": 5, "message": "...", "details": [...]}}: the details from the member's grpc-status-details-bin. */
+    String errorJson(Status.Code code, String message, Metadata trailers) {
         StringBuilder sb = new StringBuilder(64 + message.length());
         sb.append("{\"code\":").append(code.value()).append(",\"message\":");
         JsonStrings.append(sb, message);
@@ -644,18 +783,7 @@ public final class GrpcRoute {
                 // a member's malformed details: the code and message still hold
             }
         }
-        sb.append("]}");
-        if (x.log() != null) {
-            x.log().grpcStatus = code.value();
-        }
-        trailersAsHeaders(res, trailers);
-        res.status(http);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        if (http == 503) {
-            res.headers().set(HeaderNames.RETRY_AFTER, "1");
-        }
-        limitHeaders(res, x.limitHeaders());
-        res.send(sb.toString().getBytes(StandardCharsets.UTF_8));
+        return sb.append("]}").toString();
     }
 
     private String detail(Any any) {
@@ -689,26 +817,26 @@ public final class GrpcRoute {
 
     private void passthrough(ServerRequest req, ServerResponse res, Exchange x) {
         if (!"2.0".equals(req.prologue().protocolVersion())) {
-            jsonError(res, 505, Status.Code.UNIMPLEMENTED, "gRPC needs HTTP/2 (h2 by ALPN, or h2c with prior knowledge)", null, x);
+            refuseJson(res, 505, Status.Code.UNIMPLEMENTED, "gRPC needs HTTP/2 (h2 by ALPN, or h2c with prior knowledge)", x);
             return;
         }
         String path = x.path();
         int slash = path.indexOf('/', 1);
         if (!req.prologue().method().text().equals("POST") || slash < 2 || slash == path.length() - 1 || path.indexOf('/', slash + 1) >= 0) {
-            trailersOnly(res, x, Status.UNIMPLEMENTED.withDescription("not a gRPC call: expected POST /package.Service/Method, got "
-                    + req.prologue().method().text() + " " + path), null);
+            refuse(res, x, Status.UNIMPLEMENTED.withDescription("not a gRPC call: expected POST /package.Service/Method, got "
+                    + req.prologue().method().text() + " " + path));
             return;
         }
         var h = req.headers();
         String encoding = h.contains(GRPC_ENCODING) ? h.get(GRPC_ENCODING).get().strip().toLowerCase(Locale.ROOT) : "identity";
         if (!encoding.equals("identity") && !encoding.equals("gzip")) {
-            trailersOnly(res, x, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
-                    + "(identity, gzip)"), null);
+            refuse(res, x, Status.UNIMPLEMENTED.withDescription("grpc-encoding " + encoding + " is not supported by the router "
+                    + "(identity, gzip)"));
             return;
         }
         long deadline = deadline(req, x);
         if (deadline == Long.MIN_VALUE) {
-            trailersOnly(res, x, Status.INTERNAL.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()), null);
+            refuse(res, x, Status.INTERNAL.withDescription("malformed grpc-timeout " + h.get(GRPC_TIMEOUT).get()));
             return;
         }
         Upload upload = new Upload(req.content().inputStream(), encoding.equals("gzip"), spec.channel().maxMessageBytes());
@@ -866,6 +994,15 @@ public final class GrpcRoute {
         call(req, res, x, path, deadline, new Upload(request.messages(), request.bytes()), wire);
     }
 
+    /**
+     * The router's own refusal of a native gRPC request (no member picked): a trailers-only answer, counted as a refusal
+     * in the route's telemetry as gRPC-Web's are.
+     */
+    private void refuse(ServerResponse res, Exchange x, Status status) {
+        trailersOnly(res, x, status, null);
+        x.telemetry().rejection(0, 0, ticker.read() - x.start());
+    }
+
     /** The router's own refusal of a gRPC-Web request (no member picked), counted as a refusal in the route's telemetry. */
     private void refuse(GrpcWeb.Wire wire, ServerResponse res, Exchange x, int http, Status status, Metadata trailers) {
         wire.reject(res, x, http, status, trailers);
@@ -910,8 +1047,13 @@ public final class GrpcRoute {
                         x.log().bytesIn = upload.bytes();
                         x.log().bytesOut = bytesOut;
                     }
-                    x.telemetry().response(backend, GrpcStatuses.httpStatus(s.getCode()), upload.bytes(), bytesOut, now - x.start());
+                    // a translated stream's malformed message answers its own HTTP status (413 for one over max-message-size)
+                    int http = upload.failure() != null && upload.failureHttp() != 0 ? upload.failureHttp() : GrpcStatuses.httpStatus(s.getCode());
+                    x.telemetry().response(backend, http, upload.bytes(), bytesOut, now - x.start());
                     outcome(x, s.getCode());
+                    if (x.log() != null) {
+                        x.log().statusOverride = http;
+                    }
                     if (out == null) {
                         wire.trailersOnly(res, x, s, end.trailers());
                     } else {
@@ -927,6 +1069,9 @@ public final class GrpcRoute {
                     call.request(1);
                 }
             }
+        } catch (JsonStream.Cut e) {
+            call.cancel("the answer was cut", null); // a translated stream that failed after its answer began: accounted above
+            throw e;
         } catch (IOException | UncheckedIOException | CloseConnectionException | SocketWriterException e) {
             // the client went away (Helidon's HTTP/1.1 connection throws ServerConnectionException when a write fails)
             call.cancel("the client went away", e);

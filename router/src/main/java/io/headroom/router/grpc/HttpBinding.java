@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * @param httpMethod   upper-case HTTP method
  * @param template     the path template
- * @param method       the gRPC method (unary or server-streaming)
+ * @param method       the gRPC method (any kind: a client-streaming or bidirectional one takes a stream of JSON messages
+ *                     as its body, docs/grpc.md)
  * @param body         null: no body; {@code *}: the whole request message; else the dotted path of the field the body fills
  * @param responseBody null: the whole response message; else the dotted path of the response field sent as the answer
  * @param queryFields  query parameter to field path, for parameters named other than their field (the others are field
@@ -43,9 +44,9 @@ public record HttpBinding(String httpMethod, PathTemplate template, Descriptors.
      */
     public static HttpBinding of(String httpMethod, String template, Descriptors.MethodDescriptor method, String body,
                                  String responseBody, Map<String, String> queryFields, String origin) {
-        if (method.isClientStreaming()) {
-            throw new IllegalArgumentException(method.getFullName() + " is client-streaming: JSON translation takes unary and "
-                    + "server-streaming methods; reach it by gRPC passthrough instead");
+        if (method.isClientStreaming() && (body == null || body.isEmpty())) {
+            throw new IllegalArgumentException(method.getFullName() + " is " + (method.isServerStreaming() ? "bidirectional" : "client-streaming")
+                    + ": its request messages come from the body, and this binding takes no body");
         }
         PathTemplate t = PathTemplate.parse(template);
         Descriptors.Descriptor in = method.getInputType();

@@ -58,7 +58,9 @@ class GrpcConfigTest {
                 "POST /v1/shelves/{shelf}/books -> headroom.test.Library.CreateBook",
                 "GET /v1/shelves/{shelf}/books -> headroom.test.Library.ListBooks",
                 "POST /v1/fail -> headroom.test.Library.Fail",
-                "GET /v1/sleep/{millis} -> headroom.test.Library.Sleep");
+                "GET /v1/sleep/{millis} -> headroom.test.Library.Sleep",
+                "POST /v1/shelves/{shelf}/books:collect -> headroom.test.Library.Collect",
+                "POST /v1/shelves/{shelf}/books:echo -> headroom.test.Library.Echo");
         // most specific first
         assertThat(r.grpc().bindings().get(0).template().literalCount()).isEqualTo(3);
         assertThat(r.grpc().passthrough()).isFalse();
@@ -138,6 +140,17 @@ class GrpcConfigTest {
                   - {method: GET, path: "/v1/{shelf}", rpc: headroom.test.Library/ListBooks}""".formatted(set),
                 "two bindings take GET /v1/{shelf}");
         fails("descriptor-set: %s\nservices: [headroom.test.Nope]".formatted(set), "no service headroom.test.Nope");
+        // a client-streaming or bidirectional method takes its messages from the body: a binding without body cannot
+        failsAt("""
+                descriptor-set: %s
+                mappings:
+                  - {method: POST, path: "/v1/echo", rpc: headroom.test.Library/Echo}""".formatted(set), "t.yaml:12:",
+                "headroom.test.Library.Echo is bidirectional: its request messages come from the body, and this binding takes no body",
+                "fix: write body: \"*\" (each JSON message of the stream is a whole headroom.test.Book) or body: FIELD");
+        failsAt("""
+                descriptor-set: %s
+                mappings: [{method: POST, path: "/v1/c/{nope}", rpc: headroom.test.Library/Collect, body: "*"}]""".formatted(set),
+                "t.yaml:11:", "'nope' is not a field of headroom.test.Book");
         fails("passthrough: true\nmappings: []", "mappings need the descriptors of their methods", "reflection: true");
         fails("passthrough: true\ncolour: blue", "colour");
         fails("passthrough: true\ntls: {ca: " + dir.resolve("none.pem") + "}", "CA file", "not found");

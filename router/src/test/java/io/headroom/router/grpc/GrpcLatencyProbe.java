@@ -96,6 +96,130 @@ class GrpcLatencyProbe {
         }
     }
 
+    /**
+     * Translated streams: a client stream of n NDJSON messages in one request (messages/s, through the router, against
+     * grpc-java's client streaming straight to the member), and a bidirectional round trip per message (an NDJSON line
+     * sent, its echo read, on one open HTTP/1.1 exchange; against grpc-java's bidi straight to the member).
+     */
+    @Test
+    void streamProbe() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
+        Path dir = Files.createTempDirectory("probe");
+        Path set = LibraryServer.writeDescriptorSet(dir.resolve("l.pb"));
+        try (LibraryServer s = new LibraryServer("a")) {
+            String yaml = """
+                    router:
+                      listen: 127.0.0.1:0
+                      pools:
+                        lib: {backends: [127.0.0.1:%d], request-timeout: 10m}
+                      routes:
+                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
+                    """.formatted(s.port(), set);
+            Router r = Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", yaml)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
+            int port = r.start();
+            ManagedChannel direct = Grpc.newChannelBuilderForAddress("127.0.0.1", s.port(), InsecureChannelCredentials.create()).build();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            int n = Integer.getInteger("probe.stream.n", 20000);
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < n; i++) {
+                body.append("{\"title\":\"t").append(i).append("\",\"pageCount\":").append(i).append("}\n");
+            }
+            HttpRequest collect = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books:collect"))
+                    .header("content-type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+            for (int round = 0; round < 3; round++) {
+                s.collected.clear();
+                long t0 = System.nanoTime();
+                HttpResponse<String> resp = http.send(collect, HttpResponse.BodyHandlers.ofString());
+                long via = System.nanoTime() - t0;
+                if (resp.statusCode() != 200 || !resp.body().startsWith("{\"count\":" + n + ",")) {
+                    throw new IllegalStateException(resp.statusCode() + " " + resp.body().substring(0, Math.min(200, resp.body().length())));
+                }
+                s.collected.clear();
+                t0 = System.nanoTime();
+                java.util.concurrent.CompletableFuture<DynamicMessage> done = new java.util.concurrent.CompletableFuture<>();
+                io.grpc.stub.StreamObserver<DynamicMessage> up = ClientCalls.asyncClientStreamingCall(
+                        direct.newCall(LibraryServer.method("Collect"), CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<>() {
+                            @Override
+                            public void onNext(DynamicMessage m) {
+                                done.complete(m);
+                            }
+
+                            @Override
+                            public void onError(Throwable e) {
+                                done.completeExceptionally(e);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        });
+                for (int i = 0; i < n; i++) {
+                    up.onNext(LibraryServer.book(i == 0 ? "s" : "", "", "t" + i, i));
+                }
+                up.onCompleted();
+                done.get();
+                long straight = System.nanoTime() - t0;
+                System.out.printf("PROBE client-stream n=%d router-ndjson=%.0fms (%.0f msg/s) direct-grpc=%.0fms (%.0f msg/s)%n", n,
+                        via / 1e6, n / (via / 1e9), straight / 1e6, n / (straight / 1e9));
+            }
+            s.collected.clear();
+            int m = Integer.getInteger("probe.bidi.n", 2000);
+            for (int round = 0; round < 2; round++) {
+                long[] lat = new long[m];
+                try (GrpcStreamingHttpTest.RawExchange x = new GrpcStreamingHttpTest.RawExchange(port, "/v1/shelves/s/books:echo",
+                        "application/x-ndjson")) {
+                    for (int i = 0; i < m; i++) {
+                        long t0 = System.nanoTime();
+                        x.send("{\"title\":\"m" + i + "\"}\n");
+                        if (i == 0 && x.status() != 200) {
+                            throw new IllegalStateException("status " + x.status());
+                        }
+                        String line = x.line();
+                        if (line == null || !line.contains("echo " + i + ": m" + i)) {
+                            throw new IllegalStateException("not the echo of " + i + ": " + line);
+                        }
+                        lat[i] = System.nanoTime() - t0;
+                    }
+                    x.end();
+                }
+                long[] dlat = new long[m];
+                java.util.concurrent.LinkedBlockingQueue<Object> echoes = new java.util.concurrent.LinkedBlockingQueue<>();
+                io.grpc.stub.StreamObserver<DynamicMessage> bidi = ClientCalls.asyncBidiStreamingCall(
+                        direct.newCall(LibraryServer.method("Echo"), CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<>() {
+                            @Override
+                            public void onNext(DynamicMessage e) {
+                                echoes.add(e);
+                            }
+
+                            @Override
+                            public void onError(Throwable e) {
+                                echoes.add(e);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        });
+                for (int i = 0; i < m; i++) {
+                    long t0 = System.nanoTime();
+                    bidi.onNext(LibraryServer.book("s", "", "m" + i, i));
+                    if (!(echoes.take() instanceof DynamicMessage)) {
+                        throw new IllegalStateException("direct bidi failed");
+                    }
+                    dlat[i] = System.nanoTime() - t0;
+                }
+                bidi.onCompleted();
+                Arrays.sort(lat);
+                Arrays.sort(dlat);
+                System.out.printf("PROBE bidi-round-trip n=%d router-ndjson p50=%.0fus p90=%.0fus p99=%.0fus; direct-grpc p50=%.0fus p90=%.0fus "
+                        + "p99=%.0fus%n", m, lat[m / 2] / 1e3, lat[m * 9 / 10] / 1e3, lat[m * 99 / 100] / 1e3, dlat[m / 2] / 1e3,
+                        dlat[m * 9 / 10] / 1e3, dlat[m * 99 / 100] / 1e3);
+            }
+            direct.shutdownNow();
+            r.stop();
+        }
+    }
+
     /** How long a reload takes with a route whose descriptors come by reflection, against one with a descriptor file. */
     @Test
     void reflectionReloadProbe() throws Exception {

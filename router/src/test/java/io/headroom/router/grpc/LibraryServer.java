@@ -44,7 +44,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *     (count &lt; 0: -count books, then OUT_OF_RANGE; shelf "endless": until cancelled; a shelf in gates: waits after the first)
  * Fail(FailRequest{code, message}) -> Empty                    POST /v1/fail  body: *   (answers that status)
  * Sleep(SleepRequest{millis}) -> Empty                         GET  /v1/sleep/{millis}
- * Echo(stream Book) -> stream Book                             (no binding: bidirectional, passthrough only)
+ * Collect(stream Book) -> Summary{count, titles}            POST /v1/shelves/{shelf}/books:collect  body: *
+ *     (client streaming: each message's "shelf/title" in titles, and in {@link #collected} as it arrives; a title
+ *      "fail" ends the call at once with UNAVAILABLE)
+ * Echo(stream Book) -> stream Book                             POST /v1/shelves/{shelf}/books:echo  body: *
+ *     (bidirectional: "echo n: title" per message, as it arrives)
  * </pre>
  */
 final class LibraryServer implements AutoCloseable {
@@ -65,6 +69,8 @@ final class LibraryServer implements AutoCloseable {
     /** Endless ListBooks streams (shelf "endless") that were cancelled. */
     final AtomicInteger cancelled = new AtomicInteger();
     final java.util.Map<String, java.util.concurrent.CountDownLatch> gates = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Collect's messages ("shelf/title") as they arrive, and "cancelled" when a Collect call is cancelled. */
+    final java.util.concurrent.LinkedBlockingQueue<String> collected = new java.util.concurrent.LinkedBlockingQueue<>();
 
     /** Which server reflection service the server registers. */
     enum Reflection { NONE, V1, V1ALPHA }
@@ -94,7 +100,7 @@ final class LibraryServer implements AutoCloseable {
     LibraryServer(String name, Path certPem, Path keyPem, Reflection reflection) throws IOException {
         this.name = name;
         java.util.Map<String, MethodDescriptor<DynamicMessage, DynamicMessage>> m = new java.util.LinkedHashMap<>();
-        for (String n : new String[]{"GetBook", "CreateBook", "ListBooks", "Fail", "Sleep", "Echo"}) {
+        for (String n : new String[]{"GetBook", "CreateBook", "ListBooks", "Fail", "Sleep", "Collect", "Echo"}) {
             m.put(n, method(n));
         }
         io.grpc.ServiceDescriptor.Builder sd = io.grpc.ServiceDescriptor.newBuilder(SERVICE)
@@ -106,6 +112,42 @@ final class LibraryServer implements AutoCloseable {
         def.addMethod(m.get("ListBooks"), ServerCalls.asyncServerStreamingCall(this::listBooks));
         def.addMethod(m.get("Fail"), ServerCalls.asyncUnaryCall(this::fail));
         def.addMethod(m.get("Sleep"), ServerCalls.asyncUnaryCall(this::sleep));
+        def.addMethod(m.get("Collect"), ServerCalls.asyncClientStreamingCall(out -> new StreamObserver<DynamicMessage>() {
+            private final java.util.List<String> titles = new java.util.ArrayList<>();
+            private boolean failed;
+
+            @Override
+            public void onNext(DynamicMessage m) {
+                String entry = field(m, "shelf") + "/" + field(m, "title");
+                collected.add(entry);
+                if (failed) {
+                    return;
+                }
+                if (field(m, "title").equals("fail")) {
+                    failed = true;
+                    out.onError(Status.UNAVAILABLE.withDescription("the member is going away").asRuntimeException());
+                    return;
+                }
+                titles.add(entry);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                collected.add("cancelled");
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) {
+                    return;
+                }
+                Descriptors.Descriptor t = type("Summary");
+                DynamicMessage.Builder b = DynamicMessage.newBuilder(t).setField(t.findFieldByName("count"), titles.size());
+                titles.forEach(x -> b.addRepeatedField(t.findFieldByName("titles"), x));
+                out.onNext(b.build());
+                out.onCompleted();
+            }
+        }));
         def.addMethod(m.get("Echo"), ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<DynamicMessage>() {
             private int n;
 
@@ -186,7 +228,8 @@ final class LibraryServer implements AutoCloseable {
     static MethodDescriptor<DynamicMessage, DynamicMessage> method(String name) {
         Descriptors.MethodDescriptor m = LIBRARY.findMethodByName(name);
         return MethodDescriptor.newBuilder(new GrpcRoute.DynamicMarshaller(m.getInputType()), new GrpcRoute.DynamicMarshaller(m.getOutputType()))
-                .setType(m.isClientStreaming() ? MethodDescriptor.MethodType.BIDI_STREAMING
+                .setType(m.isClientStreaming() ? (m.isServerStreaming() ? MethodDescriptor.MethodType.BIDI_STREAMING
+                        : MethodDescriptor.MethodType.CLIENT_STREAMING)
                         : m.isServerStreaming() ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
                 .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
                 .build();
@@ -325,12 +368,16 @@ final class LibraryServer implements AutoCloseable {
     }
 
     private static DescriptorProtos.MethodDescriptorProto rpc(String name, String in, String out, boolean stream, HttpRule rule) {
+        return rpc(name, in, out, false, stream, rule);
+    }
+
+    private static DescriptorProtos.MethodDescriptorProto rpc(String name, String in, String out, boolean clientStream, boolean stream,
+                                                              HttpRule rule) {
         DescriptorProtos.MethodDescriptorProto.Builder m = DescriptorProtos.MethodDescriptorProto.newBuilder().setName(name)
-                .setInputType(".headroom.test." + in).setOutputType(".headroom.test." + out).setServerStreaming(stream);
+                .setInputType(".headroom.test." + in).setOutputType(".headroom.test." + out).setServerStreaming(stream)
+                .setClientStreaming(clientStream);
         if (rule != null) {
             m.setOptions(DescriptorProtos.MethodOptions.newBuilder().setExtension(AnnotationsProto.http, rule));
-        } else {
-            m.setClientStreaming(true);
         }
         return m.build();
     }
@@ -356,6 +403,8 @@ final class LibraryServer implements AutoCloseable {
                         .addField(field("code", 1, I)).addField(field("message", 2, S)))
                 .addMessageType(DescriptorProto.newBuilder().setName("SleepRequest").addField(field("millis", 1, I)))
                 .addMessageType(DescriptorProto.newBuilder().setName("Empty"))
+                .addMessageType(DescriptorProto.newBuilder().setName("Summary").addField(field("count", 1, I))
+                        .addField(field("titles", 2, S).toBuilder().setLabel(FieldDescriptorProto.Label.LABEL_REPEATED)))
                 .addService(DescriptorProtos.ServiceDescriptorProto.newBuilder().setName("Library")
                         .addMethod(rpc("GetBook", "GetBookRequest", "Book", false,
                                 HttpRule.newBuilder().setGet("/v1/shelves/{shelf}/books/{id}").build()))
@@ -365,7 +414,10 @@ final class LibraryServer implements AutoCloseable {
                                 HttpRule.newBuilder().setGet("/v1/shelves/{shelf}/books").build()))
                         .addMethod(rpc("Fail", "FailRequest", "Empty", false, HttpRule.newBuilder().setPost("/v1/fail").setBody("*").build()))
                         .addMethod(rpc("Sleep", "SleepRequest", "Empty", false, HttpRule.newBuilder().setGet("/v1/sleep/{millis}").build()))
-                        .addMethod(rpc("Echo", "Book", "Book", true, null)))
+                        .addMethod(rpc("Collect", "Book", "Summary", true, false,
+                                HttpRule.newBuilder().setPost("/v1/shelves/{shelf}/books:collect").setBody("*").build()))
+                        .addMethod(rpc("Echo", "Book", "Book", true, true,
+                                HttpRule.newBuilder().setPost("/v1/shelves/{shelf}/books:echo").setBody("*").build())))
                 .build();
         try {
             return Descriptors.FileDescriptor.buildFrom(proto, new Descriptors.FileDescriptor[]{AnnotationsProto.getDescriptor()});
