@@ -54,9 +54,9 @@ public final class ClientCertificates {
         if (certs.isEmpty() || certs.get().length == 0 || !(certs.get()[0] instanceof X509Certificate leaf)) {
             return null;
         }
-        ClientCertificate c = seen.get(leaf, k -> read(certs.get()));
-        if (forwardBy && !java.util.Objects.equals(c.xfccBy(), by)) {
-            // the router's own certificate was rotated to one with another URI SAN since this entry was built
+        ClientCertificate c = seen.getIfPresent(leaf); // no capturing lambda a request; a race reads a certificate twice, harmlessly
+        if (c == null || (forwardBy && !java.util.Objects.equals(c.xfccBy(), by))) {
+            // first seen, or the router's own certificate was rotated to one with another URI SAN (By) since
             c = read(certs.get());
             seen.put(leaf, c);
         }
