@@ -211,6 +211,11 @@ class MtlsHttpTest {
                 assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 200");
             }
             assertThat(refused(port, ops)).as("still listed in the stale CRL").isTrue();
+            // a configuration reload back to refuse: the same files, a new trust manager
+            Router.Reload reload = r.reload(RouterConfig.from(ConfigNode.parse("t.yaml", yaml(b.address(),
+                    "client-auth: required, client-ca: " + ca.pem() + ", client-crl: " + crl))));
+            assertThat(reload.needsRestart()).isEmpty();
+            assertThat(refused(port, orders)).as("stale CRL, refuse after the reload").isTrue();
         }
     }
 
