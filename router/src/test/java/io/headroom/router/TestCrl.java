@@ -76,9 +76,14 @@ final class TestCrl {
         } else if (n < 0x100) {
             out.write(0x81);
             out.write(n);
-        } else {
+        } else if (n < 0x10000) {
             out.write(0x82);
             out.write(n >> 8);
+            out.write(n & 0xff);
+        } else {
+            out.write(0x83);
+            out.write(n >> 16);
+            out.write((n >> 8) & 0xff);
             out.write(n & 0xff);
         }
         out.writeBytes(value);
