@@ -131,6 +131,32 @@ class MtlsHttpTest {
         }
     }
 
+    /** Records what {@link CertificateReloader} logs at WARNING. */
+    private static final class Warnings extends java.util.logging.Handler implements AutoCloseable {
+        final java.util.List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.logging.Logger logger = java.util.logging.Logger.getLogger(CertificateReloader.class.getName());
+
+        Warnings() {
+            logger.addHandler(this);
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                messages.add(r.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+        }
+    }
+
     /** The value of the first header {@code name} in a raw response's body (the backend's echo of its request head). */
     private static String headerValue(String res, String name) {
         for (String line : res.split("\r?\n")) {
@@ -196,17 +222,23 @@ class MtlsHttpTest {
         Path crl = dir.resolve("stale.crl");
         java.time.Instant now = java.time.Instant.now();
         Files.writeString(crl, TestCrl.pem(TestCrl.der(ca, java.util.List.of(serial(ops)), now.minusSeconds(7200), now.minusSeconds(3600))));
-        try (TinyBackend b = new TinyBackend("b1");
+        try (Warnings warnings = new Warnings();
+             TinyBackend b = new TinyBackend("b1");
              Router r = router(b.address(), "client-auth: required, client-ca: " + ca.pem() + ", client-crl: " + crl)) {
             int port = r.start();
+            assertThat(warnings.messages).singleElement().satisfies(m -> assertThat(m).contains(crl.toString())
+                    .contains("is past its nextUpdate").contains("every certificate of that CA is refused"));
             assertThat(refused(port, orders)).as("stale CRL, default refuse").isTrue();
             assertThat(r.certificates().status().undeterminedRefusals()).isEqualTo(1);
             assertThat(r.certificates().status().crlNextUpdate()).isBefore(now);
         }
-        try (TinyBackend b = new TinyBackend("b1");
+        try (Warnings warnings = new Warnings();
+             TinyBackend b = new TinyBackend("b1");
              Router r = router(b.address(), "client-auth: required, client-ca: " + ca.pem() + ", client-crl: " + crl
                      + ", client-crl-expired: accept")) {
             int port = r.start();
+            assertThat(warnings.messages).singleElement().satisfies(m -> assertThat(m).contains("is past its nextUpdate")
+                    .contains("it is still used (client-crl-expired: accept)"));
             try (SSLSocket s = connect(port, orders)) {
                 assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 200");
             }
@@ -223,9 +255,12 @@ class MtlsHttpTest {
     void aCaWithoutACrlInTheFileHasItsCertificatesRefused() throws Exception {
         Path bundle = Files.writeString(dir.resolve("two-cas.pem"), Files.readString(ca.pem()) + Files.readString(rogueCa.pem()));
         Path crl = Files.writeString(dir.resolve("good-only.crl"), crl());
-        try (TinyBackend b = new TinyBackend("b1");
+        try (Warnings warnings = new Warnings();
+             TinyBackend b = new TinyBackend("b1");
              Router r = router(b.address(), "client-auth: required, client-ca: " + bundle + ", client-crl: " + crl)) {
             int port = r.start();
+            assertThat(warnings.messages).singleElement().satisfies(m -> assertThat(m).contains(crl.toString())
+                    .contains("holds no CRL of the client CA CN=rogue client CA"));
             try (SSLSocket s = connect(port, orders)) {
                 assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 200");
             }
