@@ -134,6 +134,9 @@ public final class Router implements AutoCloseable {
         io.headroom.router.tls.ClientCertificates clientCertificates = client == null ? null
                 : previous != null && previous.clientCertificates() != null && previous.clientCertificates().config().equals(client)
                 ? previous.clientCertificates() : new io.headroom.router.tls.ClientCertificates(client);
+        if (clientCertificates != null && certificates != null && (previous == null || clientCertificates != previous.clientCertificates())) {
+            clientCertificates.serverCertificate(certificates.leaf()); // By of X-Forwarded-Client-Cert
+        }
         Map<String, RouteConfig> before = new java.util.HashMap<>();
         if (previous != null) {
             previous.config().routes().forEach(rc -> before.put(rc.name(), rc));
@@ -493,6 +496,12 @@ public final class Router implements AutoCloseable {
         if (certificates != null) {
             WebServer listening = server;
             certificates.attach(listening::reloadTls);
+            certificates.onCertificate(leaf -> {
+                io.headroom.router.tls.ClientCertificates cc = current.clientCertificates();
+                if (cc != null) {
+                    cc.serverCertificate(leaf);
+                }
+            });
             certificates.start();
         }
         telemetry.start();

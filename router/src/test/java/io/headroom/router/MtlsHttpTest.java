@@ -40,6 +40,7 @@ class MtlsHttpTest {
     static KeyStore orders;
     static KeyStore noCn;
     static KeyStore rogue;
+    static KeyStore ops;
 
     @BeforeAll
     static void pki() throws Exception {
@@ -49,15 +50,236 @@ class MtlsHttpTest {
         orders = TestPki.client(dir, ca, "orders", "CN=orders,OU=payments,O=Example", "dns:orders.internal,uri:spiffe://example.org/orders");
         noCn = TestPki.client(dir, ca, "nocn", "OU=batch,O=Example", null);
         rogue = TestPki.client(dir, rogueCa, "rogue", "CN=orders,OU=payments,O=Example", null);
+        ops = TestPki.client(dir, ca, "ops", "CN=ops,O=Example", "uri:spiffe://example.org/payments/ops");
+    }
+
+    private static java.math.BigInteger serial(KeyStore client) throws Exception {
+        return ((java.security.cert.X509Certificate) client.getCertificate("client")).getSerialNumber();
+    }
+
+    /** A PEM CRL of the good CA revoking {@code revoked}, fresh for a day. */
+    private static String crl(KeyStore... revoked) throws Exception {
+        java.util.List<java.math.BigInteger> serials = new java.util.ArrayList<>();
+        for (KeyStore k : revoked) {
+            serials.add(serial(k));
+        }
+        java.time.Instant now = java.time.Instant.now();
+        return TestCrl.pem(TestCrl.der(ca, serials, now.minusSeconds(60), now.plus(java.time.Duration.ofDays(1))));
+    }
+
+    @Test
+    void clientScopesGrantScopesByCertificateSoScopedRoutesAdmitThem() throws Exception {
+        try (TinyBackend b = new TinyBackend("b1");
+             Router r = router(b.address(), "client-auth: required, client-ca: " + ca.pem() + ", client-scopes: ["
+                     + "{san-uri: 'spiffe://example.org/payments/*', scopes: [admin, pay]}, {cn: orders, scopes: [read]}, "
+                     + "{san-dns: '*.INTERNAL', scopes: [internal]}]")) {
+            int port = r.start();
+            // ops: URI spiffe://example.org/payments/ops matches the prefix rule
+            try (SSLSocket s = connect(port, ops)) {
+                String res = get(s, "/scoped/headers", "");
+                assertThat(res).startsWith("HTTP/1.1 200").contains("X-Consumer-Id: ops").contains("X-Consumer-Scopes: admin pay");
+            }
+            // orders: CN rule and the DNS glob (without case) match, the URI rule does not: no admin scope
+            try (SSLSocket s = connect(port, orders)) {
+                String res = get(s, "/scoped/headers", "");
+                assertThat(res).startsWith("HTTP/1.1 403").contains("insufficient_scope").contains("lacks scope admin");
+                res = get(s, "/svc/headers", "");
+                assertThat(res).startsWith("HTTP/1.1 200").contains("X-Consumer-Scopes: internal read");
+            }
+            // no rule matches: no scopes at all
+            try (SSLSocket s = connect(port, noCn)) {
+                assertThat(get(s, "/open/headers", "")).startsWith("HTTP/1.1 200").doesNotContain("X-Consumer-Scopes");
+            }
+        }
+    }
+
+    @Test
+    void theVerifiedCertificateGoesToTheBackendInXForwardedClientCertAndAClientsCopyIsDropped() throws Exception {
+        SelfSignedCert spiffeServer = SelfSignedCert.generate(dir.resolve("spiffe-server"), null, "spiffe://example.org/router");
+        String yaml = yaml(spiffeServer, "%s", "client-auth: required, client-ca: " + ca.pem()
+                + ", client-forward-cert: [subject, uri, dns, cert, hash, by]");
+        try (TinyBackend b = new TinyBackend("b1");
+             Router r = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml.formatted(b.address()))), "t",
+                     TelemetrySink.DISCARD, Clock.systemUTC())) {
+            int port = r.start();
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) orders.getCertificate("client");
+            String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+            String forged = "X-Forwarded-Client-Cert: By=spiffe://evil;Hash=00;URI=spiffe://evil/admin\r\n";
+            for (String path : new String[]{"/open/headers", "/svc/headers"}) {
+                try (SSLSocket s = connect(port, orders, spiffeServer.trust())) {
+                    String res = get(s, path, forged);
+                    assertThat(res).startsWith("HTTP/1.1 200").doesNotContain("spiffe://evil");
+                    String xfcc = headerValue(res, "X-Forwarded-Client-Cert");
+                    // Envoy's order: By and Hash first, then the elements as listed
+                    assertThat(xfcc).startsWith("By=spiffe://example.org/router;Hash=" + hash
+                            + ";Subject=\"CN=orders,OU=payments,O=Example\";URI=spiffe://example.org/orders;DNS=orders.internal;Cert=\"-----BEGIN%20CERTIFICATE-----%0A");
+                    String pem = xfcc.substring(xfcc.indexOf("Cert=\"") + 6, xfcc.length() - 1);
+                    assertThat(pem).doesNotContain("+").doesNotContain("/").doesNotContain("=").doesNotContain(" ");
+                    java.security.cert.Certificate back = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                            new java.io.ByteArrayInputStream(java.net.URLDecoder.decode(pem, StandardCharsets.US_ASCII).getBytes(StandardCharsets.US_ASCII)));
+                    assertThat(back).isEqualTo(cert);
+                    assertThat(res.split("(?i)X-Forwarded-Client-Cert:", -1)).hasSize(2); // exactly one
+                }
+            }
+            // the WebSocket tunnel writes its own head: the same header, the client's copy dropped
+            try (SSLSocket s = connect(port, orders, spiffeServer.trust())) {
+                String res = get(s, "/svc/headers", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" + forged);
+                assertThat(res).startsWith("HTTP/1.1 200").doesNotContain("spiffe://evil")
+                        .contains("X-Forwarded-Client-Cert: By=spiffe://example.org/router;Hash=" + hash + ";");
+            }
+        }
+    }
+
+    /** Records what {@link CertificateReloader} logs at WARNING. */
+    private static final class Warnings extends java.util.logging.Handler implements AutoCloseable {
+        final java.util.List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.logging.Logger logger = java.util.logging.Logger.getLogger(CertificateReloader.class.getName());
+
+        Warnings() {
+            logger.addHandler(this);
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                messages.add(r.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+        }
+    }
+
+    /** The value of the first header {@code name} in a raw response's body (the backend's echo of its request head). */
+    private static String headerValue(String res, String name) {
+        for (String line : res.split("\r?\n")) {
+            if (line.regionMatches(true, 0, name + ":", 0, name.length() + 1)) {
+                return line.substring(name.length() + 1).strip();
+            }
+        }
+        throw new AssertionError(name + " not in " + res);
+    }
+
+    @Test
+    void revokedCertificatesAreRefusedInTheHandshakeAndARotatedCrlTakesEffectWithoutARestart() throws Exception {
+        Path crl = dir.resolve("clients.crl");
+        Files.writeString(crl, crl(ops));
+        try (TinyBackend b = new TinyBackend("b1");
+             Router r = router(b.address(), "client-auth: required, client-ca: " + ca.pem() + ", client-crl: " + crl)) {
+            int port = r.start();
+            assertThat(refused(port, ops)).as("a revoked certificate").isTrue();
+            assertThat(b.requests.get()).isZero();
+            try (SSLSocket s = connect(port, orders)) {
+                assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 200").contains("X-Consumer-Id: orders");
+            }
+            CertificateReloader.Status st = r.certificates().status();
+            assertThat(st.crl()).isEqualTo(crl);
+            assertThat(st.crls()).isEqualTo(1);
+            assertThat(st.crlNextUpdate()).isAfter(java.time.Instant.now());
+            assertThat(st.revokedRefusals()).isEqualTo(1);
+
+            // rotated in place, now revoking orders too: new handshakes are refused, no restart
+            Files.writeString(crl, crl(ops, orders));
+            assertThat(r.certificates().check()).isEqualTo(CertificateReloader.Outcome.RELOADED);
+            assertThat(refused(port, orders)).isTrue();
+            assertThat(refused(port, ops)).isTrue();
+
+            // a file that is no CRL: refused, the CRL in service stays (orders stays revoked)
+            Files.writeString(crl, "not a crl\n");
+            assertThat(r.certificates().check()).isEqualTo(CertificateReloader.Outcome.REFUSED);
+            assertThat(r.certificates().status().lastError()).contains(crl.toString()).contains("CRL");
+            assertThat(refused(port, orders)).isTrue();
+
+            // a CRL with the CA's name signed by another key (forged): refused, naming the file
+            TestPki.Ca impostor = TestPki.ca(dir.resolve("impostor"), "good");
+            java.time.Instant now = java.time.Instant.now();
+            Files.write(crl, TestCrl.der(impostor, java.util.List.of(), now.minusSeconds(60), now.plusSeconds(86_400)));
+            assertThat(r.certificates().check()).isEqualTo(CertificateReloader.Outcome.REFUSED);
+            assertThat(r.certificates().status().lastError()).contains(crl.toString()).contains("not signed by the key of that CA");
+            assertThat(refused(port, orders)).isTrue();
+
+            // a good CRL (DER this time) that revokes ops only: orders is served again
+            Files.write(crl, TestCrl.der(ca, java.util.List.of(serial(ops)), now.minusSeconds(60), now.plusSeconds(86_400)));
+            assertThat(r.certificates().check()).isEqualTo(CertificateReloader.Outcome.RELOADED);
+            assertThat(r.certificates().status().lastError()).isNull();
+            try (SSLSocket s = connect(port, orders)) {
+                assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 200");
+            }
+            assertThat(refused(port, ops)).isTrue();
+            assertThat(r.certificates().status().revokedRefusals()).isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void aCrlPastItsNextUpdateRefusesEveryCertificateOfItsCaUnlessAccepted() throws Exception {
+        Path crl = dir.resolve("stale.crl");
+        java.time.Instant now = java.time.Instant.now();
+        Files.writeString(crl, TestCrl.pem(TestCrl.der(ca, java.util.List.of(serial(ops)), now.minusSeconds(7200), now.minusSeconds(3600))));
+        try (Warnings warnings = new Warnings();
+             TinyBackend b = new TinyBackend("b1");
+             Router r = router(b.address(), "client-auth: required, client-ca: " + ca.pem() + ", client-crl: " + crl)) {
+            int port = r.start();
+            assertThat(warnings.messages).singleElement().satisfies(m -> assertThat(m).contains(crl.toString())
+                    .contains("is past its nextUpdate").contains("every certificate of that CA is refused"));
+            assertThat(refused(port, orders)).as("stale CRL, default refuse").isTrue();
+            assertThat(r.certificates().status().undeterminedRefusals()).isEqualTo(1);
+            assertThat(r.certificates().status().crlNextUpdate()).isBefore(now);
+        }
+        try (Warnings warnings = new Warnings();
+             TinyBackend b = new TinyBackend("b1");
+             Router r = router(b.address(), "client-auth: required, client-ca: " + ca.pem() + ", client-crl: " + crl
+                     + ", client-crl-expired: accept")) {
+            int port = r.start();
+            assertThat(warnings.messages).singleElement().satisfies(m -> assertThat(m).contains("is past its nextUpdate")
+                    .contains("it is still used (client-crl-expired: accept)"));
+            try (SSLSocket s = connect(port, orders)) {
+                assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 200");
+            }
+            assertThat(refused(port, ops)).as("still listed in the stale CRL").isTrue();
+            // a configuration reload back to refuse: the same files, a new trust manager
+            Router.Reload reload = r.reload(RouterConfig.from(ConfigNode.parse("t.yaml", yaml(b.address(),
+                    "client-auth: required, client-ca: " + ca.pem() + ", client-crl: " + crl))));
+            assertThat(reload.needsRestart()).isEmpty();
+            assertThat(refused(port, orders)).as("stale CRL, refuse after the reload").isTrue();
+        }
+    }
+
+    @Test
+    void aCaWithoutACrlInTheFileHasItsCertificatesRefused() throws Exception {
+        Path bundle = Files.writeString(dir.resolve("two-cas.pem"), Files.readString(ca.pem()) + Files.readString(rogueCa.pem()));
+        Path crl = Files.writeString(dir.resolve("good-only.crl"), crl());
+        try (Warnings warnings = new Warnings();
+             TinyBackend b = new TinyBackend("b1");
+             Router r = router(b.address(), "client-auth: required, client-ca: " + bundle + ", client-crl: " + crl)) {
+            int port = r.start();
+            assertThat(warnings.messages).singleElement().satisfies(m -> assertThat(m).contains(crl.toString())
+                    .contains("holds no CRL of the client CA CN=rogue client CA"));
+            try (SSLSocket s = connect(port, orders)) {
+                assertThat(get(s, "/svc/headers", "")).startsWith("HTTP/1.1 200");
+            }
+            assertThat(refused(port, rogue)).as("its CA has no CRL in the file").isTrue();
+            assertThat(r.certificates().status().undeterminedRefusals()).isEqualTo(1);
+        }
     }
 
     private static String yaml(String backend, String clientTls) {
+        return yaml(server, backend, clientTls);
+    }
+
+    private static String yaml(SelfSignedCert server, String backend, String clientTls) {
         return """
                 router:
                   listen: 127.0.0.1:0
                   tls: {certificate: %s, key: %s, reload-interval: 0s, %s}
                   auth:
-                    identity-headers: {consumer: X-Consumer-Id, method: X-Auth-Method}
+                    identity-headers: {consumer: X-Consumer-Id, method: X-Auth-Method, scopes: X-Consumer-Scopes}
                   pools:
                     api: {backends: [%s]}
                   routes:
@@ -75,15 +297,23 @@ class MtlsHttpTest {
 
     /** A TLS connection that trusts the server's certificate and presents {@code client}'s key and chain (null: none). */
     private static SSLSocket connect(int port, KeyStore client) throws Exception {
-        SSLSocket s = (SSLSocket) sslContext(client).getSocketFactory().createSocket("127.0.0.1", port);
+        return connect(port, client, server.trust());
+    }
+
+    private static SSLSocket connect(int port, KeyStore client, KeyStore trust) throws Exception {
+        SSLSocket s = (SSLSocket) sslContext(client, trust).getSocketFactory().createSocket("127.0.0.1", port);
         s.setSoTimeout(20_000);
         s.startHandshake();
         return s;
     }
 
     private static SSLContext sslContext(KeyStore client) throws Exception {
+        return sslContext(client, server.trust());
+    }
+
+    private static SSLContext sslContext(KeyStore client, KeyStore trust) throws Exception {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(server.trust());
+        tmf.init(trust);
         KeyManagerFactory kmf = null;
         if (client != null) {
             kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
@@ -172,11 +402,12 @@ class MtlsHttpTest {
             try (SSLSocket s = connect(port, orders)) {
                 // an open route: the certificate's subject and SANs reach the backend; the client's own values are dropped
                 String res = get(s, "/open/headers", "X-Client-Cert-Subject: CN=admin\r\nx-client-cert-san: DNS:evil\r\n"
-                        + "X-Consumer-Id: admin\r\n");
+                        + "X-Consumer-Id: admin\r\nX-Forwarded-Client-Cert: By=spiffe://evil;Hash=00;URI=spiffe://evil/admin\r\n");
                 assertThat(res).startsWith("HTTP/1.1 200");
                 assertThat(res).contains("X-Client-Cert-Subject: CN=orders,OU=payments,O=Example")
                         .contains("X-Client-Cert-San: DNS:orders.internal, URI:spiffe://example.org/orders")
                         .doesNotContain("CN=admin").doesNotContain("DNS:evil").doesNotContain("X-Consumer-Id")
+                        .doesNotContain("spiffe://evil").doesNotContain("X-Forwarded-Client-Cert") // not configured: dropped, not set
                         .contains("X-Forwarded-Proto: https");
                 // a route that authenticates by certificate: the consumer is the CN, on the same kept-alive connection
                 res = get(s, "/svc/headers", "");
@@ -299,6 +530,53 @@ class MtlsHttpTest {
         assertThatThrownBy(() -> RouterConfig.from(ConfigNode.parse("t.yaml", base.formatted(cert, key,
                 "client-auth: required\n    client-ca: " + ca.pem() + "\n    client-consumer: serial", "client-certificate"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("t.yaml:8").hasMessageContaining("san-uri");
+        // client-crl, client-scopes, client-forward-cert
+        Path crlFile = dir.resolve("config.crl");
+        try {
+            Files.writeString(crlFile, crl());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        String req = "client-auth: required\n    client-ca: " + ca.pem() + "\n    ";
+        java.util.function.BiConsumer<String, String[]> fails = (tls, expected) -> assertThatThrownBy(() -> RouterConfig.from(
+                ConfigNode.parse("t.yaml", base.formatted(cert, key, tls, "client-certificate"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(expected[0]).hasMessageContaining(expected[1]);
+        fails.accept("client-crl: " + crlFile, new String[]{"t.yaml:6", "client-crl has no effect without client certificates"});
+        fails.accept("client-forward-cert: [hash]", new String[]{"t.yaml:6", "client-forward-cert has no effect"});
+        fails.accept(req + "client-crl: /nope.crl", new String[]{"t.yaml:8", "cannot read client-crl file /nope.crl"});
+        fails.accept(req + "client-crl-expired: accept", new String[]{"t.yaml:8", "client-crl-expired has no effect without client-crl"});
+        fails.accept(req + "client-crl: " + crlFile + "\n    client-crl-expired: never", new String[]{"t.yaml:9", "refuse, accept"});
+        fails.accept(req + "client-scopes:\n      - {cn: a, san-uri: b, scopes: [x]}", new String[]{"t.yaml:9", "not san-uri and cn"});
+        fails.accept(req + "client-scopes:\n      - {cn: a, scopes: []}", new String[]{"t.yaml:9", "grants no scope"});
+        fails.accept(req + "client-scopes:\n      - {scopes: [x]}", new String[]{"t.yaml:9", "needs what it matches on"});
+        fails.accept(req + "client-scopes:\n      - {cn: a, scopes: [x], colour: red}", new String[]{"t.yaml:9", "unknown key 'colour'"});
+        fails.accept(req + "client-scopes:\n      - {cn: a, scopes: ['a b']}", new String[]{"t.yaml:9", "is not a scope"});
+        fails.accept(req + "client-forward-cert: [subject, serial]", new String[]{"t.yaml:8", "unknown X-Forwarded-Client-Cert element 'serial'"});
+        fails.accept(req + "client-forward-cert: [uri, uri]", new String[]{"t.yaml:8", "listed twice"});
+        fails.accept(req + "client-san-header: X-Forwarded-Client-Cert", new String[]{"t.yaml:8", "a header the proxy sets"});
+        RouterConfig full = RouterConfig.from(ConfigNode.parse("t.yaml", base.formatted(cert, key, req + "client-crl: " + crlFile
+                + "\n    client-scopes: [{san-uri: 'spiffe://example.org/*', scopes: [a, b]}]\n    client-forward-cert: [uri, hash, by]",
+                "client-certificate")));
+        assertThat(full.tls().client().crl()).isEqualTo(crlFile);
+        assertThat(full.tls().client().crlExpired()).isEqualTo(io.headroom.router.config.TlsConfig.CrlExpired.REFUSE);
+        assertThat(full.tls().client().scopes()).singleElement().satisfies(rule -> {
+            assertThat(rule.matches("spiffe://example.org/x/y")).isTrue();
+            assertThat(rule.matches("spiffe://example.com/x")).isFalse();
+        });
+        assertThat(full.tls().client().forward()).containsExactly(io.headroom.router.config.TlsConfig.XfccElement.BY,
+                io.headroom.router.config.TlsConfig.XfccElement.HASH, io.headroom.router.config.TlsConfig.XfccElement.URI);
+        // a CRL file that holds no CRL stops the start, naming it
+        Path notCrl = dir.resolve("not.crl");
+        try {
+            Files.writeString(notCrl, "no crl here\n");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        try (Router r = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", base.formatted(cert, key, req + "client-crl: " + notCrl,
+                "client-certificate"))), "t", TelemetrySink.DISCARD, Clock.systemUTC())) {
+            assertThatThrownBy(r::start).isInstanceOf(IllegalStateException.class).hasMessageContaining(notCrl.toString())
+                    .hasMessageContaining("CRL");
+        }
         RouterConfig ok = RouterConfig.from(ConfigNode.parse("t.yaml", base.formatted(cert, key,
                 "client-auth: optional\n    client-ca: " + ca.pem(), "client-certificate")));
         assertThat(ok.tls().client().subjectHeader()).isEqualTo("X-Client-Cert-Subject");

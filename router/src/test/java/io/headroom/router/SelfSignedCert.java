@@ -31,11 +31,17 @@ public record SelfSignedCert(Path certPem, Path keyPem, KeyStore trust, java.sec
      * for two days; {@code -3d} gives a certificate that has expired.
      */
     public static SelfSignedCert generate(Path dir, String startDate) throws Exception {
+        return generate(dir, startDate, null);
+    }
+
+    /** As {@link #generate(Path, String)}, with a URI subject alternative name too ({@code spiffe://...}; null: none). */
+    public static SelfSignedCert generate(Path dir, String startDate, String uriSan) throws Exception {
         java.nio.file.Files.createDirectories(dir);
         Path p12 = dir.resolve("server.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC",
-                "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1,dns:localhost",
+                "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-dname", "CN=localhost", "-ext",
+                "san=ip:127.0.0.1,dns:localhost" + (uriSan == null ? "" : ",uri:" + uriSan),
                 "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "changeit", "-keypass", "changeit"));
         if (startDate != null) {
             cmd.addAll(java.util.List.of("-startdate", startDate));

@@ -307,7 +307,14 @@ public final class StackState {
                 .field("subject", t.subject()).field("serial", t.serial()).field("not_after", t.notAfter().toEpochMilli())
                 .field("expires_in_s", (t.notAfter().toEpochMilli() - clock.millis()) / 1000).field("sha256", t.sha256())
                 .field("loaded_at", t.loadedAtMillis()).field("reloads", t.reloads()).field("failures", t.failures())
-                .field("last_error", t.lastError()).field("last_error_at", t.lastErrorAtMillis()).endObject();
+                .field("last_error", t.lastError()).field("last_error_at", t.lastErrorAtMillis());
+        if (t.crl() != null) {
+            j.name("client_crl").beginObject().field("file", t.crl().toString()).field("crls", t.crls())
+                    .field("next_update", t.crlNextUpdate() == null ? Double.NaN : t.crlNextUpdate().toEpochMilli())
+                    .field("next_update_in_s", t.crlNextUpdate() == null ? Double.NaN : (t.crlNextUpdate().toEpochMilli() - clock.millis()) / 1000)
+                    .field("refused_revoked", t.revokedRefusals()).field("refused_undetermined", t.undeterminedRefusals()).endObject();
+        }
+        j.endObject();
     }
 
     private static io.headroom.router.tls.CertificateReloader.Status tlsStatus(Stack stack) {
@@ -345,6 +352,17 @@ public final class StackState {
             Gauge.builder("headroom.tls.certificate.expiry", stack,
                             s -> tlsStatus(s) == null ? Double.NaN : (tlsStatus(s).notAfter().toEpochMilli() - clock.millis()) / 1000.0)
                     .description("Seconds until the certificate in service expires").baseUnit("seconds").register(r);
+            if (stack.router().config().tls().client() != null && stack.router().config().tls().client().crl() != null) {
+                FunctionCounter.builder("headroom.tls.client.refused", stack, s -> tlsStatus(s) == null ? 0 : tlsStatus(s).revokedRefusals())
+                        .description("Client handshakes refused because client-crl revokes the certificate").tag("reason", "revoked").register(r);
+                FunctionCounter.builder("headroom.tls.client.refused", stack, s -> tlsStatus(s) == null ? 0 : tlsStatus(s).undeterminedRefusals())
+                        .description("Client handshakes refused because no usable CRL of the issuer is in service (none, or stale with "
+                                + "client-crl-expired: refuse)").tag("reason", "no_crl").register(r);
+                Gauge.builder("headroom.tls.client.crl.next.update", stack, s -> tlsStatus(s) == null || tlsStatus(s).crlNextUpdate() == null
+                                ? Double.NaN : (tlsStatus(s).crlNextUpdate().toEpochMilli() - clock.millis()) / 1000.0)
+                        .description("Seconds until the client CRL in service passes its nextUpdate (negative: stale)").baseUnit("seconds")
+                        .register(r);
+            }
         }
         if (stack.telemetrySink() != null) {
             publisherMeters(r, "headroom.telemetry.publisher", () -> stack.telemetrySink().stats());

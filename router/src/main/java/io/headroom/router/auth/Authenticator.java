@@ -113,7 +113,7 @@ public final class Authenticator implements AutoCloseable {
                 return refuse(policy, 403, "invalid_client_certificate", "the client certificate (subject " + certificate.subject()
                         + ") lacks what router.tls.client-consumer takes the consumer id from", "client-certificate");
             }
-            id = new Identity(certificate.consumer(), java.util.Set.of(), "client-certificate");
+            id = new Identity(certificate.consumer(), certificate.scopes(), "client-certificate"); // scopes: router.tls.client-scopes
         }
         if (id == null) {
             if (policy.methods().size() == 1 && policy.methods().getFirst() == RouteConfig.AuthMethod.CLIENT_CERTIFICATE) {

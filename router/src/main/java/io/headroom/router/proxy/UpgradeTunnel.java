@@ -209,6 +209,9 @@ public final class UpgradeTunnel implements Http1Upgrader {
             if (!certificate.san().isEmpty()) {
                 c.writeHeader(certs.config().sanHeader(), certificate.san());
             }
+            if (certificate.xfcc() != null) {
+                c.writeHeader(io.headroom.router.config.TlsConfig.XFCC_HEADER, certificate.xfcc());
+            }
         }
         c.writeHeader("Connection", "Upgrade");
         c.writeHeader("Upgrade", headers.get(HeaderNames.UPGRADE).get());

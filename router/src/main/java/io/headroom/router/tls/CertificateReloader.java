@@ -50,9 +50,16 @@ public final class CertificateReloader implements AutoCloseable {
      * @param failures        refused file contents since start
      * @param lastError       why the files on disk are not in service, or null when they are
      * @param lastErrorAtMillis when that was found, or 0
+     * @param crl             the client CRL file ({@code client-crl}), or null
+     * @param crls            how many CRLs it holds (0 without)
+     * @param crlNextUpdate   the earliest {@code nextUpdate} of the freshest CRL of each issuer, or null
+     * @param revokedRefusals handshakes refused since start because a CRL lists the client's certificate
+     * @param undeterminedRefusals handshakes refused since start because no usable CRL of the issuer was in service
+     *                        (none in the file, or past its nextUpdate with {@code client-crl-expired: refuse})
      */
     public record Status(Path certificate, Path key, String subject, String serial, Instant notAfter, String sha256,
-                         long loadedAtMillis, long reloads, long failures, String lastError, long lastErrorAtMillis) {
+                         long loadedAtMillis, long reloads, long failures, String lastError, long lastErrorAtMillis,
+                         Path crl, int crls, Instant crlNextUpdate, long revokedRefusals, long undeterminedRefusals) {
     }
 
     /** New files read and checked, ready for {@link #commit}. */
@@ -64,6 +71,7 @@ public final class CertificateReloader implements AutoCloseable {
     private TlsConfig config;
     private TlsMaterial material;
     private Consumer<Tls> listener;
+    private Consumer<X509Certificate> certificateListener;
     /** What was last refused (the files' digest, or the message when they could not be read): reported once. */
     private Object refused;
     private volatile Status status;
@@ -71,6 +79,10 @@ public final class CertificateReloader implements AutoCloseable {
     private long failures;
     private Thread poller;
     private volatile boolean running;
+    /** Handshakes refused by the CRLs, across reloads. */
+    private final CrlChecker.Refusals crlRefusals = new CrlChecker.Refusals();
+    /** The CRL warnings last logged (each logged once while it holds). */
+    private java.util.List<String> crlWarnings = java.util.List.of();
 
     /**
      * Reads and checks the configured files.
@@ -83,12 +95,27 @@ public final class CertificateReloader implements AutoCloseable {
         this.material = TlsMaterial.load(config, clock.instant());
         this.tls = helidonTls(config, material);
         warnIfNotYetValid(material.leaf());
+        warnAboutCrls();
         publish(null, 0);
     }
 
     /** The TLS the listener is built with; {@link #check()} reloads what it presents. */
     public Tls tls() {
         return tls;
+    }
+
+    /**
+     * Told the listener's certificate now and each time another one goes in service (the {@code By} element of
+     * X-Forwarded-Client-Cert names it).
+     */
+    public synchronized void onCertificate(Consumer<X509Certificate> listener) {
+        this.certificateListener = Objects.requireNonNull(listener, "listener");
+        listener.accept(material.leaf());
+    }
+
+    /** The listener's certificate in service. */
+    public synchronized X509Certificate leaf() {
+        return material.leaf();
     }
 
     /** Where new material goes once the listener runs ({@code WebServer::reloadTls}). */
@@ -109,6 +136,7 @@ public final class CertificateReloader implements AutoCloseable {
                 refused = null;
                 publish(null, 0); // put back as they were: nothing is wrong any more
             }
+            warnAboutCrls(); // a CRL in service may have passed its nextUpdate since
             return Outcome.UNCHANGED;
         }
         if (refused instanceof byte[] d && java.security.MessageDigest.isEqual(d, files.digest())) {
@@ -137,7 +165,7 @@ public final class CertificateReloader implements AutoCloseable {
 
     /** Puts prepared files in service and watches them from now on. */
     public synchronized void commit(Prepared p) {
-        if (material.sameFiles(p.material().digest())) {
+        if (material.sameFiles(p.material().digest()) && crlExpired(config) == crlExpired(p.config())) {
             config = p.config(); // same bytes (a new interval, or the same files by another path): nothing to reload
             refused = null;
             publish(null, 0);
@@ -165,6 +193,11 @@ public final class CertificateReloader implements AutoCloseable {
         reloads++;
         publish(null, 0);
         warnIfNotYetValid(m.leaf());
+        crlWarnings = java.util.List.of();
+        warnAboutCrls();
+        if (certificateListener != null) {
+            certificateListener.accept(m.leaf());
+        }
         LOG.info("router.tls: certificate reloaded from " + cfg.certificate() + " (" + TlsMaterial.describe(m.leaf())
                 + "); new connections get it, open ones keep theirs");
     }
@@ -178,7 +211,8 @@ public final class CertificateReloader implements AutoCloseable {
         failures++;
         publish(error, clock.millis());
         LOG.warning("router.tls: " + error + "; the certificate in service (" + TlsMaterial.describe(material.leaf())
-                + ") stays until the files hold a valid pair");
+                + (material.crls() == null ? ") stays until the files hold a valid pair"
+                : "), the client CAs and the CRLs in service stay until the files are all valid"));
         return Outcome.REFUSED;
     }
 
@@ -188,7 +222,24 @@ public final class CertificateReloader implements AutoCloseable {
                 && status.sha256().equals(material.fingerprint()) ? status.loadedAtMillis() : clock.millis();
         status = new Status(config.certificate(), config.key(), leaf.getSubjectX500Principal().getName(),
                 leaf.getSerialNumber().toString(16), leaf.getNotAfter().toInstant(), material.fingerprint(),
-                error == null ? loadedAt : status.loadedAtMillis(), reloads, failures, error, errorAt);
+                error == null ? loadedAt : status.loadedAtMillis(), reloads, failures, error, errorAt,
+                material.crls() == null ? null : material.crls().file(), material.crls() == null ? 0 : material.crls().size(),
+                material.crls() == null ? null : material.crls().nextUpdate(), 0, 0);
+    }
+
+    /** Logs what is new in the CRLs' warnings (a CA without a CRL, a CRL past its nextUpdate), each once. */
+    private void warnAboutCrls() {
+        ClientCrls crls = material.crls();
+        if (crls == null) {
+            return;
+        }
+        java.util.List<String> now = crls.warnings(clock.instant(), config.client().crlExpired());
+        for (String w : now) {
+            if (!crlWarnings.contains(w)) {
+                LOG.warning("router.tls: " + w);
+            }
+        }
+        crlWarnings = now;
     }
 
     private void warnIfNotYetValid(X509Certificate leaf) {
@@ -198,9 +249,12 @@ public final class CertificateReloader implements AutoCloseable {
         }
     }
 
-    /** The certificate in service, the reloads and the last error. */
+    /** The certificate in service, the reloads, the last error and the CRL refusals. */
     public Status status() {
-        return status;
+        Status s = status;
+        return s.crl() == null ? s : new Status(s.certificate(), s.key(), s.subject(), s.serial(), s.notAfter(), s.sha256(),
+                s.loadedAtMillis(), s.reloads(), s.failures(), s.lastError(), s.lastErrorAtMillis(), s.crl(), s.crls(),
+                s.crlNextUpdate(), crlRefusals.revoked().sum(), crlRefusals.undetermined().sum());
     }
 
     /** The files watched now (they change when a configuration reload names others). */
@@ -237,8 +291,15 @@ public final class CertificateReloader implements AutoCloseable {
         }
     }
 
-    private static Tls helidonTls(TlsConfig cfg, TlsMaterial m) {
+    private static TlsConfig.CrlExpired crlExpired(TlsConfig cfg) {
+        return cfg.client() == null ? null : cfg.client().crlExpired();
+    }
+
+    private Tls helidonTls(TlsConfig cfg, TlsMaterial m) {
         var b = Tls.builder().privateKey(m.privateKey()).privateKeyCertChain(m.chain());
+        if (m.crls() != null) {
+            b.manager(new CrlTlsManager(new CrlChecker(m.crls(), m.clientCa(), cfg.client().crlExpired(), clock, crlRefusals)));
+        }
         if (cfg.client() != null) {
             b.clientAuth(cfg.client().auth() == TlsConfig.ClientAuth.REQUIRED ? io.helidon.common.tls.TlsClientAuth.REQUIRED
                     : io.helidon.common.tls.TlsClientAuth.OPTIONAL).trust(m.clientCa());

@@ -28,12 +28,14 @@ public final class TlsMaterial {
     private final PrivateKey key;
     private final List<X509Certificate> chain;
     private final List<X509Certificate> clientCa;
+    private final ClientCrls crls;
     private final byte[] digest;
 
-    private TlsMaterial(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> clientCa, byte[] digest) {
+    private TlsMaterial(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> clientCa, ClientCrls crls, byte[] digest) {
         this.key = key;
         this.chain = List.copyOf(chain);
         this.clientCa = List.copyOf(clientCa);
+        this.crls = crls;
         this.digest = digest;
     }
 
@@ -43,9 +45,10 @@ public final class TlsMaterial {
      * @param certificate the certificate file's bytes
      * @param key         the key file's bytes
      * @param clientCa    the client CA bundle's bytes, or null without client certificates
+     * @param crl         the client CRL file's bytes, or null without {@code client-crl}
      * @param digest      SHA-256 over all of them, each prefixed by its length
      */
-    public record Files(byte[] certificate, byte[] key, byte[] clientCa, byte[] digest) {
+    public record Files(byte[] certificate, byte[] key, byte[] clientCa, byte[] crl, byte[] digest) {
     }
 
     /**
@@ -57,6 +60,7 @@ public final class TlsMaterial {
         byte[] cert = bytes(config.certificate());
         byte[] key = bytes(config.key());
         byte[] ca = config.client() == null ? null : bytes(config.client().ca());
+        byte[] crl = config.client() == null || config.client().crl() == null ? null : bytes(config.client().crl());
         MessageDigest sha = sha256();
         sha.update(longBytes(cert.length));
         sha.update(cert);
@@ -66,7 +70,11 @@ public final class TlsMaterial {
             sha.update(longBytes(ca.length));
             sha.update(ca);
         }
-        return new Files(cert, key, ca, sha.digest());
+        if (crl != null) {
+            sha.update(longBytes(crl.length));
+            sha.update(crl);
+        }
+        return new Files(cert, key, ca, crl, sha.digest());
     }
 
     /**
@@ -122,7 +130,11 @@ public final class TlsMaterial {
                 throw new BadTlsFileException(caPath, "holds no certificate (expected one or more PEM blocks -----BEGIN CERTIFICATE-----)");
             }
         }
-        return new TlsMaterial(key, chain, ca, files.digest());
+        ClientCrls crls = null;
+        if (config.client() != null && config.client().crl() != null) {
+            crls = ClientCrls.parse(config.client().crl(), files.crl(), ca);
+        }
+        return new TlsMaterial(key, chain, ca, crls, files.digest());
     }
 
     /** Reads and parses in one go (at start). */
@@ -142,6 +154,11 @@ public final class TlsMaterial {
     /** The CA certificates client certificates must chain to; empty without client certificates. */
     public List<X509Certificate> clientCa() {
         return clientCa;
+    }
+
+    /** The client CRLs ({@code client-crl}), or null without them. */
+    public ClientCrls crls() {
+        return crls;
     }
 
     public X509Certificate leaf() {

@@ -122,8 +122,9 @@ public final class HeaderTransform {
     }
 
     /**
-     * As {@link #requestExtras(Identity, Sink)}, then the client certificate's subject and subject alternative names
-     * when the connection has a verified one ({@code certificate} non-null).
+     * As {@link #requestExtras(Identity, Sink)}, then the client certificate's subject and subject alternative names,
+     * and {@code X-Forwarded-Client-Cert} when configured, when the connection has a verified one ({@code certificate}
+     * non-null).
      */
     public void requestExtras(Identity identity, io.headroom.router.tls.ClientCertificate certificate, Sink out) throws IOException {
         requestExtras(identity, out);
@@ -131,6 +132,9 @@ public final class HeaderTransform {
             out.header(clientSubjectHeader, certificate.subject());
             if (!certificate.san().isEmpty()) {
                 out.header(clientSanHeader, certificate.san());
+            }
+            if (certificate.xfcc() != null) {
+                out.header(io.headroom.router.config.TlsConfig.XFCC_HEADER, certificate.xfcc());
             }
         }
     }
