@@ -444,11 +444,16 @@ public final class Router implements AutoCloseable {
                 // from: a backend's by UpstreamConnection (token names, no control characters in values), configured
                 // ones by the config parser, the router's own are generated ASCII; Helidon would check every header
                 // of every response again (a toCharArray and a scan each; docs/router.md, "Performance")
-                .validateResponseHeaders(false);
+                .validateResponseHeaders(false)
+                // The request path and Host checks are RequestChecks' (a receive listener, below): the same answers,
+                // a scan instead of URI.create and a regular expression for the common request
+                .validatePath(false)
+                .validateRequestHostHeader(false);
         if (!config.limits().headerReadTimeout().isZero()) {
             headerDeadline = new io.headroom.router.proxy.HeaderReadDeadline(config.limits().headerReadTimeout());
-            http1.addReceiveListener(headerDeadline);
         }
+        // one receive listener: Helidon 4.5.0 calls no method of a list of them (RequestChecks' javadoc)
+        http1.addReceiveListener(new io.headroom.router.proxy.RequestChecks(headerDeadline));
         Http1Config http1Config = http1.build();
         server = WebServer.builder()
                 .host(config.listen().host())

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What Helidon 4.5.0's request-side validations cost per request, to decide whether the router should do them itself
  * (docs/router.md, "Performance"): {@code validate-request-host-header} ({@code Http1Connection.validateHostHeader},
- * package-private, hence this package) and {@code validate-path} (the prologue built with and without it).
+ * package-private, hence this package) and {@code validate-path} (the prologue built with and without it), next to
+ * the router's {@code RequestChecks}, which does the same checks with Helidon's turned off.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +39,7 @@ public class RequestValidationBenchmark {
 
     private WritableHeaders<?> headers;
     private HttpPrologue prologue;
+    private final io.headroom.router.proxy.RequestChecks checks = new io.headroom.router.proxy.RequestChecks();
 
     @Setup
     public void setup() {
@@ -45,12 +47,26 @@ public class RequestValidationBenchmark {
         headers.set(HeaderNames.HOST, host);
         headers.set(HeaderNames.USER_AGENT, "wrk");
         prologue = HttpPrologue.create("HTTP/1.1", "HTTP", "1.1", Method.GET, path, false);
+        checks.prologue(null, prologue); // on this benchmark thread, as the codec does before the headers
     }
 
     @Benchmark
     public WritableHeaders<?> hostHeaderValidated() {
         Http1Connection.validateHostHeader(prologue, headers, true);
         return headers;
+    }
+
+    @Benchmark
+    public WritableHeaders<?> hostHeaderRouterChecks() {
+        checks.headers(null, headers);
+        return headers;
+    }
+
+    @Benchmark
+    public HttpPrologue prologueWithRouterPathCheck() {
+        HttpPrologue p = HttpPrologue.create("HTTP/1.1", "HTTP", "1.1", Method.GET, path, false);
+        checks.prologue(null, p);
+        return p;
     }
 
     @Benchmark
