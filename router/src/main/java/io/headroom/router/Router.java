@@ -455,6 +455,12 @@ public final class Router implements AutoCloseable {
         // one receive listener: Helidon 4.5.0 calls no method of a list of them (RequestChecks' javadoc)
         http1.addReceiveListener(new io.headroom.router.proxy.RequestChecks(headerDeadline));
         Http1Config http1Config = http1.build();
+        if (!(http1Config.compositeReceiveListener() instanceof io.headroom.router.proxy.RequestChecks)) {
+            // another receive listener (Helidon's receive log...) would make a list, whose methods Helidon never calls:
+            // the path and Host checks would be silently off
+            throw new IllegalStateException("the HTTP/1.1 codec must have RequestChecks as its only receive listener, has "
+                    + http1Config.compositeReceiveListener().getClass().getName());
+        }
         server = WebServer.builder()
                 .host(config.listen().host())
                 .port(config.listen().port())
