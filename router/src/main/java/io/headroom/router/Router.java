@@ -447,12 +447,23 @@ public final class Router implements AutoCloseable {
                 // from: a backend's by UpstreamConnection (token names, no control characters in values), configured
                 // ones by the config parser, the router's own are generated ASCII; Helidon would check every header
                 // of every response again (a toCharArray and a scan each; docs/router.md, "Performance")
-                .validateResponseHeaders(false);
+                .validateResponseHeaders(false)
+                // The request path and Host checks are RequestChecks' (a receive listener, below): the same answers,
+                // a scan instead of URI.create and a regular expression for the common request
+                .validatePath(false)
+                .validateRequestHostHeader(false);
         if (!config.limits().headerReadTimeout().isZero()) {
             headerDeadline = new io.headroom.router.proxy.HeaderReadDeadline(config.limits().headerReadTimeout());
-            http1.addReceiveListener(headerDeadline);
         }
+        // one receive listener: Helidon 4.5.0 calls no method of a list of them (RequestChecks' javadoc)
+        http1.addReceiveListener(new io.headroom.router.proxy.RequestChecks(headerDeadline));
         Http1Config http1Config = http1.build();
+        if (!(http1Config.compositeReceiveListener() instanceof io.headroom.router.proxy.RequestChecks)) {
+            // another receive listener (Helidon's receive log...) would make a list, whose methods Helidon never calls:
+            // the path and Host checks would be silently off
+            throw new IllegalStateException("the HTTP/1.1 codec must have RequestChecks as its only receive listener, has "
+                    + http1Config.compositeReceiveListener().getClass().getName());
+        }
         server = WebServer.builder()
                 .host(config.listen().host())
                 .port(config.listen().port())

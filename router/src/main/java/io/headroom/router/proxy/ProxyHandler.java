@@ -71,6 +71,8 @@ public final class ProxyHandler implements Handler {
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
     /** The per-thread entry that carries a request's outcome to usage analytics when no log or span export wants one. */
     private static final ThreadLocal<AccessLog.Entry> USAGE_ENTRY = ThreadLocal.withInitial(AccessLog.Entry::new);
+    /** The client strings written upstream, kept per thread: a connection's requests repeat them (see {@link ClientStrings}). */
+    private static final ThreadLocal<ClientStrings> CLIENT_STRINGS = ThreadLocal.withInitial(ClientStrings::new);
     /** Response bodies with a Content-Length up to this many bytes are read whole, then sent with the head in one write. */
     static final int SMALL_BODY = 8 * 1024;
 
@@ -926,15 +928,16 @@ public final class ProxyHandler implements Handler {
         if (x.cache() != null && x.cache().revalidationEtag() != null) {
             c.writeHeader("If-None-Match", x.cache().revalidationEtag());
         }
-        String client = clientAddress(req.remotePeer().address());
+        ClientStrings cs = CLIENT_STRINGS.get();
+        boolean secure = req.isSecure();
+        String client = cs.client(req.remotePeer().address());
         c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
-        String proto = req.isSecure() ? "https" : "http";
+        String proto = secure ? "https" : "http";
         c.writeHeader("X-Forwarded-Proto", proto);
         if (host != null) {
             c.writeHeader("X-Forwarded-Host", host);
         }
-        String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
-        String fwd = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
+        String fwd = cs.forwarded(secure, host);
         c.writeHeader("Forwarded", forwarded == null ? fwd : forwarded + ", " + fwd);
         c.writeHeader("traceparent", x.trace().traceparent());
         if (tracestate != null && x.trace().continued()) {
@@ -1011,6 +1014,41 @@ public final class ProxyHandler implements Handler {
             return host.substring(0, colon) + "-shadow" + host.substring(colon);
         }
         return host + "-shadow";
+    }
+
+    /**
+     * One thread's last client address as text and the {@code Forwarded} element built from it, so that the requests of
+     * a kept-alive connection (one virtual thread in HTTP/1.1) do not format the same address and element again for
+     * each request. Keyed by the peer's address object and compared by identity: Helidon keeps one per connection; any
+     * other object is formatted afresh. Used by its one thread only.
+     */
+    static final class ClientStrings {
+        private SocketAddress address;
+        private String client;
+        private String element;
+        private boolean elementSecure;
+        private String elementHost;
+
+        /** The client's address as written in {@code X-Forwarded-For}. */
+        String client(SocketAddress a) {
+            if (client == null || a != address) {
+                address = a;
+                client = clientAddress(a);
+                element = null;
+            }
+            return client;
+        }
+
+        /** This client's {@code Forwarded} element ({@code for=...;proto=...;host="..."}); after {@link #client}. */
+        String forwarded(boolean secure, String host) {
+            if (element == null || secure != elementSecure || !java.util.Objects.equals(host, elementHost)) {
+                String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
+                element = "for=" + node + ";proto=" + (secure ? "https" : "http") + (host == null ? "" : ";host=\"" + host + "\"");
+                elementSecure = secure;
+                elementHost = host;
+            }
+            return element;
+        }
     }
 
     private static String clientAddress(SocketAddress a) {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -33,6 +34,15 @@ public final class UpstreamConnection {
     private int wlen;
     private final ResponseHead head = new ResponseHead();
     private final HeadCache cache = new HeadCache();
+    /** The longest head kept for {@link #readHead}'s repeat check. */
+    static final int MAX_REPEATED_HEAD = 1024;
+    /** The bytes of the last head parsed into {@link #head} ({@link #lastHeadLength} of them; 0: none kept), or null. */
+    private byte[] lastHead;
+    private int lastHeadLength;
+    /** Heads answered by the repeat check (for tests). */
+    private int repeatedHeads;
+    /** Times {@link #fill} moved the buffer's bytes (or emptied it), which moves where a head being read started. */
+    private int shifts;
     private volatile long deadlineNanos;
     private volatile boolean timedOut;
     private volatile boolean closed;
@@ -276,6 +286,7 @@ public final class UpstreamConnection {
         if (rpos > 0 && rpos == rlim) {
             rpos = 0;
             rlim = 0;
+            shifts++;
         }
         if (rlim == rbuf.length) {
             if (rpos == 0) {
@@ -284,6 +295,7 @@ public final class UpstreamConnection {
             System.arraycopy(rbuf, rpos, rbuf, 0, rlim - rpos);
             rlim -= rpos;
             rpos = 0;
+            shifts++;
         }
         int n = read(rbuf, rlim, rbuf.length - rlim);
         if (n < 0) {
@@ -375,6 +387,16 @@ public final class UpstreamConnection {
         if (rpos == rlim) {
             ReadYield.beforeRead(); // the request just left: let others run while the backend answers
         }
+        // A backend usually repeats its last head byte for byte (nginx's changes with its Date, once a second): then
+        // the head parsed last time, still in this connection's ResponseHead, is this one's parse as well.
+        if (lastHeadLength > 0 && (rlim > rpos || fill()) && rlim - rpos >= lastHeadLength
+                && Arrays.equals(rbuf, rpos, rpos + lastHeadLength, lastHead, 0, lastHeadLength)) {
+            rpos += lastHeadLength;
+            repeatedHeads++;
+            return head;
+        }
+        lastHeadLength = 0; // head is reset below: it no longer holds the parse of lastHead
+        boolean interim = false;
         while (true) {
             int[] budget = {MAX_HEAD_BYTES};
             head.reset();
@@ -382,6 +404,8 @@ public final class UpstreamConnection {
             if (lf < 0) {
                 throw new EOFException("upstream closed the connection before responding");
             }
+            int headStart = rpos; // the status line is in the buffer from here
+            int shiftsAtStart = shifts;
             parseStatus(rpos, lineEnd(lf));
             rpos = lf + 1;
             while (true) {
@@ -398,13 +422,39 @@ public final class UpstreamConnection {
                 rpos = lf + 1;
             }
             if (head.status >= 100 && head.status < 200 && head.status != 101) {
+                interim = true;
                 continue;
             }
             if (head.chunked) {
                 head.contentLength = -1;
             }
+            if (!interim && shifts == shiftsAtStart) {
+                rememberHead(headStart);
+            }
             return head;
         }
+    }
+
+    /**
+     * Keeps the bytes of the head just parsed, from {@code headStart} to {@code rpos}, when it is at most
+     * {@value #MAX_REPEATED_HEAD} bytes. Called only when the buffer did not move while the head was read, and not for
+     * a head that followed interim 1xx heads (its bytes alone would not be the whole of what was parsed).
+     */
+    private void rememberHead(int headStart) {
+        int n = rpos - headStart;
+        if (n <= 0 || n > MAX_REPEATED_HEAD) {
+            return;
+        }
+        if (lastHead == null) {
+            lastHead = new byte[MAX_REPEATED_HEAD];
+        }
+        System.arraycopy(rbuf, headStart, lastHead, 0, n);
+        lastHeadLength = n;
+    }
+
+    /** How many heads {@link #readHead} found to repeat the last one byte for byte. */
+    int repeatedHeads() {
+        return repeatedHeads;
     }
 
     private String text(int from, int end) {

@@ -188,4 +188,134 @@ class ResponseHeadParsingTest {
         assertThat(headers(h)).containsExactly("X-A=a \t b", "Content-Length=0");
         assertThat(conn.reusableAfter(h, true)).isFalse(); // HTTP/1.0 without keep-alive
     }
+
+    // ---- a head that repeats the last one byte for byte (UpstreamConnection.readHead's shortcut) ----------------------
+
+    private static final String NGINX_HEAD = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 29 Nov 2026 07:45:20 GMT\r\n"
+            + "Content-Type: text/plain\r\nContent-Length: 2\r\nConnection: keep-alive\r\nX-Backend: b1\r\n\r\n";
+
+    /** What a parse says, in full, to compare a repeated head's answer with a fresh parse's. */
+    private static String summary(ResponseHead h, UpstreamConnection c) {
+        return h.status() + " " + h.reason() + " len=" + h.contentLength() + " chunked=" + h.chunked() + " retryAfter="
+                + h.hasRetryAfter() + " reusable=" + c.reusableAfter(h, true) + " hopToken=" + h.isConnectionToken("x-hop")
+                + " " + headers(h);
+    }
+
+    @Test
+    void aRepeatedHeadAnswersAsItsFirstParseAndTheBodyAfterItIsIntact() throws IOException {
+        String first = null;
+        for (int round = 0; round < 4; round++) {
+            send(NGINX_HEAD + "ok");
+            ResponseHead h = conn.readHead();
+            String now = summary(h, conn);
+            if (first == null) {
+                first = now;
+            }
+            assertThat(now).isEqualTo(first);
+            assertThat(new String(conn.readBody(2), StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+        }
+        assertThat(conn.repeatedHeads()).isEqualTo(3);
+        assertThat(first).isEqualTo("200 OK len=2 chunked=false retryAfter=false reusable=true hopToken=false "
+                + "[Server=nginx/1.22.1, Date=Sun, 29 Nov 2026 07:45:20 GMT, Content-Type=text/plain, Content-Length=2, "
+                + "Connection=keep-alive, X-Backend=b1]");
+    }
+
+    @Test
+    void aHeadThatDiffersFromTheLastInOneByteIsParsedAgain() throws IOException {
+        send(NGINX_HEAD + "ok");
+        conn.readBody((int) conn.readHead().contentLength());
+        // the same length, one byte changed: a new Date, then a Content-Length that changes the framing
+        send(NGINX_HEAD.replace(":20 GMT", ":21 GMT") + "ok");
+        ResponseHead h = conn.readHead();
+        assertThat(conn.repeatedHeads()).isZero();
+        assertThat(headers(h)).contains("Date=Sun, 29 Nov 2026 07:45:21 GMT");
+        conn.readBody(2);
+        send(NGINX_HEAD.replace(":20 GMT", ":21 GMT").replace("Length: 2", "Length: 3") + "abc");
+        h = conn.readHead();
+        assertThat(h.contentLength()).isEqualTo(3);
+        assertThat(new String(conn.readBody(3), StandardCharsets.ISO_8859_1)).isEqualTo("abc");
+        // and a repeat whose first bytes match but that goes on differently is validated as any head
+        send(NGINX_HEAD.replace(":20 GMT", ":21 GMT").replace("Length: 2", "Length: 3").replace("X-Backend: b1", "X-Backend: b\u0001") + "abc");
+        assertThatThrownBy(conn::readHead).isInstanceOf(UpstreamConnection.BadResponseException.class)
+                .hasMessageContaining("control character");
+        assertThat(conn.repeatedHeads()).isZero();
+    }
+
+    @Test
+    void aRepeatedHeadThatArrivesInPiecesIsParsedFromThePieces() throws IOException {
+        send(NGINX_HEAD + "ok");
+        conn.readBody((int) conn.readHead().contentLength());
+        // the head's first half alone, then the rest: fewer bytes than the last head at first, so a full parse
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                send(NGINX_HEAD.substring(0, 40));
+                Thread.sleep(50); // not a timing assertion: either order of arrival must parse the same
+                send(NGINX_HEAD.substring(40) + "ok");
+            } catch (IOException | InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        ResponseHead h = conn.readHead();
+        assertThat(headers(h)).first().isEqualTo("Server=nginx/1.22.1");
+        assertThat(h.contentLength()).isEqualTo(2);
+        assertThat(new String(conn.readBody(2), StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        send(NGINX_HEAD + "ok");
+        assertThat(headers(conn.readHead())).hasSize(6);
+        assertThat(new String(conn.readBody(2), StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+        assertThat(conn.repeatedHeads()).isBetween(1, 2); // the last one at least (the pieces one too if they came together)
+    }
+
+    @Test
+    void aHeadAfterAnInterimResponseIsNotTakenForARepeat() throws IOException {
+        send("HTTP/1.1 100 Continue\r\n\r\n" + NGINX_HEAD + "ok");
+        ResponseHead h = conn.readHead();
+        assertThat(h.status()).isEqualTo(200);
+        conn.readBody(2);
+        // the final head alone now: parsed (not remembered after the 100), then repeated
+        for (int round = 0; round < 2; round++) {
+            send(NGINX_HEAD + "ok");
+            h = conn.readHead();
+            assertThat(h.status()).isEqualTo(200);
+            assertThat(headers(h)).hasSize(6);
+            conn.readBody(2);
+            assertThat(conn.repeatedHeads()).isEqualTo(round);
+        }
+        // a 100 whose bytes begin like nothing remembered, then the remembered head: still both parsed
+        send("HTTP/1.1 100 Continue\r\n\r\n" + NGINX_HEAD + "ok");
+        h = conn.readHead();
+        assertThat(h.status()).isEqualTo(200);
+        assertThat(new String(conn.readBody(2), StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+    }
+
+    @Test
+    void twoHeadsInOneReadAreEachAnsweredInTurn() throws IOException {
+        send(NGINX_HEAD + "ok");
+        conn.readBody((int) conn.readHead().contentLength());
+        // pipelined by the backend's one write: the repeat, then a different head, in the buffer together
+        send(NGINX_HEAD + "ok" + "HTTP/1.1 404 Not Found\r\nContent-Length: 1\r\n\r\nx" + NGINX_HEAD + "ok");
+        assertThat(conn.readHead().status()).isEqualTo(200);
+        assertThat(new String(conn.readBody(2), StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+        ResponseHead h = conn.readHead();
+        assertThat(h.status()).isEqualTo(404);
+        assertThat(headers(h)).containsExactly("Content-Length=1");
+        assertThat(new String(conn.readBody(1), StandardCharsets.ISO_8859_1)).isEqualTo("x");
+        h = conn.readHead();
+        assertThat(h.status()).isEqualTo(200);
+        assertThat(headers(h)).hasSize(6);
+        assertThat(new String(conn.readBody(2), StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+        assertThat(conn.repeatedHeads()).isEqualTo(1); // the first of the three; the last one followed the 404
+    }
+
+    @Test
+    void aClosedConnectionIsStillAStaleOneAfterRepeats() throws IOException {
+        send(NGINX_HEAD + "ok");
+        conn.readBody((int) conn.readHead().contentLength());
+        upstreamSide.shutdownOutput();
+        assertThatThrownBy(conn::readHead).isInstanceOf(java.io.EOFException.class);
+    }
 }
