@@ -50,6 +50,7 @@ public final class Headroom implements Runnable {
     }
 
     public static void main(String[] args) {
+        io.headroom.router.CarrierThreads.configure(); // before the first virtual thread starts
         configureLogging();
         System.exit(commandLine().execute(args));
     }

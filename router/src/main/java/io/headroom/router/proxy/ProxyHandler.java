@@ -845,8 +845,6 @@ public final class ProxyHandler implements Handler {
             log.upstreamResponseNanos = ticker.read() - attemptStart;
         }
         x.target().telemetry().response(backend, status, bytesIn, bytesOut, ticker.read() - start);
-        // the answer is out: Helidon's next read on this connection waits for the client's next request
-        io.headroom.router.upstream.ReadYield.beforeRead();
         return null;
     }
 
