@@ -224,6 +224,8 @@ public final class ConfigReloader implements AutoCloseable {
             compare(restart, "autoscaler", cur.autoscaler(), next.autoscaler());
             compare(restart, "edge", cur.edge(), next.edge());
             compare(restart, "admin", cur.admin(), next.admin());
+            // the trace header and the span exporter are built at start; a changed tracing: section waits for it
+            compare(restart, "tracing", cur.tracing(), next.tracing());
             Router router = stack.router();
             Router.Reload change = null;
             if (router != null) {

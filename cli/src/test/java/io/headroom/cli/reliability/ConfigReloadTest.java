@@ -112,6 +112,12 @@ class ConfigReloadTest {
             assertThat(r5.statusCode()).as(r5.body()).isEqualTo(200);
             assertThat(r5.body()).contains("\"applied\":true").contains("\"needs_restart\":[]");
             assertThat(get(http, base + "/api/reload").statusCode()).isEqualTo(405);
+
+            // 6. a changed tracing: section is applied at the next start, and the reload says so
+            Files.writeString(file, Files.readString(file) + "tracing:\n  response-header: traceparent\n");
+            HttpResponse<String> r6 = post(http, base + "/api/reload");
+            assertThat(r6.statusCode()).as(r6.body()).isEqualTo(200);
+            assertThat(r6.body()).contains("\"applied\":true").contains("\"needs_restart\":[\"tracing\"]");
         } finally {
             a.stop(0);
             v2.stop(0);
