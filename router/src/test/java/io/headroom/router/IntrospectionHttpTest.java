@@ -13,8 +13,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,10 +77,7 @@ class IntrospectionHttpTest {
         idp.answers.put("opaque-reader", "{\"active\":true,\"client_id\":\"mobile\",\"scope\":\"orders:read\",\"exp\":" + exp + "}");
         idp.answers.put("opaque-nobody", "{\"active\":true,\"client_id\":\"web\",\"scope\":\"profile\",\"exp\":" + exp + "}");
         router = router(yaml(idp.url().toString(), "503"));
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        int closed = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         deadRouter = router(yaml("http://127.0.0.1:" + closed + "/introspect", "503"));
         dead401Router = router(yaml("http://127.0.0.1:" + closed + "/introspect", "401"));
     }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -43,10 +42,7 @@ class RouterHttpTest {
         b1 = new TinyBackend("b1");
         b2 = new TinyBackend("b2");
         b3 = new TinyBackend("b3");
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        int closed = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         String yaml = """
                 router:
                   listen: 127.0.0.1:0

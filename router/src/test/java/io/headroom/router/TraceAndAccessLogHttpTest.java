@@ -147,10 +147,7 @@ class TraceAndAccessLogHttpTest {
     void upstreamTimesSayWhereARequestSpentItsTime() throws Exception {
         TinyBackend b = new TinyBackend("t1");
         b.delayMillis = 300;
-        int dead;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            dead = s.getLocalPort(); // closed again below: connecting to it is refused
-        }
+        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         Path log = Files.createTempDirectory("headroom-access").resolve("upstream.log");
         String yaml = """
                 router:

@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,10 +153,7 @@ class TokenIntrospectorTest {
 
     @Test
     void aDeadEndpointFailsClosed() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         TokenIntrospector t = introspector(config(URI.create("http://127.0.0.1:" + port + "/introspect"), "sub", Duration.ofSeconds(5), 100, 64),
                 "x");
         assertThatThrownBy(() -> t.introspect("tok")).isInstanceOf(IntrospectionUnavailableException.class)

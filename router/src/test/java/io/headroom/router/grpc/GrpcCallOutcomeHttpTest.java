@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,10 +53,7 @@ class GrpcCallOutcomeHttpTest {
         dir = Files.createTempDirectory("grpc-outcome");
         log = dir.resolve("access.log");
         member = new LibraryServer("a");
-        int dead;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            dead = s.getLocalPort(); // nothing listens here once it is closed
-        }
+        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         Path set = LibraryServer.writeDescriptorSet(dir.resolve("library.pb"));
         String yaml = """
                 router:

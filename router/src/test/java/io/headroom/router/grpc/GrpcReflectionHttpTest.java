@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,9 +44,7 @@ class GrpcReflectionHttpTest {
         v1 = new LibraryServer("v1", LibraryServer.Reflection.V1);
         v1alpha = new LibraryServer("v1alpha", LibraryServer.Reflection.V1ALPHA);
         plain = new LibraryServer("plain", LibraryServer.Reflection.NONE);
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            dead = s.getLocalPort(); // nothing listens here once it is closed: connections are refused
-        }
+        dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
     }
 
     @AfterAll

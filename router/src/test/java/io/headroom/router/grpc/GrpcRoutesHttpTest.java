@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,10 +62,7 @@ class GrpcRoutesHttpTest {
         dir = java.nio.file.Files.createTempDirectory("grpc-routes");
         a = new LibraryServer("a");
         b = new LibraryServer("b");
-        int dead;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            dead = s.getLocalPort(); // nothing listens here once it is closed: connections are refused
-        }
+        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         Path set = LibraryServer.writeDescriptorSet(dir.resolve("library.pb"));
         String yaml = """
                 router:

@@ -25,7 +25,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,10 +74,7 @@ class GrpcStreamingHttpTest {
         log = dir.resolve("access.log");
         a = new LibraryServer("a");
         c = new LibraryServer("c");
-        int dead;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            dead = s.getLocalPort(); // nothing listens here once it is closed: connections are refused
-        }
+        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         Path set = LibraryServer.writeDescriptorSet(dir.resolve("library.pb"));
         String yaml = """
                 router:

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Timeout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,10 +62,7 @@ class GrpcWebHttpTest {
         dir = Files.createTempDirectory("grpc-web");
         log = dir.resolve("access.log");
         member = new LibraryServer("a");
-        int dead;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            dead = s.getLocalPort(); // nothing listens here once it is closed: connections are refused
-        }
+        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
         String yaml = """
                 router:
                   listen: 127.0.0.1:0

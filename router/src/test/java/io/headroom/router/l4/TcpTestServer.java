@@ -88,10 +88,8 @@ final class TcpTestServer implements AutoCloseable {
     }
 
     /** A port on 127.0.0.1 with nothing listening (bound, then closed). */
-    static int deadPort() throws IOException {
-        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return ss.getLocalPort();
-        }
+    static int deadPort() {
+        return io.headroom.router.RefusedPort.next();
     }
 
     /** A client socket to 127.0.0.1:port, optionally from another loopback address; reads time out after 20 s (a bound, not a check). */
