@@ -15,12 +15,12 @@ package io.headroom.router.upstream;
  * a request in all): a connection whose reads then always found data never parked, kept the scheduler's local queue
  * busy, and held the requests of other connections for up to a second (see {@link io.headroom.router.CarrierThreads}).
  */
-public final class ReadYield {
+final class ReadYield {
     private ReadYield() {
     }
 
     /** Yields the current thread if it is virtual; a platform thread (tests, the L4 relay's) carries on. */
-    public static void beforeRead() {
+    static void beforeRead() {
         if (Thread.currentThread().isVirtual()) {
             Thread.yield();
         }
