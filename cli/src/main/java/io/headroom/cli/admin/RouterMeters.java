@@ -174,6 +174,12 @@ final class RouterMeters {
                         + " host or a CPU quota not running the process); left out of the backends' latency samples").register(registry);
         FunctionCounter.builder("headroom.process.pause", p, x -> x.pausedNanos() / 1e9).baseUnit("seconds")
                 .description("Total time the router process was paused, as counted in headroom_process_pauses_total").register(registry);
+        FunctionCounter.builder("headroom.scheduler.yield.stops", io.headroom.router.ReadYield.class, c -> io.headroom.router.ReadYield.stops())
+                .description("Times the proxy stopped yielding before reads because a thread woken from outside the virtual-thread"
+                        + " scheduler waited over 5 ms to run (docs/router.md, \"Starvation gate\")").register(registry);
+        Gauge.builder("headroom.scheduler.probe.wait.max", io.headroom.router.ReadYield.class, c -> io.headroom.router.ReadYield.longestProbeWaitMillis() / 1e3)
+                .baseUnit("seconds").description("The longest a thread woken from outside the virtual-thread scheduler waited to run")
+                .register(registry);
     }
 
     /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */

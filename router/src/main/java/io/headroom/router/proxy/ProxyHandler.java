@@ -23,6 +23,7 @@ import io.headroom.router.trace.SpanSink;
 import io.headroom.router.trace.TraceContext;
 import io.headroom.router.transform.HeaderTransform;
 import io.headroom.router.trace.TracingConfig;
+import io.headroom.router.ReadYield;
 import io.headroom.router.upstream.Backend;
 import io.headroom.router.upstream.ResponseHead;
 import io.headroom.router.upstream.UpstreamConnection;
@@ -159,6 +160,7 @@ public final class ProxyHandler implements Handler {
         if (accessLog == null && spans == null && usage == null) {
             serve(req, res, start, trace, null, connection);
             closeIfAnsweredWithClose(req, res, connection);
+            beforeNextRequest(req);
             return;
         }
         AccessLog.Entry entry;
@@ -201,6 +203,14 @@ public final class ProxyHandler implements Handler {
             if (spans != null) {
                 spans.offer(entry);
             }
+        }
+        beforeNextRequest(req);
+    }
+
+    /** An HTTP/1.x connection that stays open reads its next request now: see {@link ReadYield#beforeNextRequest}. */
+    private static void beforeNextRequest(ServerRequest req) {
+        if (http1(req)) {
+            ReadYield.beforeNextRequest();
         }
     }
 

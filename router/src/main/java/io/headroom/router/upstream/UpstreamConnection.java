@@ -385,7 +385,7 @@ public final class UpstreamConnection {
      */
     public ResponseHead readHead() throws IOException {
         if (rpos == rlim) {
-            ReadYield.beforeRead(); // the request just left: let others run while the backend answers
+            io.headroom.router.ReadYield.beforeUpstreamRead(); // the request just left: let others run while the backend answers
         }
         // A backend usually repeats its last head byte for byte (nginx's changes with its Date, once a second): then
         // the head parsed last time, still in this connection's ResponseHead, is this one's parse as well.

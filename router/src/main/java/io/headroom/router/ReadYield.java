@@ -1,0 +1,114 @@
+package io.headroom.router;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Lets other virtual threads run before a read that would most likely find nothing yet, while the scheduler keeps
+ * serving the threads woken from outside it.
+ *
+ * <p>A virtual thread's socket read that finds no data costs three system calls before the data is read: the read
+ * that returns {@code EAGAIN}, the {@code epoll_ctl} that arms the poller for the socket, and the read again once the
+ * poller has woken the thread (plus the unmount and mount of the thread). The proxy meets that twice per request: the
+ * backend's answer, read right after the request went upstream ({@link #beforeUpstreamRead}), and the client's next
+ * request, read right after the answer went out ({@link #beforeNextRequest}). Yielding first puts the thread behind
+ * the others that are ready to run; under load, by the time it runs again the data has usually arrived and the read
+ * returns it at once. With nothing else ready to run, a yield returns at once and the read parks as before.
+ *
+ * <p>The danger, and the guard: a thread whose reads always find data never parks, and the scheduler's local queue,
+ * busy with such threads, can hold whatever a platform thread woke (a poller with other connections behind it) for up
+ * to seconds (see {@link CarrierThreads}). A watch thread therefore wakes a probe virtual thread from outside every
+ * millisecond while yields are being taken, and a {@link StarvationGate} stops all yields as soon as the probe has
+ * waited {@value #LIMIT_MILLIS} ms; connections then park on their reads again, the queue empties, the probe runs, and
+ * the yields resume. Measured in docs/router.md ("Performance").
+ *
+ * <p>The system property {@code headroom.read-yield} chooses: {@code both} (the default), {@code upstream} (only before
+ * the backend's answer) or {@code off}.
+ */
+public final class ReadYield {
+    /** How long the probe may wait to run before yields stop, in milliseconds. */
+    static final long LIMIT_MILLIS = 5;
+    private static final String MODE = System.getProperty("headroom.read-yield", "both");
+    private static final boolean UPSTREAM = MODE.equals("both") || MODE.equals("upstream");
+    private static final boolean NEXT_REQUEST = MODE.equals("both");
+    private static final StarvationGate GATE = new StarvationGate(TimeUnit.MILLISECONDS.toNanos(LIMIT_MILLIS));
+    private static final Watch WATCH = new Watch();
+    /** Yields taken, as a hint of activity for the watch: racy and lossy on purpose (no shared write on the hot path). */
+    private static long yields;
+
+    static {
+        if (!MODE.equals("both") && !MODE.equals("upstream") && !MODE.equals("off")) {
+            throw new IllegalArgumentException("headroom.read-yield must be both, upstream or off, not '" + MODE + "'");
+        }
+    }
+
+    private ReadYield() {
+    }
+
+    /** Before reading the backend's answer to a request that just went upstream. */
+    public static void beforeUpstreamRead() {
+        if (UPSTREAM) {
+            yieldIfAllowed();
+        }
+    }
+
+    /** After an HTTP/1.x answer went out on a connection that stays open, before its next request is read. */
+    public static void beforeNextRequest() {
+        if (NEXT_REQUEST) {
+            yieldIfAllowed();
+        }
+    }
+
+    private static void yieldIfAllowed() {
+        if (GATE.open() && Thread.currentThread().isVirtual()) { // a platform thread (tests, the L4 relay's) carries on
+            WATCH.ensureStarted();
+            yields++;
+            Thread.yield();
+        }
+    }
+
+    /** How many times the yields were stopped because the probe waited too long. */
+    public static long stops() {
+        return GATE.closings();
+    }
+
+    /** The longest the probe waited to run, in milliseconds. */
+    public static double longestProbeWaitMillis() {
+        return GATE.longestWaitNanos() / 1e6;
+    }
+
+    /** The platform thread that wakes the probe and ticks the gate, and the probe; started on the first yield. */
+    private static final class Watch {
+        private static final long FAST = TimeUnit.MILLISECONDS.toNanos(1);
+        private static final long SLOW = TimeUnit.MILLISECONDS.toNanos(20);
+        private volatile boolean started;
+
+        void ensureStarted() {
+            if (!started) {
+                start();
+            }
+        }
+
+        private synchronized void start() {
+            if (started) {
+                return;
+            }
+            Thread probe = Thread.ofVirtual().name("headroom-yield-probe").unstarted(() -> {
+                while (true) {
+                    LockSupport.park();
+                    GATE.probeRan(System.nanoTime());
+                }
+            });
+            probe.start();
+            Thread.ofPlatform().daemon().name("headroom-yield-watch").start(() -> {
+                while (true) {
+                    if (GATE.tick(System.nanoTime(), yields)) {
+                        LockSupport.unpark(probe); // from a platform thread: the path the poller's wake-ups take
+                    }
+                    LockSupport.parkNanos(GATE.probePending() ? FAST : SLOW);
+                }
+            });
+            started = true;
+        }
+    }
+}
