@@ -4,10 +4,7 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.headroom.config.ConfigNode;
-import io.headroom.router.Router;
 import io.headroom.router.auth.ApiKeyStore;
-import io.headroom.router.config.RouterConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,14 +14,11 @@ import org.junit.jupiter.api.Timeout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -47,39 +41,26 @@ import static org.awaitility.Awaitility.await;
 @Timeout(120)
 class GrpcWebHttpTest {
     private static final String ORIGIN = "https://app.example.com";
-    private Path dir;
-    private Path log;
+    private GrpcFixture f;
     private LibraryServer member;
-    private Router router;
-    private int port;
-    private final java.util.concurrent.ConcurrentLinkedQueue<io.headroom.ingest.model.TelemetryWindow> windows =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("grpc-web");
-        log = dir.resolve("access.log");
-        member = new LibraryServer("a");
-        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
-        String yaml = """
+        f = new GrpcFixture("grpc-web", "a");
+        member = f.member("a");
+        f.start("""
                 router:
                   listen: 127.0.0.1:0
-                  access-log: {enabled: true, fields: [route, path, status, grpc_status], file: %3$s}
+                  access-log: {enabled: true, fields: [route, path, status, grpc_status], file: ${log}}
                   auth:
-                    api-keys: {keys: [{consumer: alice, sha256: %4$s}]}
+                    api-keys: {keys: [{consumer: alice, sha256: ${alice}}]}
                   pools:
                     library:
-                      backends: [127.0.0.1:%1$d]
+                      backends: [${a}]
                       request-timeout: 5m   # longer than any wait here: a call that ends early was ended by the router
-                    half-dead:
-                      backends: [127.0.0.1:%2$d, 127.0.0.1:%1$d]
-                      balancer: {type: round-robin}
-                      outlier: {consecutive-failures: 1000}
-                      retry: {attempts: 2, budget-percent: 100, budget-min-per-second: 1000, backoff: 1ms, max-backoff: 2ms}
+                    half-dead: {backends: [${dead}, ${a}], ${retry-refused}}
                     dead:
-                      backends: [127.0.0.1:%2$d]
+                      backends: [${dead}]
                   routes:
                     - name: web-keyed
                       path-prefix: /headroom.test.Library/
@@ -87,7 +68,7 @@ class GrpcWebHttpTest {
                       pool: library
                       auth: {methods: [api-key]}
                       grpc:
-                        web: {cors-origins: ["%5$s"]}
+                        web: {cors-origins: ["${origin}"]}
                     - name: web-half
                       path-prefix: /headroom.test.Library/
                       headers: {x-route: half}
@@ -105,20 +86,15 @@ class GrpcWebHttpTest {
                         passthrough: true
                         max-message-size: 1KB
                         web:
-                          cors-origins: ["%5$s"]
+                          cors-origins: ["${origin}"]
                           expose-headers: [x-cost, x-served-by]
                           max-age: 5m
-                """.formatted(member.port(), dead, log, ApiKeyStore.hashHex("alice-key"), ORIGIN);
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-web-test", windows::add, Clock.systemUTC());
-        port = router.start();
+                """, "alice", ApiKeyStore.hashHex("alice-key"), "origin", ORIGIN);
     }
 
     @AfterAll
     void stop() throws Exception {
-        router.stop();
-        member.close();
-        Files.deleteIfExists(log);
-        Files.deleteIfExists(dir);
+        f.close();
     }
 
     // ---- the client's side of gRPC-Web, written here ------------------------------------------------------------------
@@ -162,7 +138,7 @@ class GrpcWebHttpTest {
 
     private HttpResponse<InputStream> post(HttpClient client, String method, String contentType, byte[] body, String... headers)
             throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/" + method))
+        HttpRequest.Builder r = HttpRequest.newBuilder(f.uri("/headroom.test.Library/" + method))
                 .timeout(Duration.ofSeconds(30))
                 .header("content-type", contentType)
                 .header("x-grpc-web", "1")
@@ -174,7 +150,7 @@ class GrpcWebHttpTest {
     }
 
     private HttpResponse<InputStream> post(String method, String contentType, byte[] body, String... headers) throws Exception {
-        return post(http, method, contentType, body, headers);
+        return post(f.http, method, contentType, body, headers);
     }
 
     /** A frame of the answer. */
@@ -368,7 +344,7 @@ class GrpcWebHttpTest {
         // (long before the pool's 5-minute deadline would)
         await().atMost(Duration.ofSeconds(60)).until(() -> member.cancelled.get() > before);
         String cancelled = "{\"route\":\"web\",\"path\":\"/headroom.test.Library/ListBooks\",\"status\":499,\"grpc_status\":1}";
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(log) && Files.readString(log).contains(cancelled));
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(f.log) && Files.readString(f.log).contains(cancelled));
     }
 
     @Test
@@ -474,20 +450,15 @@ class GrpcWebHttpTest {
 
     @Test
     void callsAndRefusalsAreCountedInTheRoutesTelemetry() throws Exception {
-        router.telemetry().closeWindow(System.currentTimeMillis() + 1000);
-        windows.clear();
+        f.freshWindows();
         post("GetBook", "application/grpc-web", new byte[]{9}).body().readAllBytes(); // malformed: refused by the router
         post("GetBook", "application/grpc-web", frame(0, new byte[5000])).body().readAllBytes(); // over max-message-size
         post("Fail", "application/grpc-web", frame(failRequest(Status.Code.INTERNAL, "broken"))).body().readAllBytes();
         String memberAddress = "127.0.0.1:" + member.port();
-        // counted just after the answer was sent: close windows until all are in
-        long base = System.currentTimeMillis() + 3000;
-        java.util.concurrent.atomic.AtomicInteger k = new java.util.concurrent.atomic.AtomicInteger();
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            router.telemetry().closeWindow(base + 1000L * k.incrementAndGet());
+        f.awaitWindows(windows -> {
             long rejected = 0;
             long serverErrors = 0;
-            for (var w : List.copyOf(windows)) {
+            for (var w : windows) {
                 if (w.route().equals("web")) {
                     for (var b : w.backends()) {
                         if (b.backend().equals("-")) {
@@ -506,7 +477,7 @@ class GrpcWebHttpTest {
     // ---- CORS -------------------------------------------------------------------------------------------------------
 
     private HttpResponse<String> preflight(String origin, String... headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
+        HttpRequest.Builder r = HttpRequest.newBuilder(f.uri("/headroom.test.Library/GetBook"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Origin", origin)
                 .header("Access-Control-Request-Method", "POST")
@@ -514,7 +485,7 @@ class GrpcWebHttpTest {
         for (int i = 0; i < headers.length; i += 2) {
             r.header(headers[i], headers[i + 1]);
         }
-        return http.send(r.method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        return f.http.send(r.method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -562,7 +533,7 @@ class GrpcWebHttpTest {
     void overHttp2() throws Exception {
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
         // the JDK client upgrades a cleartext connection (Upgrade: h2c) on a request without a body; later ones are HTTP/2
-        h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
+        h2.send(HttpRequest.newBuilder(f.uri("/headroom.test.Library/GetBook"))
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.discarding());
         HttpResponse<InputStream> r = post(h2, "ListBooks", "application/grpc-web+proto", frame(listBooks("h2", 3)));
         assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
@@ -582,8 +553,8 @@ class GrpcWebHttpTest {
         String dead = "{\"route\":\"web-dead\",\"path\":\"/headroom.test.Library/GetBook\",\"status\":503,\"grpc_status\":14}";
         String denied = "{\"route\":\"web\",\"path\":\"/headroom.test.Library/Fail\",\"status\":403,\"grpc_status\":7}";
         String malformed = "{\"route\":\"web\",\"path\":\"/headroom.test.Library/GetBook\",\"status\":400,\"grpc_status\":3}";
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(log) && Files.readString(log).contains(malformed));
-        String lines = Files.readString(log);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(f.log) && Files.readString(f.log).contains(malformed));
+        String lines = Files.readString(f.log);
         assertThat(lines).contains(dead, denied, malformed);
     }
 }
