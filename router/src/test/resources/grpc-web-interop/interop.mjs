@@ -1,4 +1,4 @@
-// Real gRPC-Web clients against the router: Connect's gRPC-Web transport (binary, HTTP/1.1 and HTTP/2) and grpc-web's
+// Real gRPC-Web clients against the router: Connect's gRPC-Web transport (binary and JSON, HTTP/1.1 and HTTP/2) and grpc-web's
 // own client (grpcwebtext, XMLHttpRequest). Run by GrpcWebInteropProbe: node interop.mjs PORT DESCRIPTOR_SET.
 // Prints one "OK ..." line per check and exits 1 at the first failed one.
 import fs from "node:fs";
@@ -23,45 +23,46 @@ function check(cond, what) {
   console.log(`OK ${what}`);
 }
 
-for (const httpVersion of ["1.1", "2"]) {
-  const client = createClient(library, createGrpcWebTransport({ baseUrl: base, httpVersion }));
+// binary (application/grpc-web+proto) and JSON (application/grpc-web+json: the router translates by its descriptor set)
+for (const [httpVersion, useBinaryFormat] of [["1.1", true], ["2", true], ["1.1", false], ["2", false]]) {
+  const client = createClient(library, createGrpcWebTransport({ baseUrl: base, httpVersion, useBinaryFormat }));
   let headers, trailers;
   const book = await client.getBook({ shelf: "s", id: "7" }, {
     headers: { "x-tenant": "acme" },
     onHeader: (h) => (headers = h),
     onTrailer: (t) => (trailers = t),
   });
-  check(book.title === "Title of 7", `connect ${httpVersion} unary: ${book.title}`);
+  check(book.title === "Title of 7", `connect ${httpVersion}${useBinaryFormat ? "" : " json"} unary: ${book.title}`);
   check(headers.get("x-served-by") === "a" && trailers.get("x-cost") === "3",
-    `connect ${httpVersion} unary: header x-served-by=${headers.get("x-served-by")}, trailer x-cost=${trailers.get("x-cost")}`);
+    `connect ${httpVersion}${useBinaryFormat ? "" : " json"} unary: header x-served-by=${headers.get("x-served-by")}, trailer x-cost=${trailers.get("x-cost")}`);
   const titles = [];
   for await (const b of client.listBooks({ shelf: "s", count: 5 })) {
     titles.push(b.title);
   }
-  check(titles.join(",") === "Book 0,Book 1,Book 2,Book 3,Book 4", `connect ${httpVersion} server streaming: ${titles.length} books`);
+  check(titles.join(",") === "Book 0,Book 1,Book 2,Book 3,Book 4", `connect ${httpVersion}${useBinaryFormat ? "" : " json"} server streaming: ${titles.length} books`);
   try {
     await client.getBook({ shelf: "s", id: "missing" });
-    check(false, `connect ${httpVersion} trailers-only error`);
+    check(false, `connect ${httpVersion}${useBinaryFormat ? "" : " json"} trailers-only error`);
   } catch (e) {
     const err = ConnectError.from(e);
     check(err.code === Code.NotFound && err.rawMessage === "no book missing on shelf s",
-      `connect ${httpVersion} trailers-only error: ${Code[err.code]} "${err.rawMessage}"`);
+      `connect ${httpVersion}${useBinaryFormat ? "" : " json"} trailers-only error: ${Code[err.code]} "${err.rawMessage}"`);
   }
   try {
     const got = [];
     for await (const b of client.listBooks({ shelf: "short", count: -2 })) {
       got.push(b.title);
     }
-    check(false, `connect ${httpVersion} error in the trailer frame`);
+    check(false, `connect ${httpVersion}${useBinaryFormat ? "" : " json"} error in the trailer frame`);
   } catch (e) {
     const err = ConnectError.from(e);
-    check(err.code === Code.OutOfRange, `connect ${httpVersion} error after 2 messages, in the trailer frame: ${Code[err.code]} "${err.rawMessage}"`);
+    check(err.code === Code.OutOfRange, `connect ${httpVersion}${useBinaryFormat ? "" : " json"} error after 2 messages, in the trailer frame: ${Code[err.code]} "${err.rawMessage}"`);
   }
   try {
     await client.sleep({ millis: 5000 }, { timeoutMs: 300 });
-    check(false, `connect ${httpVersion} deadline`);
+    check(false, `connect ${httpVersion}${useBinaryFormat ? "" : " json"} deadline`);
   } catch (e) {
-    check(ConnectError.from(e).code === Code.DeadlineExceeded, `connect ${httpVersion} deadline: ${Code[ConnectError.from(e).code]}`);
+    check(ConnectError.from(e).code === Code.DeadlineExceeded, `connect ${httpVersion}${useBinaryFormat ? "" : " json"} deadline: ${Code[ConnectError.from(e).code]}`);
   }
 }
 

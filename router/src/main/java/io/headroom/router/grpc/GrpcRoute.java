@@ -62,7 +62,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>gRPC-Web</b> (with {@code web}): a browser's call ({@code content-type: application/grpc-web*}, HTTP/1.1 or
  * HTTP/2) goes to a member as a native call by the passthrough's machinery; the answer comes back in gRPC-Web framing
- * ({@link GrpcWeb}). Unary and server streaming. The route's CORS is answered before authentication ({@link #cors}).
+ * ({@link GrpcWeb}). Unary and server streaming. Protobuf messages are relayed as bytes; with the {@code +json} codec
+ * each message is translated by the route's descriptors, JSON to protobuf and back. The route's CORS is answered before
+ * authentication ({@link #cors}).
  *
  * <p>All take members from the pool's balancer with its breaker and ejection, report each attempt's outcome to the
  * pool, bound the call by the pool's request timeout (as the gRPC deadline; a client's shorter {@code grpc-timeout}
@@ -128,14 +130,29 @@ public final class GrpcRoute {
         /** Begins the answer (status 200, the member's headers when they came); its body's stream. */
         OutputStream begin(ServerResponse res, Exchange x, Metadata headers);
 
-        /** Writes one message and flushes it; the bytes written. */
-        long message(OutputStream out, byte[] msg) throws IOException;
+        /**
+         * Writes one message and flushes it; the bytes written.
+         *
+         * @throws Unrelayable when the message cannot be written in the client's codec: the call is cancelled at the
+         *                     member and the answer ends with the exception's status
+         */
+        long message(OutputStream out, byte[] msg) throws IOException, Unrelayable;
 
         /** Ends a begun answer with the call's status and the member's trailers. */
         void end(ServerResponse res, OutputStream out, Status s, Metadata trailers) throws IOException;
 
         /** An answer without messages: the status (and trailers) in its headers. */
         void trailersOnly(ServerResponse res, Exchange x, Status s, Metadata trailers);
+    }
+
+    /** A member's answer message that the router cannot write in the client's codec, and the status the call ends with. */
+    static final class Unrelayable extends Exception {
+        final Status status;
+
+        Unrelayable(Status status) {
+            super(status.getDescription(), null, false, false);
+            this.status = status;
+        }
     }
 
     /** Native gRPC over HTTP/2: messages as DATA, the status and the member's trailers as HTTP/2 trailers. */
@@ -943,18 +960,21 @@ public final class GrpcRoute {
 
     // ---- gRPC-Web --------------------------------------------------------------------------------------------------
 
-    /** A gRPC-Web call: checked and decoded whole, then relayed as a passthrough call with the answer in gRPC-Web framing. */
+    /**
+     * A gRPC-Web call: checked and decoded whole (a {@code +json} call's messages translated to protobuf by the route's
+     * descriptors), then relayed as a passthrough call with the answer in gRPC-Web framing (and JSON messages).
+     */
     private void web(ServerRequest req, ServerResponse res, Exchange x, String ct) {
         GrpcWeb.Kind kind = GrpcWeb.kind(ct);
-        GrpcWeb.Wire wire = new GrpcWeb.Wire(kind == null ? GrpcWeb.Kind.BINARY : kind);
+        GrpcWeb.Wire wire = new GrpcWeb.Wire(kind == null ? GrpcWeb.Kind.BINARY : kind, null);
         if (web == null) {
             refuse(wire, res, x, 415, Status.UNIMPLEMENTED.withDescription("route " + route + " does not serve gRPC-Web "
                     + "(set grpc.web: true)"), null);
             return;
         }
         if (kind == null) {
-            refuse(wire, res, x, 415, Status.UNIMPLEMENTED.withDescription("content-type " + ct + ": the router relays protobuf "
-                    + "messages only (application/grpc-web, application/grpc-web-text, +proto)"), null);
+            refuse(wire, res, x, 415, Status.UNIMPLEMENTED.withDescription("content-type " + ct + ": the router takes protobuf and "
+                    + "JSON messages only (application/grpc-web, application/grpc-web-text, +proto or +json)"), null);
             return;
         }
         String path = x.path();
@@ -968,6 +988,26 @@ public final class GrpcRoute {
             refuse(wire, res, x, 404, Status.UNIMPLEMENTED.withDescription("not a gRPC method path: expected /package.Service/Method, got "
                     + path), null);
             return;
+        }
+        GrpcWeb.JsonCodec json = null;
+        if (kind.json) {
+            DescriptorSet ds = spec.descriptors();
+            if (ds == null) {
+                refuse(wire, res, x, 415, Status.UNIMPLEMENTED.withDescription("content-type " + ct + ": route " + route + " has no "
+                        + "descriptors to translate JSON messages to protobuf with: set grpc.descriptor-set (or grpc.reflection: true) "
+                        + "on the route, or send application/grpc-web+proto"), null);
+                return;
+            }
+            Descriptors.MethodDescriptor method = ds.method(path.substring(1));
+            if (method == null) {
+                refuse(wire, res, x, 404, Status.UNIMPLEMENTED.withDescription("method " + path.substring(1) + " is not in the "
+                        + "descriptors of route " + route + " (" + ds.source() + "), which the +json codec needs to translate its "
+                        + "messages: add its service to the descriptor set (or serve it by reflection), or send "
+                        + "application/grpc-web+proto"), null);
+                return;
+            }
+            json = new GrpcWeb.JsonCodec(method, parser, printer);
+            wire = new GrpcWeb.Wire(kind, json);
         }
         var h = req.headers();
         String encoding = h.contains(GRPC_ENCODING) ? h.get(GRPC_ENCODING).get().strip().toLowerCase(Locale.ROOT) : "identity";
@@ -983,15 +1023,17 @@ public final class GrpcRoute {
             return;
         }
         GrpcWeb.Request request;
+        List<byte[]> messages;
         try {
             request = GrpcWeb.read(req.content().inputStream(), kind, encoding.equals("gzip"), spec.channel().maxMessageBytes());
+            messages = json == null ? request.messages() : json.requests(request.messages(), spec.channel().maxMessageBytes());
         } catch (GrpcWeb.Malformed e) {
             refuse(wire, res, x, e.http, e.status, null);
             return;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        call(req, res, x, path, deadline, new Upload(request.messages(), request.bytes()), wire);
+        call(req, res, x, path, deadline, new Upload(messages, request.bytes()), wire);
     }
 
     /**
@@ -1018,6 +1060,7 @@ public final class GrpcRoute {
         OutputStream out = null;
         Metadata headers = null;
         long bytesOut = 0;
+        Status unrelayable = null; // an answer message the wire could not write: the call was cancelled, and ends with this
         try {
             while (true) {
                 Object e = events.next(deadline + GRACE_NANOS, ticker);
@@ -1030,7 +1073,7 @@ public final class GrpcRoute {
                     out = wire.begin(res, x, headers);
                     out.flush(); // the headers go now, as a gRPC server sends them before its first message
                 } else if (e instanceof End end) {
-                    Status s = upload.failure() != null ? upload.failure() : end.status();
+                    Status s = unrelayable != null ? unrelayable : upload.failure() != null ? upload.failure() : end.status();
                     long now = ticker.read();
                     if (refused(end.status(), headers != null)) {
                         pool.failed(backend, "connect failed: " + describe(end.status()), now - attemptStart);
@@ -1060,12 +1103,18 @@ public final class GrpcRoute {
                         wire.end(res, out, s, end.trailers());
                     }
                     return Attempt.DONE;
-                } else {
+                } else if (unrelayable == null) {
                     byte[] msg = (byte[]) e;
                     if (out == null) {
                         out = wire.begin(res, x, null);
                     }
-                    bytesOut += wire.message(out, msg);
+                    try {
+                        bytesOut += wire.message(out, msg);
+                    } catch (Unrelayable u) {
+                        unrelayable = u.status;
+                        call.cancel("the router cannot relay the answer: " + u.getMessage(), null); // its end comes as an End
+                        continue;
+                    }
                     call.request(1);
                 }
             }
@@ -1232,7 +1281,7 @@ public final class GrpcRoute {
     }
 
     /** Messages as bytes, never parsed (passthrough). */
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);

@@ -1,5 +1,12 @@
 package io.headroom.router.grpc;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.helidon.http.HeaderName;
@@ -25,7 +32,9 @@ import java.util.zip.GZIPInputStream;
  * bounded by the route's max-message-size), then go to a member as a gRPC call with the passthrough's machinery; the
  * answer's messages go back as data frames, each written and flushed as it arrives, and the status and trailers as the
  * final trailer frame (flag 0x80, {@code name: value\r\n} lines), or in the headers when the call ended before any
- * message (trailers-only). Also the route's CORS: preflights answered, and the headers a browser's script needs exposed.
+ * message (trailers-only). Messages are protobuf ({@code +proto}, relayed as bytes) or JSON ({@code +json}, the proto3
+ * JSON mapping, translated both ways by the route's descriptors: {@link JsonCodec}). Also the route's CORS: preflights
+ * answered, and the headers a browser's script needs exposed.
  */
 final class GrpcWeb {
     static final HeaderName ORIGIN = HeaderNames.create("Origin");
@@ -45,15 +54,24 @@ final class GrpcWeb {
     /** Slack over one message for a request body: further (empty) frames, and the padding of base64 chunks. */
     private static final int BODY_SLACK = 4096;
 
-    /** The encoding of a gRPC-Web request and its answer. */
+    /** The encoding of a gRPC-Web request and its answer: binary or base64 ({@code -text}), protobuf or JSON messages. */
     enum Kind {
-        BINARY("application/grpc-web+proto"), TEXT("application/grpc-web-text+proto");
+        BINARY("application/grpc-web+proto", false, false),
+        TEXT("application/grpc-web-text+proto", true, false),
+        BINARY_JSON("application/grpc-web+json", false, true),
+        TEXT_JSON("application/grpc-web-text+json", true, true);
 
-        /** The answer's content-type: the family the client sent, with its (only) message codec. */
+        /** The answer's content-type: the family and the message codec the client sent. */
         final String contentType;
+        /** The body is base64. */
+        final boolean text;
+        /** The messages are JSON (proto3 JSON mapping), translated by the route's descriptors. */
+        final boolean json;
 
-        Kind(String contentType) {
+        Kind(String contentType, boolean text, boolean json) {
             this.contentType = contentType;
+            this.text = text;
+            this.json = json;
         }
     }
 
@@ -81,8 +99,9 @@ final class GrpcWeb {
     }
 
     /**
-     * The kind of a gRPC-Web content-type, or null when it names a codec other than proto ({@code +json}...), which the
-     * router's channels cannot carry: they speak {@code application/grpc}, whose messages members read as protobuf.
+     * The kind of a gRPC-Web content-type, or null when it names a codec other than proto and json ({@code +thrift}...):
+     * the router's channels speak {@code application/grpc}, whose messages members read as protobuf, and only JSON has a
+     * translation to protobuf (by the route's descriptors).
      */
     static Kind kind(String ct) {
         String t = ct.toLowerCase(Locale.ROOT);
@@ -91,6 +110,8 @@ final class GrpcWeb {
         return switch (t) {
             case "application/grpc-web", "application/grpc-web+proto" -> Kind.BINARY;
             case "application/grpc-web-text", "application/grpc-web-text+proto" -> Kind.TEXT;
+            case "application/grpc-web+json" -> Kind.BINARY_JSON;
+            case "application/grpc-web-text+json" -> Kind.TEXT_JSON;
             default -> null;
         };
     }
@@ -189,7 +210,7 @@ final class GrpcWeb {
     }
 
     /**
-     * Reads and checks a gRPC-Web request body: base64 for {@link Kind#TEXT} (several padded chunks may follow one
+     * Reads and checks a gRPC-Web request body: base64 for a {@code -text} kind (several padded chunks may follow one
      * another), then length-prefixed messages, each with flag 0 (or 1, compressed, with {@code grpc-encoding: gzip}).
      *
      * @throws Malformed 400 (INVALID_ARGUMENT) for bad base64, a bad flag, a trailer frame, a truncated frame or no
@@ -197,10 +218,10 @@ final class GrpcWeb {
      */
     static Request read(InputStream in, Kind kind, boolean gzip, int maxMessage) throws IOException, Malformed {
         int binaryLimit = maxMessage + 5 + BODY_SLACK;
-        int rawLimit = kind == Kind.TEXT ? (binaryLimit / 3 + 1) * 4 + BODY_SLACK : binaryLimit;
+        int rawLimit = kind.text ? (binaryLimit / 3 + 1) * 4 + BODY_SLACK : binaryLimit;
         byte[] raw = in.readNBytes(rawLimit + 1);
         boolean over = raw.length > rawLimit;
-        byte[] body = kind == Kind.TEXT ? base64(raw, over) : raw;
+        byte[] body = kind.text ? base64(raw, over) : raw;
         List<byte[]> messages = new ArrayList<>(1);
         int pos = 0;
         while (pos < body.length) {
@@ -321,14 +342,91 @@ final class GrpcWeb {
         return java.util.Arrays.copyOf(out, n);
     }
 
+    // ---- the +json codec --------------------------------------------------------------------------------------
+
+    /**
+     * The {@code +json} codec of one method, as Connect's and grpc-web's JSON clients use it: each request frame holds
+     * a JSON object in the proto3 JSON mapping, which becomes the protobuf message the member reads, and each answer
+     * message becomes its JSON, by the route's descriptors and JSON settings (the parser and printer of its REST/JSON
+     * translation: unknown fields refused, {@code preserve-proto-field-names} honoured, defaults left out).
+     */
+    static final class JsonCodec {
+        private final Descriptors.MethodDescriptor method;
+        private final JsonFormat.Parser parser;
+        private final JsonFormat.Printer printer;
+        private int answered;
+
+        JsonCodec(Descriptors.MethodDescriptor method, JsonFormat.Parser parser, JsonFormat.Printer printer) {
+            this.method = method;
+            this.parser = parser;
+            this.printer = printer;
+        }
+
+        /**
+         * The request's JSON messages as protobuf messages of the method's input type.
+         *
+         * @throws Malformed 400 (INVALID_ARGUMENT) for a message that is not JSON or does not fit the type; 413
+         *                   (RESOURCE_EXHAUSTED) for one over {@code maxMessage} bytes as protobuf
+         */
+        List<byte[]> requests(List<byte[]> messages, int maxMessage) throws Malformed {
+            Descriptors.Descriptor in = method.getInputType();
+            List<byte[]> out = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                byte[] proto;
+                try {
+                    JsonElement parsed = JsonParser.parseString(new String(messages.get(i), StandardCharsets.UTF_8));
+                    if (!parsed.isJsonObject()) {
+                        throw new Malformed(400, Status.INVALID_ARGUMENT.withDescription("request message " + i + " does not fit "
+                                + in.getFullName() + ": a message must be a JSON object"));
+                    }
+                    DynamicMessage.Builder b = DynamicMessage.newBuilder(in);
+                    parser.merge(parsed.toString(), b);
+                    proto = b.build().toByteArray();
+                } catch (JsonParseException | InvalidProtocolBufferException | IllegalArgumentException e) {
+                    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                    throw new Malformed(400, Status.INVALID_ARGUMENT.withDescription("request message " + i + " does not fit "
+                            + in.getFullName() + ": " + why));
+                }
+                if (proto.length > maxMessage) {
+                    throw new Malformed(413, Status.RESOURCE_EXHAUSTED.withDescription("request message " + i + " is " + proto.length
+                            + " bytes as protobuf, over the route's max-message-size of " + maxMessage + " bytes"));
+                }
+                out.add(proto);
+            }
+            return out;
+        }
+
+        /**
+         * One answer message of the method's output type as JSON.
+         *
+         * @throws GrpcRoute.Unrelayable INTERNAL when the member's message is not of that type (or holds an {@code Any}
+         *                               of a type the descriptors do not know)
+         */
+        byte[] answer(byte[] proto) throws GrpcRoute.Unrelayable {
+            Descriptors.Descriptor type = method.getOutputType();
+            try {
+                byte[] json = printer.print(DynamicMessage.parseFrom(type, proto)).getBytes(StandardCharsets.UTF_8);
+                answered++;
+                return json;
+            } catch (InvalidProtocolBufferException e) {
+                throw new GrpcRoute.Unrelayable(Status.INTERNAL.withDescription("answer message " + answered + " of "
+                        + method.getFullName() + " cannot be written as JSON: it is not a " + type.getFullName()
+                        + " of the route's descriptors: " + e.getMessage()));
+            }
+        }
+    }
+
     // ---- answer --------------------------------------------------------------------------------------------------
 
     /** The answer side of gRPC-Web for one request: data frames, the trailer frame, trailers-only, the router's errors. */
     static final class Wire implements GrpcRoute.Wire {
         private final Kind kind;
+        private final JsonCodec json;
 
-        Wire(Kind kind) {
+        /** {@code json}: the method's JSON codec for a {@code +json} kind, else null (messages relayed as they come). */
+        Wire(Kind kind, JsonCodec json) {
             this.kind = kind;
+            this.json = json;
         }
 
         @Override
@@ -347,8 +445,8 @@ final class GrpcWeb {
         }
 
         @Override
-        public long message(OutputStream out, byte[] msg) throws IOException {
-            return frame(out, 0, msg);
+        public long message(OutputStream out, byte[] msg) throws IOException, GrpcRoute.Unrelayable {
+            return frame(out, 0, json == null ? msg : json.answer(msg));
         }
 
         @Override
@@ -368,7 +466,7 @@ final class GrpcWeb {
             byte[] prefix = {(byte) flag, (byte) (payload.length >>> 24), (byte) (payload.length >>> 16), (byte) (payload.length >>> 8),
                     (byte) payload.length};
             long written;
-            if (kind == Kind.TEXT) {
+            if (kind.text) {
                 byte[] f = new byte[5 + payload.length];
                 System.arraycopy(prefix, 0, f, 0, 5);
                 System.arraycopy(payload, 0, f, 5, payload.length);

@@ -3,30 +3,20 @@ package io.headroom.router.grpc;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import io.grpc.CallOptions;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import io.headroom.config.ConfigNode;
 import io.headroom.router.Router;
 import io.headroom.router.analytics.UsageAnalytics;
-import io.headroom.router.config.RouterConfig;
-import io.headroom.router.telemetry.TelemetrySink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,34 +31,27 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class GrpcCallOutcomeHttpTest {
-    private Path dir;
-    private Path log;
-    private LibraryServer member;
+    private GrpcFixture f;
     private Router router;
     private ManagedChannel client;
-    private int port;
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("grpc-outcome");
-        log = dir.resolve("access.log");
-        member = new LibraryServer("a");
-        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
-        Path set = LibraryServer.writeDescriptorSet(dir.resolve("library.pb"));
-        String yaml = """
+        f = new GrpcFixture("grpc-outcome", "a");
+        router = f.start("""
                 router:
                   listen: 127.0.0.1:0
-                  access-log: {enabled: true, fields: [route, path, status, grpc_status], file: %4$s}
+                  access-log: {enabled: true, fields: [route, path, status, grpc_status], file: ${log}}
                   pools:
                     library:
-                      backends: [127.0.0.1:%1$d]
+                      backends: [${a}]
                     dead:
-                      backends: [127.0.0.1:%2$d]
+                      backends: [${dead}]
                   routes:
                     - name: json
                       path-prefix: /v1
                       pool: library
-                      grpc: {descriptor-set: %3$s}
+                      grpc: {descriptor-set: ${set}}
                     - name: native-dead
                       path-prefix: /headroom.test.Library/
                       headers: {x-route: dead}
@@ -78,17 +61,13 @@ class GrpcCallOutcomeHttpTest {
                       path-prefix: /headroom.test.Library/
                       pool: library
                       grpc: {passthrough: true}
-                """.formatted(member.port(), dead, set, log);
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-outcome", TelemetrySink.DISCARD, Clock.systemUTC());
-        port = router.start();
-        client = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+                """);
+        client = f.channel();
     }
 
     @AfterAll
     void stop() throws Exception {
-        client.shutdownNow();
-        router.stop();
-        member.close();
+        f.close();
     }
 
     private static DynamicMessage fail(Status.Code code) {
@@ -97,7 +76,7 @@ class GrpcCallOutcomeHttpTest {
                 .setField(t.findFieldByName("message"), "failed as asked").build();
     }
 
-    private void failedCall(ManagedChannel ch, Status.Code code, Status.Code expected) {
+    private void failedCall(io.grpc.Channel ch, Status.Code code, Status.Code expected) {
         assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, LibraryServer.method("Fail"), CallOptions.DEFAULT
                         .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS), fail(code)))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(expected));
@@ -112,21 +91,13 @@ class GrpcCallOutcomeHttpTest {
                 java.util.concurrent.TimeUnit.SECONDS), get);
         failedCall(client, Status.Code.NOT_FOUND, Status.Code.NOT_FOUND);
         failedCall(client, Status.Code.UNAVAILABLE, Status.Code.UNAVAILABLE);
-        ManagedChannel toDead = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
-                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers("x-route", "dead"))).build();
-        try {
-            failedCall(toDead, Status.Code.OK, Status.Code.UNAVAILABLE);
-        } finally {
-            toDead.shutdownNow();
-        }
+        failedCall(f.channel("x-route", "dead"), Status.Code.OK, Status.Code.UNAVAILABLE);
         // JSON translation: the HTTP status was already the mapped one; the gRPC status is logged too
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/fail"))
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"code\": 7, \"message\": \"no\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = f.post("/v1/fail", "application/json", "{\"code\": 7, \"message\": \"no\"}");
         assertThat(r.statusCode()).isEqualTo(403);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log) && Files.readAllLines(log).size() >= 5);
-        assertThat(Files.readAllLines(log)).containsExactly(
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(f.log) && Files.readAllLines(f.log).size() >= 5);
+        assertThat(Files.readAllLines(f.log)).containsExactly(
                 "{\"route\":\"native\",\"path\":\"/headroom.test.Library/GetBook\",\"status\":200,\"grpc_status\":0}",
                 "{\"route\":\"native\",\"path\":\"/headroom.test.Library/Fail\",\"status\":404,\"grpc_status\":5}",
                 "{\"route\":\"native\",\"path\":\"/headroom.test.Library/Fail\",\"status\":503,\"grpc_status\":14}",
@@ -140,13 +111,5 @@ class GrpcCallOutcomeHttpTest {
         assertThat(nativeUsage.serverErrors()).isEqualTo(1);
         assertThat(today.byRoute().get("native-dead").serverErrors()).isEqualTo(1);
         assertThat(today.byRoute().get("json").clientErrors()).isEqualTo(1);
-    }
-
-    private static io.grpc.Metadata headers(String... kv) {
-        io.grpc.Metadata m = new io.grpc.Metadata();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(io.grpc.Metadata.Key.of(kv[i], io.grpc.Metadata.ASCII_STRING_MARSHALLER), kv[i + 1]);
-        }
-        return m;
     }
 }

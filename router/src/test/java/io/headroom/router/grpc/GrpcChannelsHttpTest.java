@@ -3,20 +3,14 @@ package io.headroom.router.grpc;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import io.grpc.CallOptions;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCalls;
-import io.headroom.config.ConfigNode;
 import io.headroom.ingest.model.ControlPlan;
 import io.headroom.router.Router;
-import io.headroom.router.config.RouterConfig;
 import io.headroom.router.control.ControlPlanStore;
-import io.headroom.router.telemetry.TelemetrySink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
@@ -38,41 +32,38 @@ class GrpcChannelsHttpTest {
 
     @Test
     void aMemberThatLeavesHasItsChannelShutDown() throws Exception {
-        try (LibraryServer a = new LibraryServer("a"); LibraryServer b = new LibraryServer("b")) {
-            String yaml = """
+        try (GrpcFixture f = new GrpcFixture("grpc-channels", "a", "b")) {
+            LibraryServer a = f.member("a");
+            LibraryServer b = f.member("b");
+            Router router = f.start("""
                     router:
                       listen: 127.0.0.1:0
                       pools:
                         dyn: {backends: [], balancer: {type: round-robin}}
                       routes:
                         - {name: native, path-prefix: /, pool: dyn, grpc: {passthrough: true}}
-                    """;
-            Router router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "channels", TelemetrySink.DISCARD,
-                    Clock.systemUTC());
-            int port = router.start();
-            ManagedChannel client = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
-            try {
-                assertThat(router.controlPlans().apply(members(1, List.of("127.0.0.1:" + a.port(), "127.0.0.1:" + b.port()))))
-                        .isEqualTo(ControlPlanStore.Outcome.APPLIED);
-                for (int i = 0; i < 4; i++) {
-                    get(client, "x" + i);
-                }
-                assertThat(a.calls.get()).isEqualTo(2);
-                assertThat(b.calls.get()).isEqualTo(2);
-                assertThat(router.grpcChannels().open()).isEqualTo(2);
-
-                assertThat(router.controlPlans().apply(members(2, List.of("127.0.0.1:" + a.port()))))
-                        .isEqualTo(ControlPlanStore.Outcome.APPLIED);
-                for (int i = 0; i < 3; i++) {
-                    assertThat(LibraryServer.field(get(client, "y" + i), "id")).isEqualTo("y" + i);
-                }
-                assertThat(a.calls.get()).isEqualTo(5);
-                assertThat(b.calls.get()).isEqualTo(2);
-                assertThat(router.grpcChannels().open()).isEqualTo(1);
-            } finally {
-                client.shutdownNow();
-                router.stop();
+                    """);
+            ManagedChannel client = f.channel();
+            assertThat(router.controlPlans().apply(members(1, List.of("127.0.0.1:" + a.port(), "127.0.0.1:" + b.port()))))
+                    .isEqualTo(ControlPlanStore.Outcome.APPLIED);
+            for (int i = 0; i < 4; i++) {
+                get(client, "x" + i);
             }
+            assertThat(a.calls.get()).isEqualTo(2);
+            assertThat(b.calls.get()).isEqualTo(2);
+            assertThat(router.grpcChannels().open()).isEqualTo(2);
+
+            assertThat(router.controlPlans().apply(members(2, List.of("127.0.0.1:" + a.port()))))
+                    .isEqualTo(ControlPlanStore.Outcome.APPLIED);
+            for (int i = 0; i < 3; i++) {
+                assertThat(LibraryServer.field(get(client, "y" + i), "id")).isEqualTo("y" + i);
+            }
+            assertThat(a.calls.get()).isEqualTo(5);
+            assertThat(b.calls.get()).isEqualTo(2);
+            assertThat(router.grpcChannels().open()).isEqualTo(1);
+
+            client.shutdownNow();
+            router.stop();
             assertThat(router.grpcChannels().open()).isZero();
         }
     }

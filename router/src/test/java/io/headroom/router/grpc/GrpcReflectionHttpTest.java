@@ -1,22 +1,15 @@
 package io.headroom.router.grpc;
 
 import io.headroom.config.ConfigException;
-import io.headroom.config.ConfigNode;
 import io.headroom.router.Router;
 import io.headroom.router.config.RouterConfig;
-import io.headroom.router.telemetry.TelemetrySink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,39 +25,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class GrpcReflectionHttpTest {
+    private GrpcFixture f;
     private LibraryServer v1;
     private LibraryServer v1alpha;
     private LibraryServer plain;
     private int dead;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() throws Exception {
-        v1 = new LibraryServer("v1", LibraryServer.Reflection.V1);
-        v1alpha = new LibraryServer("v1alpha", LibraryServer.Reflection.V1ALPHA);
-        plain = new LibraryServer("plain", LibraryServer.Reflection.NONE);
-        dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
+        f = new GrpcFixture("grpc-reflection");
+        v1 = f.add(new LibraryServer("v1", LibraryServer.Reflection.V1));
+        v1alpha = f.add(new LibraryServer("v1alpha", LibraryServer.Reflection.V1ALPHA));
+        plain = f.add(new LibraryServer("plain", LibraryServer.Reflection.NONE));
+        dead = f.dead;
     }
 
     @AfterAll
     void stop() throws Exception {
-        v1.close();
-        v1alpha.close();
-        plain.close();
-    }
-
-    private static RouterConfig config(String yaml) {
-        return RouterConfig.from(ConfigNode.parse("t.yaml", yaml));
-    }
-
-    private static Router router(String yaml) {
-        return Router.create(config(yaml), "reflection-test", TelemetrySink.DISCARD, Clock.systemUTC());
-    }
-
-    private HttpResponse<String> get(int port, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        f.close();
     }
 
     /** One pool of {@code backends} and one route named lib on /v1 with {@code grpc} as its block. */
@@ -92,11 +70,11 @@ class GrpcReflectionHttpTest {
                   listen: 127.0.0.1:0
                   pools:
                     library:
-                      backends: [127.0.0.1:%1$d, 127.0.0.1:%2$d]
+                      backends: [${dead}, ${v1}]
                       balancer: {type: round-robin}
                       outlier: {consecutive-failures: 1000}
                     old:
-                      backends: [127.0.0.1:%3$d]
+                      backends: [${v1alpha}]
                   routes:
                     - name: annotated
                       path-prefix: /v1
@@ -120,18 +98,18 @@ class GrpcReflectionHttpTest {
                       path-prefix: /listed
                       pool: old
                       grpc: {reflection: true, passthrough: true}
-                """.formatted(dead, v1.port(), v1alpha.port());
+                """;
         // the pool's first member is dead: the fetch goes on to the next; "old" serves v1alpha only
-        Router router = router(yaml);
+        Router router = f.router(yaml);
         try {
             int port = router.start();
-            HttpResponse<String> a = get(port, "/v1/shelves/fiction/books/42?view=full");
+            HttpResponse<String> a = f.get(port, "/v1/shelves/fiction/books/42?view=full");
             assertThat(a.statusCode()).as(a.body()).isEqualTo(200);
             assertThat(a.body()).isEqualTo("{\"id\":\"42\",\"shelf\":\"fiction\",\"title\":\"Title of 42 (full)\",\"pageCount\":102}");
-            HttpResponse<String> m = get(port, "/admin/books/7?v=short");
+            HttpResponse<String> m = f.get(port, "/admin/books/7?v=short");
             assertThat(m.statusCode()).as(m.body()).isEqualTo(200);
             assertThat(m.body()).contains("\"page_count\":").contains("(short)");
-            HttpResponse<String> all = get(port, "/all/s/9");
+            HttpResponse<String> all = f.get(port, "/all/s/9");
             assertThat(all.statusCode()).as(all.body()).isEqualTo(200);
             assertThat(all.body()).contains("\"id\":\"9\"");
             // no services, no mappings: every service the member lists, with its annotations
@@ -149,7 +127,7 @@ class GrpcReflectionHttpTest {
         try (LibraryServer first = new LibraryServer("first", LibraryServer.Reflection.V1);
              LibraryServer second = new LibraryServer("second", LibraryServer.Reflection.V1)) {
             String yaml = oneRoute("127.0.0.1:" + first.port() + ", 127.0.0.1:" + second.port(), "reflection: true\nservices: [headroom.test.Library]");
-            Router router = router(yaml);
+            Router router = f.router(yaml);
             try {
                 assertThat(first.reflectionCalls.get()).isEqualTo(1); // in the pool's order while all are healthy
                 assertThat(second.reflectionCalls.get()).isZero();
@@ -157,7 +135,7 @@ class GrpcReflectionHttpTest {
                 io.headroom.router.control.PoolState pool = router.controlPlans().pool("library");
                 pool.snapshot().balancer().members().stream().filter(b -> b.address().endsWith(":" + first.port())).findFirst()
                         .orElseThrow().health().eject(System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10));
-                router.reload(config(yaml));
+                router.reload(f.config(yaml));
                 assertThat(first.reflectionCalls.get()).isEqualTo(1);
                 assertThat(second.reflectionCalls.get()).isEqualTo(1);
             } finally {
@@ -168,7 +146,7 @@ class GrpcReflectionHttpTest {
 
     @Test
     void aMemberWithoutReflectionIsAStartErrorAtTheBlock() {
-        assertThatThrownBy(() -> router(oneRoute("127.0.0.1:" + plain.port(), "reflection: true\nservices: [headroom.test.Library]")))
+        assertThatThrownBy(() -> f.router(oneRoute("127.0.0.1:" + plain.port(), "reflection: true\nservices: [headroom.test.Library]")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("t.yaml:12:")
                 .hasMessageContaining("route lib: cannot fetch the descriptors of headroom.test.Library from pool library by server reflection")
@@ -178,7 +156,7 @@ class GrpcReflectionHttpTest {
 
     @Test
     void anUnknownServiceIsAStartErrorThatListsWhatTheMemberServes() {
-        assertThatThrownBy(() -> router(oneRoute("127.0.0.1:" + v1.port(), """
+        assertThatThrownBy(() -> f.router(oneRoute("127.0.0.1:" + v1.port(), """
                 reflection: true
                 mappings: [{method: GET, path: "/v1/x/{id}", rpc: headroom.test.Nope/GetBook}]""")))
                 .isInstanceOf(ConfigException.class)
@@ -191,7 +169,7 @@ class GrpcReflectionHttpTest {
 
     @Test
     void noLiveMemberIsAStartErrorNamingEachMember() {
-        assertThatThrownBy(() -> router(oneRoute("127.0.0.1:" + dead, "reflection: {timeout: 5s}\nservices: [headroom.test.Library]")))
+        assertThatThrownBy(() -> f.router(oneRoute("127.0.0.1:" + dead, "reflection: {timeout: 5s}\nservices: [headroom.test.Library]")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("127.0.0.1:" + dead + ": UNAVAILABLE")
                 .hasMessageContaining("fix: start the pool's members");
@@ -199,7 +177,7 @@ class GrpcReflectionHttpTest {
 
     @Test
     void aMappingThatDoesNotFitTheFetchedDescriptorsIsAnErrorAtItsLine() {
-        assertThatThrownBy(() -> router(oneRoute("127.0.0.1:" + v1.port(), """
+        assertThatThrownBy(() -> f.router(oneRoute("127.0.0.1:" + v1.port(), """
                 reflection: true
                 mappings:
                   - {method: GET, path: "/v1/x/{nope}", rpc: headroom.test.Library/GetBook}""")))
@@ -210,18 +188,18 @@ class GrpcReflectionHttpTest {
 
     @Test
     void configErrorsThatNeedNoDescriptorsComeAtParse() {
-        assertThatThrownBy(() -> config(oneRoute("127.0.0.1:1", "reflection: true\ndescriptor-set: x.pb")))
+        assertThatThrownBy(() -> f.config(oneRoute("127.0.0.1:1", "reflection: true\ndescriptor-set: x.pb")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("t.yaml:12:").hasMessageContaining("keep one");
-        assertThatThrownBy(() -> config(oneRoute("127.0.0.1:1", "reflection: {timeout: 0s}")))
+        assertThatThrownBy(() -> f.config(oneRoute("127.0.0.1:1", "reflection: {timeout: 0s}")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("outside 1ms..5m");
-        assertThatThrownBy(() -> config(oneRoute("127.0.0.1:1", "reflection: {deadline: 1s}")))
+        assertThatThrownBy(() -> f.config(oneRoute("127.0.0.1:1", "reflection: {deadline: 1s}")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("deadline");
-        assertThatThrownBy(() -> config(oneRoute("127.0.0.1:1", "reflection: true\nmappings: [{method: GET, path: /v1/x, rpc: GetBook}]")))
+        assertThatThrownBy(() -> f.config(oneRoute("127.0.0.1:1", "reflection: true\nmappings: [{method: GET, path: /v1/x, rpc: GetBook}]")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("t.yaml:13:").hasMessageContaining("names no method of a service");
-        assertThatThrownBy(() -> config(oneRoute("127.0.0.1:1", "reflection: false")))
+        assertThatThrownBy(() -> f.config(oneRoute("127.0.0.1:1", "reflection: false")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("needs a descriptor-set or reflection");
         // nothing is fetched at parse: the members need not be up to check a configuration
-        RouterConfig ok = config(oneRoute("127.0.0.1:" + dead, "reflection: true"));
+        RouterConfig ok = f.config(oneRoute("127.0.0.1:" + dead, "reflection: true"));
         assertThat(ok.routes().get(0).grpc().resolved()).isFalse();
     }
 
@@ -231,26 +209,26 @@ class GrpcReflectionHttpTest {
             String before = oneRoute("127.0.0.1:" + member.port(), "reflection: true\nservices: [headroom.test.Library]");
             String changed = oneRoute("127.0.0.1:" + member.port(),
                     "reflection: true\nservices: [headroom.test.Library]\npreserve-proto-field-names: true");
-            Router router = router(before);
+            Router router = f.router(before);
             try {
                 int port = router.start();
-                assertThat(get(port, "/v1/shelves/s/books/1").body()).contains("\"pageCount\":");
+                assertThat(f.get(port, "/v1/shelves/s/books/1").body()).contains("\"pageCount\":");
 
                 member.reflectionDown.set(true);
                 // the same block: the reload goes through, the route keeps the descriptors it has
-                router.reload(config(before));
-                assertThat(get(port, "/v1/shelves/s/books/1").statusCode()).isEqualTo(200);
+                router.reload(f.config(before));
+                assertThat(f.get(port, "/v1/shelves/s/books/1").statusCode()).isEqualTo(200);
                 // a changed block whose fetch fails: the reload is refused and the previous configuration serves on
-                assertThatThrownBy(() -> router.reload(config(changed)))
+                assertThatThrownBy(() -> router.reload(f.config(changed)))
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("cannot be put in service")
                         .hasMessageContaining("t.yaml:12:")
                         .hasMessageContaining("UNAVAILABLE: reflection is down for the test");
-                assertThat(get(port, "/v1/shelves/s/books/1").body()).contains("\"pageCount\":");
+                assertThat(f.get(port, "/v1/shelves/s/books/1").body()).contains("\"pageCount\":");
 
                 member.reflectionDown.set(false);
-                router.reload(config(changed));
-                assertThat(get(port, "/v1/shelves/s/books/1").body()).contains("\"page_count\":");
+                router.reload(f.config(changed));
+                assertThat(f.get(port, "/v1/shelves/s/books/1").body()).contains("\"page_count\":");
             } finally {
                 router.stop();
             }

@@ -4,8 +4,6 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -13,23 +11,14 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
-import io.headroom.config.ConfigNode;
-import io.headroom.router.Router;
-import io.headroom.router.config.RouterConfig;
-import io.headroom.router.telemetry.TelemetrySink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -48,55 +37,45 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class GrpcRoutesHttpTest {
-    private Path dir;
+    private GrpcFixture f;
     private LibraryServer a;
     private LibraryServer b;
-    private Router router;
-    private int port;
     private ManagedChannel client;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() throws Exception {
-        dir = java.nio.file.Files.createTempDirectory("grpc-routes");
-        a = new LibraryServer("a");
-        b = new LibraryServer("b");
-        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
-        Path set = LibraryServer.writeDescriptorSet(dir.resolve("library.pb"));
-        String yaml = """
+        f = new GrpcFixture("grpc-routes", "a", "b");
+        a = f.member("a");
+        b = f.member("b");
+        f.start("""
                 router:
                   listen: 127.0.0.1:0
                   pools:
                     library:
-                      backends: [127.0.0.1:%1$d, 127.0.0.1:%2$d]
+                      backends: [${a}, ${b}]
                       request-timeout: 10s
                     slow:
-                      backends: [127.0.0.1:%1$d]
+                      backends: [${a}]
                       request-timeout: 300ms
-                    half-dead:
-                      backends: [127.0.0.1:%3$d, 127.0.0.1:%1$d]
-                      balancer: {type: round-robin}
-                      outlier: {consecutive-failures: 1000}
-                      retry: {attempts: 2, budget-percent: 100, budget-min-per-second: 1000, backoff: 1ms, max-backoff: 2ms}
+                    half-dead: {backends: [${dead}, ${a}], ${retry-refused}}
                     dead:
-                      backends: [127.0.0.1:%3$d]
+                      backends: [${dead}]
                   routes:
                     - name: library-json
                       path-prefix: /v1
                       pool: library
-                      grpc: {descriptor-set: %4$s}
+                      grpc: {descriptor-set: ${set}}
                     - name: sleepy
                       path-prefix: /slow
                       pool: slow
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         mappings: [{method: GET, path: "/slow/{millis}", rpc: headroom.test.Library/Sleep}]
                     - name: half
                       path-prefix: /half
                       pool: half-dead
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         preserve-proto-field-names: true
                         mappings:
                           - {method: GET, path: "/half/{shelf}/books/{id}", rpc: headroom.test.Library.GetBook, query: {v: view}}
@@ -104,7 +83,7 @@ class GrpcRoutesHttpTest {
                       path-prefix: /dead
                       pool: dead
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         mappings: [{method: GET, path: "/dead/{id}", rpc: headroom.test.Library/GetBook}]
                     - name: native
                       path-prefix: /headroom.test.Library/
@@ -115,34 +94,21 @@ class GrpcRoutesHttpTest {
                       headers: {x-route: half}
                       pool: half-dead
                       grpc: {passthrough: true}
-                """.formatted(a.port(), b.port(), dead, set);
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-test", TelemetrySink.DISCARD, Clock.systemUTC());
-        port = router.start();
-        client = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+                """);
+        client = f.channel();
     }
 
     @AfterAll
     void stop() throws Exception {
-        client.shutdownNow();
-        router.stop();
-        a.close();
-        b.close();
-        java.nio.file.Files.deleteIfExists(dir.resolve("library.pb"));
-        java.nio.file.Files.deleteIfExists(dir);
+        f.close();
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20));
-        if (headers.length > 0) {
-            r.headers(headers);
-        }
-        return http.send(r.GET().build(), HttpResponse.BodyHandlers.ofString());
+        return f.get(path, headers);
     }
 
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return f.send(method, path, "application/json", body);
     }
 
     // ---- translation --------------------------------------------------------------------------------------------
@@ -247,7 +213,7 @@ class GrpcRoutesHttpTest {
         HttpResponse<String> json = get("/headroom.test.Library/GetBook");
         assertThat(json.statusCode()).isEqualTo(415);
         assertThat(json.body()).startsWith("{\"code\":3,\"message\":\"route native serves native gRPC only");
-        HttpResponse<String> http1 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
+        HttpResponse<String> http1 = f.http.send(HttpRequest.newBuilder(f.uri("/headroom.test.Library/GetBook"))
                 .header("Content-Type", "application/grpc").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(http1.statusCode()).isEqualTo(505);
@@ -381,9 +347,7 @@ class GrpcRoutesHttpTest {
 
     @Test
     void passthroughRetriesARefusedConnectionOnAnotherMember() {
-        Metadata route = new Metadata();
-        route.put(Metadata.Key.of("x-route", Metadata.ASCII_STRING_MARSHALLER), "half");
-        var channel = ClientInterceptors.intercept(client, MetadataUtils.newAttachHeadersInterceptor(route));
+        var channel = GrpcFixture.withHeaders(client, "x-route", "half");
         for (int i = 0; i < 6; i++) {
             DynamicMessage book = ClientCalls.blockingUnaryCall(channel, LibraryServer.method("GetBook"), CallOptions.DEFAULT,
                     message("GetBookRequest", "shelf", "half", "id", "h" + i));

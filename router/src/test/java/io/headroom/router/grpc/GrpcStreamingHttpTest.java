@@ -1,18 +1,10 @@
 package io.headroom.router.grpc;
 
 import io.grpc.CallOptions;
-import io.grpc.ClientInterceptors;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
-import io.headroom.config.ConfigNode;
-import io.headroom.router.Router;
-import io.headroom.router.config.RouterConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,20 +18,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,45 +46,28 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class GrpcStreamingHttpTest {
-    private Path dir;
-    private Path log;
+    private GrpcFixture f;
     private LibraryServer a;
     private LibraryServer c;
-    private Router router;
-    private int port;
-    private final ConcurrentLinkedQueue<io.headroom.ingest.model.TelemetryWindow> windows = new ConcurrentLinkedQueue<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("grpc-streams");
-        log = dir.resolve("access.log");
-        a = new LibraryServer("a");
-        c = new LibraryServer("c");
-        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
-        Path set = LibraryServer.writeDescriptorSet(dir.resolve("library.pb"));
-        String yaml = """
+        f = new GrpcFixture("grpc-streams", "a", "c");
+        a = f.member("a");
+        c = f.member("c");
+        f.start("""
                 router:
                   listen: 127.0.0.1:0
-                  access-log: {enabled: true, fields: [route, path, status, grpc_status, bytes_in], file: %5$s}
+                  access-log: {enabled: true, fields: [route, path, status, grpc_status, bytes_in], file: ${log}}
                   pools:
                     library:
-                      backends: [127.0.0.1:%1$d]
+                      backends: [${a}]
                       request-timeout: 5m   # longer than any wait here: a call that ends early was ended by something else
                     slow:
-                      backends: [127.0.0.1:%1$d]
+                      backends: [${a}]
                       request-timeout: 300ms
-                    half-dead:
-                      backends: [127.0.0.1:%3$d, 127.0.0.1:%1$d]
-                      balancer: {type: round-robin}
-                      outlier: {consecutive-failures: 1000}
-                      retry: {attempts: 2, budget-percent: 100, budget-min-per-second: 1000, backoff: 1ms, max-backoff: 2ms}
-                    losing:
-                      backends: [127.0.0.1:%2$d, 127.0.0.1:%1$d]
-                      balancer: {type: round-robin}
-                      outlier: {consecutive-failures: 1000}
-                      retry: {attempts: 2, budget-percent: 100, budget-min-per-second: 1000, backoff: 1ms, max-backoff: 2ms}
+                    half-dead: {backends: [${dead}, ${a}], ${retry-refused}}
+                    losing: {backends: [${c}, ${a}], ${retry-refused}}
                   routes:
                     - name: native
                       path-prefix: /headroom.test.Library/
@@ -107,59 +78,43 @@ class GrpcStreamingHttpTest {
                       path-prefix: /headroom.test.Library/
                       pool: library
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         mappings: [{method: POST, path: "/headroom.test.Library/Collect", rpc: headroom.test.Library/Collect, body: "*"}]
                     - name: small
                       path-prefix: /small
                       pool: library
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         max-message-size: 1KB
                         mappings: [{method: POST, path: "/small/collect", rpc: headroom.test.Library/Collect, body: "*"}]
                     - name: slow
                       path-prefix: /slow
                       pool: slow
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         mappings: [{method: POST, path: "/slow/collect", rpc: headroom.test.Library/Collect, body: "*"}]
                     - name: half
                       path-prefix: /half
                       pool: half-dead
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         mappings: [{method: POST, path: "/half/{shelf}", rpc: headroom.test.Library/Collect, body: "*"}]
                     - name: losing
                       path-prefix: /losing
                       pool: losing
                       grpc:
-                        descriptor-set: %4$s
+                        descriptor-set: ${set}
                         mappings: [{method: POST, path: "/losing", rpc: headroom.test.Library/Collect, body: "*"}]
                     - name: library-json
                       path-prefix: /v1
                       pool: library
-                      grpc: {descriptor-set: %4$s}
-                """.formatted(a.port(), c.port(), dead, set, log);
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-stream-test", windows::add, Clock.systemUTC());
-        port = router.start();
+                      grpc: {descriptor-set: ${set}}
+                """);
     }
 
     @AfterAll
     void stop() throws Exception {
-        router.stop();
-        a.close();
-        c.close();
-        Files.deleteIfExists(dir.resolve("library.pb"));
-        Files.deleteIfExists(log);
-        Files.deleteIfExists(dir);
-    }
-
-    private HttpResponse<String> post(String path, String contentType, String body, String... headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
-        if (headers.length > 0) {
-            r.headers(headers);
-        }
-        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        f.close();
     }
 
     /** Collect's messages the member has not yet been asked about, dropped. */
@@ -187,22 +142,22 @@ class GrpcStreamingHttpTest {
     @Test
     void clientStreamingTakesNdjsonAndJsonArrayBodies() throws Exception {
         // the path variable fills the first message only (as Envoy's transcoder weaves bindings into the first message)
-        HttpResponse<String> nd = post("/v1/shelves/fiction/books:collect", "application/x-ndjson",
+        HttpResponse<String> nd = f.post("/v1/shelves/fiction/books:collect", "application/x-ndjson",
                 "{\"title\":\"A\"}\n{\"title\":\"B\",\"pageCount\":2}\n\n{\"title\":\"C\",\"shelf\":\"own\"}\n");
         assertThat(nd.statusCode()).as(nd.body()).isEqualTo(200);
         assertThat(nd.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(nd.body()).isEqualTo("{\"count\":3,\"titles\":[\"fiction/A\",\"/B\",\"own/C\"]}");
         // the member's trailers come back as headers of the one JSON answer, as for a unary call
         assertThat(nd.headers().allValues("x-cost")).containsExactly("3");
-        HttpResponse<String> array = post("/v1/shelves/poetry/books:collect", "application/json",
+        HttpResponse<String> array = f.post("/v1/shelves/poetry/books:collect", "application/json",
                 " [ {\"title\":\"x\"} , {\"title\":\"y, ]\\\"z\"} ] ");
         assertThat(array.statusCode()).as(array.body()).isEqualTo(200);
         assertThat(array.body()).isEqualTo("{\"count\":2,\"titles\":[\"poetry/x\",\"/y, ]\\\"z\"]}");
         // application/json with one object: a stream of one message; an empty array: a stream of none
-        assertThat(post("/v1/shelves/s/books:collect", "application/json", "{\"title\":\"one\"}").body())
+        assertThat(f.post("/v1/shelves/s/books:collect", "application/json", "{\"title\":\"one\"}").body())
                 .isEqualTo("{\"count\":1,\"titles\":[\"s/one\"]}");
-        assertThat(post("/v1/shelves/s/books:collect", "application/json", "[]").body()).isEqualTo("{}");
-        HttpResponse<String> xml = post("/v1/shelves/s/books:collect", "application/xml", "<book/>");
+        assertThat(f.post("/v1/shelves/s/books:collect", "application/json", "[]").body()).isEqualTo("{}");
+        HttpResponse<String> xml = f.post("/v1/shelves/s/books:collect", "application/xml", "<book/>");
         assertThat(xml.statusCode()).isEqualTo(415);
         assertThat(xml.body()).contains("application/x-ndjson (one message per line) or application/json (a JSON array of messages)");
     }
@@ -210,7 +165,7 @@ class GrpcStreamingHttpTest {
     @Test
     void messagesReachTheMemberBeforeTheRequestBodyEnds() throws Exception {
         drain(a);
-        try (RawExchange x = new RawExchange(port, "/v1/shelves/live/books:collect", "application/x-ndjson")) {
+        try (RawExchange x = new RawExchange(f.port(), "/v1/shelves/live/books:collect", "application/x-ndjson")) {
             for (int i = 0; i < 3; i++) {
                 x.send("{\"title\":\"m" + i + "\"}\n");
                 // message i is at the member while the request body is still open: only then is the next one sent
@@ -225,21 +180,21 @@ class GrpcStreamingHttpTest {
     @Test
     void aMalformedMessageCancelsTheCallAndSaysWhichMessage() throws Exception {
         drain(a);
-        HttpResponse<String> r = post("/v1/shelves/s/books:collect", "application/x-ndjson",
+        HttpResponse<String> r = f.post("/v1/shelves/s/books:collect", "application/x-ndjson",
                 "{\"title\":\"ok0\"}\n{\"title\":\"ok1\"}\n{\"pageCount\":\"many\"}\n{\"title\":\"never\"}\n");
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(r.body()).startsWith("{\"code\":3,\"message\":\"request message 2 does not fit headroom.test.Book: ");
         assertThat(untilCancelled(a)).as("the member's call was cancelled, message 3 never sent").doesNotContain("/never");
         // framing errors too, with the index of the message where the stream broke
-        HttpResponse<String> noComma = post("/v1/shelves/s/books:collect", "application/json", "[{\"title\":\"a\"} {\"title\":\"b\"}]");
+        HttpResponse<String> noComma = f.post("/v1/shelves/s/books:collect", "application/json", "[{\"title\":\"a\"} {\"title\":\"b\"}]");
         assertThat(noComma.statusCode()).isEqualTo(400);
         assertThat(noComma.body()).contains("malformed request stream at message 1: expected , or ] after message 0, got '{'");
-        HttpResponse<String> cut = post("/v1/shelves/s/books:collect", "application/json", "[{\"title\":\"a\"}, {\"title\":");
+        HttpResponse<String> cut = f.post("/v1/shelves/s/books:collect", "application/json", "[{\"title\":\"a\"}, {\"title\":");
         assertThat(cut.statusCode()).isEqualTo(400);
         assertThat(cut.body()).contains("malformed request stream at message 1: the body ends inside message 1");
-        HttpResponse<String> notObject = post("/v1/shelves/s/books:collect", "application/x-ndjson", "{\"title\":\"a\"}\n42\n");
+        HttpResponse<String> notObject = f.post("/v1/shelves/s/books:collect", "application/x-ndjson", "{\"title\":\"a\"}\n42\n");
         assertThat(notObject.body()).contains("request message 1 does not fit headroom.test.Book: a message must be a JSON object");
-        HttpResponse<String> brackets = post("/v1/shelves/s/books:collect", "application/x-ndjson", "{\"title\":\"a\"}\n{\"tags\":[}\n");
+        HttpResponse<String> brackets = f.post("/v1/shelves/s/books:collect", "application/x-ndjson", "{\"title\":\"a\"}\n{\"tags\":[}\n");
         assertThat(brackets.statusCode()).isEqualTo(400);
         assertThat(brackets.body()).contains("malformed request stream at message 1: '}' closes a '[' in message 1");
     }
@@ -248,7 +203,7 @@ class GrpcStreamingHttpTest {
     void aMessageOverMaxMessageSizeIs413() throws Exception {
         drain(a);
         String big = "{\"title\":\"" + "x".repeat(2000) + "\"}";
-        HttpResponse<String> r = post("/small/collect", "application/x-ndjson", "{\"title\":\"fits\"}\n" + big + "\n");
+        HttpResponse<String> r = f.post("/small/collect", "application/x-ndjson", "{\"title\":\"fits\"}\n" + big + "\n");
         assertThat(r.statusCode()).isEqualTo(413);
         assertThat(r.body()).isEqualTo("{\"code\":3,\"message\":\"request message 1 is longer than the route's max-message-size of 1024 "
                 + "bytes\",\"details\":[]}");
@@ -258,7 +213,7 @@ class GrpcStreamingHttpTest {
     @Test
     void thePoolsDeadlineEndsAStreamWhoseBodyNeverEnds() throws Exception {
         drain(a);
-        try (RawExchange x = new RawExchange(port, "/slow/collect", "application/x-ndjson")) {
+        try (RawExchange x = new RawExchange(f.port(), "/slow/collect", "application/x-ndjson")) {
             x.send("{\"title\":\"waiting\"}\n");
             assertThat(nextCollected(a)).isEqualTo("/waiting");
             // the body stays open: the pool's 300ms deadline ends the call
@@ -272,7 +227,7 @@ class GrpcStreamingHttpTest {
     void aRefusedMemberIsRetriedBeforeTheFirstMessage() throws Exception {
         // round robin over [dead, a]: every other call is refused by the dead member first, and goes to a
         for (int i = 0; i < 4; i++) {
-            HttpResponse<String> r = post("/half/h" + i, "application/x-ndjson", "{\"title\":\"t\"}\n{\"title\":\"u\"}\n");
+            HttpResponse<String> r = f.post("/half/h" + i, "application/x-ndjson", "{\"title\":\"t\"}\n{\"title\":\"u\"}\n");
             assertThat(r.statusCode()).as("call %d: %s", i, r.body()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("{\"count\":2,\"titles\":[\"h" + i + "/t\",\"/u\"]}");
         }
@@ -284,7 +239,7 @@ class GrpcStreamingHttpTest {
         drain(c);
         // round robin over [c, a]: the call that lands on c loses c once c holds its first message
         for (int attempt = 0; attempt < 2; attempt++) {
-            try (RawExchange x = new RawExchange(port, "/losing", "application/x-ndjson")) {
+            try (RawExchange x = new RawExchange(f.port(), "/losing", "application/x-ndjson")) {
                 x.send("{\"title\":\"first\"}\n");
                 String at = null;
                 while (at == null) { // the member that took the call has its first message: which one?
@@ -318,7 +273,7 @@ class GrpcStreamingHttpTest {
 
     @Test
     void bidirectionalAnswersStreamBeforeTheRequestEnds() throws Exception {
-        try (RawExchange x = new RawExchange(port, "/v1/shelves/duplex/books:echo", "application/x-ndjson")) {
+        try (RawExchange x = new RawExchange(f.port(), "/v1/shelves/duplex/books:echo", "application/x-ndjson")) {
             x.send("{\"title\":\"m0\"}\n");
             assertThat(x.status()).isEqualTo(200);
             assertThat(x.headers.get("content-type")).isEqualTo("application/x-ndjson");
@@ -337,23 +292,23 @@ class GrpcStreamingHttpTest {
 
     @Test
     void bidirectionalAnswersAsAJsonArrayWhenAsked() throws Exception {
-        HttpResponse<String> r = post("/v1/shelves/s/books:echo", "application/x-ndjson", "{\"title\":\"a\"}\n{\"title\":\"b\"}\n",
+        HttpResponse<String> r = f.post("/v1/shelves/s/books:echo", "application/x-ndjson", "{\"title\":\"a\"}\n{\"title\":\"b\"}\n",
                 "Accept", "application/json");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(r.body()).isEqualTo("[{\"shelf\":\"s\",\"title\":\"echo 0: a\"},{\"title\":\"echo 1: b\"}]");
         // an array body answers an array, an empty stream an empty array
-        assertThat(post("/v1/shelves/s/books:echo", "application/json", "[{\"title\":\"c\"}]").body())
+        assertThat(f.post("/v1/shelves/s/books:echo", "application/json", "[{\"title\":\"c\"}]").body())
                 .isEqualTo("[{\"shelf\":\"s\",\"title\":\"echo 0: c\"}]");
-        assertThat(post("/v1/shelves/s/books:echo", "application/json", "[]").body()).isEqualTo("[]");
-        HttpResponse<String> nd = post("/v1/shelves/s/books:echo", "application/json", "[{\"title\":\"d\"}]", "Accept", "application/x-ndjson");
+        assertThat(f.post("/v1/shelves/s/books:echo", "application/json", "[]").body()).isEqualTo("[]");
+        HttpResponse<String> nd = f.post("/v1/shelves/s/books:echo", "application/json", "[{\"title\":\"d\"}]", "Accept", "application/x-ndjson");
         assertThat(nd.headers().firstValue("content-type")).hasValue("application/x-ndjson");
         assertThat(nd.body()).isEqualTo("{\"shelf\":\"s\",\"title\":\"echo 0: d\"}\n");
     }
 
     @Test
     void aMalformedMessageAfterTheAnswerBeganEndsTheStreamWithTheError() throws Exception {
-        try (RawExchange x = new RawExchange(port, "/v1/shelves/s/books:echo", "application/x-ndjson")) {
+        try (RawExchange x = new RawExchange(f.port(), "/v1/shelves/s/books:echo", "application/x-ndjson")) {
             x.send("{\"title\":\"m0\"}\n");
             assertThat(x.status()).isEqualTo(200);
             assertThat(x.line()).isEqualTo("{\"shelf\":\"s\",\"title\":\"echo 0: m0\"}");
@@ -369,7 +324,7 @@ class GrpcStreamingHttpTest {
 
     @Test
     void aServerStreamThatFailsAfterItsFirstMessageEndsWithTheErrorAndIsCut() throws Exception {
-        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=-2", "")) {
+        try (RawExchange x = RawExchange.request(f.port(), "GET /v1/shelves/s/books?count=-2", "")) {
             assertThat(x.status()).isEqualTo(200);
             assertThat(x.rest()).isEqualTo("[{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"},"
                     + "{\"id\":\"b1\",\"shelf\":\"s\",\"title\":\"Book 1\",\"pageCount\":1},"
@@ -380,21 +335,21 @@ class GrpcStreamingHttpTest {
 
     @Test
     void aServerStreamAnswersNdjsonWhenAsked() throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books?count=2"))
+        HttpRequest.Builder r = HttpRequest.newBuilder(f.uri("/v1/shelves/s/books?count=2"))
                 .header("Accept", "application/x-ndjson");
-        HttpResponse<String> nd = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> nd = f.http.send(r.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(nd.statusCode()).isEqualTo(200);
         assertThat(nd.headers().firstValue("content-type")).hasValue("application/x-ndjson");
         assertThat(nd.body()).isEqualTo("{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"}\n"
                 + "{\"id\":\"b1\",\"shelf\":\"s\",\"title\":\"Book 1\",\"pageCount\":1}\n");
-        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=-1", "Accept: application/x-ndjson\r\n")) {
+        try (RawExchange x = RawExchange.request(f.port(), "GET /v1/shelves/s/books?count=-1", "Accept: application/x-ndjson\r\n")) {
             assertThat(x.status()).isEqualTo(200);
             assertThat(x.line()).isEqualTo("{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"}");
             assertThat(x.line()).isEqualTo("{\"error\":{\"code\":11,\"message\":\"shelf s ends after 1 books\",\"details\":[]}}");
             assertThat(x.line()).isNull();
             assertThat(x.cut).isTrue();
         }
-        HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books?count=0"))
+        HttpResponse<String> none = f.http.send(HttpRequest.newBuilder(f.uri("/v1/shelves/s/books?count=0"))
                 .header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(none.headers().firstValue("content-type")).hasValue("application/x-ndjson");
         assertThat(none.body()).isEmpty();
@@ -402,7 +357,7 @@ class GrpcStreamingHttpTest {
 
     @Test
     void streamedAnswersEndWithTheMembersTrailersForAClientThatTakesThem() throws Exception {
-        try (RawExchange x = new RawExchange(port, "/v1/shelves/s/books:echo", "application/x-ndjson", "TE: trailers\r\n")) {
+        try (RawExchange x = new RawExchange(f.port(), "/v1/shelves/s/books:echo", "application/x-ndjson", "TE: trailers\r\n")) {
             x.send("{\"title\":\"m0\"}\n");
             assertThat(x.status()).isEqualTo(200);
             assertThat(x.headers).containsKey("trailer");
@@ -413,14 +368,14 @@ class GrpcStreamingHttpTest {
             assertThat(x.trailers).containsEntry("grpc-status", "0").containsEntry("x-cost", "3").containsEntry("x-digest-bin", "AQL+");
         }
         // server streaming too
-        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=2", "TE: trailers\r\n")) {
+        try (RawExchange x = RawExchange.request(f.port(), "GET /v1/shelves/s/books?count=2", "TE: trailers\r\n")) {
             assertThat(x.status()).isEqualTo(200);
             assertThat(x.rest()).isEqualTo("[{\"id\":\"b0\",\"shelf\":\"s\",\"title\":\"Book 0\"},"
                     + "{\"id\":\"b1\",\"shelf\":\"s\",\"title\":\"Book 1\",\"pageCount\":1}]");
             assertThat(x.trailers).containsEntry("grpc-status", "0").containsEntry("x-cost", "3");
         }
         // without TE: trailers, no trailers (HTTP/1.1 clients that did not ask may not read them)
-        try (RawExchange x = RawExchange.request(port, "GET /v1/shelves/s/books?count=1", "")) {
+        try (RawExchange x = RawExchange.request(f.port(), "GET /v1/shelves/s/books?count=1", "")) {
             assertThat(x.status()).isEqualTo(200);
             x.rest();
             assertThat(x.headers).doesNotContainKey("trailer");
@@ -432,23 +387,23 @@ class GrpcStreamingHttpTest {
     void overHttp2() throws Exception {
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
         // the JDK client upgrades a cleartext connection (Upgrade: h2c) on a request without a body; later ones are HTTP/2
-        h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/s/books?count=0"))
+        h2.send(HttpRequest.newBuilder(f.uri("/v1/shelves/s/books?count=0"))
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.discarding());
-        HttpResponse<String> collect = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/h2/books:collect"))
+        HttpResponse<String> collect = h2.send(HttpRequest.newBuilder(f.uri("/v1/shelves/h2/books:collect"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-ndjson").header("TE", "trailers")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"a\"}\n{\"title\":\"b\"}\n")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(collect.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(collect.statusCode()).isEqualTo(200);
         assertThat(collect.body()).isEqualTo("{\"count\":2,\"titles\":[\"h2/a\",\"/b\"]}");
         // bidirectional (the JDK client hands over an answer only once its request body is sent: no overlap here)
-        HttpResponse<String> echo = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/h2/books:echo"))
+        HttpResponse<String> echo = h2.send(HttpRequest.newBuilder(f.uri("/v1/shelves/h2/books:echo"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-ndjson").header("TE", "trailers")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"m0\"}\n{\"title\":\"m1\"}\n")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(echo.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(echo.statusCode()).isEqualTo(200);
         assertThat(echo.headers().firstValue("connection")).isEmpty();
         assertThat(echo.body()).isEqualTo("{\"shelf\":\"h2\",\"title\":\"echo 0: m0\"}\n{\"title\":\"echo 1: m1\"}\n");
-        HttpResponse<String> bad = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/shelves/h2/books:collect"))
+        HttpResponse<String> bad = h2.send(HttpRequest.newBuilder(f.uri("/v1/shelves/h2/books:collect"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("[{\"title\":1}, {\"pageCount\":\"many\"}]")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
@@ -458,50 +413,39 @@ class GrpcStreamingHttpTest {
     @Test
     void theAccessLogRecordsEachStreamsStatusAndBytes() throws Exception {
         String ok = "{\"title\":\"logged\"}\n";
-        assertThat(post("/v1/shelves/log/books:collect", "application/x-ndjson", ok).statusCode()).isEqualTo(200);
-        assertThat(post("/v1/shelves/log/books:echo", "application/x-ndjson", "{\"pageCount\":\"x\"}\n").statusCode()).isEqualTo(400);
+        assertThat(f.post("/v1/shelves/log/books:collect", "application/x-ndjson", ok).statusCode()).isEqualTo(200);
+        assertThat(f.post("/v1/shelves/log/books:echo", "application/x-ndjson", "{\"pageCount\":\"x\"}\n").statusCode()).isEqualTo(400);
         String collected = "{\"route\":\"library-json\",\"path\":\"/v1/shelves/log/books:collect\",\"status\":200,\"grpc_status\":0,"
                 + "\"bytes_in\":" + ok.length() + "}";
         String malformed = "{\"route\":\"library-json\",\"path\":\"/v1/shelves/log/books:echo\",\"status\":400,\"grpc_status\":3,";
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(log) && Files.readString(log).contains(malformed));
-        assertThat(Files.readString(log)).contains(collected, malformed);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(f.log) && Files.readString(f.log).contains(malformed));
+        assertThat(Files.readString(f.log)).contains(collected, malformed);
     }
 
     // ---- telemetry of the router's refusals ------------------------------------------------------------------------
 
     @Test
     void nativeRefusalsAreCountedInTheRoutesTelemetry() throws Exception {
-        router.telemetry().closeWindow(System.currentTimeMillis() + 1000);
-        windows.clear();
+        f.freshWindows();
         // gRPC over HTTP/1.1 on the passthrough route: 505, no member
-        HttpResponse<String> http1 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
+        HttpResponse<String> http1 = f.http.send(HttpRequest.newBuilder(f.uri("/headroom.test.Library/GetBook"))
                 .header("Content-Type", "application/grpc").header("x-route", "native")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(http1.statusCode()).isEqualTo(505);
         // a native call on a route that only translates: UNIMPLEMENTED, no member
-        ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
-        try {
-            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, LibraryServer.method("GetBook"), CallOptions.DEFAULT,
-                    com.google.protobuf.DynamicMessage.getDefaultInstance(LibraryServer.type("GetBookRequest"))))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class,
-                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
-            // and one call that reaches the member, for contrast
-            Metadata route = new Metadata();
-            route.put(Metadata.Key.of("x-route", Metadata.ASCII_STRING_MARSHALLER), "native");
-            ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(ch, MetadataUtils.newAttachHeadersInterceptor(route)),
-                    LibraryServer.method("GetBook"), CallOptions.DEFAULT,
-                    com.google.protobuf.DynamicMessage.getDefaultInstance(LibraryServer.type("GetBookRequest")));
-        } finally {
-            ch.shutdownNow();
-        }
+        ManagedChannel ch = f.channel();
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, LibraryServer.method("GetBook"), CallOptions.DEFAULT,
+                com.google.protobuf.DynamicMessage.getDefaultInstance(LibraryServer.type("GetBookRequest"))))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        // and one call that reaches the member, for contrast
+        ClientCalls.blockingUnaryCall(GrpcFixture.withHeaders(ch, "x-route", "native"), LibraryServer.method("GetBook"), CallOptions.DEFAULT,
+                com.google.protobuf.DynamicMessage.getDefaultInstance(LibraryServer.type("GetBookRequest")));
         String member = "127.0.0.1:" + a.port();
-        long base = System.currentTimeMillis() + 3000;
-        java.util.concurrent.atomic.AtomicInteger k = new java.util.concurrent.atomic.AtomicInteger();
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            router.telemetry().closeWindow(base + 1000L * k.incrementAndGet());
+        f.awaitWindows(windows -> {
             Map<String, Long> rejected = new TreeMap<>();
             long answered = 0;
-            for (var w : List.copyOf(windows)) {
+            for (var w : windows) {
                 for (var b : w.backends()) {
                     if (b.backend().equals("-")) {
                         rejected.merge(w.route(), b.rejections(), Long::sum);

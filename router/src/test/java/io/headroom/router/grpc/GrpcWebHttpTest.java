@@ -4,10 +4,9 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.headroom.config.ConfigNode;
-import io.headroom.router.Router;
 import io.headroom.router.auth.ApiKeyStore;
-import io.headroom.router.config.RouterConfig;
+import io.headroom.router.grpc.GrpcWebFrames.Frame;
+import io.headroom.router.grpc.GrpcWebFrames.Frames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,24 +14,23 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import static io.headroom.router.grpc.GrpcWebFrames.b64;
+import static io.headroom.router.grpc.GrpcWebFrames.frame;
+import static io.headroom.router.grpc.GrpcWebFrames.header;
+import static io.headroom.router.grpc.GrpcWebFrames.post;
+import static io.headroom.router.grpc.GrpcWebFrames.preflight;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,39 +45,26 @@ import static org.awaitility.Awaitility.await;
 @Timeout(120)
 class GrpcWebHttpTest {
     private static final String ORIGIN = "https://app.example.com";
-    private Path dir;
-    private Path log;
+    private GrpcFixture f;
     private LibraryServer member;
-    private Router router;
-    private int port;
-    private final java.util.concurrent.ConcurrentLinkedQueue<io.headroom.ingest.model.TelemetryWindow> windows =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("grpc-web");
-        log = dir.resolve("access.log");
-        member = new LibraryServer("a");
-        int dead = io.headroom.router.RefusedPort.next(); // nothing listens there: connections are refused
-        String yaml = """
+        f = new GrpcFixture("grpc-web", "a");
+        member = f.member("a");
+        f.start("""
                 router:
                   listen: 127.0.0.1:0
-                  access-log: {enabled: true, fields: [route, path, status, grpc_status], file: %3$s}
+                  access-log: {enabled: true, fields: [route, path, status, grpc_status], file: ${log}}
                   auth:
-                    api-keys: {keys: [{consumer: alice, sha256: %4$s}]}
+                    api-keys: {keys: [{consumer: alice, sha256: ${alice}}]}
                   pools:
                     library:
-                      backends: [127.0.0.1:%1$d]
+                      backends: [${a}]
                       request-timeout: 5m   # longer than any wait here: a call that ends early was ended by the router
-                    half-dead:
-                      backends: [127.0.0.1:%2$d, 127.0.0.1:%1$d]
-                      balancer: {type: round-robin}
-                      outlier: {consecutive-failures: 1000}
-                      retry: {attempts: 2, budget-percent: 100, budget-min-per-second: 1000, backoff: 1ms, max-backoff: 2ms}
+                    half-dead: {backends: [${dead}, ${a}], ${retry-refused}}
                     dead:
-                      backends: [127.0.0.1:%2$d]
+                      backends: [${dead}]
                   routes:
                     - name: web-keyed
                       path-prefix: /headroom.test.Library/
@@ -87,7 +72,7 @@ class GrpcWebHttpTest {
                       pool: library
                       auth: {methods: [api-key]}
                       grpc:
-                        web: {cors-origins: ["%5$s"]}
+                        web: {cors-origins: ["${origin}"]}
                     - name: web-half
                       path-prefix: /headroom.test.Library/
                       headers: {x-route: half}
@@ -105,39 +90,18 @@ class GrpcWebHttpTest {
                         passthrough: true
                         max-message-size: 1KB
                         web:
-                          cors-origins: ["%5$s"]
+                          cors-origins: ["${origin}"]
                           expose-headers: [x-cost, x-served-by]
                           max-age: 5m
-                """.formatted(member.port(), dead, log, ApiKeyStore.hashHex("alice-key"), ORIGIN);
-        router = Router.create(RouterConfig.from(ConfigNode.parse("t.yaml", yaml)), "grpc-web-test", windows::add, Clock.systemUTC());
-        port = router.start();
+                """, "alice", ApiKeyStore.hashHex("alice-key"), "origin", ORIGIN);
     }
 
     @AfterAll
     void stop() throws Exception {
-        router.stop();
-        member.close();
-        Files.deleteIfExists(log);
-        Files.deleteIfExists(dir);
+        f.close();
     }
 
-    // ---- the client's side of gRPC-Web, written here ------------------------------------------------------------------
-
-    /** A length-prefixed frame. */
-    private static byte[] frame(int flag, byte[] payload) {
-        byte[] f = new byte[5 + payload.length];
-        f[0] = (byte) flag;
-        f[1] = (byte) (payload.length >>> 24);
-        f[2] = (byte) (payload.length >>> 16);
-        f[3] = (byte) (payload.length >>> 8);
-        f[4] = (byte) payload.length;
-        System.arraycopy(payload, 0, f, 5, payload.length);
-        return f;
-    }
-
-    private static byte[] frame(DynamicMessage m) {
-        return frame(0, m.toByteArray());
-    }
+    // ---- request messages ---------------------------------------------------------------------------------------------
 
     private static DynamicMessage getBook(String shelf, String id) {
         Descriptors.Descriptor t = LibraryServer.type("GetBookRequest");
@@ -160,132 +124,11 @@ class GrpcWebHttpTest {
         return DynamicMessage.newBuilder(t).setField(t.findFieldByName("millis"), millis).build();
     }
 
-    private HttpResponse<InputStream> post(HttpClient client, String method, String contentType, byte[] body, String... headers)
-            throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/" + method))
-                .timeout(Duration.ofSeconds(30))
-                .header("content-type", contentType)
-                .header("x-grpc-web", "1")
-                .header("x-user-agent", "grpc-web-javascript/0.1");
-        for (int i = 0; i < headers.length; i += 2) {
-            r.header(headers[i], headers[i + 1]);
-        }
-        return client.send(r.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
-    }
-
-    private HttpResponse<InputStream> post(String method, String contentType, byte[] body, String... headers) throws Exception {
-        return post(http, method, contentType, body, headers);
-    }
-
-    /** A frame of the answer. */
-    private record Frame(int flag, byte[] payload) {
-        Map<String, String> trailers() {
-            Map<String, String> t = new LinkedHashMap<>();
-            for (String line : new String(payload, StandardCharsets.US_ASCII).split("\r\n")) {
-                int colon = line.indexOf(':');
-                t.put(line.substring(0, colon), line.substring(colon + 1).strip());
-            }
-            return t;
-        }
-
-        DynamicMessage book() throws Exception {
-            return DynamicMessage.parseFrom(LibraryServer.type("Book"), payload);
-        }
-    }
-
-    /** Reads an answer's frames as they come: binary, or base64 in 4-character groups (each padded chunk on its own). */
-    private static final class Frames {
-        private final InputStream in;
-        private final boolean text;
-
-        Frames(InputStream in, boolean text) {
-            this.in = in;
-            this.text = text;
-        }
-
-        private byte[] bytes(int n) throws IOException {
-            if (!text) {
-                byte[] b = in.readNBytes(n);
-                if (b.length < n) {
-                    throw new IOException("the answer ended inside a frame");
-                }
-                return b;
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            while (out.size() < n) {
-                byte[] group = in.readNBytes(4);
-                if (group.length < 4) {
-                    throw new IOException("the answer ended inside a base64 group");
-                }
-                out.writeBytes(Base64.getDecoder().decode(group));
-            }
-            byte[] b = out.toByteArray();
-            if (b.length != n) {
-                throw new IOException("a base64 chunk ran over a frame boundary"); // the router pads each frame
-            }
-            return b;
-        }
-
-        /** The next frame, or null at the end of the answer. */
-        Frame next() throws IOException {
-            byte[] prefix;
-            if (!text) {
-                prefix = in.readNBytes(5);
-                if (prefix.length == 0) {
-                    return null;
-                }
-                if (prefix.length < 5) {
-                    throw new IOException("the answer ended inside a frame prefix");
-                }
-                int len = ((prefix[1] & 0xff) << 24) | ((prefix[2] & 0xff) << 16) | ((prefix[3] & 0xff) << 8) | (prefix[4] & 0xff);
-                return new Frame(prefix[0] & 0xff, bytes(len));
-            }
-            // base64: a frame is one padded chunk; decode groups until its prefix and payload are complete
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            while (true) {
-                byte[] group = in.readNBytes(4);
-                if (group.length == 0 && out.size() == 0) {
-                    return null;
-                }
-                if (group.length < 4) {
-                    throw new IOException("the answer ended inside a base64 group");
-                }
-                out.writeBytes(Base64.getDecoder().decode(group));
-                byte[] b = out.toByteArray();
-                if (b.length >= 5) {
-                    int len = ((b[1] & 0xff) << 24) | ((b[2] & 0xff) << 16) | ((b[3] & 0xff) << 8) | (b[4] & 0xff);
-                    if (b.length == 5 + len) {
-                        return new Frame(b[0] & 0xff, java.util.Arrays.copyOfRange(b, 5, b.length));
-                    }
-                    if (b.length > 5 + len) {
-                        throw new IOException("a base64 chunk ran over a frame boundary"); // the router pads each frame
-                    }
-                }
-            }
-        }
-
-        List<Frame> all() throws IOException {
-            List<Frame> frames = new ArrayList<>();
-            for (Frame f; (f = next()) != null; ) {
-                frames.add(f);
-            }
-            return frames;
-        }
-    }
-
-    private static String header(HttpResponse<?> r, String name) {
-        return r.headers().firstValue(name).orElse(null);
-    }
-
-    private static String b64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
-    }
-
     // ---- calls ----------------------------------------------------------------------------------------------------------
 
     @Test
     void unaryBinaryCallWithMetadataBothWays() throws Exception {
-        HttpResponse<InputStream> r = post("GetBook", "application/grpc-web+proto", frame(getBook("s1", "7")),
+        HttpResponse<InputStream> r = post(f, "GetBook", "application/grpc-web+proto", frame(getBook("s1", "7")),
                 "x-tenant", "acme", "x-trace-bin", b64(new byte[]{0, 1, (byte) 0xff}));
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(header(r, "content-type")).isEqualTo("application/grpc-web+proto");
@@ -310,12 +153,12 @@ class GrpcWebHttpTest {
 
     @Test
     void unaryTextCallWithABodyInTwoPaddedChunks() throws Exception {
-        byte[] f = frame(getBook("s2", "text"));
+        byte[] whole = frame(getBook("s2", "text"));
         // two base64 chunks, each padded, one after the other (as a client that encodes as it writes sends them)
         int cut = 4; // 4 bytes: the first chunk ends with "=="
-        String body = b64(java.util.Arrays.copyOf(f, cut)) + b64(java.util.Arrays.copyOfRange(f, cut, f.length));
+        String body = b64(java.util.Arrays.copyOf(whole, cut)) + b64(java.util.Arrays.copyOfRange(whole, cut, whole.length));
         assertThat(body.substring(0, 8)).endsWith("==");
-        HttpResponse<InputStream> r = post("GetBook", "application/grpc-web-text", body.getBytes(StandardCharsets.US_ASCII),
+        HttpResponse<InputStream> r = post(f, "GetBook", "application/grpc-web-text", body.getBytes(StandardCharsets.US_ASCII),
                 "accept", "application/grpc-web-text");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(header(r, "content-type")).isEqualTo("application/grpc-web-text+proto");
@@ -330,7 +173,7 @@ class GrpcWebHttpTest {
         CountDownLatch gate = new CountDownLatch(1);
         member.gates.put("gated", gate);
         try {
-            HttpResponse<InputStream> r = post("ListBooks", "application/grpc-web+proto", frame(listBooks("gated", 3)));
+            HttpResponse<InputStream> r = post(f, "ListBooks", "application/grpc-web+proto", frame(listBooks("gated", 3)));
             assertThat(r.statusCode()).isEqualTo(200);
             Frames frames = new Frames(r.body(), false);
             Frame first = frames.next();
@@ -348,7 +191,7 @@ class GrpcWebHttpTest {
             member.gates.remove("gated");
         }
         // the same in text, 50 messages, each frame its own padded base64 chunk
-        HttpResponse<InputStream> r = post("ListBooks", "application/grpc-web-text+proto",
+        HttpResponse<InputStream> r = post(f, "ListBooks", "application/grpc-web-text+proto",
                 b64(frame(listBooks("many", 50))).getBytes(StandardCharsets.US_ASCII));
         List<Frame> frames = new Frames(r.body(), true).all();
         assertThat(frames).hasSize(51);
@@ -359,7 +202,7 @@ class GrpcWebHttpTest {
     @Test
     void aClientThatGoesAwayMidStreamCancelsTheCall() throws Exception {
         int before = member.cancelled.get();
-        HttpResponse<InputStream> r = post("ListBooks", "application/grpc-web+proto", frame(listBooks("endless", 0)));
+        HttpResponse<InputStream> r = post(f, "ListBooks", "application/grpc-web+proto", frame(listBooks("endless", 0)));
         Frames frames = new Frames(r.body(), false);
         for (int i = 0; i < 3; i++) {
             assertThat(LibraryServer.field(frames.next().book(), "title")).isEqualTo("Book " + i);
@@ -368,12 +211,12 @@ class GrpcWebHttpTest {
         // (long before the pool's 5-minute deadline would)
         await().atMost(Duration.ofSeconds(60)).until(() -> member.cancelled.get() > before);
         String cancelled = "{\"route\":\"web\",\"path\":\"/headroom.test.Library/ListBooks\",\"status\":499,\"grpc_status\":1}";
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(log) && Files.readString(log).contains(cancelled));
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(f.log) && Files.readString(f.log).contains(cancelled));
     }
 
     @Test
     void anErrorAfterMessagesEndsWithItsStatusInTheTrailerFrame() throws Exception {
-        HttpResponse<InputStream> r = post("ListBooks", "application/grpc-web+proto", frame(listBooks("short", -2)));
+        HttpResponse<InputStream> r = post(f, "ListBooks", "application/grpc-web+proto", frame(listBooks("short", -2)));
         assertThat(r.statusCode()).isEqualTo(200);
         List<Frame> frames = new Frames(r.body(), false).all();
         assertThat(frames).hasSize(3);
@@ -384,7 +227,7 @@ class GrpcWebHttpTest {
 
     @Test
     void anErrorBeforeAnyMessageIsTrailersOnly() throws Exception {
-        HttpResponse<InputStream> r = post("Fail", "application/grpc-web+proto", frame(failRequest(Status.Code.NOT_FOUND, "no such book: 100%")));
+        HttpResponse<InputStream> r = post(f, "Fail", "application/grpc-web+proto", frame(failRequest(Status.Code.NOT_FOUND, "no such book: 100%")));
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(header(r, "grpc-status")).isEqualTo("5");
         assertThat(header(r, "grpc-message")).isEqualTo("no such book: 100%25");
@@ -393,7 +236,7 @@ class GrpcWebHttpTest {
         assertThat(header(r, "content-type")).isEqualTo("application/grpc-web+proto");
         assertThat(r.body().readAllBytes()).isEmpty();
         // text: the same, in the headers
-        HttpResponse<InputStream> t = post("GetBook", "application/grpc-web-text", b64(frame(getBook("s", "missing"))).getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<InputStream> t = post(f, "GetBook", "application/grpc-web-text", b64(frame(getBook("s", "missing"))).getBytes(StandardCharsets.US_ASCII));
         assertThat(header(t, "grpc-status")).isEqualTo("5");
         assertThat(header(t, "content-type")).isEqualTo("application/grpc-web-text+proto");
         assertThat(t.body().readAllBytes()).isEmpty();
@@ -401,7 +244,7 @@ class GrpcWebHttpTest {
 
     @Test
     void theClientsDeadlineEndsTheCall() throws Exception {
-        HttpResponse<InputStream> r = post("Sleep", "application/grpc-web+proto", frame(sleep(5_000)), "grpc-timeout", "300m");
+        HttpResponse<InputStream> r = post(f, "Sleep", "application/grpc-web+proto", frame(sleep(5_000)), "grpc-timeout", "300m");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(header(r, "grpc-status")).isEqualTo(Integer.toString(Status.Code.DEADLINE_EXCEEDED.value()));
         r.body().readAllBytes();
@@ -410,11 +253,11 @@ class GrpcWebHttpTest {
     @Test
     void aRefusedMemberIsRetriedAndNoMemberIsUnavailable() throws Exception {
         for (int i = 0; i < 4; i++) { // round robin: half of these go to the dead member first
-            HttpResponse<InputStream> r = post("GetBook", "application/grpc-web", frame(getBook("s", "r" + i)), "x-route", "half");
+            HttpResponse<InputStream> r = post(f, "GetBook", "application/grpc-web", frame(getBook("s", "r" + i)), "x-route", "half");
             List<Frame> frames = new Frames(r.body(), false).all();
             assertThat(frames.get(frames.size() - 1).trailers()).containsEntry("grpc-status", "0");
         }
-        HttpResponse<InputStream> r = post("GetBook", "application/grpc-web", frame(getBook("s", "x")), "x-route", "dead");
+        HttpResponse<InputStream> r = post(f, "GetBook", "application/grpc-web", frame(getBook("s", "x")), "x-route", "dead");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(header(r, "grpc-status")).isEqualTo(Integer.toString(Status.Code.UNAVAILABLE.value()));
         r.body().readAllBytes();
@@ -425,7 +268,7 @@ class GrpcWebHttpTest {
     private void refused(int http, Status.Code code, String messagePart, String method, String contentType, byte[] body,
                          String... headers) throws Exception {
         int calls = member.calls.get();
-        HttpResponse<InputStream> r = post(method, contentType, body, headers);
+        HttpResponse<InputStream> r = post(f, method, contentType, body, headers);
         r.body().readAllBytes();
         assertThat(r.statusCode()).as(messagePart).isEqualTo(http);
         assertThat(header(r, "grpc-status")).as(messagePart).isEqualTo(Integer.toString(code.value()));
@@ -455,8 +298,10 @@ class GrpcWebHttpTest {
         // max-message-size: 1KB
         refused(413, Status.Code.RESOURCE_EXHAUSTED, "a request message of 2000 bytes is over the route's max-message-size of 1024 bytes",
                 "GetBook", "application/grpc-web", frame(0, new byte[2000]));
-        refused(415, Status.Code.UNIMPLEMENTED, "the router relays protobuf messages only", "GetBook", "application/grpc-web+json",
-                "{}".getBytes(StandardCharsets.US_ASCII));
+        refused(415, Status.Code.UNIMPLEMENTED, "route web has no descriptors to translate JSON messages to protobuf with", "GetBook",
+                "application/grpc-web+json", frame(0, "{}".getBytes(StandardCharsets.US_ASCII)));
+        refused(415, Status.Code.UNIMPLEMENTED, "the router takes protobuf and JSON messages only", "GetBook", "application/grpc-web+thrift",
+                ok);
         refused(400, Status.Code.INVALID_ARGUMENT, "malformed grpc-timeout 5 parsecs", "GetBook", "application/grpc-web", ok,
                 "grpc-timeout", "5 parsecs");
         refused(404, Status.Code.UNIMPLEMENTED, "not a gRPC method path", "GetBook/extra", "application/grpc-web", ok);
@@ -467,27 +312,22 @@ class GrpcWebHttpTest {
         try (var gz = new java.util.zip.GZIPOutputStream(z)) {
             gz.write(getBook("s", "zipped").toByteArray());
         }
-        HttpResponse<InputStream> r = post("GetBook", "application/grpc-web", frame(1, z.toByteArray()), "grpc-encoding", "gzip");
+        HttpResponse<InputStream> r = post(f, "GetBook", "application/grpc-web", frame(1, z.toByteArray()), "grpc-encoding", "gzip");
         List<Frame> frames = new Frames(r.body(), false).all();
         assertThat(LibraryServer.field(frames.get(0).book(), "title")).isEqualTo("Title of zipped");
     }
 
     @Test
     void callsAndRefusalsAreCountedInTheRoutesTelemetry() throws Exception {
-        router.telemetry().closeWindow(System.currentTimeMillis() + 1000);
-        windows.clear();
-        post("GetBook", "application/grpc-web", new byte[]{9}).body().readAllBytes(); // malformed: refused by the router
-        post("GetBook", "application/grpc-web", frame(0, new byte[5000])).body().readAllBytes(); // over max-message-size
-        post("Fail", "application/grpc-web", frame(failRequest(Status.Code.INTERNAL, "broken"))).body().readAllBytes();
+        f.freshWindows();
+        post(f, "GetBook", "application/grpc-web", new byte[]{9}).body().readAllBytes(); // malformed: refused by the router
+        post(f, "GetBook", "application/grpc-web", frame(0, new byte[5000])).body().readAllBytes(); // over max-message-size
+        post(f, "Fail", "application/grpc-web", frame(failRequest(Status.Code.INTERNAL, "broken"))).body().readAllBytes();
         String memberAddress = "127.0.0.1:" + member.port();
-        // counted just after the answer was sent: close windows until all are in
-        long base = System.currentTimeMillis() + 3000;
-        java.util.concurrent.atomic.AtomicInteger k = new java.util.concurrent.atomic.AtomicInteger();
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            router.telemetry().closeWindow(base + 1000L * k.incrementAndGet());
+        f.awaitWindows(windows -> {
             long rejected = 0;
             long serverErrors = 0;
-            for (var w : List.copyOf(windows)) {
+            for (var w : windows) {
                 if (w.route().equals("web")) {
                     for (var b : w.backends()) {
                         if (b.backend().equals("-")) {
@@ -505,51 +345,39 @@ class GrpcWebHttpTest {
 
     // ---- CORS -------------------------------------------------------------------------------------------------------
 
-    private HttpResponse<String> preflight(String origin, String... headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Origin", origin)
-                .header("Access-Control-Request-Method", "POST")
-                .header("Access-Control-Request-Headers", "content-type,x-grpc-web,x-user-agent,x-tenant");
-        for (int i = 0; i < headers.length; i += 2) {
-            r.header(headers[i], headers[i + 1]);
-        }
-        return http.send(r.method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     @Test
     void corsPreflightsAreAnsweredAndAnswersExposeTheGrpcHeaders() throws Exception {
-        HttpResponse<String> p = preflight(ORIGIN);
+        HttpResponse<String> p = preflight(f, ORIGIN);
         assertThat(p.statusCode()).isEqualTo(204);
         assertThat(header(p, "access-control-allow-origin")).isEqualTo(ORIGIN);
         assertThat(header(p, "access-control-allow-methods")).isEqualTo("POST");
         assertThat(header(p, "access-control-allow-headers")).isEqualTo("content-type,x-grpc-web,x-user-agent,x-tenant");
         assertThat(header(p, "access-control-max-age")).isEqualTo("300");
         assertThat(p.headers().allValues("vary")).contains("Origin");
-        HttpResponse<String> other = preflight("https://evil.example");
+        HttpResponse<String> other = preflight(f, "https://evil.example");
         assertThat(other.statusCode()).isEqualTo(403);
         assertThat(other.body()).contains("origin https://evil.example is not in the cors-origins of route web");
         assertThat(header(other, "access-control-allow-origin")).isNull();
         // the call itself: the browser's script may read grpc-status, grpc-message and the listed headers
-        HttpResponse<InputStream> r = post("GetBook", "application/grpc-web", frame(getBook("s", "c")), "Origin", ORIGIN);
+        HttpResponse<InputStream> r = post(f, "GetBook", "application/grpc-web", frame(getBook("s", "c")), "Origin", ORIGIN);
         r.body().readAllBytes();
         assertThat(header(r, "access-control-allow-origin")).isEqualTo(ORIGIN);
         assertThat(header(r, "access-control-expose-headers"))
                 .isEqualTo("grpc-status, grpc-message, grpc-status-details-bin, x-cost, x-served-by");
-        HttpResponse<InputStream> stranger = post("GetBook", "application/grpc-web", frame(getBook("s", "c")), "Origin", "https://evil.example");
+        HttpResponse<InputStream> stranger = post(f, "GetBook", "application/grpc-web", frame(getBook("s", "c")), "Origin", "https://evil.example");
         stranger.body().readAllBytes();
         assertThat(header(stranger, "access-control-allow-origin")).isNull();
         // a route behind an API key: the preflight (no credentials) is answered; the call without a key is a 401 the
         // script can still read, with the key it goes through
-        HttpResponse<String> keyed = preflight(ORIGIN, "x-route", "keyed");
+        HttpResponse<String> keyed = preflight(f, ORIGIN, "x-route", "keyed");
         assertThat(keyed.statusCode()).isEqualTo(204);
         assertThat(header(keyed, "access-control-max-age")).isEqualTo("600");
-        HttpResponse<InputStream> noKey = post("GetBook", "application/grpc-web", frame(getBook("s", "k")), "Origin", ORIGIN, "x-route", "keyed");
+        HttpResponse<InputStream> noKey = post(f, "GetBook", "application/grpc-web", frame(getBook("s", "k")), "Origin", ORIGIN, "x-route", "keyed");
         noKey.body().readAllBytes();
         assertThat(noKey.statusCode()).isEqualTo(401);
         assertThat(header(noKey, "access-control-allow-origin")).isEqualTo(ORIGIN);
         assertThat(header(noKey, "access-control-expose-headers")).isEqualTo("grpc-status, grpc-message, grpc-status-details-bin");
-        HttpResponse<InputStream> withKey = post("GetBook", "application/grpc-web", frame(getBook("s", "k")), "Origin", ORIGIN,
+        HttpResponse<InputStream> withKey = post(f, "GetBook", "application/grpc-web", frame(getBook("s", "k")), "Origin", ORIGIN,
                 "x-route", "keyed", "x-api-key", "alice-key");
         List<Frame> frames = new Frames(withKey.body(), false).all();
         assertThat(frames.get(1).trailers()).containsEntry("grpc-status", "0");
@@ -562,28 +390,28 @@ class GrpcWebHttpTest {
     void overHttp2() throws Exception {
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
         // the JDK client upgrades a cleartext connection (Upgrade: h2c) on a request without a body; later ones are HTTP/2
-        h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/headroom.test.Library/GetBook"))
+        h2.send(HttpRequest.newBuilder(f.uri("/headroom.test.Library/GetBook"))
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.discarding());
-        HttpResponse<InputStream> r = post(h2, "ListBooks", "application/grpc-web+proto", frame(listBooks("h2", 3)));
+        HttpResponse<InputStream> r = post(f, h2, "ListBooks", "application/grpc-web+proto", frame(listBooks("h2", 3)));
         assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
         List<Frame> frames = new Frames(r.body(), false).all();
         assertThat(frames).hasSize(4);
         assertThat(frames.get(3).trailers()).containsEntry("grpc-status", "0");
-        HttpResponse<InputStream> e = post(h2, "GetBook", "application/grpc-web-text", b64(frame(getBook("s", "missing"))).getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<InputStream> e = post(f, h2, "GetBook", "application/grpc-web-text", b64(frame(getBook("s", "missing"))).getBytes(StandardCharsets.US_ASCII));
         assertThat(header(e, "grpc-status")).isEqualTo("5");
         e.body().readAllBytes();
     }
 
     @Test
     void theAccessLogRecordsTheGrpcStatusOfWebCalls() throws Exception {
-        post("GetBook", "application/grpc-web", frame(getBook("s", "logged")), "x-route", "dead").body().readAllBytes();
-        post("Fail", "application/grpc-web", frame(failRequest(Status.Code.PERMISSION_DENIED, "no"))).body().readAllBytes();
-        post("GetBook", "application/grpc-web", frame(0x80, new byte[0])).body().readAllBytes();
+        post(f, "GetBook", "application/grpc-web", frame(getBook("s", "logged")), "x-route", "dead").body().readAllBytes();
+        post(f, "Fail", "application/grpc-web", frame(failRequest(Status.Code.PERMISSION_DENIED, "no"))).body().readAllBytes();
+        post(f, "GetBook", "application/grpc-web", frame(0x80, new byte[0])).body().readAllBytes();
         String dead = "{\"route\":\"web-dead\",\"path\":\"/headroom.test.Library/GetBook\",\"status\":503,\"grpc_status\":14}";
         String denied = "{\"route\":\"web\",\"path\":\"/headroom.test.Library/Fail\",\"status\":403,\"grpc_status\":7}";
         String malformed = "{\"route\":\"web\",\"path\":\"/headroom.test.Library/GetBook\",\"status\":400,\"grpc_status\":3}";
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(log) && Files.readString(log).contains(malformed));
-        String lines = Files.readString(log);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(f.log) && Files.readString(f.log).contains(malformed));
+        String lines = Files.readString(f.log);
         assertThat(lines).contains(dead, denied, malformed);
     }
 }

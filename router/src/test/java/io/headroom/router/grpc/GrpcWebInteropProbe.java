@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Real gRPC-Web client libraries against the router and a grpc-java member: Connect's gRPC-Web transport
- * ({@code @connectrpc/connect-node}, binary, HTTP/1.1 and HTTP/2) and grpc-web's own client ({@code grpc-web}, text mode,
+ * ({@code @connectrpc/connect-node}, binary and JSON, HTTP/1.1 and HTTP/2) and grpc-web's own client ({@code grpc-web}, text mode,
  * over an XMLHttpRequest), run by Node.js from {@code src/test/resources/grpc-web-interop/interop.mjs}. Not part of the
  * build (it needs Node.js and npm packages): run by hand (docs/grpc.md, "gRPC-Web"):
  * <pre>
@@ -44,8 +44,8 @@ class GrpcWebInteropProbe {
                       pools:
                         lib: {backends: [127.0.0.1:%d], request-timeout: 30s}
                       routes:
-                        - {name: web, path-prefix: /headroom.test.Library/, pool: lib, grpc: {web: true}}
-                    """.formatted(member.port());
+                        - {name: web, path-prefix: /headroom.test.Library/, pool: lib, grpc: {web: true, descriptor-set: %s}}
+                    """.formatted(member.port(), set);
             Router router = Router.create(RouterConfig.from(ConfigNode.parse("interop.yaml", yaml)), "interop", TelemetrySink.DISCARD,
                     Clock.systemUTC());
             int port = router.start();
