@@ -33,8 +33,11 @@ public final class ReadYield {
     private static final boolean NEXT_REQUEST = MODE.equals("both");
     private static final StarvationGate GATE = new StarvationGate(TimeUnit.MILLISECONDS.toNanos(LIMIT_MILLIS));
     private static final Watch WATCH = new Watch();
-    /** Yields taken, as a hint of activity for the watch: racy and lossy on purpose (no shared write on the hot path). */
-    private static long yields;
+    /**
+     * Whether a thread yielded since the watch last looked: written only when false, so on many carriers the hot path
+     * shares one read-mostly cache line instead of writing a counter on every yield.
+     */
+    private static volatile boolean yielded;
 
     static {
         if (!MODE.equals("both") && !MODE.equals("upstream") && !MODE.equals("off")) {
@@ -62,7 +65,9 @@ public final class ReadYield {
     private static void yieldIfAllowed() {
         if (GATE.open() && Thread.currentThread().isVirtual()) { // a platform thread (tests, the L4 relay's) carries on
             WATCH.ensureStarted();
-            yields++;
+            if (!yielded) {
+                yielded = true;
+            }
             Thread.yield();
         }
     }
@@ -102,10 +107,12 @@ public final class ReadYield {
             probe.start();
             Thread.ofPlatform().daemon().name("headroom-yield-watch").start(() -> {
                 while (true) {
-                    if (GATE.tick(System.nanoTime(), yields)) {
+                    boolean active = yielded;
+                    if (GATE.tick(System.nanoTime(), active)) {
+                        yielded = false;
                         LockSupport.unpark(probe); // from a platform thread: the path the poller's wake-ups take
                     }
-                    LockSupport.parkNanos(GATE.probePending() ? FAST : SLOW);
+                    LockSupport.parkNanos(active || GATE.probePending() ? FAST : SLOW);
                 }
             });
             started = true;

@@ -18,7 +18,6 @@ final class StarvationGate {
     private volatile boolean open = true;
     private volatile boolean probePending;
     private volatile long probeSentAt;
-    private long lastYields;
     private volatile long closings;
     private volatile long longestWaitNanos;
 
@@ -39,10 +38,10 @@ final class StarvationGate {
      * One tick of the watch.
      *
      * @param now    the watch's clock
-     * @param yields a count of yields taken so far (racy, only compared for change)
+     * @param active whether any thread yielded since the last probe was sent
      * @return true when the watch must wake the probe now
      */
-    boolean tick(long now, long yields) {
+    boolean tick(long now, boolean active) {
         if (probePending) {
             if (open && now - probeSentAt > limitNanos) {
                 open = false;
@@ -50,10 +49,9 @@ final class StarvationGate {
             }
             return false;
         }
-        if (yields == lastYields) {
+        if (!active) {
             return false; // nothing yielded since the last probe: nothing to guard
         }
-        lastYields = yields;
         probeSentAt = now;
         probePending = true;
         return true;

@@ -11,8 +11,8 @@ class StarvationGateTest {
     @Test
     void noProbeWhileNothingYields() {
         StarvationGate gate = new StarvationGate(5 * MS);
-        assertThat(gate.tick(0, 0)).isFalse();
-        assertThat(gate.tick(20 * MS, 0)).isFalse();
+        assertThat(gate.tick(0, false)).isFalse();
+        assertThat(gate.tick(20 * MS, false)).isFalse();
         assertThat(gate.probePending()).isFalse();
         assertThat(gate.open()).isTrue();
     }
@@ -20,15 +20,15 @@ class StarvationGateTest {
     @Test
     void aProbeServedInTimeKeepsTheGateOpen() {
         StarvationGate gate = new StarvationGate(5 * MS);
-        assertThat(gate.tick(0, 7)).as("yields since the last tick: wake the probe").isTrue();
+        assertThat(gate.tick(0, true)).as("yields since the last probe: wake the probe").isTrue();
         assertThat(gate.probePending()).isTrue();
-        assertThat(gate.tick(MS, 9)).as("no second probe while one is pending").isFalse();
+        assertThat(gate.tick(MS, true)).as("no second probe while one is pending").isFalse();
         gate.probeRan(2 * MS);
         assertThat(gate.open()).isTrue();
         assertThat(gate.probePending()).isFalse();
         assertThat(gate.longestWaitNanos()).isEqualTo(2 * MS);
-        assertThat(gate.tick(3 * MS, 9)).isTrue();
-        assertThat(gate.tick(4 * MS, 12)).isFalse();
+        assertThat(gate.tick(3 * MS, true)).isTrue();
+        assertThat(gate.tick(4 * MS, true)).isFalse();
         gate.probeRan(4 * MS + 10);
         assertThat(gate.longestWaitNanos()).as("the longest wait is kept").isEqualTo(2 * MS);
         assertThat(gate.closings()).isZero();
@@ -37,17 +37,18 @@ class StarvationGateTest {
     @Test
     void aProbeWaitingPastTheLimitClosesTheGateUntilItRuns() {
         StarvationGate gate = new StarvationGate(5 * MS);
-        assertThat(gate.tick(0, 1)).isTrue();
-        assertThat(gate.tick(5 * MS, 1)).as("at the limit: still open").isFalse();
+        assertThat(gate.tick(0, true)).isTrue();
+        assertThat(gate.tick(5 * MS, true)).as("at the limit: still open").isFalse();
         assertThat(gate.open()).isTrue();
-        assertThat(gate.tick(5 * MS + 1, 1)).isFalse();
+        assertThat(gate.tick(5 * MS + 1, true)).isFalse();
         assertThat(gate.open()).as("past the limit: yields stop").isFalse();
-        assertThat(gate.tick(9 * MS, 1)).isFalse();
+        assertThat(gate.tick(9 * MS, true)).isFalse();
         assertThat(gate.closings()).as("closed once, not once per tick").isEqualTo(1);
         gate.probeRan(12 * MS);
         assertThat(gate.open()).isTrue();
         assertThat(gate.longestWaitNanos()).isEqualTo(12 * MS);
-        assertThat(gate.tick(13 * MS, 1)).as("nothing yielded while closed: no new probe").isFalse();
+        assertThat(gate.tick(13 * MS, false)).as("nothing yielded while closed: no new probe").isFalse();
+        assertThat(gate.tick(14 * MS, true)).as("yields again: a new probe").isTrue();
     }
 
     @Test
@@ -55,8 +56,8 @@ class StarvationGateTest {
         StarvationGate gate = new StarvationGate(5 * MS);
         gate.probeRan(MS);
         assertThat(gate.longestWaitNanos()).isZero();
-        assertThat(gate.tick(2 * MS, 3)).isTrue();
-        assertThat(gate.tick(8 * MS, 3)).isFalse();
+        assertThat(gate.tick(2 * MS, true)).isTrue();
+        assertThat(gate.tick(8 * MS, true)).isFalse();
         assertThat(gate.open()).isFalse();
         gate.probeRan(9 * MS);
         gate.probeRan(10 * MS);
