@@ -34,6 +34,11 @@ export JAVA_HOME="$HR_JAVA_HOME"
 export PATH="$JAVA_HOME/bin:$PATH"
 HR_JAVA_MAJOR=$(_hr_java_major "$JAVA_HOME/bin/java")
 HR_JVM_FLAGS=()
+# No full collection for metaspace growth at start-up (the JDK's first threshold is about 21 MB; `headroom run` loads
+# 35 MB and more of classes). A full collection moves live young objects to the old generation, and Helidon's read
+# buffers and resilience4j's window are linked lists whose dead old nodes then keep every later node alive through
+# young collections until the next full one (docs/router.md, "GC nepotism"). Only a threshold: nothing is reserved.
+HR_JVM_FLAGS+=(-XX:MetaspaceSize=128m)
 if [ "$HR_JAVA_MAJOR" -ge 23 ]; then
   # kafka-clients uses sun.misc.Unsafe; xgboost4j loads native code: silence JDK 23+ warnings for both.
   HR_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
