@@ -8,6 +8,8 @@
 # Usage:  bench/proxy-ab/run.sh [PATH] [ROUNDS]        (from the repository root; PATH "/", ROUNDS 4)
 # Env:    HEADROOM [./headroom], HEADROOM_B [$HEADROOM]: the two launchers; OPTS_A, OPTS_B: extra JVM options each
 #         (e.g. OPTS_B=-Djdk.pollerMode=1); HEADROOM_JAVA_OPTS [README's]; D [10] s per run; CONNS [64]; PORT_OFFSET [0]
+#         RATE: paced runs at RATE req/s (wrk with a Lua schedule, as proxy-bench's paced run: latency from the actual
+#         send, so p99 is optimistic) instead of closed-loop ones
 # Output: per run: req/s, p99, max latency (wrk, --timeout 10s so slow requests are measured, not dropped), CPU µs per
 #         request of the JVM (user + system from /proc), system calls per request (perf stat raw_syscalls, when
 #         perf may count them; else -).
@@ -41,14 +43,36 @@ done
 jvm() { local p c; for p in $1 $(pgrep -P $1); do [[ $(cat /proc/$p/comm 2>/dev/null) == java ]] && { echo $p; return; }; for c in $(pgrep -P $p); do [[ $(cat /proc/$c/comm 2>/dev/null) == java ]] && { echo $c; return; }; done; done; }
 JA=$(jvm $PA); JB=$(jvm $PB)
 [[ -n $JA && -n $JB ]] || { echo "a proxy did not start; logs in $WD" >&2; exit 1; }
+PACE=()
+if [[ -n ${RATE:-} ]]; then
+  cat >$WD/pace.lua <<'EOF'
+-- paced wrk: one request every 1000/RATE ms per thread on an absolute schedule (wrk's timer resolution is 1 ms)
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long s; long ns; } ab_ts; int clock_gettime(int, ab_ts *); ]]
+local ts = ffi.new("ab_ts")
+local step, due
+function init(args) step = 1000.0 / tonumber(args[1]) end
+function delay()
+  ffi.C.clock_gettime(1, ts)
+  local now = tonumber(ts.s) * 1000 + tonumber(ts.ns) / 1e6
+  due = (due or now) + step
+  return math.max(0, math.floor(due - now + 0.5))
+end
+EOF
+  PACE=(-s $WD/pace.lua)
+fi
 PERF=""; perf stat -e raw_syscalls:sys_enter -p $$ -o /dev/null -- true >/dev/null 2>&1 && PERF=1
 for port in $PA_PORT $PB_PORT; do taskset -c 0 wrk -t1 -c$CONNS -d15s http://127.0.0.1:$port$P >/dev/null; done
-echo "A=$HA ${OPTS_A:-}; B=$HB ${OPTS_B:-}; path $P, $R rounds of ${D}s, $CONNS connections; work dir $WD"
+echo "A=$HA ${OPTS_A:-}; B=$HB ${OPTS_B:-}; path $P, $R rounds of ${D}s, $CONNS connections${RATE:+, paced at $RATE req/s}; work dir $WD"
 for r in $(seq 1 $R); do for x in A B; do
   if [[ $x == A ]]; then j=$JA; port=$PA_PORT; else j=$JB; port=$PB_PORT; fi
   pp=""; [[ -n $PERF ]] && { perf stat -e raw_syscalls:sys_enter -p $j -o $WD/perf.$x -- sleep $D >/dev/null 2>&1 & pp=$!; }
   a=($(awk '{print $14, $15}' /proc/$j/stat))
-  out=$(taskset -c 0 wrk -t1 -c$CONNS -d${D}s --latency --timeout 10s http://127.0.0.1:$port$P)
+  if [[ -n ${RATE:-} ]]; then
+    out=$(taskset -c 0 wrk -t1 -c$CONNS -d${D}s --latency --timeout 10s "${PACE[@]}" http://127.0.0.1:$port$P -- $RATE)
+  else
+    out=$(taskset -c 0 wrk -t1 -c$CONNS -d${D}s --latency --timeout 10s http://127.0.0.1:$port$P)
+  fi
   b=($(awk '{print $14, $15}' /proc/$j/stat))
   [[ -n $pp ]] && wait $pp
   n=$(echo "$out" | awk '/requests in/{print $1}'); rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
