@@ -10,13 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
@@ -62,10 +56,6 @@ class RequestChecksHttpTest {
     void stop() throws IOException {
         router.stop();
         backend.close();
-    }
-
-    /** Status, body and whether the connection closed after the answer. */
-    record Answer(int status, String body, boolean closed) {
     }
 
     // target | Host line(s), "|" between two | status | body ("" for any, PATH for Helidon's path refusal) | closed
@@ -115,7 +105,7 @@ class RequestChecksHttpTest {
             }
         }
         head.append("\r\n");
-        Answer a = send(head.toString().getBytes(StandardCharsets.UTF_8));
+        RawAnswer a = send(head.toString().getBytes(StandardCharsets.UTF_8));
         assertThat(a.status()).isEqualTo(status);
         assertThat(a.body()).isEqualTo(body.equals("PATH") ? PATH_REFUSED : body);
         assertThat(a.closed()).isEqualTo(closed);
@@ -132,67 +122,18 @@ class RequestChecksHttpTest {
                 + "Sec-WebSocket-Version: 13\r\n\r\n";
         String h2c = "Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n";
         for (String upgrade : new String[] {websocket, h2c}) {
-            Answer badHost = send(("GET /ws HTTP/1.1\r\nHost: exa<mple\r\n" + upgrade).getBytes(StandardCharsets.US_ASCII));
+            RawAnswer badHost = send(("GET /ws HTTP/1.1\r\nHost: exa<mple\r\n" + upgrade).getBytes(StandardCharsets.US_ASCII));
             assertThat(badHost.status()).isEqualTo(400);
             assertThat(badHost.body()).isEqualTo("Invalid Host header: Host contains invalid char: exa?mple, index: 3, char: 0x3c");
             assertThat(badHost.closed()).isTrue();
-            Answer badPath = send(("GET /w<s HTTP/1.1\r\nHost: x\r\n" + upgrade).getBytes(StandardCharsets.US_ASCII));
+            RawAnswer badPath = send(("GET /w<s HTTP/1.1\r\nHost: x\r\n" + upgrade).getBytes(StandardCharsets.US_ASCII));
             assertThat(badPath.status()).isEqualTo(400);
             assertThat(badPath.body()).isEqualTo(PATH_REFUSED);
             assertThat(badPath.closed()).isTrue();
         }
     }
 
-    private Answer send(byte[] request) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(5000);
-            try {
-                s.getOutputStream().write(request);
-                s.getOutputStream().flush();
-            } catch (SocketException e) {
-                // answered and closed before reading all of it
-            }
-            return read(s);
-        }
-    }
-
-    /** One answer with a Content-Length body; then whether the router closes the connection (within 300 ms). */
-    private static Answer read(Socket s) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        InputStream in = s.getInputStream();
-        byte[] buf = new byte[8192];
-        boolean closed = false;
-        try {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                got.write(buf, 0, n);
-                if (complete(got.toString(StandardCharsets.ISO_8859_1))) {
-                    s.setSoTimeout(300);
-                }
-            }
-            closed = true;
-        } catch (SocketTimeoutException e) {
-            // kept alive
-        } catch (SocketException e) {
-            closed = true;
-        }
-        String text = got.toString(StandardCharsets.ISO_8859_1);
-        int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : -1;
-        int end = text.indexOf("\r\n\r\n");
-        return new Answer(status, end < 0 ? "" : text.substring(end + 4), closed);
-    }
-
-    private static boolean complete(String text) {
-        int end = text.indexOf("\r\n\r\n");
-        if (end < 0) {
-            return false;
-        }
-        String head = text.substring(0, end).toLowerCase(java.util.Locale.ROOT);
-        int at = head.indexOf("content-length:");
-        if (at < 0) {
-            return true;
-        }
-        int len = Integer.parseInt(head.substring(at + 15, head.indexOf('\n', at) < 0 ? head.length() : head.indexOf('\n', at)).trim());
-        return text.length() - end - 4 >= len;
+    private RawAnswer send(byte[] request) throws IOException {
+        return RawAnswer.send(port, request, 5000);
     }
 }
