@@ -34,16 +34,8 @@ class GrpcLatencyProbe {
     void probe() throws Exception {
         Path set = descriptorSetOrSkip();
         try (LibraryServer s = new LibraryServer("a")) {
-            String yaml = """
-                    router:
-                      listen: 127.0.0.1:0
-                      pools:
-                        lib: {backends: [127.0.0.1:%d]}
-                      routes:
-                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
-                        - {name: native, path-prefix: /headroom.test.Library/, pool: lib, grpc: {passthrough: true, web: true}}
-                    """.formatted(s.port(), set);
-            Router r = router(yaml);
+            Router r = router(yaml(s, set, "",
+                    "- {name: native, path-prefix: /headroom.test.Library/, pool: lib, grpc: {passthrough: true, web: true}}"));
             int port = r.start();
             ManagedChannel direct = plaintext(s.port());
             ManagedChannel via = plaintext(port);
@@ -105,15 +97,7 @@ class GrpcLatencyProbe {
     void streamProbe() throws Exception {
         Path set = descriptorSetOrSkip();
         try (LibraryServer s = new LibraryServer("a")) {
-            String yaml = """
-                    router:
-                      listen: 127.0.0.1:0
-                      pools:
-                        lib: {backends: [127.0.0.1:%d], request-timeout: 10m}
-                      routes:
-                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
-                    """.formatted(s.port(), set);
-            Router r = router(yaml);
+            Router r = router(yaml(s, set, ", request-timeout: 10m", ""));
             int port = r.start();
             ManagedChannel direct = plaintext(s.port());
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -193,14 +177,7 @@ class GrpcLatencyProbe {
     void reflectionReloadProbe() throws Exception {
         Path set = descriptorSetOrSkip();
         try (LibraryServer s = new LibraryServer("a", LibraryServer.Reflection.V1)) {
-            String file = """
-                    router:
-                      listen: 127.0.0.1:0
-                      pools:
-                        lib: {backends: [127.0.0.1:%d]}
-                      routes:
-                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
-                    """.formatted(s.port(), set);
+            String file = yaml(s, set, "", "");
             String reflected = file.replace("descriptor-set: " + set, "reflection: true, services: [headroom.test.Library]");
             Router r = router(file);
             int n = Integer.getInteger("probe.n", 200);
@@ -224,6 +201,23 @@ class GrpcLatencyProbe {
     private static Path descriptorSetOrSkip() throws java.io.IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
         return LibraryServer.writeDescriptorSet(Files.createTempDirectory("probe").resolve("l.pb"));
+    }
+
+    /**
+     * A router's YAML: on 127.0.0.1:0, pool {@code lib} of member {@code s} ({@code pool}: more of its settings, each
+     * after a comma), route {@code json} translating /v1 with the descriptor set {@code set}, then {@code route} (one
+     * more route's list item, or empty).
+     */
+    private static String yaml(LibraryServer s, Path set, String pool, String route) {
+        return """
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    lib: {backends: [127.0.0.1:%d]%s}
+                  routes:
+                    - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
+                    %s
+                """.formatted(s.port(), pool, set, route);
     }
 
     /** A router built from {@code yaml}, telemetry discarded. */
