@@ -32,43 +32,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(120)
 class TlsAdminTest {
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     @TempDir
     Path tmp;
 
     @Test
     void theCertificateInServiceAndARefusedRotationAreExposed() throws Exception {
-        Path p12 = tmp.resolve("server.p12");
-        Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .redirectErrorStream(true).start();
-        String out = new String(proc.getInputStream().readAllBytes());
-        assertThat(proc.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(proc.exitValue()).as(out).isZero();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (FileInputStream in = new FileInputStream(p12.toFile())) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        X509Certificate cert = (X509Certificate) ks.getCertificate("server");
-        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes());
-        Path certPem = Files.writeString(tmp.resolve("cert.pem"),
-                "-----BEGIN CERTIFICATE-----\n" + b64.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n");
-        Path keyPem = Files.writeString(tmp.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
-                + b64.encodeToString(ks.getKey("server", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
-        String yaml = """
-                instance-id: tls-admin-test
-                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
-                router:
-                  listen: 127.0.0.1:0
-                  tls: {certificate: %s, key: %s, reload-interval: 0s}
-                  pools:
-                    api: {backends: ["127.0.0.1:9"]}
-                  routes:
-                    - {name: api, path-prefix: /, pool: api}
-                admin: {listen: 127.0.0.1:0}
-                """.formatted(tmp.resolve("kafka"), certPem, keyPem);
-        HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("tls-admin.yaml", yaml));
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        ServerCertificate server = serverCertificate();
+        X509Certificate cert = server.cert();
+        Path keyPem = server.keyPem();
+        HeadroomConfig cfg = config("tls-admin", "{certificate: %s, key: %s, reload-interval: 0s}".formatted(server.certPem(), keyPem));
         try (HeadroomMetrics metrics = new HeadroomMetrics();
              Stack stack = Stack.start(cfg, new Stack.Roles(true, false, false), Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow);
              AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin())) {
@@ -96,42 +69,19 @@ class TlsAdminTest {
 
     @Test
     void theClientCrlInServiceAndARefusedCrlAreExposed() throws Exception {
-        Path p12 = tmp.resolve("server.p12");
-        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(),
-                "-storepass", "changeit", "-keypass", "changeit");
+        ServerCertificate server = serverCertificate();
         Path caP12 = tmp.resolve("ca.p12");
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
                 "-dname", "CN=admin test CA", "-ext", "bc:c", "-validity", "2", "-storetype", "PKCS12", "-keystore", caP12.toString(),
                 "-storepass", "changeit", "-keypass", "changeit");
-        KeyStore ks = load(p12);
         KeyStore caKs = load(caP12);
-        X509Certificate cert = (X509Certificate) ks.getCertificate("server");
         X509Certificate caCert = (X509Certificate) caKs.getCertificate("ca");
-        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes());
-        Path certPem = Files.writeString(tmp.resolve("cert.pem"),
-                "-----BEGIN CERTIFICATE-----\n" + b64.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n");
-        Path keyPem = Files.writeString(tmp.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
-                + b64.encodeToString(ks.getKey("server", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
-        Path caPem = Files.writeString(tmp.resolve("ca.pem"),
-                "-----BEGIN CERTIFICATE-----\n" + b64.encodeToString(caCert.getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        Path caPem = pem("ca.pem", "CERTIFICATE", caCert.getEncoded());
         java.time.Instant next = java.time.Instant.now().plus(Duration.ofDays(1));
         Path crl = Files.write(tmp.resolve("clients.crl"), emptyCrl(caCert, (java.security.PrivateKey) caKs.getKey("ca", "changeit".toCharArray()),
                 java.time.Instant.now().minusSeconds(60), next));
-        String yaml = """
-                instance-id: tls-admin-crl-test
-                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
-                router:
-                  listen: 127.0.0.1:0
-                  tls: {certificate: %s, key: %s, reload-interval: 0s, client-auth: optional, client-ca: %s, client-crl: %s}
-                  pools:
-                    api: {backends: ["127.0.0.1:9"]}
-                  routes:
-                    - {name: api, path-prefix: /, pool: api}
-                admin: {listen: 127.0.0.1:0}
-                """.formatted(tmp.resolve("kafka"), certPem, keyPem, caPem, crl);
-        HeadroomConfig cfg = HeadroomConfig.from(ConfigNode.parse("tls-admin-crl.yaml", yaml));
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        String tls = "{certificate: %s, key: %s, reload-interval: 0s, client-auth: optional, client-ca: %s, client-crl: %s}";
+        HeadroomConfig cfg = config("tls-admin-crl", tls.formatted(server.certPem(), server.keyPem(), caPem, crl));
         try (HeadroomMetrics metrics = new HeadroomMetrics();
              Stack stack = Stack.start(cfg, new Stack.Roles(true, false, false), Clock.systemUTC(), tmp.resolve("kafka"), metrics::onWindow);
              AdminServer admin = AdminServer.start(stack, metrics, Clock.systemUTC(), cfg.admin())) {
@@ -153,6 +103,47 @@ class TlsAdminTest {
             assertThat(value(m, "headroom_tls_files_in_service")).isZero();
             assertThat(value(m, "headroom_tls_reloads_total", "result=\"refused\"")).isEqualTo(1.0);
         }
+    }
+
+    /** The server's certificate (CN=localhost, IP 127.0.0.1, EC, 2 days), made by keytool, and its PEM files in tmp. */
+    private record ServerCertificate(X509Certificate cert, Path certPem, Path keyPem) {
+    }
+
+    private ServerCertificate serverCertificate() throws Exception {
+        Path p12 = tmp.resolve("server.p12");
+        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(),
+                "-storepass", "changeit", "-keypass", "changeit");
+        KeyStore ks = load(p12);
+        X509Certificate cert = (X509Certificate) ks.getCertificate("server");
+        return new ServerCertificate(cert, pem("cert.pem", "CERTIFICATE", cert.getEncoded()),
+                pem("key.pem", "PRIVATE KEY", ks.getKey("server", "changeit".toCharArray()).getEncoded()));
+    }
+
+    /** {@code der} as PEM of {@code type} (64-column base64) in tmp's file {@code name}. */
+    private Path pem(String name, String type, byte[] der) throws Exception {
+        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes());
+        return Files.writeString(tmp.resolve(name), "-----BEGIN " + type + "-----\n" + b64.encodeToString(der) + "\n-----END " + type + "-----\n");
+    }
+
+    /**
+     * The configuration ({@code name}.yaml, instance {@code name}-test) of a router whose listener has the {@code tls}
+     * settings, with one route to a pool, embedded Kafka in tmp and an admin server.
+     */
+    private HeadroomConfig config(String name, String tls) {
+        String yaml = """
+                instance-id: %s-test
+                kafka: {embedded-data-dir: %s, telemetry-partitions: 1}
+                router:
+                  listen: 127.0.0.1:0
+                  tls: %s
+                  pools:
+                    api: {backends: ["127.0.0.1:9"]}
+                  routes:
+                    - {name: api, path-prefix: /, pool: api}
+                admin: {listen: 127.0.0.1:0}
+                """.formatted(name, tmp.resolve("kafka"), tls);
+        return HeadroomConfig.from(ConfigNode.parse(name + ".yaml", yaml));
     }
 
     /** An X.509 v2 CRL of {@code ca} revoking nothing, DER, signed with ECDSA/SHA-256 (RFC 5280 §5.1). */

@@ -45,8 +45,7 @@ public final class CountCsvTrace extends RateFileTrace {
         this.zone = b.zone;
         this.bucket = b.bucket;
         this.separator = b.separator;
-        this.description = b.description != null ? b.description
-                : "counts per " + bucket + " (CSV) from " + path + ", local times in " + zone;
+        this.description = b.descriptionOr("counts per " + bucket + " (CSV) from " + path + ", local times in " + zone);
     }
 
     public static Builder builder(Path path) {
@@ -120,8 +119,7 @@ public final class CountCsvTrace extends RateFileTrace {
     }
 
     /** Options; every column is found by header name (case-insensitive). */
-    public static final class Builder {
-        private final Path path;
+    public static final class Builder extends RateFileTrace.Builder<Builder> {
         private String timeColumn;
         private String countColumn;
         private String gapColumn;
@@ -129,11 +127,9 @@ public final class CountCsvTrace extends RateFileTrace {
         private ZoneId zone = ZoneOffset.UTC;
         private Duration bucket = Duration.ofMinutes(1);
         private char separator = ',';
-        private String name;
-        private String description;
 
         private Builder(Path path) {
-            this.path = Objects.requireNonNull(path, "path");
+            super(path);
         }
 
         public Builder timeColumn(String name) {
@@ -169,16 +165,6 @@ public final class CountCsvTrace extends RateFileTrace {
 
         public Builder separator(char separator) {
             this.separator = separator;
-            return this;
-        }
-
-        public Builder name(String name) {
-            this.name = name;
-            return this;
-        }
-
-        public Builder description(String description) {
-            this.description = description;
             return this;
         }
 

@@ -42,8 +42,7 @@ public final class CountSeriesTrace extends RateFileTrace {
         super(b.path, b.name);
         this.step = b.step;
         this.segments = new TreeMap<>(b.segments);
-        this.description = b.description != null ? b.description
-                : "count series (" + step + " per value) from " + path + ", index 0 at " + segments.get(0L);
+        this.description = b.descriptionOr("count series (" + step + " per value) from " + path + ", index 0 at " + segments.get(0L));
     }
 
     public static Builder builder(Path path) {
@@ -167,15 +166,12 @@ public final class CountSeriesTrace extends RateFileTrace {
     }
 
     /** Options for a count series; {@link #start} is required. */
-    public static final class Builder {
-        private final Path path;
+    public static final class Builder extends RateFileTrace.Builder<Builder> {
         private Duration step = Duration.ofSeconds(1);
         private final TreeMap<Long, Instant> segments = new TreeMap<>();
-        private String name;
-        private String description;
 
         private Builder(Path path) {
-            this.path = Objects.requireNonNull(path, "path");
+            super(path);
         }
 
         /** Time of value 0. */
@@ -199,16 +195,6 @@ public final class CountSeriesTrace extends RateFileTrace {
                 throw new IllegalArgumentException("segment index: " + index + " (expected: > 0; use start() for 0)");
             }
             segments.put(index, Objects.requireNonNull(start, "start"));
-            return this;
-        }
-
-        public Builder name(String name) {
-            this.name = name;
-            return this;
-        }
-
-        public Builder description(String description) {
-            this.description = description;
             return this;
         }
 

@@ -7,6 +7,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.headroom.config.ConfigNode;
 import io.headroom.router.Router;
 import io.headroom.router.config.RouterConfig;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * Not a test (no timing assertions in tests): sequential unary latency, direct vs through the router, and the time of a
@@ -30,23 +32,13 @@ import java.util.Arrays;
 class GrpcLatencyProbe {
     @Test
     void probe() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
-        Path dir = Files.createTempDirectory("probe");
-        Path set = LibraryServer.writeDescriptorSet(dir.resolve("l.pb"));
+        Path set = descriptorSetOrSkip();
         try (LibraryServer s = new LibraryServer("a")) {
-            String yaml = """
-                    router:
-                      listen: 127.0.0.1:0
-                      pools:
-                        lib: {backends: [127.0.0.1:%d]}
-                      routes:
-                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
-                        - {name: native, path-prefix: /headroom.test.Library/, pool: lib, grpc: {passthrough: true, web: true}}
-                    """.formatted(s.port(), set);
-            Router r = Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", yaml)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
+            Router r = router(yaml(s, set, "",
+                    "- {name: native, path-prefix: /headroom.test.Library/, pool: lib, grpc: {passthrough: true, web: true}}"));
             int port = r.start();
-            ManagedChannel direct = Grpc.newChannelBuilderForAddress("127.0.0.1", s.port(), InsecureChannelCredentials.create()).build();
-            ManagedChannel via = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+            ManagedChannel direct = plaintext(s.port());
+            ManagedChannel via = plaintext(port);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             Descriptors.Descriptor t = LibraryServer.type("GetBookRequest");
             DynamicMessage req = DynamicMessage.newBuilder(t).setField(t.findFieldByName("shelf"), "s").setField(t.findFieldByName("id"), "1").build();
@@ -103,21 +95,11 @@ class GrpcLatencyProbe {
      */
     @Test
     void streamProbe() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
-        Path dir = Files.createTempDirectory("probe");
-        Path set = LibraryServer.writeDescriptorSet(dir.resolve("l.pb"));
+        Path set = descriptorSetOrSkip();
         try (LibraryServer s = new LibraryServer("a")) {
-            String yaml = """
-                    router:
-                      listen: 127.0.0.1:0
-                      pools:
-                        lib: {backends: [127.0.0.1:%d], request-timeout: 10m}
-                      routes:
-                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
-                    """.formatted(s.port(), set);
-            Router r = Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", yaml)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
+            Router r = router(yaml(s, set, ", request-timeout: 10m", ""));
             int port = r.start();
-            ManagedChannel direct = Grpc.newChannelBuilderForAddress("127.0.0.1", s.port(), InsecureChannelCredentials.create()).build();
+            ManagedChannel direct = plaintext(s.port());
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             int n = Integer.getInteger("probe.stream.n", 20000);
             StringBuilder body = new StringBuilder();
@@ -136,28 +118,14 @@ class GrpcLatencyProbe {
                 }
                 s.collected.clear();
                 t0 = System.nanoTime();
-                java.util.concurrent.CompletableFuture<DynamicMessage> done = new java.util.concurrent.CompletableFuture<>();
-                io.grpc.stub.StreamObserver<DynamicMessage> up = ClientCalls.asyncClientStreamingCall(
-                        direct.newCall(LibraryServer.method("Collect"), CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<>() {
-                            @Override
-                            public void onNext(DynamicMessage m) {
-                                done.complete(m);
-                            }
-
-                            @Override
-                            public void onError(Throwable e) {
-                                done.completeExceptionally(e);
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                            }
-                        });
+                LinkedBlockingQueue<Object> answer = new LinkedBlockingQueue<>();
+                StreamObserver<DynamicMessage> up = ClientCalls.asyncClientStreamingCall(
+                        direct.newCall(LibraryServer.method("Collect"), CallOptions.DEFAULT), into(answer));
                 for (int i = 0; i < n; i++) {
                     up.onNext(LibraryServer.book(i == 0 ? "s" : "", "", "t" + i, i));
                 }
                 up.onCompleted();
-                done.get();
+                take(answer, "direct client stream");
                 long straight = System.nanoTime() - t0;
                 System.out.printf("PROBE client-stream n=%d router-ndjson=%.0fms (%.0f msg/s) direct-grpc=%.0fms (%.0f msg/s)%n", n,
                         via / 1e6, n / (via / 1e9), straight / 1e6, n / (straight / 1e9));
@@ -183,29 +151,13 @@ class GrpcLatencyProbe {
                     x.end();
                 }
                 long[] dlat = new long[m];
-                java.util.concurrent.LinkedBlockingQueue<Object> echoes = new java.util.concurrent.LinkedBlockingQueue<>();
-                io.grpc.stub.StreamObserver<DynamicMessage> bidi = ClientCalls.asyncBidiStreamingCall(
-                        direct.newCall(LibraryServer.method("Echo"), CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<>() {
-                            @Override
-                            public void onNext(DynamicMessage e) {
-                                echoes.add(e);
-                            }
-
-                            @Override
-                            public void onError(Throwable e) {
-                                echoes.add(e);
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                            }
-                        });
+                LinkedBlockingQueue<Object> echoes = new LinkedBlockingQueue<>();
+                StreamObserver<DynamicMessage> bidi = ClientCalls.asyncBidiStreamingCall(
+                        direct.newCall(LibraryServer.method("Echo"), CallOptions.DEFAULT), into(echoes));
                 for (int i = 0; i < m; i++) {
                     long t0 = System.nanoTime();
                     bidi.onNext(LibraryServer.book("s", "", "m" + i, i));
-                    if (!(echoes.take() instanceof DynamicMessage)) {
-                        throw new IllegalStateException("direct bidi failed");
-                    }
+                    take(echoes, "direct bidi");
                     dlat[i] = System.nanoTime() - t0;
                 }
                 bidi.onCompleted();
@@ -223,20 +175,11 @@ class GrpcLatencyProbe {
     /** How long a reload takes with a route whose descriptors come by reflection, against one with a descriptor file. */
     @Test
     void reflectionReloadProbe() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
-        Path dir = Files.createTempDirectory("probe");
-        Path set = LibraryServer.writeDescriptorSet(dir.resolve("l.pb"));
+        Path set = descriptorSetOrSkip();
         try (LibraryServer s = new LibraryServer("a", LibraryServer.Reflection.V1)) {
-            String file = """
-                    router:
-                      listen: 127.0.0.1:0
-                      pools:
-                        lib: {backends: [127.0.0.1:%d]}
-                      routes:
-                        - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
-                    """.formatted(s.port(), set);
+            String file = yaml(s, set, "", "");
             String reflected = file.replace("descriptor-set: " + set, "reflection: true, services: [headroom.test.Library]");
-            Router r = Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", file)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
+            Router r = router(file);
             int n = Integer.getInteger("probe.n", 200);
             for (String what : new String[]{"reload-descriptor-set", "reload-reflection", "reload-descriptor-set", "reload-reflection"}) {
                 long[] lat = new long[n];
@@ -252,5 +195,66 @@ class GrpcLatencyProbe {
             }
             r.stop();
         }
+    }
+
+    /** The Library descriptor set in a new temporary directory; skips the probe unless it runs with {@code -Dprobe=true}. */
+    private static Path descriptorSetOrSkip() throws java.io.IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"), "a manual probe: run with -Dprobe=true");
+        return LibraryServer.writeDescriptorSet(Files.createTempDirectory("probe").resolve("l.pb"));
+    }
+
+    /**
+     * A router's YAML: on 127.0.0.1:0, pool {@code lib} of member {@code s} ({@code pool}: more of its settings, each
+     * after a comma), route {@code json} translating /v1 with the descriptor set {@code set}, then {@code route} (one
+     * more route's list item, or empty).
+     */
+    private static String yaml(LibraryServer s, Path set, String pool, String route) {
+        return """
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    lib: {backends: [127.0.0.1:%d]%s}
+                  routes:
+                    - {name: json, path-prefix: /v1, pool: lib, grpc: {descriptor-set: %s}}
+                    %s
+                """.formatted(s.port(), pool, set, route);
+    }
+
+    /** A router built from {@code yaml}, telemetry discarded. */
+    private static Router router(String yaml) {
+        return Router.create(RouterConfig.from(ConfigNode.parse("p.yaml", yaml)), "p", TelemetrySink.DISCARD, Clock.systemUTC());
+    }
+
+    /** A plaintext channel to 127.0.0.1:{@code port}. */
+    private static ManagedChannel plaintext(int port) {
+        return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+    }
+
+    /** An observer of a call's answers that puts each message, and the error if one comes, on {@code answers}. */
+    private static StreamObserver<DynamicMessage> into(LinkedBlockingQueue<Object> answers) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(DynamicMessage m) {
+                answers.add(m);
+            }
+
+            @Override
+            public void onError(Throwable e) {
+                answers.add(e);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+    }
+
+    /** The next answer {@link #into} put on {@code answers}, waiting for it; an error fails the probe. */
+    private static DynamicMessage take(LinkedBlockingQueue<Object> answers, String call) throws InterruptedException {
+        Object answer = answers.take();
+        if (answer instanceof DynamicMessage m) {
+            return m;
+        }
+        throw new IllegalStateException(call + " failed", (Throwable) answer);
     }
 }

@@ -74,37 +74,16 @@ class GrpcStreamingHttpTest {
                       headers: {x-route: native}
                       pool: library
                       grpc: {passthrough: true}
-                    - name: json-only
-                      path-prefix: /headroom.test.Library/
-                      pool: library
-                      grpc:
-                        descriptor-set: ${set}
-                        mappings: [{method: POST, path: "/headroom.test.Library/Collect", rpc: headroom.test.Library/Collect, body: "*"}]
-                    - name: small
-                      path-prefix: /small
-                      pool: library
-                      grpc:
-                        descriptor-set: ${set}
-                        max-message-size: 1KB
-                        mappings: [{method: POST, path: "/small/collect", rpc: headroom.test.Library/Collect, body: "*"}]
-                    - name: slow
-                      path-prefix: /slow
-                      pool: slow
-                      grpc:
-                        descriptor-set: ${set}
-                        mappings: [{method: POST, path: "/slow/collect", rpc: headroom.test.Library/Collect, body: "*"}]
-                    - name: half
-                      path-prefix: /half
-                      pool: half-dead
-                      grpc:
-                        descriptor-set: ${set}
-                        mappings: [{method: POST, path: "/half/{shelf}", rpc: headroom.test.Library/Collect, body: "*"}]
-                    - name: losing
-                      path-prefix: /losing
-                      pool: losing
-                      grpc:
-                        descriptor-set: ${set}
-                        mappings: [{method: POST, path: "/losing", rpc: headroom.test.Library/Collect, body: "*"}]
+                    - {name: json-only, path-prefix: /headroom.test.Library/, pool: library, grpc: {descriptor-set: ${set},
+                        mappings: [{method: POST, path: "/headroom.test.Library/Collect", rpc: headroom.test.Library/Collect, body: "*"}]}}
+                    - {name: small, path-prefix: /small, pool: library, grpc: {descriptor-set: ${set}, max-message-size: 1KB,
+                        mappings: [{method: POST, path: "/small/collect", rpc: headroom.test.Library/Collect, body: "*"}]}}
+                    - {name: slow, path-prefix: /slow, pool: slow, grpc: {descriptor-set: ${set},
+                        mappings: [{method: POST, path: "/slow/collect", rpc: headroom.test.Library/Collect, body: "*"}]}}
+                    - {name: half, path-prefix: /half, pool: half-dead, grpc: {descriptor-set: ${set},
+                        mappings: [{method: POST, path: "/half/{shelf}", rpc: headroom.test.Library/Collect, body: "*"}]}}
+                    - {name: losing, path-prefix: /losing, pool: losing, grpc: {descriptor-set: ${set},
+                        mappings: [{method: POST, path: "/losing", rpc: headroom.test.Library/Collect, body: "*"}]}}
                     - name: library-json
                       path-prefix: /v1
                       pool: library
