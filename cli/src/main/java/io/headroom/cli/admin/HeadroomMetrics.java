@@ -4,7 +4,6 @@ import io.headroom.ingest.model.BackendStats;
 import io.headroom.ingest.model.LatencyHistogram;
 import io.headroom.ingest.model.TelemetryWindow;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -31,7 +30,10 @@ public final class HeadroomMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, DistributionSummary> latencies = new ConcurrentHashMap<>();
+    private final LatencyFamily requestDuration = LatencyFamily.register(registry, "headroom_request_duration_seconds",
+            "End-to-end request latency seen by the router", LATENCY_BUCKETS, "route", "pool");
+    private final LatencyFamily backendDuration = LatencyFamily.register(registry, "headroom_backend_request_duration_seconds",
+            "Request latency seen by the router, per backend that served the request", LATENCY_BUCKETS, "route", "pool", "backend");
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public HeadroomMetrics() {
@@ -64,19 +66,18 @@ public final class HeadroomMetrics implements AutoCloseable {
             }
             LatencyHistogram h = b.latency();
             if (h.totalCount() > 0) {
-                DistributionSummary d = latency(w.route(), w.pool());
                 // Per backend too; the router's own answers (no backend) are in the route's histogram only.
-                DistributionSummary perBackend = io.headroom.router.telemetry.RouteTelemetry.NO_BACKEND.equals(b.backend()) ? null
-                        : backendLatency(w.route(), w.pool(), b.backend());
+                boolean perBackend = !io.headroom.router.telemetry.RouteTelemetry.NO_BACKEND.equals(b.backend());
                 for (int i = 0; i < LatencyHistogram.BUCKETS; i++) {
                     long c = h.count(i);
+                    if (c == 0) {
+                        continue;
+                    }
                     // Each request at its bucket's upper bound: the error is the bucket width (about 19%).
                     double seconds = LatencyHistogram.upperBoundMicros(i) / 1e6;
-                    for (long k = 0; k < c; k++) {
-                        d.record(seconds);
-                        if (perBackend != null) {
-                            perBackend.record(seconds);
-                        }
+                    requestDuration.add(seconds, c, w.route(), w.pool());
+                    if (perBackend) {
+                        backendDuration.add(seconds, c, w.route(), w.pool(), b.backend());
                     }
                 }
             }
@@ -96,18 +97,6 @@ public final class HeadroomMetrics implements AutoCloseable {
             }
             return b.register(registry);
         });
-    }
-
-    private DistributionSummary latency(String route, String pool) {
-        return latencies.computeIfAbsent(route + '|' + pool, k -> DistributionSummary.builder("headroom.request.duration")
-                .baseUnit("seconds").description("End-to-end request latency seen by the router")
-                .tag("route", route).tag("pool", pool).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
-    }
-
-    private DistributionSummary backendLatency(String route, String pool, String backend) {
-        return latencies.computeIfAbsent(route + '|' + pool + '|' + backend, k -> DistributionSummary.builder("headroom.backend.request.duration")
-                .baseUnit("seconds").description("Request latency seen by the router, per backend that served the request")
-                .tag("route", route).tag("pool", pool).tag("backend", backend).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
     }
 
     /** The Prometheus text exposition. */

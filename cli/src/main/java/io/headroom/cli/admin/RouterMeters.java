@@ -11,7 +11,7 @@ import io.headroom.router.limit.QuotaAllowances;
 import io.headroom.router.proxy.Route;
 import io.headroom.router.telemetry.RouteTelemetry;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -78,8 +78,11 @@ final class RouterMeters {
     /** When the consumers may be read again: summing a day of usage costs up to ~50 ms at 50 000 pairs. */
     private long consumersDueNanos = System.nanoTime();
 
-    /** Per-consumer latency histograms ({@code headroom.consumer.request.duration}), cumulative over the process. */
-    private final Map<String, DistributionSummary> consumerDurations = new HashMap<>();
+    /**
+     * Per-consumer latency histograms ({@code headroom_consumer_request_duration_seconds}), cumulative over the process;
+     * null when the registry is not a Prometheus one (then there are none).
+     */
+    private final LatencyFamily consumerDurations;
     /** Bucket counts of today's usage already recorded into {@link #consumerDurations}, per consumer. */
     private final Map<String, long[]> durationSeen = new HashMap<>();
     private String durationDay;
@@ -101,6 +104,9 @@ final class RouterMeters {
     private RouterMeters(Stack stack, MeterRegistry r) {
         this.stack = stack;
         this.registry = r;
+        this.consumerDurations = r instanceof PrometheusMeterRegistry p ? LatencyFamily.register(p, "headroom_consumer_request_duration_seconds",
+                "Request latency of the consumer (from the usage analytics; each request at its bucket's upper bound), configured and"
+                        + " busiest consumers by name, the rest as (other)", HeadroomMetrics.LATENCY_BUCKETS, "consumer") : null;
         this.available = MultiGauge.builder("headroom.backend.available")
                 .description("1 when the member is in the balancer's rotation (healthy, not ejected, breaker not open)").register(r);
         this.healthy = MultiGauge.builder("headroom.backend.healthy")
@@ -356,7 +362,7 @@ final class RouterMeters {
      */
     private void consumerDurations(Router router) {
         UsageAnalytics usage = router.usage();
-        if (usage == null) {
+        if (usage == null || consumerDurations == null) {
             return;
         }
         UsageAnalytics.LatencyBuckets today = usage.todayLatencyBuckets();
@@ -365,14 +371,15 @@ final class RouterMeters {
             durationDay = today.day();
         }
         Set<String> named = namedConsumers(router);
-        named.forEach(this::consumerDuration); // configured consumers have a series from the start
+        named.forEach(consumerDurations::touch); // configured consumers have a series from the start
         for (Map.Entry<String, long[]> e : today.byConsumer().entrySet()) {
             String consumer = e.getKey();
             long[] now = e.getValue();
             long[] seen = durationSeen.computeIfAbsent(consumer, k -> new long[UsageAnalytics.BUCKET_COUNT]);
-            boolean own = !UsageAnalytics.OTHER.equals(consumer) && (consumerDurations.containsKey(consumer)
+            boolean own = !UsageAnalytics.OTHER.equals(consumer) && (consumerDurations.has(consumer)
                     || ((named.contains(consumer) || chosenConsumers.contains(consumer)) && consumerDurations.size() < MAX_CONSUMER_HISTOGRAMS));
-            DistributionSummary d = consumerDuration(own ? consumer : UsageAnalytics.OTHER);
+            String series = own ? consumer : UsageAnalytics.OTHER;
+            consumerDurations.touch(series);
             for (int i = 0; i < now.length; i++) {
                 long delta = now[i] - seen[i];
                 if (delta <= 0) {
@@ -382,9 +389,7 @@ final class RouterMeters {
                 long bound = UsageAnalytics.bucketUpperBoundMicros(i);
                 // the last bucket is open-ended: twice the one before stands in for it
                 double seconds = (bound == Long.MAX_VALUE ? 2 * UsageAnalytics.bucketUpperBoundMicros(i - 1) : bound) / 1e6;
-                for (long k = 0; k < delta; k++) {
-                    d.record(seconds);
-                }
+                consumerDurations.add(seconds, delta, series);
             }
         }
     }
@@ -400,13 +405,6 @@ final class RouterMeters {
         out.addAll(c.rateLimits().quotas().consumers().keySet());
         out.addAll(router.quotaAllowances().consumers());
         return out;
-    }
-
-    private DistributionSummary consumerDuration(String consumer) {
-        return consumerDurations.computeIfAbsent(consumer, k -> DistributionSummary.builder("headroom.consumer.request.duration")
-                .baseUnit("seconds").description("Request latency of the consumer (from the usage analytics; each request at its"
-                        + " bucket's upper bound), configured and busiest consumers by name, the rest as (other)")
-                .tag("consumer", consumer).serviceLevelObjectives(HeadroomMetrics.LATENCY_BUCKETS).register(registry));
     }
 
     private void registerConsumer(String consumer) {
