@@ -67,6 +67,7 @@ public final class ReadYield {
             WATCH.ensureStarted();
             if (!yielded) {
                 yielded = true;
+                WATCH.yieldedAfterIdle();
             }
             Thread.yield();
         }
@@ -77,20 +78,43 @@ public final class ReadYield {
         return GATE.closings();
     }
 
+    /** How many times the watch has dozed off for want of yields (for tests). */
+    static long watchDozes() {
+        return WATCH.dozes;
+    }
+
     /** The longest the probe waited to run, in milliseconds. */
     public static double longestProbeWaitMillis() {
         return GATE.longestWaitNanos() / 1e6;
     }
 
-    /** The platform thread that wakes the probe and ticks the gate, and the probe; started on the first yield. */
+    /**
+     * The platform thread that wakes the probe and ticks the gate, and the probe; started on the first yield. While
+     * threads yield it ticks every millisecond; after {@value #IDLE_TICKS} slow ticks without a yield it dozes until
+     * the next yield wakes it, so an idle router's watch does not wake at all.
+     */
     private static final class Watch {
         private static final long FAST = TimeUnit.MILLISECONDS.toNanos(1);
         private static final long SLOW = TimeUnit.MILLISECONDS.toNanos(20);
+        /** Slow ticks without a yield before the watch dozes. */
+        private static final int IDLE_TICKS = 5;
         private volatile boolean started;
+        /** Set while the watch sleeps with no time set: the next thread to yield wakes it. */
+        private volatile boolean dozing;
+        private volatile Thread thread;
+        private volatile long dozes;
 
         void ensureStarted() {
             if (!started) {
                 start();
+            }
+        }
+
+        /** A thread yielded after none had since the watch last sent a probe: wake the watch if it dozes. */
+        void yieldedAfterIdle() {
+            if (dozing) {
+                dozing = false;
+                LockSupport.unpark(thread);
             }
         }
 
@@ -105,16 +129,35 @@ public final class ReadYield {
                 }
             });
             probe.start();
-            Thread.ofPlatform().daemon().name("headroom-yield-watch").start(() -> {
+            thread = Thread.ofPlatform().daemon().name("headroom-yield-watch").unstarted(() -> {
+                int idle = 0;
                 while (true) {
                     boolean active = yielded;
                     if (GATE.tick(System.nanoTime(), active)) {
                         yielded = false;
                         LockSupport.unpark(probe); // from a platform thread: the path the poller's wake-ups take
                     }
-                    LockSupport.parkNanos(active || GATE.probePending() ? FAST : SLOW);
+                    if (active || GATE.probePending()) {
+                        idle = 0;
+                        LockSupport.parkNanos(FAST);
+                    } else if (++idle < IDLE_TICKS) {
+                        LockSupport.parkNanos(SLOW);
+                    } else {
+                        // Publish the doze, then look again: a thread that yielded meanwhile either sees dozing and
+                        // wakes us, or its yielded is seen here (both volatile: one of the two sees the other's write).
+                        dozing = true;
+                        if (yielded) {
+                            dozing = false;
+                        } else {
+                            dozes++;
+                            LockSupport.park();
+                            dozing = false;
+                        }
+                        idle = 0;
+                    }
                 }
             });
+            thread.start();
             started = true;
         }
     }

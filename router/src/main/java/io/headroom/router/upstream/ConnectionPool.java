@@ -91,15 +91,24 @@ public final class ConnectionPool {
         idle.offerFirst(c);
     }
 
-    /** Closes idle connections that reached the idle timeout (called by the watchdog). */
-    void sweep(long nowNanos) {
+    /**
+     * Closes idle connections that reached the idle timeout (called by the watchdog).
+     *
+     * @return nanoseconds until the oldest idle connection left reaches it, or {@code Long.MAX_VALUE} with none idle
+     */
+    long sweep(long nowNanos) {
         UpstreamConnection c;
-        while ((c = idle.peekLast()) != null && nowNanos - c.idleSinceNanos() >= settings.idleTimeoutNanos()) {
+        while ((c = idle.peekLast()) != null) {
+            long age = nowNanos - c.idleSinceNanos();
+            if (age < settings.idleTimeoutNanos()) {
+                return settings.idleTimeoutNanos() - age;
+            }
             if (idle.removeLastOccurrence(c)) {
                 idleCount.decrementAndGet();
                 c.close();
             }
         }
+        return Long.MAX_VALUE;
     }
 
     /** Closes every idle connection. */

@@ -52,6 +52,14 @@ public final class PauseLog {
         due = now + periodNanos;
     }
 
+    /**
+     * The waking thread sleeps with no time it is due (it dozes until something wakes it): nothing is ongoing, and
+     * its next wake-up records no pause. Writer only.
+     */
+    public void dozes() {
+        due = Long.MIN_VALUE;
+    }
+
     /** The waking thread goes to sleep at {@code now} and is due one period later. Writer only. */
     public void sleeps(long now) {
         due = now + periodNanos;

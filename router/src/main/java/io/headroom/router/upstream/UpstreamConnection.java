@@ -71,6 +71,7 @@ public final class UpstreamConnection {
         timedOut = false;
         wlen = 0;
         deadlineNanos = deadline == 0 ? 1 : deadline;
+        watchdog.exchangeBegan();
     }
 
     /** Moves the current exchange's deadline (ticker time), e.g. to a first-byte deadline while waiting for the head. */

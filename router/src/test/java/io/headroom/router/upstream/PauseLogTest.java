@@ -49,6 +49,19 @@ class PauseLogTest {
     }
 
     @Test
+    void aDozeIsNoPauseAndNothingIsOngoingDuringIt() {
+        onTime(0, 100);
+        log.dozes(); // the watchdog sleeps until woken: it is due at no time
+        assertThat(log.overlap(90 * MS, 900 * MS)).as("nothing under way while it dozes").isZero();
+        log.woke(1_000 * MS); // woken 900 ms later by an exchange, or at the end of its doze
+        assertThat(log.pauses()).isZero();
+        log.sleeps(1_000 * MS);
+        log.woke(1_050 * MS); // back to its period: due at 1005, 45 ms late
+        assertThat(log.pauses()).isEqualTo(1);
+        assertThat(log.overlap(1_000 * MS, 1_050 * MS)).isEqualTo(45 * MS);
+    }
+
+    @Test
     void aPauseStillUnderWayCountsForSamplesEndingBeforeTheWatchdogWakes() {
         onTime(0, 100);
         log.sleeps(100 * MS); // due at 105; it has not woken by 240
