@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BareProxy {
     private static final boolean YIELD = !"0".equals(System.getenv("FLOOR_YIELD"));
     private static final AtomicInteger NEXT = new AtomicInteger();
-    private static InetSocketAddress[] backends;
+    static InetSocketAddress[] backends;
 
     public static void main(String[] args) throws Exception {
         InetSocketAddress listen = address(args[0]);
@@ -39,13 +39,13 @@ public final class BareProxy {
         }
     }
 
-    private static InetSocketAddress address(String hostPort) {
+    static InetSocketAddress address(String hostPort) {
         int c = hostPort.lastIndexOf(':');
         return new InetSocketAddress(hostPort.substring(0, c), Integer.parseInt(hostPort.substring(c + 1)));
     }
 
-    /** One backend connection: opened on first use, reopened after a close. */
-    private static final class Upstream {
+    /** One backend connection: opened on first use, reopened after a close (HelidonProxy pools them). */
+    static final class Upstream {
         Socket socket;
         InputStream in;
         OutputStream out;
@@ -114,7 +114,7 @@ public final class BareProxy {
     }
 
     /** Sends the head, reads the answer into {@code up.buf}; its length, or -1 when the backend connection had closed. */
-    private static int exchange(Upstream up, byte[] head, int len) throws IOException {
+    static int exchange(Upstream up, byte[] head, int len) throws IOException {
         if (up.socket == null) {
             up.open();
         }
@@ -157,7 +157,7 @@ public final class BareProxy {
         return total;
     }
 
-    private static int headEnd(byte[] b, int n) {
+    static int headEnd(byte[] b, int n) {
         for (int i = 0; i + 3 < n; i++) {
             if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
                 return i;

@@ -5,14 +5,9 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link BareProxy}'s exchange behind Helidon SE's HTTP/1.1 server, with the router's server settings that matter per
@@ -21,24 +16,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answer's headers (less Connection, Keep-Alive and Content-Length) and body go out through {@code res.send(bytes)}.
  * Only the upstream read yields (the router's second yield is guarded by its starvation gate, not copied here).
  *
- * <p>Usage: {@code java -cp "cli/target/lib/*" HelidonProxy.java HOST:PORT BACKEND[,BACKEND...]}.
+ * <p>Compiled with BareProxy.java (whose exchange it uses). Usage:
+ * {@code java -cp "<classes>:cli/target/lib/*" HelidonProxy HOST:PORT BACKEND[,BACKEND...]}.
  */
 public final class HelidonProxy {
-    private static final AtomicInteger NEXT = new AtomicInteger();
-    private static final ConcurrentLinkedDeque<Upstream> IDLE = new ConcurrentLinkedDeque<>();
-    private static InetSocketAddress[] backends;
+    private static final ConcurrentLinkedDeque<BareProxy.Upstream> IDLE = new ConcurrentLinkedDeque<>();
 
     public static void main(String[] args) throws Exception {
-        int c = args[0].lastIndexOf(':');
         String[] b = args[1].split(",");
-        backends = new InetSocketAddress[b.length];
+        BareProxy.backends = new java.net.InetSocketAddress[b.length];
         for (int i = 0; i < b.length; i++) {
-            int k = b[i].lastIndexOf(':');
-            backends[i] = new InetSocketAddress(b[i].substring(0, k), Integer.parseInt(b[i].substring(k + 1)));
+            BareProxy.backends[i] = BareProxy.address(b[i]);
         }
+        java.net.InetSocketAddress listen = BareProxy.address(args[0]);
         WebServer.builder()
-                .host(args[0].substring(0, c))
-                .port(Integer.parseInt(args[0].substring(c + 1)))
+                .host(listen.getHostString())
+                .port(listen.getPort())
                 .featuresDiscoverServices(false)
                 .shutdownHook(false)
                 .protocolsDiscoverServices(false)
@@ -51,13 +44,6 @@ public final class HelidonProxy {
         Thread.currentThread().join();
     }
 
-    private static final class Upstream {
-        Socket socket;
-        InputStream in;
-        OutputStream out;
-        final byte[] buf = new byte[65536];
-    }
-
     private static void handle(ServerRequest req, ServerResponse res) throws IOException {
         StringBuilder sb = new StringBuilder(256);
         sb.append(req.prologue().method().text()).append(' ').append(req.prologue().uriPath().rawPath()).append(" HTTP/1.1\r\n");
@@ -65,22 +51,23 @@ public final class HelidonProxy {
             sb.append(h.name()).append(": ").append(h.get()).append("\r\n");
         }
         byte[] head = sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
-        Upstream up = IDLE.pollFirst();
-        int len = up == null ? -1 : exchange(up, head);
-        if (len < 0) {
-            up = open();
-            len = exchange(up, head);
+        BareProxy.Upstream up = IDLE.pollFirst();
+        if (up == null) {
+            up = new BareProxy.Upstream();
+        }
+        int len = BareProxy.exchange(up, head, head.length);
+        if (len < 0) { // a kept-alive backend connection closed under us: once more on a new one
+            len = BareProxy.exchange(up, head, head.length);
             if (len < 0) {
                 res.status(502).send();
                 return;
             }
         }
-        byte[] b = up.buf;
-        int end = headEnd(b, len);
-        String h = new String(b, 0, end, StandardCharsets.ISO_8859_1);
-        int lineEnd = h.indexOf("\r\n");
+        byte[] buf = up.buf;
+        int end = BareProxy.headEnd(buf, len);
+        String h = new String(buf, 0, end, StandardCharsets.ISO_8859_1);
         res.status(Integer.parseInt(h.substring(9, 12)));
-        for (int i = lineEnd + 2; i < h.length(); ) {
+        for (int i = h.indexOf("\r\n") + 2; i < h.length(); ) {
             int eol = h.indexOf("\r\n", i);
             if (eol < 0) {
                 eol = h.length();
@@ -92,68 +79,10 @@ public final class HelidonProxy {
             }
             i = eol + 2;
         }
-        byte[] body = Arrays.copyOfRange(b, end + 4, len);
+        byte[] body = Arrays.copyOfRange(buf, end + 4, len);
         if (up.socket != null) {
             IDLE.offerFirst(up);
         }
         res.send(body);
-    }
-
-    private static Upstream open() throws IOException {
-        Upstream up = new Upstream();
-        up.socket = new Socket();
-        up.socket.setTcpNoDelay(true);
-        up.socket.connect(backends[Math.floorMod(NEXT.getAndIncrement(), backends.length)]);
-        up.in = up.socket.getInputStream();
-        up.out = up.socket.getOutputStream();
-        return up;
-    }
-
-    /** As BareProxy's: the answer's length in {@code up.buf}, or -1 when the connection had closed (then closed here). */
-    private static int exchange(Upstream up, byte[] head) throws IOException {
-        try {
-            up.out.write(head);
-            Thread.yield();
-            byte[] b = up.buf;
-            int n = 0;
-            int end;
-            while ((end = headEnd(b, n)) < 0) {
-                int r = up.in.read(b, n, b.length - n);
-                if (r < 0) {
-                    up.socket.close();
-                    return -1;
-                }
-                n += r;
-            }
-            String lower = new String(b, 0, end, StandardCharsets.ISO_8859_1).toLowerCase();
-            int i = lower.indexOf("\ncontent-length:");
-            int eol = i < 0 ? -1 : lower.indexOf('\r', i);
-            int total = end + 4 + (i < 0 ? 0 : Integer.parseInt(lower.substring(i + 16, eol < 0 ? lower.length() : eol).trim()));
-            while (n < total) {
-                int r = up.in.read(b, n, total - n);
-                if (r < 0) {
-                    up.socket.close();
-                    return -1;
-                }
-                n += r;
-            }
-            if (lower.contains("\nconnection: close")) {
-                up.socket.close();
-                up.socket = null; // not offered back
-            }
-            return total;
-        } catch (IOException e) {
-            up.socket.close();
-            return -1;
-        }
-    }
-
-    private static int headEnd(byte[] b, int n) {
-        for (int i = 0; i + 3 < n; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 }
