@@ -37,6 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * peak decayed (4 % before the pause, 22 % in the 3 s after it, in the run with compensation switched off). The
  * router's watchdog records the pause and the latency samples leave it out, so the slow member's share stays where it
  * was; {@code headroom_process_pause_seconds_total} counts the pause.
+ *
+ * <p>The watchdog measures pauses only while some upstream exchange is in flight (otherwise it dozes, and a pause
+ * distorts no sample), and with these clients there are moments with none. So one request to a third backend, which
+ * answers after 3 s, is in flight across the pause: it makes the measurement certain, and it must still succeed.
  */
 @Timeout(180)
 @EnabledOnOs(OS.LINUX)
@@ -52,6 +56,8 @@ class ProcessPauseTest {
         AtomicLong slowHits = new AtomicLong();
         Backend fast = new Backend(20, fastHits);
         Backend slow = new Backend(200, slowHits);
+        AtomicLong holdHits = new AtomicLong();
+        Backend hold = new Backend(3_000, holdHits);
         Path file = tmp.resolve("headroom.yaml");
         Files.writeString(file, """
                 instance-id: pause-test
@@ -62,10 +68,13 @@ class ProcessPauseTest {
                     api:
                       backends: [127.0.0.1:%d, 127.0.0.1:%d]
                       balancer: {type: peak-ewma, decay: 10s}
+                    held:
+                      backends: [127.0.0.1:%d]
                   routes:
+                    - {name: held, path-prefix: /held, pool: held}
                     - {name: api, path-prefix: /, pool: api}
                 admin: {listen: 127.0.0.1:0}
-                """.formatted(tmp.resolve("kafka"), fast.port(), slow.port()));
+                """.formatted(tmp.resolve("kafka"), fast.port(), slow.port(), hold.port()));
         ReloadHarness.RunningRouter router = new ReloadHarness.RunningRouter(file, List.of());
         Process p = router.process();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -98,7 +107,16 @@ class ProcessPauseTest {
             long fastBefore = fastHits.get() - fast0;
             long slowBefore = slowHits.get() - slow0;
 
-            // the pause: every thread of the router stops for 500 ms with the clients' requests in flight
+            // an exchange that spans the pause: sent now, answered 3 s after it reached its backend
+            var held = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pp[0] + "/held"))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.discarding());
+            long waitUntil = System.nanoTime() + 5_000_000_000L;
+            while (holdHits.get() == 0 && System.nanoTime() - waitUntil < 0) {
+                Thread.sleep(5);
+            }
+            assertThat(holdHits.get()).as("the held request reached its backend").isEqualTo(1);
+
+            // the pause: every thread of the router stops for a second with the clients' requests in flight
             signal("STOP", p.pid());
             Thread.sleep(1_000);
             signal("CONT", p.pid());
@@ -116,6 +134,7 @@ class ProcessPauseTest {
             String report = "before the pause: fast %d, slow %d; in the 3 s after it: fast %d, slow %d; errors %d"
                     .formatted(fastBefore, slowBefore, fastAfter, slowAfter, errors.get());
             assertThat(errors.get()).as(report).isZero();
+            assertThat(held.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode()).as("the request held across the pause").isEqualTo(200);
             assertThat(fastBefore + slowBefore).as(report).isPositive();
             assertThat(fastAfter + slowAfter).as(report).isPositive();
             // the watchdog saw the pause: at least the 500 ms of the stop (more if the machine stalled it too)
@@ -133,6 +152,7 @@ class ProcessPauseTest {
             router.close();
             fast.close();
             slow.close();
+            hold.close();
         }
     }
 
