@@ -6,7 +6,8 @@ package io.headroom.router.upstream;
  * fixed period (the {@link Watchdog}: {@link #sleeps} before each sleep, {@link #woke} after it). A latency sample that overlapped a pause measured the process, not the backend;
  * {@link #overlap} says by how much, so latency estimates (peak-EWMA, the adaptive concurrency limit) can leave it out.
  *
- * <p>One writer (the waking thread), any number of readers, no locks. The last
+ * <p>One writer (the waking thread, and the thread that wakes it from a doze: {@link #dueAgain}), any number of
+ * readers, no locks. The last
  * {@value #CAPACITY} pauses are kept; a pause is at least the threshold long, so that covers far more than any
  * exchange. A pause still under way (the waking thread is overdue by more than the threshold) counts up to the
  * reader's {@code end}: after a stall the request threads may run before the waking thread does, and their samples
@@ -58,6 +59,17 @@ public final class PauseLog {
      */
     public void dozes() {
         due = Long.MIN_VALUE;
+    }
+
+    /**
+     * A dozing waking thread was just woken at {@code now}: it is due again one period later, so that a pause which
+     * starts before it runs is seen, as overdue and then recorded when it wakes. Called by the thread that wakes it
+     * (the one other writer, and only while the waking thread dozes); does nothing if it is not dozing.
+     */
+    public void dueAgain(long now) {
+        if (due == Long.MIN_VALUE) {
+            due = now + periodNanos;
+        }
     }
 
     /** The waking thread goes to sleep at {@code now} and is due one period later. Writer only. */

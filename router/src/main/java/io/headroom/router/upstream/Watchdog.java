@@ -18,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * connection is due to retire, at most {@link #DOZE_MAX_NANOS}, and the next exchange to begin wakes it
  * ({@link #exchangeBegan}, one volatile read on the request path): an idle router does not wake two hundred times a
  * second for nothing. While it dozes it expects no wake-up, so {@link #pauses()} records no pause then; no exchange
- * is in flight for a pause to distort.
+ * is in flight for a pause to distort. The exchange that wakes it also makes it due again within a period, so a pause
+ * that starts before the woken thread runs is still seen.
  */
 public final class Watchdog implements AutoCloseable {
     private final Set<UpstreamConnection> open = ConcurrentHashMap.newKeySet();
@@ -147,8 +148,27 @@ public final class Watchdog implements AutoCloseable {
     void exchangeBegan() {
         if (dozing) {
             dozing = false;
+            // Due again within a period from now: a pause of the process that begins before this thread runs (and
+            // delays it too) is then seen as one, so the exchange that just began leaves it out of its latency.
+            pauses.dueAgain(ticker.read());
             LockSupport.unpark(thread);
         }
+    }
+
+    /**
+     * Before a doze: publishes it, then looks again for an exchange in flight (see {@link #run}). The pause log is
+     * told first, so that an exchange which sees the doze and sets the next due time is not overwritten.
+     *
+     * @return whether the thread may doze (nothing is in flight)
+     */
+    boolean prepareDoze() {
+        pauses.dozes();
+        dozing = true;
+        if (anyInFlight()) {
+            dozing = false;
+            return false;
+        }
+        return true;
     }
 
     /** Whether the thread is dozing (for tests). */
@@ -159,18 +179,12 @@ public final class Watchdog implements AutoCloseable {
     private void run() {
         long sleep = periodNanos;
         while (running) {
-            if (sleep > periodNanos) {
-                // Publish the doze before looking again: an exchange that began after the scan either sees dozing and
-                // wakes us, or is seen here (both are volatile, so one of the two sees the other's write).
-                dozing = true;
-                if (anyInFlight()) {
-                    dozing = false;
-                    sleep = periodNanos;
-                }
+            // Publish the doze before looking again: an exchange that began after the scan either sees dozing and
+            // wakes us, or is seen here (both are volatile, so one of the two sees the other's write).
+            if (sleep > periodNanos && !prepareDoze()) {
+                sleep = periodNanos;
             }
-            if (sleep > periodNanos) {
-                pauses.dozes();
-            } else {
+            if (sleep <= periodNanos) {
                 pauses.sleeps(ticker.read());
             }
             LockSupport.parkNanos(sleep);

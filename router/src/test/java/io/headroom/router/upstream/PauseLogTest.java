@@ -62,6 +62,21 @@ class PauseLogTest {
     }
 
     @Test
+    void theExchangeThatEndsADozeMakesThePauseBeforeTheWatchdogRunsVisible() {
+        onTime(0, 100);
+        log.dozes();
+        log.dueAgain(1_000 * MS); // an exchange begins at 1000 and wakes the dozing watchdog: due at 1005
+        // the process stops before the watchdog runs: a sample of that exchange ending at 1500 sees the pause under way
+        assertThat(log.overlap(1_000 * MS, 1_500 * MS)).isEqualTo(495 * MS);
+        log.woke(1_600 * MS); // the watchdog runs at last, 595 ms late
+        assertThat(log.pauses()).isEqualTo(1);
+        assertThat(log.pausedNanos()).isEqualTo(595 * MS);
+        log.dueAgain(1_500 * MS); // not dozing: ignored (else due at 1505, and a wake at 1606 would be 101 ms late)
+        log.woke(1_606 * MS);
+        assertThat(log.pauses()).as("1 ms late, not a pause").isEqualTo(1);
+    }
+
+    @Test
     void aPauseStillUnderWayCountsForSamplesEndingBeforeTheWatchdogWakes() {
         onTime(0, 100);
         log.sleeps(100 * MS); // due at 105; it has not woken by 240

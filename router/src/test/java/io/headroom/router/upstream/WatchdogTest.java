@@ -105,6 +105,23 @@ class WatchdogTest {
     }
 
     @Test
+    void anExchangeThatWakesADozingWatchdogLetsAPauseBeforeItRunsBeSeen() throws IOException {
+        ManualTicker ticker = new ManualTicker();
+        Watchdog w = new Watchdog(ticker, 5 * MS, 1000 * MS); // its thread is never started: the process "pauses"
+        BackendSet set = new BackendSet(new ConnectionPool.Settings(TimeUnit.SECONDS.toNanos(5), 300 * MS, 4), w);
+        Backend backend = set.get(new HostPort("127.0.0.1", server.getLocalPort()));
+        assertThat(w.prepareDoze()).as("nothing in flight: it may doze").isTrue();
+
+        UpstreamConnection c = open(backend);
+        long start = ticker.read();
+        c.begin(start + 10_000 * MS); // wakes the dozing watchdog, which does not run before the pause
+        ticker.advanceNanos(800 * MS);
+        assertThat(w.pauses().overlap(start, ticker.read())).as("the exchange's sample leaves out the pause")
+                .isEqualTo(795 * MS);
+        assertThat(w.prepareDoze()).as("an exchange in flight: no doze").isFalse();
+    }
+
+    @Test
     void refusesADozeShorterThanThePeriod() {
         assertThatThrownBy(() -> new Watchdog(new ManualTicker(), 5 * MS, MS)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Watchdog(new ManualTicker(), 0, MS)).isInstanceOf(IllegalArgumentException.class);
