@@ -7,9 +7,8 @@ package io.headroom.router.upstream;
  * {@link #overlap} says by how much, so latency estimates (peak-EWMA, the adaptive concurrency limit) can leave it out.
  *
  * <p>One writer (the waking thread, and the thread that wakes it from a doze: {@link #dueAgain}), any number of
- * readers, no locks. The last
- * {@value #CAPACITY} pauses are kept; a pause is at least the threshold long, so that covers far more than any
- * exchange. A pause still under way (the waking thread is overdue by more than the threshold) counts up to the
+ * readers, no locks. The last {@value #CAPACITY} pauses are kept; a pause is at least the threshold long, so that
+ * covers far more than any exchange. A pause still under way (the waking thread is overdue by more than the threshold) counts up to the
  * reader's {@code end}: after a stall the request threads may run before the waking thread does, and their samples
  * must see the same pause.
  */
