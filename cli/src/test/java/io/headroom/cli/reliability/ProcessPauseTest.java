@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -134,10 +135,10 @@ class ProcessPauseTest {
             String report = "before the pause: fast %d, slow %d; in the 3 s after it: fast %d, slow %d; errors %d"
                     .formatted(fastBefore, slowBefore, fastAfter, slowAfter, errors.get());
             assertThat(errors.get()).as(report).isZero();
-            assertThat(held.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode()).as("the request held across the pause").isEqualTo(200);
+            assertThat(held.get(20, TimeUnit.SECONDS).statusCode()).as("the request held across the pause").isEqualTo(200);
             assertThat(fastBefore + slowBefore).as(report).isPositive();
             assertThat(fastAfter + slowAfter).as(report).isPositive();
-            // the watchdog saw the pause: at least the 500 ms of the stop (more if the machine stalled it too)
+            // the watchdog saw the pause: most of the second of the stop (more if the machine stalled it too)
             Matcher pauses = Pattern.compile("(?m)^headroom_process_pause_seconds_total(?:\\{[^}]*\\})? ([0-9.eE+]+)$").matcher(metrics);
             assertThat(pauses.find()).as("pause seconds in /metrics").isTrue();
             assertThat(Double.parseDouble(pauses.group(1))).as(report).isGreaterThanOrEqualTo(0.9);

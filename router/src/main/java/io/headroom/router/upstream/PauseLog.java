@@ -8,9 +8,9 @@ package io.headroom.router.upstream;
  *
  * <p>One writer (the waking thread, and the thread that wakes it from a doze: {@link #dueAgain}), any number of
  * readers, no locks. The last {@value #CAPACITY} pauses are kept; a pause is at least the threshold long, so that
- * covers far more than any exchange. A pause still under way (the waking thread is overdue by more than the threshold) counts up to the
- * reader's {@code end}: after a stall the request threads may run before the waking thread does, and their samples
- * must see the same pause.
+ * covers far more than any exchange. A pause still under way (the waking thread is overdue by more than the
+ * threshold) counts up to the reader's {@code end}: after a stall the request threads may run before the waking
+ * thread does, and their samples must see the same pause.
  */
 public final class PauseLog {
     static final int CAPACITY = 64;
