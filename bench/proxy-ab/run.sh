@@ -11,7 +11,7 @@
 #         RATE: paced runs at RATE req/s (wrk with a Lua schedule, as proxy-bench's paced run: latency from the actual
 #         send, so p99 is optimistic) instead of closed-loop ones
 # Output: per run: req/s, p99, max latency (wrk, --timeout 10s so slow requests are measured, not dropped), CPU µs per
-#         request of the JVM (user + system from /proc), system calls per request (perf stat raw_syscalls, when
+#         request of the JVM (user + system from /proc; user alone in brackets), system calls per request (perf stat raw_syscalls, when
 #         perf may count them; else -).
 # Needs:  nginx, wrk, taskset, curl; perf optional. Ports 23481-23482 and 23491-23492 on 127.0.0.1 (+ PORT_OFFSET).
 set -uo pipefail
@@ -78,6 +78,6 @@ for r in $(seq 1 $R); do for x in A B; do
   n=$(echo "$out" | awk '/requests in/{print $1}'); rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}'); mx=$(echo "$out" | awk '/Latency/{print $4}')
   sc=-; [[ -n $pp ]] && sc=$(awk -v n=$n '/raw_syscalls/{gsub(",", "", $1); printf "%.2f", $1 / n}' $WD/perf.$x)
-  awk -v x=$x -v r=$r -v n=$n -v rps=$rps -v c=$(( (b[0] - a[0]) + (b[1] - a[1]) )) -v t=$(getconf CLK_TCK) -v sc=$sc -v p99=$p99 -v mx=$mx \
-    'BEGIN{printf "%s r%d rps=%9s p99=%9s max=%9s cpu=%5.1f us/req syscalls/req=%s\n", x, r, rps, p99, mx, c / t * 1e6 / n, sc}'
+  awk -v x=$x -v r=$r -v n=$n -v rps=$rps -v c=$(( (b[0] - a[0]) + (b[1] - a[1]) )) -v u=$(( b[0] - a[0] )) -v t=$(getconf CLK_TCK) -v sc=$sc -v p99=$p99 -v mx=$mx \
+    'BEGIN{printf "%s r%d rps=%9s p99=%9s max=%9s cpu=%5.1f us/req (user %4.1f) syscalls/req=%s\n", x, r, rps, p99, mx, c / t * 1e6 / n, u / t * 1e6 / n, sc}'
 done; done

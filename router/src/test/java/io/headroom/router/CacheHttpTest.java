@@ -183,6 +183,16 @@ class CacheHttpTest {
     }
 
     @Test
+    void aCachedAnswerCarriesItsOwnRequestsTraceIdAndNoStoredOne() throws Exception {
+        HttpResponse<String> first = get("/api/fresh?trace=1");
+        HttpResponse<String> second = get("/api/fresh?trace=1");
+        assertThat(second.headers().firstValue("age")).isPresent(); // from the cache
+        assertThat(first.headers().allValues("x-trace-id")).hasSize(1);
+        assertThat(second.headers().allValues("x-trace-id")).hasSize(1);
+        assertThat(second.headers().firstValue("x-trace-id")).isNotEqualTo(first.headers().firstValue("x-trace-id"));
+    }
+
+    @Test
     void aFreshResponseIsServedFromTheCacheForGetAndHead() throws Exception {
         int freshBefore = hits("/api/fresh");
         HttpResponse<String> first = get("/api/fresh?x=1");

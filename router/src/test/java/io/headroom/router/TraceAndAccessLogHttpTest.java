@@ -216,6 +216,11 @@ class TraceAndAccessLogHttpTest {
         HttpResponse<String> r = get("/echo", "traceparent", incoming);
         assertThat(r.headers().allValues("x-trace-id")).containsExactly("4bf92f3577b34da6a3ce929d0e0e4736");
         assertThat(r.headers().firstValue("traceparent")).isEmpty();
+        HttpResponse<String> traced = get("/traced", "traceparent", incoming);
+        assertThat(traced.statusCode()).isEqualTo(200);
+        assertThat(traced.headers().allValues("x-trace-id")).containsExactly("4bf92f3577b34da6a3ce929d0e0e4736");
+        // only the configured header is the router's: the backend's other trace header passes as any header would
+        assertThat(traced.headers().allValues("traceparent")).containsExactly("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
 
         TinyBackend b = new TinyBackend("b2");
         String yaml = """
@@ -242,6 +247,11 @@ class TraceAndAccessLogHttpTest {
             String tp = proxied.headers().firstValue("traceparent").orElseThrow();
             assertThat(tp).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-").endsWith("-01").doesNotContain("00f067aa0ba902b7");
             assertThat(proxied.headers().allValues("traceparent")).hasSize(1);
+            // a backend's own trace headers do not reach the client in place of, or beside, the router's
+            HttpResponse<String> tracedFull = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p2 + "/api/traced"))
+                    .header("traceparent", incoming).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(tracedFull.headers().allValues("traceparent")).singleElement().satisfies(v ->
+                    assertThat(v).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-").endsWith("-01"));
             HttpResponse<String> notFound = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p2 + "/nothing")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(notFound.statusCode()).isEqualTo(404);

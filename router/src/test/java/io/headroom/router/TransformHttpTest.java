@@ -110,7 +110,7 @@ class TransformHttpTest {
                           remove: [X-Debug]
                           rename: {X-Old: X-New}
                         response:
-                          set: {X-Frame-Options: DENY}
+                          set: {X-Frame-Options: DENY, X-Trace-Id: from-the-route}
                           remove: [Set-Cookie]
                           rename: {X-End-To-End: X-Backend-Flag}
                     - {name: open, path-prefix: /open, rewrite: {strip-prefix: true}, pool: api}
@@ -144,6 +144,8 @@ class TransformHttpTest {
         assertThat(r.headers().firstValue("x-backend-flag")).hasValue("yes");
         assertThat(r.headers().firstValue("x-end-to-end")).isEmpty();
         assertThat(r.headers().firstValue("x-frame-options")).hasValue("DENY");
+        // the trace id header is the router's own, whatever the route sets
+        assertThat(r.headers().allValues("x-trace-id")).singleElement().satisfies(v -> assertThat(v).matches("[0-9a-f]{32}"));
         // the mirrored copy got the same treatment
         String copy = shadow.heads.poll(20, TimeUnit.SECONDS);
         assertThat(copy).isNotNull();

@@ -308,13 +308,19 @@ public final class ResponseCache {
         /**
          * A writer that tees a 200's body into a new entry while it streams to the client, or null when the response
          * may not be stored. Call after the response headers are set on {@code res} (before per-request headers).
+         *
+         * @param perRequest a header already on {@code res} that belongs to this request alone and is not stored (the
+         *                   router's trace id), or null
          */
-        public Writer writer(int status, ServerResponse res, long now) {
+        public Writer writer(int status, ServerResponse res, long now, HeaderName perRequest) {
             if ((state != State.MISS && state != State.REVALIDATE) || head || status != 200) {
                 return null;
             }
             List<String> pairs = new ArrayList<>();
             for (Header h : res.headers()) {
+                if (perRequest != null && h.headerName().equals(perRequest)) {
+                    continue;
+                }
                 for (String v : h.allValues()) {
                     pairs.add(h.name());
                     pairs.add(v);

@@ -84,6 +84,8 @@ public final class ProxyHandler implements Handler {
     private final LongSupplier traceIds;
     /** The response header carrying the trace id (or the router's traceparent), or null for none. */
     private final HeaderName traceHeader;
+    /** {@link #traceHeader}'s name in lower case, or null. */
+    private final String traceHeaderLower;
     private final boolean traceHeaderFull;
     private final SpanSink spans;
     private final UsageAnalytics usage;
@@ -138,6 +140,7 @@ public final class ProxyHandler implements Handler {
         this.accessLog = accessLog;
         this.traceIds = traceIds;
         this.traceHeader = tracing.responseHeader() == null ? null : HeaderNames.create(tracing.responseHeader());
+        this.traceHeaderLower = traceHeader == null ? null : traceHeader.lowerCase();
         this.traceHeaderFull = tracing.fullTraceparent();
         this.spans = spans;
     }
@@ -799,14 +802,15 @@ public final class ProxyHandler implements Handler {
 
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
-        copyResponseHeaders(head, res, x.transform());
-        // the cache stores the backend's headers only: a new affinity cookie belongs to this client alone
-        ResponseCache.Writer store = x.cache() == null ? null : x.cache().writer(status, res, headAt);
+        // the trace header, set when the request came in, is ours: a same-named header of the backend's is not copied
+        copyResponseHeaders(head, res, x.transform(), traceHeaderLower);
+        // the cache stores the backend's headers only: the trace id and a new affinity cookie belong to this request alone
+        ResponseCache.Writer store = x.cache() == null ? null : x.cache().writer(status, res, headAt, traceHeader);
         if (x.setCookie() != null) {
             res.headers().add(HeaderNames.SET_COOKIE, x.setCookie());
         }
-        if (traceHeader != null) {
-            // Ours, not a same-named header of the backend's.
+        if (traceHeader != null && x.transform().touchesResponses()) {
+            // a response rename or set header of the route's may have written that name: ours wins
             res.headers().set(traceHeader, traceHeaderFull ? x.trace().traceparent() : x.trace().traceId());
         }
         if (x.limits() != null) {
@@ -1088,7 +1092,8 @@ public final class ProxyHandler implements Handler {
 
     // ---- response head -----------------------------------------------------------------------------------------------
 
-    private static void copyResponseHeaders(ResponseHead head, ServerResponse res, HeaderTransform transform) {
+    /** @param skip a lower-case name not copied (the router's own trace header), or null */
+    private static void copyResponseHeaders(ResponseHead head, ServerResponse res, HeaderTransform transform, String skip) {
         var out = res.headers();
         boolean transforms = transform.touchesResponses();
         for (int i = 0; i < head.headerCount(); i++) {
@@ -1099,7 +1104,7 @@ public final class ProxyHandler implements Handler {
                     continue;
                 }
                 default -> {
-                    if (lower.startsWith("proxy-") || head.isConnectionToken(lower)) {
+                    if (lower.startsWith("proxy-") || head.isConnectionToken(lower) || lower.equals(skip)) {
                         continue;
                     }
                     if (transforms && transform.responseDrops(lower)) {
