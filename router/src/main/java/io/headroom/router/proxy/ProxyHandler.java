@@ -693,7 +693,7 @@ public final class ProxyHandler implements Handler {
         }
         // Phase 1: send the request and read the response head (and a small body); nothing has gone to the client yet.
         while (true) {
-            long now = ticker.read();
+            long now = fresh ? ticker.read() : attemptStart; // the retry on a fresh connection comes later
             conn = fresh ? null : backend.connections().pollIdle(now);
             boolean pooled = conn != null;
             if (conn == null) {
@@ -848,17 +848,18 @@ public final class ProxyHandler implements Handler {
             x.target().telemetry().error(backend, bytesIn, bytesOut, ticker.read() - start);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
         }
+        long end = ticker.read(); // one reading for the pool, the log and telemetry
         if (conn.reusableAfter(head, body)) {
-            conn.release(ticker.read());
+            conn.release(end);
         } else {
             conn.close();
         }
         if (log != null) {
             log.bytesIn = bytesIn;
             log.bytesOut = bytesOut;
-            log.upstreamResponseNanos = ticker.read() - attemptStart;
+            log.upstreamResponseNanos = end - attemptStart;
         }
-        x.target().telemetry().response(backend, status, bytesIn, bytesOut, ticker.read() - start);
+        x.target().telemetry().response(backend, status, bytesIn, bytesOut, end - start);
         return null;
     }
 
