@@ -11,8 +11,8 @@
 #         RATE: paced runs at RATE req/s (wrk with a Lua schedule, as proxy-bench's paced run: latency from the actual
 #         send, so p99 is optimistic) instead of closed-loop ones
 # Output: per run: req/s, p99, max latency (wrk, --timeout 10s so slow requests are measured, not dropped), CPU µs per
-#         request of the JVM (user + system from /proc; user alone in brackets), system calls per request (perf stat raw_syscalls, when
-#         perf may count them; else -).
+#         request of the JVM (user + system from /proc; user alone in brackets), system calls per request (perf stat
+#         raw_syscalls, when perf may count them; else -). nginx-cpu.sh prints the same for nginx as the proxy.
 # Needs:  nginx, wrk, taskset, curl; perf optional. Ports 23481-23482 and 23491-23492 on 127.0.0.1 (+ PORT_OFFSET).
 set -uo pipefail
 P=${1:-/}; R=${2:-4}; D=${D:-10}; CONNS=${CONNS:-64}; OFF=${PORT_OFFSET:-0}
