@@ -123,8 +123,16 @@ final class GrpcMetadata {
         }
     }
 
-    static void toHeaders(ServerResponse res, Metadata headers) {
-        copy(headers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
+    /**
+     * The member's metadata added to the response's headers, less a header of the name {@code skip} (lower case, or
+     * null): the router's own trace header, already on the response, which the member's must not join.
+     */
+    static void toHeaders(ServerResponse res, Metadata md, String skip) {
+        copy(md, (n, v) -> {
+            if (!n.equals(skip)) {
+                res.headers().add(HeaderNames.create(n), v);
+            }
+        });
     }
 
     static boolean listed(String[] names, String lower) {

@@ -100,6 +100,8 @@ public final class GrpcRoute {
      * @param start        ticker time the request arrived
      * @param identity     the authenticated consumer (identity headers become metadata)
      * @param trace        the trace context sent on as {@code traceparent}
+     * @param traceHeader  the router's trace response header (lower case), already on the response, or null: a member's
+     *                     metadata of that name is not copied beside it
      * @param limitHeaders RateLimit and RateLimit-Policy values, or null
      * @param strip        lower-case names of request headers not forwarded (credentials, transform drops)
      * @param transform    the route's request header changes
@@ -107,7 +109,7 @@ public final class GrpcRoute {
      * @param picker       member choice with the pool's breaker and hashing
      */
     public record Exchange(PoolState pool, RouteTelemetry telemetry, String path, long start, Identity identity,
-                           io.headroom.router.tls.ClientCertificate certificate, TraceContext trace,
+                           io.headroom.router.tls.ClientCertificate certificate, TraceContext trace, String traceHeader,
                            String[] limitHeaders, String[] strip, HeaderTransform transform, AccessLog.Entry log, Picker picker) {
     }
 
@@ -516,7 +518,7 @@ public final class GrpcRoute {
                             byte[] body = responseJson(single, binding).getBytes(StandardCharsets.UTF_8);
                             bytesOut = body.length;
                             begin(res, x, headers);
-                            trailersAsHeaders(res, end.trailers());
+                            trailersAsHeaders(res, end.trailers(), x.traceHeader());
                             res.send(body);
                         }
                         done(x, backend, 200, Status.Code.OK, bytesIn, bytesOut);
@@ -616,9 +618,9 @@ public final class GrpcRoute {
      * A streamed answer has sent its head with its first message, before the trailers exist: it ends with them as HTTP
      * trailers for a client that sent {@code TE: trailers} ({@link #endTrailers}; docs/grpc.md, "Trailers").
      */
-    static void trailersAsHeaders(ServerResponse res, Metadata trailers) {
+    static void trailersAsHeaders(ServerResponse res, Metadata trailers, String skip) {
         GrpcMetadata.copy(trailers, (n, v) -> {
-            if (!n.equals("grpc-status-details-bin")) {
+            if (!n.equals("grpc-status-details-bin") && !n.equals(skip)) {
                 res.headers().add(HeaderNames.create(n), v);
             }
         });
@@ -627,7 +629,7 @@ public final class GrpcRoute {
     /** Status 200, JSON, the member's response metadata as headers. */
     static void begin(ServerResponse res, Exchange x, Metadata headers) {
         res.status(200);
-        GrpcMetadata.toHeaders(res, headers);
+        GrpcMetadata.toHeaders(res, headers, x.traceHeader());
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         limitHeaders(res, x.limitHeaders());
     }
@@ -764,7 +766,7 @@ public final class GrpcRoute {
         if (x.log() != null) {
             x.log().grpcStatus = code.value();
         }
-        trailersAsHeaders(res, trailers);
+        trailersAsHeaders(res, trailers, x.traceHeader());
         res.status(http);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         if (http == 503) {
@@ -1136,9 +1138,7 @@ public final class GrpcRoute {
     /** Status 200, application/grpc, the member's headers, and a {@code Trailer} header so that Helidon sends trailers. */
     private OutputStream beginGrpc(ServerResponse res, Exchange x, Metadata headers) {
         res.status(200);
-        if (headers != null) {
-            GrpcMetadata.copy(headers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
-        }
+        GrpcMetadata.toHeaders(res, headers, x.traceHeader());
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/grpc");
         limitHeaders(res, x.limitHeaders());
         OutputStream out = res.outputStream();
@@ -1164,9 +1164,7 @@ public final class GrpcRoute {
         outcome(x, s.getCode());
         res.status(200);
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/grpc");
-        if (trailers != null) {
-            GrpcMetadata.copy(trailers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
-        }
+        GrpcMetadata.toHeaders(res, trailers, x.traceHeader()); // the trailers go in the one HEADERS frame
         res.headers().set(GRPC_STATUS, Integer.toString(s.getCode().value()));
         if (s.getDescription() != null) {
             res.headers().set(GRPC_MESSAGE, percentEncode(s.getDescription()));

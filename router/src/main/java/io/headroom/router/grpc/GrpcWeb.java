@@ -432,9 +432,7 @@ final class GrpcWeb {
         @Override
         public OutputStream begin(ServerResponse res, GrpcRoute.Exchange x, Metadata headers) {
             res.status(200);
-            if (headers != null) {
-                GrpcMetadata.copy(headers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
-            }
+            GrpcMetadata.toHeaders(res, headers, x.traceHeader());
             res.headers().set(HeaderNames.CONTENT_TYPE, kind.contentType);
             GrpcRoute.limitHeaders(res, x.limitHeaders());
             OutputStream out = res.outputStream();
@@ -498,9 +496,7 @@ final class GrpcWeb {
             }
             res.status(http);
             res.headers().set(HeaderNames.CONTENT_TYPE, kind.contentType);
-            if (trailers != null) {
-                GrpcMetadata.copy(trailers, (n, v) -> res.headers().add(HeaderNames.create(n), v));
-            }
+            GrpcMetadata.toHeaders(res, trailers, x.traceHeader()); // a trailers-only answer: the trailers are its headers
             res.headers().set(GRPC_STATUS, Integer.toString(s.getCode().value()));
             if (s.getDescription() != null) {
                 res.headers().set(GRPC_MESSAGE, GrpcRoute.percentEncode(s.getDescription()));

@@ -422,7 +422,7 @@ final class JsonStream {
             if (shape == Shape.NDJSON) {
                 res.headers().set(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
             }
-            GrpcRoute.trailersAsHeaders(res, trailers);
+            GrpcRoute.trailersAsHeaders(res, trailers, x.traceHeader());
             String body = switch (shape) {
                 case OBJECT -> single;
                 case ARRAY -> "[]";

@@ -437,7 +437,7 @@ public final class ProxyHandler implements Handler {
                       Identity identity, ClientCertificate certificate, String[] limitHeaders, Route.Target target, PoolState pool, String path, TraceContext trace) {
         RequestContext ctx = context(pool, route.name(), path, req);
         policy.grpc().serve(req, res, new io.headroom.router.grpc.GrpcRoute.Exchange(pool, target.telemetry(), path, start, identity, certificate,
-                trace, limitHeaders, policy.strip(), policy.transform(), entry, previous -> pick(pool, pool.snapshot(), ctx, previous)));
+                trace, traceHeaderLower, limitHeaders, policy.strip(), policy.transform(), entry, previous -> pick(pool, pool.snapshot(), ctx, previous)));
     }
 
     /**

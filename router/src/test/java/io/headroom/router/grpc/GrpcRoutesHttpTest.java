@@ -124,6 +124,8 @@ class GrpcRoutesHttpTest {
         assertThat(r.headers().allValues("x-cost")).containsExactly("3");
         assertThat(r.headers().allValues("x-digest-bin")).containsExactly("AQL+");
         assertThat(r.headers().map()).doesNotContainKey("grpc-status");
+        // the member sends an x-trace-id header and trailer of its own: the client gets the router's trace id alone
+        assertThat(r.headers().allValues("x-trace-id")).singleElement().satisfies(v -> assertThat(v).matches("[0-9a-f]{32}"));
         LibraryServer served = r.headers().firstValue("x-served-by").get().equals("a") ? a : b;
         Metadata md = served.lastHeaders.get();
         assertThat(md.get(Metadata.Key.of("x-tenant", Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("acme");
@@ -271,6 +273,9 @@ class GrpcRoutesHttpTest {
         assertThat(LibraryServer.field(book, "shelf")).isEqualTo("poetry");
         String servedBy = headers.get().get(Metadata.Key.of("x-served-by", Metadata.ASCII_STRING_MARSHALLER));
         assertThat(servedBy).isIn("a", "b");
+        // the router's trace id, not beside the member's own x-trace-id header
+        assertThat(headers.get().getAll(Metadata.Key.of("x-trace-id", Metadata.ASCII_STRING_MARSHALLER)))
+                .singleElement().satisfies(v -> assertThat(v).matches("[0-9a-f]{32}"));
         Metadata seen = (servedBy.equals("a") ? a : b).lastHeaders.get();
         assertThat(seen.get(Metadata.Key.of("x-tenant", Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("globex");
         assertThat(seen.get(Metadata.Key.of("x-blob-bin", Metadata.BINARY_BYTE_MARSHALLER))).containsExactly(0, 1, 0xff);

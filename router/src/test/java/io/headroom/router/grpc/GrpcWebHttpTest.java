@@ -133,6 +133,7 @@ class GrpcWebHttpTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(header(r, "content-type")).isEqualTo("application/grpc-web+proto");
         assertThat(header(r, "x-served-by")).isEqualTo("a"); // the member's response metadata, as headers
+        assertThat(r.headers().allValues("x-trace-id")).singleElement().satisfies(v -> assertThat(v).matches("[0-9a-f]{32}"));
         List<Frame> frames = new Frames(r.body(), false).all();
         assertThat(frames).hasSize(2);
         assertThat(frames.get(0).flag()).isZero();

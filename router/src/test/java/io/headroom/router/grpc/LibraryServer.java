@@ -175,6 +175,8 @@ final class LibraryServer implements AutoCloseable {
                     @Override
                     public void sendHeaders(Metadata h) {
                         h.put(Metadata.Key.of("x-served-by", Metadata.ASCII_STRING_MARSHALLER), LibraryServer.this.name);
+                        // a member with its own trace id header: the client must get the router's alone
+                        h.put(Metadata.Key.of("x-trace-id", Metadata.ASCII_STRING_MARSHALLER), "from-member");
                         super.sendHeaders(h);
                     }
 
@@ -182,6 +184,7 @@ final class LibraryServer implements AutoCloseable {
                     public void close(Status status, Metadata trailers) {
                         // custom trailing metadata, as a server that reports costs or checksums after the answer sends it
                         trailers.put(Metadata.Key.of("x-cost", Metadata.ASCII_STRING_MARSHALLER), "3");
+                        trailers.put(Metadata.Key.of("x-trace-id", Metadata.ASCII_STRING_MARSHALLER), "from-member-trailer");
                         trailers.put(Metadata.Key.of("x-digest-bin", Metadata.BINARY_BYTE_MARSHALLER), new byte[]{1, 2, (byte) 0xfe});
                         super.close(status, trailers);
                     }
