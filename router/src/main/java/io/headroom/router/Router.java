@@ -81,6 +81,8 @@ public final class Router implements AutoCloseable {
     private WebServer server;
     /** The listener's certificate, watched for rotation; null without {@code router.tls} or before start. */
     private io.headroom.router.tls.CertificateReloader certificates;
+    /** The listener's HTTP/1.1 lane, or null when off. */
+    private io.headroom.router.lane.LaneSelector lane;
     private final TracingConfig tracing;
     private final SpanSink spans;
     /** HTTP/2 channels of the gRPC routes, one per (pool, channel settings, member); closed at stop. */
@@ -427,6 +429,26 @@ public final class Router implements AutoCloseable {
         return new Router(config, instanceId, sink, clock, Objects.requireNonNull(traceIds, "traceIds"), TracingConfig.DEFAULT, null);
     }
 
+    /**
+     * The router's own HTTP/1.1 lane in front of Helidon's HTTP/1.1 selector (docs/router.md, "The lane"), unless
+     * {@code router.lane} is off or the listener terminates TLS; else Helidon's selector alone.
+     */
+    private io.helidon.webserver.spi.ServerConnectionSelector lane(RouterConfig config,
+                                                                 io.helidon.webserver.spi.ServerConnectionSelector http1) {
+        if (!config.limits().laneOn() || config.tls() != null) {
+            lane = null;
+            return http1;
+        }
+        lane = new io.headroom.router.lane.LaneSelector(http1, (req, res) -> current.handler().handle(req, res),
+                config.limits().maxRequestLine(), config.limits().maxHeaderSize());
+        return lane;
+    }
+
+    /** The HTTP/1.1 lane of the running listener, or null when it is off (tests, the admin API's counters). */
+    public synchronized io.headroom.router.lane.LaneSelector lane() {
+        return lane;
+    }
+
     /** Binds the listener, starts the window closer and the plan expiry timer; returns the bound port. */
     public synchronized int start() {
         if (server != null) {
@@ -491,13 +513,13 @@ public final class Router implements AutoCloseable {
                 .protocolsDiscoverServices(false)
                 // HTTP/1.0 clients: a connection whose first line says HTTP/1.0 goes through a translation to Helidon's
                 // HTTP/1.1 code (docs/router.md, "HTTP/1.0 clients"); all others to the HTTP/1.1 selector as they are
-                .addConnectionSelector(new io.headroom.router.proxy.Http10Selector(
+                .addConnectionSelector(lane(config, new io.headroom.router.proxy.Http10Selector(
                         io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config)
                                 .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), () -> current.clientCertificates(),
                                         "websocket"))
                                 .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build(),
                         io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config).build(),
-                        config.limits().maxRequestLine() + config.limits().maxHeaderSize()))
+                        config.limits().maxRequestLine() + config.limits().maxHeaderSize())))
                 .addConnectionSelector(new io.headroom.router.proxy.Http2PrefaceSelector(
                         io.helidon.webserver.http2.Http2ConnectionSelector.builder().http2Config(http2(config)).build()))
                 // one volatile read a request: a reload swaps the whole generation at once

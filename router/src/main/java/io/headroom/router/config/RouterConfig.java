@@ -42,6 +42,7 @@ import java.util.Set;
  *   access-log: {enabled: false, fields: [time, route, ...], file: PATH | stdout, queue: 8192}
  *   max-request-body: 10MB   # 413 beyond; also max-header-size: 16KB (431), max-request-line: 8KB, client-idle-timeout: 30s,
  *                            # header-read-timeout: 10s (off by default)
+ *   lane: true               # the router's own HTTP/1.1 lane for plain GET/HEAD (docs/router.md, "The lane")
  * </pre>
  * (docs/router.md describes the balancing, health and resilience keys; docs/gateway.md the route matching, rewrite,
  * split, mirror, auth and rate-limit keys.)
@@ -106,7 +107,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
     public static RouterConfig from(ConfigNode root) {
         ConfigNode r = root.child("router").requireOnly("listen", "pools", "routes", "auth", "rate-limits", "access-log",
                 "max-request-body", "max-header-size", "max-request-line", "client-idle-timeout",
-                "header-read-timeout", "tls");
+                "header-read-timeout", "tls", "lane");
         HostPort listen = hostPort(r, "listen", r.string("listen", DEFAULT_LISTEN));
 
         ConfigNode poolsNode = r.child("pools");
@@ -196,7 +197,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         if (headerRead.isNegative()) {
             throw r.errorAt("header-read-timeout", "header-read-timeout must not be negative", "write e.g. 10s, or 0s to switch it off");
         }
-        return new HttpLimits(body, headers, line, read, headerRead);
+        return new HttpLimits(body, headers, line, read, headerRead, r.bool("lane", true));
     }
 
     /** A size such as {@code 512}, {@code 16KB}, {@code 10MB}, {@code 1GB} (binary multiples). */

@@ -803,7 +803,12 @@ public final class ProxyHandler implements Handler {
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
         // the trace header, set when the request came in, is ours: a same-named header of the backend's is not copied
-        copyResponseHeaders(head, res, x.transform(), traceHeaderLower);
+        if (res instanceof io.headroom.router.lane.HeaderAppender lane && x.cache() == null && !x.transform().touchesResponses()) {
+            // the lane's answer: the backend's headers go to a list written as they are, past the header map
+            appendResponseHeaders(head, lane, traceHeaderLower, x.limits() != null);
+        } else {
+            copyResponseHeaders(head, res, x.transform(), traceHeaderLower);
+        }
         // the cache stores the backend's headers only: the trace id and a new affinity cookie belong to this request alone
         ResponseCache.Writer store = x.cache() == null ? null : x.cache().writer(status, res, headAt, traceHeader);
         if (x.setCookie() != null) {
@@ -835,6 +840,10 @@ public final class ProxyHandler implements Handler {
                     store.commit();
                 }
             } else {
+                if (method == Method.HEAD && head.contentLength() >= 0 && status >= 200 && status != 204) {
+                    // a HEAD answer carries the length a GET would have had (RFC 9110 §9.3.2), not 0
+                    res.headers().set(HeaderNames.CONTENT_LENGTH, head.contentLength());
+                }
                 res.send();
             }
         } catch (IOException | UncheckedIOException e) {
@@ -1092,6 +1101,36 @@ public final class ProxyHandler implements Handler {
     }
 
     // ---- response head -----------------------------------------------------------------------------------------------
+
+    /**
+     * {@link #copyResponseHeaders} for an answer that takes headers as a list (the lane's), on a route without response
+     * transforms or a cache: the same headers are dropped, and also a backend's {@code RateLimit} and
+     * {@code RateLimit-Policy} when the router sets its own ({@code limited}), which the map would have replaced.
+     */
+    private static void appendResponseHeaders(ResponseHead head, io.headroom.router.lane.HeaderAppender out, String skip,
+                                              boolean limited) {
+        for (int i = 0; i < head.headerCount(); i++) {
+            HeaderName name = head.headerName(i);
+            String lower = name.lowerCase();
+            switch (lower) {
+                case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length" -> {
+                    continue;
+                }
+                case "ratelimit", "ratelimit-policy" -> {
+                    if (limited) {
+                        continue;
+                    }
+                }
+                default -> {
+                    if (lower.startsWith("proxy-") || head.isConnectionToken(lower) || lower.equals(skip)) {
+                        continue;
+                    }
+                }
+            }
+            Header cached = head.header(i);
+            out.append(cached != null ? cached : io.helidon.http.HeaderValues.create(name, head.value(i)));
+        }
+    }
 
     /** @param skip a lower-case name not copied (the router's own trace header), or null */
     private static void copyResponseHeaders(ResponseHead head, ServerResponse res, HeaderTransform transform, String skip) {

@@ -1,0 +1,15 @@
+package io.headroom.router.lane;
+
+import io.helidon.http.Header;
+
+/**
+ * An answer that takes response headers as a list, written after its header map without being put into it: for the
+ * backend's headers, copied once and never looked up, replaced or removed afterwards. The caller promises that: a
+ * name it appends is not set again through the header map (so it drops a backend header the router itself will set),
+ * and it appends no framing header ({@code Content-Length}, {@code Transfer-Encoding}, {@code Connection},
+ * {@code Trailer}).
+ */
+public interface HeaderAppender {
+    /** Appends {@code header} (an immutable value, written from its encoded bytes). */
+    void append(Header header);
+}

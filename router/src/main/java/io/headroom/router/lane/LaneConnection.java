@@ -1,0 +1,212 @@
+package io.headroom.router.lane;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.concurrency.limits.FixedLimit;
+import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.common.concurrency.limits.LimitAlgorithm;
+import io.helidon.common.task.InterruptableTask;
+import io.helidon.common.uri.UriValidator;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.Method;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.spi.ServerConnection;
+import io.helidon.webserver.spi.ServerConnectionSelector;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One client connection on the lane: it reads each request head from the bytes the connection has already read,
+ * serves a head {@link HeadParser} takes with the router's handler through {@link LaneRequest} and {@link LaneResponse},
+ * and hands the connection, from the first request it does not take, to Helidon's HTTP/1.1 connection with that
+ * request's bytes still unread, so Helidon parses, checks and answers it (and every later one) exactly as without
+ * the lane. It never waits for the rest of a head: one that has not fully arrived goes to Helidon too, whose header
+ * read deadline then applies.
+ */
+final class LaneConnection implements ServerConnection, InterruptableTask<Void> {
+    private static final System.Logger LOG = System.getLogger(LaneConnection.class.getName());
+
+    private final ConnectionContext ctx;
+    private final ServerConnectionSelector helidon;
+    private final Handler handler;
+    private final HeadParser parser;
+    private final byte[] head;
+    private final BufferData out = BufferData.growing(1024);
+    private final int streamBuffer;
+    private final LongAdder served;
+    private final LongAdder handedOver;
+
+    private volatile Thread thread;
+    private volatile boolean canRun = true;
+    private volatile boolean reading;
+    private volatile long lastActivity = System.nanoTime();
+    private volatile ServerConnection delegate;
+    private int requestId;
+
+    LaneConnection(ConnectionContext ctx, ServerConnectionSelector helidon, Handler handler, int maxRequestLine,
+                   int maxHeaderBytes, LongAdder served, LongAdder handedOver) {
+        this.ctx = ctx;
+        this.helidon = helidon;
+        this.handler = handler;
+        this.parser = new HeadParser(maxRequestLine, maxHeaderBytes);
+        // a head the lane takes fits: request line, headers, and the CRLFs after each
+        this.head = new byte[maxRequestLine + 2 + maxHeaderBytes + 2];
+        this.streamBuffer = Math.max(512, ctx.listenerContext().config().writeBufferSize());
+        this.served = served;
+        this.handedOver = handedOver;
+    }
+
+    @SuppressWarnings("removal")
+    @Override
+    public void handle(Semaphore requestSemaphore) throws InterruptedException {
+        handle(FixedLimit.create(requestSemaphore));
+    }
+
+    @Override
+    public void handle(Limit limit) throws InterruptedException {
+        thread = Thread.currentThread();
+        DataReader reader = ctx.dataReader();
+        while (canRun) {
+            reading = true;
+            try {
+                reader.ensureAvailable(); // waits for the next request's first bytes
+            } catch (DataReader.InsufficientDataAvailableException e) {
+                throw new CloseConnectionException("No more data available", e);
+            } finally {
+                reading = false;
+            }
+            int n = Math.min(reader.available(), head.length);
+            reader.getBuffer(n).read(head, 0, n);
+            int length = parser.parse(head, n);
+            if (length < 0 || !queryValid()) {
+                handOver(limit);
+                return;
+            }
+            LimitAlgorithm.Outcome outcome = limit.tryAcquireOutcome(true);
+            if (!(outcome instanceof LimitAlgorithm.Outcome.Accepted accepted)) {
+                handOver(limit); // Helidon asks again and refuses the request as it would without the lane
+                return;
+            }
+            reader.skip(length);
+            lastActivity = System.nanoTime();
+            LimitAlgorithm.Token permit = accepted.token();
+            boolean close;
+            try {
+                close = serve();
+                permit.success();
+            } catch (Throwable t) {
+                permit.dropped();
+                throw t;
+            }
+            lastActivity = System.nanoTime();
+            served.increment();
+            if (close) {
+                return; // the listener closes the socket when a connection's handling returns
+            }
+        }
+    }
+
+    /** Whether the query, if any, passes Helidon's own check (which the parser's character scan does not fully repeat). */
+    private boolean queryValid() {
+        if (parser.queryStart < 0) {
+            return true;
+        }
+        try {
+            UriValidator.validateQuery(ascii(parser.queryStart, parser.queryEnd));
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private String ascii(int from, int to) {
+        return new String(head, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Serves the parsed request; true when the connection must close after it. */
+    private boolean serve() {
+        Method method = parser.method == HeadParser.GET ? Method.GET : Method.HEAD;
+        HttpPrologue prologue = LaneRequest.prologue(method, ascii(parser.pathStart, parser.pathEnd),
+                parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd));
+        LaneHeaders headers = new LaneHeaders(head, parser.fields, parser.count);
+        LaneRequest req = new LaneRequest(ctx, prologue, headers, ascii(parser.hostStart, parser.hostEnd), ++requestId);
+        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, method == Method.HEAD, streamBuffer);
+        try {
+            handler.handle(req, res);
+            if (!res.finish()) {
+                internalError(res, new IllegalStateException("the handler returned without an answer"));
+                return true;
+            }
+        } catch (CloseConnectionException e) {
+            throw e;
+        } catch (Exception e) {
+            if (!res.isSent() && internalError(res, e)) {
+                return true;
+            }
+            // the answer was under way: the client can only be told by the end of the connection
+            throw new CloseConnectionException("the answer failed after it was started", e);
+        }
+        return res.closeAfter();
+    }
+
+    /** A 500 that closes the connection, when nothing of the answer has been written yet; false if it could not be. */
+    private boolean internalError(LaneResponse res, Exception cause) {
+        LOG.log(System.Logger.Level.WARNING, "the router's handler failed on the HTTP/1.1 lane", cause);
+        try {
+            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, false, streamBuffer);
+            fresh.status(io.helidon.http.Status.INTERNAL_SERVER_ERROR_500);
+            fresh.header(io.helidon.http.HeaderValues.CONNECTION_CLOSE);
+            fresh.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
+            fresh.send("{\"error\":\"internal_error\",\"detail\":\"the router failed on this request; its log has the cause\"}"
+                    .getBytes(StandardCharsets.US_ASCII));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The rest of the connection goes to Helidon, this request's bytes unread. */
+    private void handOver(Limit limit) throws InterruptedException {
+        handedOver.increment();
+        ServerConnection c = helidon.connection(ctx);
+        delegate = c;
+        if (!canRun) {
+            c.close(false);
+        }
+        c.handle(limit);
+    }
+
+    @Override
+    public boolean canInterrupt() {
+        ServerConnection d = delegate;
+        if (d == null) {
+            return reading;
+        }
+        return !(d instanceof InterruptableTask<?> t) || t.canInterrupt();
+    }
+
+    @Override
+    public Duration idleTime() {
+        ServerConnection d = delegate;
+        return d != null ? d.idleTime() : Duration.ofNanos(System.nanoTime() - lastActivity);
+    }
+
+    @Override
+    public void close(boolean interrupt) {
+        canRun = false;
+        ServerConnection d = delegate;
+        if (d != null) {
+            d.close(interrupt);
+            return;
+        }
+        Thread t = thread;
+        if (t != null && (interrupt || reading)) {
+            t.interrupt();
+        }
+    }
+}
