@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * <p>Valid for one request: the buffer is the connection's and the next request's head overwrites it. The fields
  * handed out ({@link Header} objects, strings) are copies and stay valid.
  */
-final class LaneHeaders implements ServerRequestHeaders {
+final class LaneHeaders implements ServerRequestHeaders, RawFields {
     private final byte[] buf;
     private final int[] fields; // per field: name start, name end, value start, value end
     private final int count;
@@ -64,9 +64,52 @@ final class LaneHeaders implements ServerRequestHeaders {
         return true;
     }
 
-    private String value(int i) {
+    @Override
+    public String value(int i) {
         int s = fields[i * 4 + 2];
         return new String(buf, s, fields[i * 4 + 3] - s, StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public int fieldCount() {
+        return count;
+    }
+
+    @Override
+    public byte[] bytes() {
+        return buf;
+    }
+
+    @Override
+    public int nameStart(int i) {
+        return fields[i * 4];
+    }
+
+    @Override
+    public int nameEnd(int i) {
+        return fields[i * 4 + 1];
+    }
+
+    @Override
+    public int valueStart(int i) {
+        return fields[i * 4 + 2];
+    }
+
+    @Override
+    public int valueEnd(int i) {
+        return fields[i * 4 + 3];
+    }
+
+    @Override
+    public boolean nameIs(int i, String lowerName) {
+        int s = fields[i * 4];
+        return fields[i * 4 + 1] - s == lowerName.length() && equalsLower(s, lowerName, lowerName.length());
+    }
+
+    @Override
+    public boolean nameStartsWith(int i, String lowerPrefix) {
+        int s = fields[i * 4];
+        return fields[i * 4 + 1] - s >= lowerPrefix.length() && equalsLower(s, lowerPrefix, lowerPrefix.length());
     }
 
     private String name(int i) {

@@ -901,7 +901,43 @@ public final class ProxyHandler implements Handler {
         String host = null;
         String tracestate = null;
         var headers = req.headers();
-        for (Header h : headers) {
+        if (headers instanceof io.headroom.router.lane.RawFields raw && x.cache() == null) {
+            // the lane's request: the same copy from the bytes as they came, with no string made for a copied field
+            for (int i = 0, n = raw.fieldCount(); i < n; i++) {
+                int len = raw.nameEnd(i) - raw.nameStart(i);
+                if (hopOrOurs(raw, i, len)) {
+                    continue;
+                }
+                if (len == 15 && raw.nameIs(i, "x-forwarded-for")) {
+                    xff = xff == null ? raw.value(i) : xff + ", " + raw.value(i);
+                    continue;
+                }
+                if (len == 9 && raw.nameIs(i, "forwarded")) {
+                    forwarded = forwarded == null ? raw.value(i) : forwarded + ", " + raw.value(i);
+                    continue;
+                }
+                if (len == 10 && raw.nameIs(i, "tracestate")) {
+                    tracestate = tracestate == null ? raw.value(i) : tracestate + ", " + raw.value(i);
+                    continue;
+                }
+                if (len == 4 && raw.nameIs(i, "host")) {
+                    host = raw.value(i);
+                } else if (raw.nameStartsWith(i, "proxy-") || listedRaw(connectionTokens, raw, i)) {
+                    continue;
+                } else if (listedRaw(x.strip(), raw, i)) {
+                    String renamed = x.transform().requestRename(lowerName(raw, i));
+                    if (renamed != null) {
+                        c.writeHeader(renamed, raw.value(i));
+                    }
+                    continue;
+                }
+                byte[] b = raw.bytes();
+                c.writeBytes(b, raw.nameStart(i), len);
+                c.writeAscii(": ");
+                c.writeBytes(b, raw.valueStart(i), raw.valueEnd(i) - raw.valueStart(i));
+                c.writeCrlf();
+            }
+        } else for (Header h : headers) {
             String lower = h.headerName().lowerCase();
             switch (lower) {
                 case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length",
@@ -973,6 +1009,42 @@ public final class ProxyHandler implements Handler {
             }
         }
         c.writeCrlf();
+    }
+
+    /**
+     * For a raw field: whether its name is one the forwarding never copies as it is (hop-by-hop, framing, the
+     * forwarding headers the router writes itself, {@code traceparent}); as the switch of the other copy.
+     */
+    private static boolean hopOrOurs(io.headroom.router.lane.RawFields raw, int i, int len) {
+        return switch (len) {
+            case 2 -> raw.nameIs(i, "te");
+            case 6 -> raw.nameIs(i, "expect");
+            case 7 -> raw.nameIs(i, "trailer") || raw.nameIs(i, "upgrade");
+            case 10 -> raw.nameIs(i, "connection") || raw.nameIs(i, "keep-alive");
+            case 11 -> raw.nameIs(i, "traceparent");
+            case 14 -> raw.nameIs(i, "content-length");
+            case 16 -> raw.nameIs(i, "x-forwarded-host");
+            case 17 -> raw.nameIs(i, "transfer-encoding") || raw.nameIs(i, "x-forwarded-proto");
+            default -> false;
+        };
+    }
+
+    /** Whether field {@code i}'s name is one of {@code lowerNames} (null: none). */
+    private static boolean listedRaw(String[] lowerNames, io.headroom.router.lane.RawFields raw, int i) {
+        if (lowerNames == null) {
+            return false;
+        }
+        for (String n : lowerNames) {
+            if (raw.nameIs(i, n)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String lowerName(io.headroom.router.lane.RawFields raw, int i) {
+        return new String(raw.bytes(), raw.nameStart(i), raw.nameEnd(i) - raw.nameStart(i),
+                java.nio.charset.StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
     }
 
     /**
