@@ -186,6 +186,12 @@ final class RouterMeters {
         Gauge.builder("headroom.scheduler.probe.wait.max", io.headroom.router.ReadYield.class, c -> io.headroom.router.ReadYield.longestProbeWaitMillis() / 1e3)
                 .baseUnit("seconds").description("The longest a thread woken from outside the virtual-thread scheduler waited to run")
                 .register(registry);
+        FunctionCounter.builder("headroom.lane.requests", router, r -> r.lane() == null ? 0 : r.lane().served())
+                .description("Requests served by the router's own HTTP/1.1 lane (docs/router.md, \"The lane\"); the others go"
+                        + " through Helidon's HTTP/1.1 or HTTP/2 codec").register(registry);
+        FunctionCounter.builder("headroom.lane.handovers", router, r -> r.lane() == null ? 0 : r.lane().handedOver())
+                .description("Client connections the lane handed to Helidon's HTTP/1.1 codec at a request it does not take (a body,"
+                        + " an upgrade, Connection: close, a head not all read yet...)").register(registry);
     }
 
     /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */

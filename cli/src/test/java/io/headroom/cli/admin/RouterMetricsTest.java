@@ -185,12 +185,16 @@ class RouterMetricsTest {
                     .containsPattern("(?m)^headroom_quota_allowances_consumers 0\\.0$");
             // the process's pauses are counted (how many depends on the machine: only that the series exist)
             assertThat(m).contains("# TYPE headroom_process_pauses_total counter", "# TYPE headroom_process_pause_seconds_total counter");
-            assertThat(m).containsPattern("(?m)^headroom_process_pauses_total(\\{[^}]*\\})? [0-9.eE+]+$")
-                    .containsPattern("(?m)^headroom_process_pause_seconds_total(\\{[^}]*\\})? [0-9.eE+]+$");
+            assertThat(m).containsPattern("(?m)^headroom_process_pauses_total(\\{[^}]*\\})? [0-9.eE+-]+$")
+                    .containsPattern("(?m)^headroom_process_pause_seconds_total(\\{[^}]*\\})? [0-9.eE+-]+$");
             // the starvation gate's stops and the probe's longest wait: the series exist (their values depend on the load)
             assertThat(m).contains("# TYPE headroom_scheduler_yield_stops_total counter", "# TYPE headroom_scheduler_probe_wait_max_seconds gauge")
-                    .containsPattern("(?m)^headroom_scheduler_yield_stops_total [0-9.eE+]+$")
-                    .containsPattern("(?m)^headroom_scheduler_probe_wait_max_seconds [0-9.eE+]+$");
+                    .containsPattern("(?m)^headroom_scheduler_yield_stops_total [0-9.eE+-]+$")
+                    .containsPattern("(?m)^headroom_scheduler_probe_wait_max_seconds [0-9.eE+-]+$");
+            // the HTTP/1.1 lane's counters (plain GETs above went through it)
+            assertThat(m).contains("# TYPE headroom_lane_requests_total counter", "# TYPE headroom_lane_handovers_total counter")
+                    .containsPattern("(?m)^headroom_lane_requests_total [1-9][0-9.eE+]*$")
+                    .containsPattern("(?m)^headroom_lane_handovers_total [0-9.eE+-]+$");
             assertThat(m).contains("# TYPE headroom_consumer_request_duration_seconds histogram")
                     .contains("headroom_consumer_request_duration_seconds_bucket{consumer=\"alice\",le=\"0.1\"}");
             // the buckets are cumulative: alice's requests within 30 s are all within the +Inf bucket's 3
