@@ -37,6 +37,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private final HeadParser parser;
     private final byte[] head;
     private final BufferData out = BufferData.growing(1024);
+    private final io.helidon.http.ServerResponseHeaders responseHeaders = io.helidon.http.ServerResponseHeaders.create();
     private final int streamBuffer;
     private final LongAdder served;
     private final LongAdder handedOver;
@@ -135,7 +136,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
                 parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd));
         LaneHeaders headers = new LaneHeaders(head, parser.fields, parser.count);
         LaneRequest req = new LaneRequest(ctx, prologue, headers, ascii(parser.hostStart, parser.hostEnd), ++requestId);
-        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, method == Method.HEAD, streamBuffer);
+        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, responseHeaders, method == Method.HEAD, streamBuffer);
         try {
             handler.handle(req, res);
             if (!res.finish()) {
@@ -158,7 +159,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private boolean internalError(LaneResponse res, Exception cause) {
         LOG.log(System.Logger.Level.WARNING, "the router's handler failed on the HTTP/1.1 lane", cause);
         try {
-            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, false, streamBuffer);
+            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, responseHeaders, false, streamBuffer);
             fresh.status(io.helidon.http.Status.INTERNAL_SERVER_ERROR_500);
             fresh.header(io.helidon.http.HeaderValues.CONNECTION_CLOSE);
             fresh.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);

@@ -43,7 +43,7 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     private final BufferData out; // the connection's, cleared before each write
     private final boolean headRequest;
     private final int streamBuffer;
-    private final ServerResponseHeaders headers = ServerResponseHeaders.create();
+    private final ServerResponseHeaders headers;
     private Status status = Status.OK_200;
     private boolean sent;
     private Stream stream;
@@ -56,9 +56,15 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     private int appendedCount;
     private boolean appendedDate;
 
-    LaneResponse(DataWriter writer, BufferData out, boolean headRequest, int streamBuffer) {
+    /**
+     * @param headers the connection's header map, cleared here: one per connection rather than one per answer (Helidon's
+     *                map allocates an array for every well-known name, most of the bytes a request allocated)
+     */
+    LaneResponse(DataWriter writer, BufferData out, ServerResponseHeaders headers, boolean headRequest, int streamBuffer) {
         this.writer = writer;
         this.out = out;
+        this.headers = headers;
+        headers.clear();
         this.headRequest = headRequest;
         this.streamBuffer = streamBuffer;
     }
@@ -294,17 +300,13 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     }
 
     private void writeDecimal(long v) {
-        if (v == 0) {
-            out.write('0');
-            return;
+        long p = 1;
+        while (p <= v / 10) {
+            p *= 10;
         }
-        byte[] digits = new byte[20];
-        int i = digits.length;
-        while (v > 0) {
-            digits[--i] = (byte) ('0' + v % 10);
-            v /= 10;
+        for (; p > 0; p /= 10) {
+            out.write((int) ('0' + v / p % 10));
         }
-        out.write(digits, i, digits.length - i);
     }
 
     private void writeOut() {

@@ -1,5 +1,7 @@
 package io.headroom.router.trace;
 
+import java.nio.charset.StandardCharsets;
+
 import java.util.function.LongSupplier;
 
 /**
@@ -26,19 +28,23 @@ public record TraceContext(String traceId, String traceparent, boolean continued
      */
     public static TraceContext of(String incoming, LongSupplier ids) {
         if (incoming != null && valid(incoming)) {
-            char[] out = new char[55];
+            // Latin-1 bytes: a String made from them is one copy (from a char[] it would be a copy and a compression)
+            byte[] out = new byte[55];
             out[0] = '0';
             out[1] = '0';
             out[2] = '-';
-            incoming.getChars(3, 35, out, 3);
+            for (int i = 3; i < 35; i++) {
+                out[i] = (byte) incoming.charAt(i); // checked hex digits
+            }
             out[35] = '-';
             writeSpan(out, ids);
             out[52] = '-';
-            out[53] = incoming.charAt(53);
-            out[54] = incoming.charAt(54);
-            return new TraceContext(incoming.substring(3, 35), new String(out), true, incoming.substring(36, 52));
+            out[53] = (byte) incoming.charAt(53);
+            out[54] = (byte) incoming.charAt(54);
+            return new TraceContext(incoming.substring(3, 35), new String(out, StandardCharsets.ISO_8859_1), true,
+                    incoming.substring(36, 52));
         }
-        char[] out = new char[55];
+        byte[] out = new byte[55];
         out[0] = '0';
         out[1] = '0';
         out[2] = '-';
@@ -55,7 +61,8 @@ public record TraceContext(String traceId, String traceparent, boolean continued
         out[52] = '-';
         out[53] = '0';
         out[54] = '1';
-        return new TraceContext(new String(out, 3, 32), new String(out), false, null);
+        return new TraceContext(new String(out, 3, 32, StandardCharsets.ISO_8859_1), new String(out, StandardCharsets.ISO_8859_1),
+                false, null);
     }
 
     /** The router's own span id: the one forwarded upstream as the backend's parent (16 hex digits). */
@@ -72,7 +79,7 @@ public record TraceContext(String traceId, String traceparent, boolean continued
         return (flags() & 1) != 0;
     }
 
-    private static void writeSpan(char[] out, LongSupplier ids) {
+    private static void writeSpan(byte[] out, LongSupplier ids) {
         long span;
         do {
             span = ids.getAsLong();
@@ -122,9 +129,9 @@ public record TraceContext(String traceId, String traceparent, boolean continued
         return true;
     }
 
-    private static void hex(long x, char[] out, int at) {
+    private static void hex(long x, byte[] out, int at) {
         for (int i = 15; i >= 0; i--) {
-            out[at + i] = HEX[(int) (x & 0xF)];
+            out[at + i] = (byte) HEX[(int) (x & 0xF)];
             x >>>= 4;
         }
     }
