@@ -266,7 +266,7 @@ public final class Router implements AutoCloseable {
             needsRestart.add("listen");
         }
         if (!old.limits().equals(next.limits())) {
-            needsRestart.add("max-request-body/max-header-size/max-request-line/client-idle-timeout/header-read-timeout");
+            needsRestart.add("max-request-body/max-header-size/max-request-line/client-idle-timeout/header-read-timeout/lane");
         }
         if (!old.accessLog().equals(next.accessLog())) {
             needsRestart.add("access-log");

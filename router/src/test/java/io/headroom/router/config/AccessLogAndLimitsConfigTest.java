@@ -48,6 +48,17 @@ class AccessLogAndLimitsConfigTest {
     }
 
     @Test
+    void theLaneIsOnUnlessTurnedOff() {
+        assertThat(parse("").limits().lane()).isTrue();
+        assertThat(parse("").limits().laneOn()).isTrue();
+        HttpLimits off = parse("  lane: false\n").limits();
+        assertThat(off.lane()).isFalse();
+        assertThat(off.laneOn()).isFalse();
+        assertThatThrownBy(() -> parse("  lane: sometimes\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:6:");
+    }
+
+    @Test
     void errorsSayWhereAndWhatToDo() {
         assertThatThrownBy(() -> parse("  access-log: {enabled: true, fields: [status, colour]}\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("headroom.yaml:6:")
