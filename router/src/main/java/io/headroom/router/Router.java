@@ -433,14 +433,13 @@ public final class Router implements AutoCloseable {
      * The router's own HTTP/1.1 lane in front of Helidon's HTTP/1.1 selector (docs/router.md, "The lane"), unless
      * {@code router.lane} is off or the listener terminates TLS; else Helidon's selector alone.
      */
-    private io.helidon.webserver.spi.ServerConnectionSelector lane(RouterConfig config,
+    private io.helidon.webserver.spi.ServerConnectionSelector lane(RouterConfig config, io.helidon.webserver.http.Handler proxy,
                                                                  io.helidon.webserver.spi.ServerConnectionSelector http1) {
         if (!config.limits().laneOn() || config.tls() != null) {
             lane = null;
             return http1;
         }
-        lane = new io.headroom.router.lane.LaneSelector(http1, (req, res) -> current.handler().handle(req, res),
-                config.limits().maxRequestLine(), config.limits().maxHeaderSize());
+        lane = new io.headroom.router.lane.LaneSelector(http1, proxy, config.limits().maxRequestLine(), config.limits().maxHeaderSize());
         return lane;
     }
 
@@ -486,6 +485,8 @@ public final class Router implements AutoCloseable {
             throw new IllegalStateException("the HTTP/1.1 codec must have RequestChecks as its only receive listener, has "
                     + http1Config.compositeReceiveListener().getClass().getName());
         }
+        // one volatile read a request: a reload swaps the whole generation at once; the same on both HTTP/1.1 paths
+        io.helidon.webserver.http.Handler proxy = (req, res) -> current.handler().handle(req, res);
         server = WebServer.builder()
                 .host(config.listen().host())
                 .port(config.listen().port())
@@ -513,7 +514,7 @@ public final class Router implements AutoCloseable {
                 .protocolsDiscoverServices(false)
                 // HTTP/1.0 clients: a connection whose first line says HTTP/1.0 goes through a translation to Helidon's
                 // HTTP/1.1 code (docs/router.md, "HTTP/1.0 clients"); all others to the HTTP/1.1 selector as they are
-                .addConnectionSelector(lane(config, new io.headroom.router.proxy.Http10Selector(
+                .addConnectionSelector(lane(config, proxy, new io.headroom.router.proxy.Http10Selector(
                         io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config)
                                 .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), () -> current.clientCertificates(),
                                         "websocket"))
@@ -522,8 +523,7 @@ public final class Router implements AutoCloseable {
                         config.limits().maxRequestLine() + config.limits().maxHeaderSize())))
                 .addConnectionSelector(new io.headroom.router.proxy.Http2PrefaceSelector(
                         io.helidon.webserver.http2.Http2ConnectionSelector.builder().http2Config(http2(config)).build()))
-                // one volatile read a request: a reload swaps the whole generation at once
-                .routing(r -> r.any((req, res) -> current.handler().handle(req, res)))
+                .routing(r -> r.any(proxy))
                 .build()
                 .start();
         if (certificates != null) {

@@ -19,36 +19,15 @@ final class HeadParser {
     static final int GET = 1;
     static final int HEAD = 2;
 
-    /** RFC 3986 pchar without {@code %} and {@code ;}, plus {@code /} (as {@code RequestChecks.plainPath}). */
-    private static final boolean[] PATH = new boolean[128];
-    /** Query characters: pchar, {@code /} and {@code ?}, without {@code %} (escapes are checked apart). */
+    /** Query characters: path characters, {@code ;} and {@code ?} (escapes are checked apart). */
     private static final boolean[] QUERY = new boolean[128];
     /** RFC 9110 tchar. */
     private static final boolean[] TOKEN = new boolean[128];
-    /** RFC 3986 unreserved. */
-    private static final boolean[] UNRESERVED = new boolean[128];
 
     static {
-        for (char c = '0'; c <= '9'; c++) {
-            UNRESERVED[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            UNRESERVED[c] = true;
-            UNRESERVED[c - 'a' + 'A'] = true;
-        }
-        for (char c : "-._~".toCharArray()) {
-            UNRESERVED[c] = true;
-        }
-        System.arraycopy(UNRESERVED, 0, PATH, 0, 128);
-        for (char c : "!$&'()*+,=:@/".toCharArray()) {
-            PATH[c] = true;
-        }
-        System.arraycopy(PATH, 0, QUERY, 0, 128);
-        QUERY[';'] = true;
-        QUERY['?'] = true;
-        System.arraycopy(UNRESERVED, 0, TOKEN, 0, 128);
-        for (char c : "!#$%&'*+^`|".toCharArray()) {
-            TOKEN[c] = true;
+        for (int c = 0; c < 128; c++) {
+            QUERY[c] = UriChars.path(c) || c == ';' || c == '?';
+            TOKEN[c] = UriChars.unreserved(c) || "!#$%&'*+^`|".indexOf(c) >= 0;
         }
     }
 
@@ -89,7 +68,7 @@ final class HeadParser {
             return -1;
         }
         pathStart = i;
-        i = scan(b, i + 1, n, PATH);
+        i = scan(b, i + 1, n, null);
         if (i < 0) {
             return -1;
         }
@@ -110,7 +89,7 @@ final class HeadParser {
             return -1;
         }
         i += 11;
-        if (i - 2 > maxRequestLine) {
+        if (i > maxRequestLine) { // the line and its CRLF: a little stricter than Helidon's count, never looser
             return -1;
         }
         int headersStart = i;
@@ -153,7 +132,7 @@ final class HeadParser {
             if (!acceptField(b, nameStart, nameEnd, valueStart, valueEnd)) {
                 return -1;
             }
-            if (i - headersStart > maxHeaderBytes) {
+            if (i - headersStart + 2 > maxHeaderBytes) { // with the empty line that ends them
                 return -1;
             }
         }
@@ -163,14 +142,17 @@ final class HeadParser {
         return i;
     }
 
-    /** Scans {@code allowed} characters and well-formed escapes from {@code i}; the index of the first other byte, or -1. */
+    /**
+     * Scans {@code allowed} characters (null: path characters) and well-formed escapes from {@code i}; the index of the
+     * first other byte, or -1 when the bytes end first.
+     */
     private static int scan(byte[] b, int i, int n, boolean[] allowed) {
         while (i < n) {
             byte c = b[i];
-            if (c >= 0 && allowed[c]) {
+            if (allowed == null ? UriChars.path(c) : c >= 0 && allowed[c]) {
                 i++;
             } else if (c == '%') {
-                if (i + 2 >= n || !hex(b[i + 1]) || !hex(b[i + 2])) {
+                if (i + 2 >= n || !UriChars.hex(b[i + 1]) || !UriChars.hex(b[i + 2])) {
                     return -1;
                 }
                 i += 3;
@@ -179,10 +161,6 @@ final class HeadParser {
             }
         }
         return -1; // the line does not end here
-    }
-
-    private static boolean hex(byte c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     /** Records the field; false for a field that sends the request to Helidon. */
@@ -256,7 +234,7 @@ final class HeadParser {
     /** {@code RequestChecks.plainHost} on bytes: unreserved characters, then an optional port of 1 to 9 digits. */
     private static boolean plainHost(byte[] b, int s, int e) {
         int i = s;
-        while (i < e && b[i] >= 0 && UNRESERVED[b[i]]) {
+        while (i < e && UriChars.unreserved(b[i])) {
             i++;
         }
         if (i == s) {

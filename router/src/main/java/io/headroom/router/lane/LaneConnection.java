@@ -84,7 +84,8 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
             int n = Math.min(reader.available(), head.length);
             reader.getBuffer(n).read(head, 0, n);
             int length = parser.parse(head, n);
-            if (length < 0 || !queryValid()) {
+            String query = length < 0 || parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd);
+            if (length < 0 || (query != null && !queryValid(query))) {
                 handOver(limit);
                 return;
             }
@@ -98,7 +99,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
             LimitAlgorithm.Token permit = accepted.token();
             boolean close;
             try {
-                close = serve();
+                close = serve(query);
                 permit.success();
             } catch (Throwable t) {
                 permit.dropped();
@@ -112,13 +113,10 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         }
     }
 
-    /** Whether the query, if any, passes Helidon's own check (which the parser's character scan does not fully repeat). */
-    private boolean queryValid() {
-        if (parser.queryStart < 0) {
-            return true;
-        }
+    /** Whether the query passes Helidon's own check (which the parser's character scan does not fully repeat). */
+    private static boolean queryValid(String query) {
         try {
-            UriValidator.validateQuery(ascii(parser.queryStart, parser.queryEnd));
+            UriValidator.validateQuery(query);
             return true;
         } catch (IllegalArgumentException e) {
             return false;
@@ -129,11 +127,10 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         return new String(head, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
-    /** Serves the parsed request; true when the connection must close after it. */
-    private boolean serve() {
+    /** Serves the parsed request (its raw query, or null); true when the connection must close after it. */
+    private boolean serve(String query) {
         Method method = parser.method == HeadParser.GET ? Method.GET : Method.HEAD;
-        HttpPrologue prologue = LaneRequest.prologue(method, ascii(parser.pathStart, parser.pathEnd),
-                parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd));
+        HttpPrologue prologue = LaneRequest.prologue(method, ascii(parser.pathStart, parser.pathEnd), query);
         LaneHeaders headers = new LaneHeaders(head, parser.fields, parser.count);
         LaneRequest req = new LaneRequest(ctx, prologue, headers, ascii(parser.hostStart, parser.hostEnd), ++requestId);
         LaneResponse res = new LaneResponse(ctx.dataWriter(), out, responseHeaders, method == Method.HEAD, streamBuffer);

@@ -1184,24 +1184,23 @@ public final class ProxyHandler implements Handler {
         for (int i = 0; i < head.headerCount(); i++) {
             HeaderName name = head.headerName(i);
             String lower = name.lowerCase();
-            switch (lower) {
-                case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length" -> {
-                    continue;
-                }
-                case "ratelimit", "ratelimit-policy" -> {
-                    if (limited) {
-                        continue;
-                    }
-                }
-                default -> {
-                    if (lower.startsWith("proxy-") || head.isConnectionToken(lower) || lower.equals(skip)) {
-                        continue;
-                    }
-                }
+            if (notForwarded(head, lower, skip) || limited && (lower.equals("ratelimit") || lower.equals("ratelimit-policy"))) {
+                continue;
             }
             Header cached = head.header(i);
             out.append(cached != null ? cached : io.helidon.http.HeaderValues.create(name, head.value(i)));
         }
+    }
+
+    /**
+     * Whether the backend's response header {@code lower} stays with the router: hop-by-hop (RFC 9110 §7.6.1, and the
+     * names the response's {@code Connection} lists), framing the router redoes, or {@code skip}, the router's own.
+     */
+    private static boolean notForwarded(ResponseHead head, String lower, String skip) {
+        return switch (lower) {
+            case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length" -> true;
+            default -> lower.startsWith("proxy-") || head.isConnectionToken(lower) || lower.equals(skip);
+        };
     }
 
     /** @param skip a lower-case name not copied (the router's own trace header), or null */
@@ -1211,22 +1210,15 @@ public final class ProxyHandler implements Handler {
         for (int i = 0; i < head.headerCount(); i++) {
             HeaderName name = head.headerName(i);
             String lower = name.lowerCase();
-            switch (lower) {
-                case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length" -> {
-                    continue;
+            if (notForwarded(head, lower, skip)) {
+                continue;
+            }
+            if (transforms && transform.responseDrops(lower)) {
+                String renamed = transform.responseRename(lower);
+                if (renamed != null) {
+                    out.add(HeaderNames.create(renamed), head.value(i));
                 }
-                default -> {
-                    if (lower.startsWith("proxy-") || head.isConnectionToken(lower) || lower.equals(skip)) {
-                        continue;
-                    }
-                    if (transforms && transform.responseDrops(lower)) {
-                        String renamed = transform.responseRename(lower);
-                        if (renamed != null) {
-                            out.add(HeaderNames.create(renamed), head.value(i));
-                        }
-                        continue;
-                    }
-                }
+                continue;
             }
             Header cached = head.header(i);
             if (cached != null) {

@@ -1,5 +1,7 @@
 package io.headroom.router.proxy;
 
+import io.headroom.router.lane.UriChars;
+
 import io.helidon.http.DirectHandler;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -39,28 +41,10 @@ import java.lang.invoke.MethodType;
  */
 public final class RequestChecks implements Http1ConnectionListener {
     private static final MethodHandle HELIDON_HOST_CHECK;
-    /** RFC 3986 {@code pchar} without {@code %} and {@code ;}, plus {@code /}: a path made of these is a valid path. */
-    private static final boolean[] PATH = new boolean[128];
-    /** RFC 3986 {@code unreserved}. */
-    private static final boolean[] UNRESERVED = new boolean[128];
     /** The request being checked, from {@link #prologue} to {@link #headers}, on the connection's thread (for refusals). */
     private static final ThreadLocal<HttpPrologue> PROLOGUE = new ThreadLocal<>();
 
     static {
-        for (char c = '0'; c <= '9'; c++) {
-            UNRESERVED[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            UNRESERVED[c] = true;
-            UNRESERVED[c - 'a' + 'A'] = true;
-        }
-        for (char c : "-._~".toCharArray()) {
-            UNRESERVED[c] = true;
-        }
-        System.arraycopy(UNRESERVED, 0, PATH, 0, PATH.length);
-        for (char c : "!$&'()*+,=:@/".toCharArray()) {
-            PATH[c] = true;
-        }
         try {
             MethodHandles.Lookup helidon = MethodHandles.privateLookupIn(Http1Connection.class, MethodHandles.lookup());
             HELIDON_HOST_CHECK = helidon.findStatic(Http1Connection.class, "validateHostHeader",
@@ -131,10 +115,10 @@ public final class RequestChecks implements Http1ConnectionListener {
         }
         for (int i = 1; i < n; i++) {
             char c = path.charAt(i);
-            if (c < 128 && PATH[c]) {
+            if (UriChars.path(c)) {
                 continue;
             }
-            if (c == '%' && i + 2 < n && hex(path.charAt(i + 1)) && hex(path.charAt(i + 2))) {
+            if (c == '%' && i + 2 < n && UriChars.hex(path.charAt(i + 1)) && UriChars.hex(path.charAt(i + 2))) {
                 i += 2;
                 continue;
             }
@@ -149,7 +133,7 @@ public final class RequestChecks implements Http1ConnectionListener {
         int i = 0;
         while (i < n) {
             char c = host.charAt(i);
-            if (c < 128 && UNRESERVED[c]) {
+            if (UriChars.unreserved(c)) {
                 i++;
             } else {
                 break;
@@ -175,10 +159,6 @@ public final class RequestChecks implements Http1ConnectionListener {
             }
         }
         return true;
-    }
-
-    private static boolean hex(char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     /** Helidon's {@code validate-path}, as {@code Http1Prologue} runs it and with the refusal it throws. */
