@@ -199,6 +199,20 @@ class HotReloadHttpTest {
         }
     }
 
+    @Test
+    void turningTheLaneOffIsReportedAsNeedingARestartAndTheLaneKeepsServing() throws Exception {
+        try (TinyBackend a = new TinyBackend("A"); TinyBackend s = new TinyBackend("S");
+             Router router = Router.create(config(yaml(a.address(), "", "", s.port())), "reload-test", w -> { }, Clock.systemUTC())) {
+            int port = router.start();
+            Router.Reload r = router.reload(config(yaml(a.address(), "", "", s.port()).replace("router:\n", "router:\n  lane: false\n")));
+            assertThat(r.needsRestart()).hasSize(1).first().asString().endsWith("/lane");
+            assertThat(router.lane()).as("the lane as at start").isNotNull();
+            long before = router.lane().served();
+            assertThat(get(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), port, "/x").statusCode()).isEqualTo(200);
+            assertThat(router.lane().served()).isEqualTo(before + 1);
+        }
+    }
+
     private static HttpResponse<String> get(HttpClient http, int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
