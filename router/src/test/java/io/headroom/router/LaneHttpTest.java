@@ -115,6 +115,30 @@ class LaneHttpTest {
     }
 
     @Test
+    void repeatedAndChangingTargetsAndHostsOnOneConnectionEachReachTheBackendAsSent() throws IOException {
+        // the lane keeps the last target and Host of a connection to reuse for a repeat: each request must still be its own
+        String[][] sent = {{"GET", "/headers", "a"}, {"GET", "/headers", "a"}, {"HEAD", "/headers", "a"}, {"GET", "/headers", "a"},
+                {"GET", "/headers?q=1", "a"}, {"GET", "/headers", "a"}, {"GET", "/headers/x", "b.test:8080"},
+                {"GET", "/headers/x", "a"}, {"GET", "/headerz", "a"}, {"GET", "/" + "h".repeat(300), "a"},
+                {"GET", "/" + "h".repeat(300), "a"}, {"GET", "/headers", "c"}};
+        StringBuilder requests = new StringBuilder();
+        for (String[] r : sent) {
+            requests.append(r[0]).append(' ').append(r[1]).append(" HTTP/1.1\r\nHost: ").append(r[2]).append("\r\n\r\n");
+        }
+        List<Answer> viaLane = exchange(lane.port(), requests.toString(), sent.length);
+        List<Answer> viaHelidon = exchange(helidon.port(), requests.toString(), sent.length);
+
+        assertThat(lane.router().lane().served()).isEqualTo(sent.length);
+        for (int i = 0; i < sent.length; i++) {
+            assertThat(viaLane.get(i).comparable()).as("answer %d", i).isEqualTo(viaHelidon.get(i).comparable());
+            if (sent[i][1].startsWith("/headers") && !sent[i][0].equals("HEAD")) {
+                assertThat(viaLane.get(i).text()).as("request %d", i)
+                        .startsWith(sent[i][0] + " " + sent[i][1] + " HTTP/1.1\n").contains("X-Forwarded-Host: " + sent[i][2] + "\n");
+            }
+        }
+    }
+
+    @Test
     void aConnectionGoesToHelidonAtTheFirstRequestTheLaneDoesNotTakeAndStaysThere() throws IOException {
         String requests = "GET /who HTTP/1.1\r\nHost: a\r\n\r\n"
                 + "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"

@@ -173,6 +173,30 @@ class RouterHttpTest {
         assertThat(head).doesNotContain("x-hop-secret", "keep-alive", "proxy-agent");
     }
 
+    @Test
+    void forwardingHeadersFollowTheHostOfEachRequestOnOneConnection() throws Exception {
+        // no forwarding headers from the client: the router's own lines, kept per connection, must follow a new Host
+        String first;
+        String second;
+        String third;
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), running.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /headers HTTP/1.1\r\nHost: a.test\r\n\r\nGET /headers HTTP/1.1\r\nHost: b.test\r\n\r\n"
+                    + "GET /headers HTTP/1.1\r\nHost: b.test\r\nForwarded: for=10.2.2.2\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            first = readResponse(s.getInputStream()).toLowerCase();
+            second = readResponse(s.getInputStream()).toLowerCase();
+            third = readResponse(s.getInputStream()).toLowerCase();
+        }
+        assertThat(first).contains("x-forwarded-for: 127.0.0.1\n", "x-forwarded-proto: http\n", "x-forwarded-host: a.test\n",
+                "forwarded: for=127.0.0.1;proto=http;host=\"a.test\"\n");
+        assertThat(second).contains("x-forwarded-for: 127.0.0.1\n", "x-forwarded-host: b.test\n",
+                "forwarded: for=127.0.0.1;proto=http;host=\"b.test\"\n").doesNotContain("a.test");
+        assertThat(third).contains("x-forwarded-for: 127.0.0.1\n", "x-forwarded-host: b.test\n",
+                "forwarded: for=10.2.2.2, for=127.0.0.1;proto=http;host=\"b.test\"\n");
+    }
+
     /** Reads one response framed by Content-Length (Helidon may keep the connection open). */
     private static String readResponse(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();

@@ -37,6 +37,17 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private final HeadParser parser;
     private final byte[] head;
     private final BufferData out = BufferData.growing(1024);
+    /**
+     * The last request's target and Host, as bytes ({@code [0]} the length) and as made for it: a client that asks the
+     * same again (most of a keep-alive connection's requests) gets the same immutable prologue and host string rather
+     * than new ones. Only a target without a query is kept.
+     */
+    private byte[] lastPath;
+    private HttpPrologue lastPrologue;
+    private byte[] lastHost;
+    private String lastHostText;
+    /** Scratch for one response header line (LaneResponse). */
+    private final byte[] line = new byte[512];
     private final io.helidon.http.ServerResponseHeaders responseHeaders = io.helidon.http.ServerResponseHeaders.create();
     private final int streamBuffer;
     private final LongAdder served;
@@ -72,45 +83,51 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     public void handle(Limit limit) throws InterruptedException {
         thread = Thread.currentThread();
         DataReader reader = ctx.dataReader();
-        while (canRun) {
-            reading = true;
-            try {
-                reader.ensureAvailable(); // waits for the next request's first bytes
-            } catch (DataReader.InsufficientDataAvailableException e) {
-                throw new CloseConnectionException("No more data available", e);
-            } finally {
-                reading = false;
-            }
-            int n = Math.min(reader.available(), head.length);
-            reader.getBuffer(n).read(head, 0, n);
-            int length = parser.parse(head, n);
-            String query = length < 0 || parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd);
-            if (length < 0 || (query != null && !queryValid(query))) {
-                handOver(limit);
-                return;
-            }
-            LimitAlgorithm.Outcome outcome = limit.tryAcquireOutcome(true);
-            if (!(outcome instanceof LimitAlgorithm.Outcome.Accepted accepted)) {
-                handOver(limit); // Helidon asks again and refuses the request as it would without the lane
-                return;
-            }
-            reader.skip(length);
-            lastActivity = System.nanoTime();
-            LimitAlgorithm.Token permit = accepted.token();
-            boolean close;
-            try {
-                close = serve(query);
-                permit.success();
-            } catch (Throwable t) {
-                permit.dropped();
-                throw t;
-            }
-            lastActivity = System.nanoTime();
-            served.increment();
-            if (close) {
-                return; // the listener closes the socket when a connection's handling returns
-            }
+        // The loop's body is a method of its own: this frame is entered once per connection, so the JIT rarely
+        // compiles it (and an on-stack replacement only at its loop's back edge), and a body run here would be
+        // interpreted on every request; a method called on every request is compiled like any other.
+        while (canRun && next(reader, limit)) {
+            // one request served; the connection stays open
         }
+    }
+
+    /** Reads, serves and answers the next request; false when the connection was handed over or must close. */
+    private boolean next(DataReader reader, Limit limit) throws InterruptedException {
+        reading = true;
+        try {
+            reader.ensureAvailable(); // waits for the next request's first bytes
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            throw new CloseConnectionException("No more data available", e);
+        } finally {
+            reading = false;
+        }
+        int n = Math.min(reader.available(), head.length);
+        reader.getBuffer(n).read(head, 0, n);
+        int length = parser.parse(head, n);
+        String query = length < 0 || parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd);
+        if (length < 0 || (query != null && !queryValid(query))) {
+            handOver(limit);
+            return false;
+        }
+        LimitAlgorithm.Outcome outcome = limit.tryAcquireOutcome(true);
+        if (!(outcome instanceof LimitAlgorithm.Outcome.Accepted accepted)) {
+            handOver(limit); // Helidon asks again and refuses the request as it would without the lane
+            return false;
+        }
+        reader.skip(length);
+        lastActivity = System.nanoTime();
+        LimitAlgorithm.Token permit = accepted.token();
+        boolean close;
+        try {
+            close = serve(query);
+            permit.success();
+        } catch (Throwable t) {
+            permit.dropped();
+            throw t;
+        }
+        lastActivity = System.nanoTime();
+        served.increment();
+        return !close; // on close the listener closes the socket when the connection's handling returns
     }
 
     /** Whether the query passes Helidon's own check (which the parser's character scan does not fully repeat). */
@@ -123,6 +140,24 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         }
     }
 
+    /** Whether {@code head[from, to)} holds the bytes remembered in {@code last} ({@code [0]} their length). */
+    private boolean same(byte[] last, int from, int to) {
+        int n = to - from;
+        return last != null && (last[0] & 0xFF) == n && java.util.Arrays.equals(last, 1, n + 1, head, from, to);
+    }
+
+    /** {@code head[from, to)} remembered for {@link #same} (no more than 254 bytes: a longer one is not remembered). */
+    private byte[] remember(byte[] last, int from, int to) {
+        int n = to - from;
+        if (n >= 255) {
+            return null;
+        }
+        byte[] b = last != null && last.length > n ? last : new byte[Math.max(64, n + 1)];
+        b[0] = (byte) n;
+        System.arraycopy(head, from, b, 1, n);
+        return b;
+    }
+
     private String ascii(int from, int to) {
         return new String(head, from, to - from, StandardCharsets.ISO_8859_1);
     }
@@ -130,10 +165,25 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     /** Serves the parsed request (its raw query, or null); true when the connection must close after it. */
     private boolean serve(String query) {
         Method method = parser.method == HeadParser.GET ? Method.GET : Method.HEAD;
-        HttpPrologue prologue = LaneRequest.prologue(method, ascii(parser.pathStart, parser.pathEnd), query);
+        HttpPrologue prologue;
+        if (lastPrologue != null && lastPrologue.method() == method && query == null && same(lastPath, parser.pathStart, parser.pathEnd)) {
+            prologue = lastPrologue; // a client asking for the same target again (immutable: shared safely)
+        } else {
+            prologue = LaneRequest.prologue(method, ascii(parser.pathStart, parser.pathEnd), query);
+            lastPath = remember(lastPath, parser.pathStart, parser.pathEnd);
+            lastPrologue = query == null ? prologue : null;
+        }
+        String host;
+        if (lastHostText != null && same(lastHost, parser.hostStart, parser.hostEnd)) {
+            host = lastHostText;
+        } else {
+            host = ascii(parser.hostStart, parser.hostEnd);
+            lastHost = remember(lastHost, parser.hostStart, parser.hostEnd);
+            lastHostText = host;
+        }
         LaneHeaders headers = new LaneHeaders(head, parser.fields, parser.count);
-        LaneRequest req = new LaneRequest(ctx, prologue, headers, ascii(parser.hostStart, parser.hostEnd), ++requestId);
-        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, responseHeaders, method == Method.HEAD, streamBuffer);
+        LaneRequest req = new LaneRequest(ctx, prologue, headers, host, ++requestId);
+        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, line, responseHeaders, method == Method.HEAD, streamBuffer);
         try {
             handler.handle(req, res);
             if (!res.finish()) {
@@ -156,7 +206,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private boolean internalError(LaneResponse res, Exception cause) {
         LOG.log(System.Logger.Level.WARNING, "the router's handler failed on the HTTP/1.1 lane", cause);
         try {
-            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, responseHeaders, false, streamBuffer);
+            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, line, responseHeaders, false, streamBuffer);
             fresh.status(io.helidon.http.Status.INTERNAL_SERVER_ERROR_500);
             fresh.header(io.helidon.http.HeaderValues.CONNECTION_CLOSE);
             fresh.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);

@@ -55,14 +55,18 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     private Header[] appended;
     private int appendedCount;
     private boolean appendedDate;
+    /** Scratch for one header line: the connection's; a longer line gets an array of its own. */
+    private final byte[] line;
 
     /**
      * @param headers the connection's header map, cleared here: one per connection rather than one per answer (Helidon's
      *                map allocates an array for every well-known name, most of the bytes a request allocated)
      */
-    LaneResponse(DataWriter writer, BufferData out, ServerResponseHeaders headers, boolean headRequest, int streamBuffer) {
+    LaneResponse(DataWriter writer, BufferData out, byte[] line, ServerResponseHeaders headers, boolean headRequest,
+                 int streamBuffer) {
         this.writer = writer;
         this.out = out;
+        this.line = line;
         this.headers = headers;
         headers.clear();
         this.headRequest = headRequest;
@@ -277,10 +281,10 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
             out.write(KEEP_ALIVE);
         }
         for (Header h : headers) {
-            h.writeHttp1Header(out);
+            writeField(h);
         }
         for (int i = 0; i < appendedCount; i++) {
-            appended[i].writeHttp1Header(out);
+            writeField(appended[i]);
         }
         if (!appendedDate && !headers.contains(HeaderNames.DATE)) {
             out.write(DATE);
@@ -297,6 +301,43 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
         }
         out.write('\r');
         out.write('\n');
+    }
+
+    /**
+     * One header as Helidon's {@code Header.writeHttp1Header} writes it (each value a line of its own, every character
+     * above 0x7F as {@code ?}, as US-ASCII encoding does), but with no array made for a name or value on the way.
+     */
+    private void writeField(Header h) {
+        String name = h.name();
+        if (h.valueCount() == 1) {
+            writeLine(name, h.get());
+        } else {
+            List<String> values = h.allValues();
+            for (int i = 0, n = values.size(); i < n; i++) {
+                writeLine(name, values.get(i));
+            }
+        }
+    }
+
+    private void writeLine(String name, String value) {
+        int nl = name.length();
+        int vl = value.length();
+        int need = nl + vl + 4;
+        byte[] b = line.length >= need ? line : new byte[need];
+        int p = 0;
+        for (int i = 0; i < nl; i++) {
+            char c = name.charAt(i);
+            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
+        }
+        b[p++] = ':';
+        b[p++] = ' ';
+        for (int i = 0; i < vl; i++) {
+            char c = value.charAt(i);
+            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
+        }
+        b[p++] = '\r';
+        b[p++] = '\n';
+        out.write(b, 0, p);
     }
 
     private void writeDecimal(long v) {

@@ -989,14 +989,18 @@ public final class ProxyHandler implements Handler {
         ClientStrings cs = CLIENT_STRINGS.get();
         boolean secure = req.isSecure();
         String client = cs.client(req.remotePeer().address());
-        c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
-        String proto = secure ? "https" : "http";
-        c.writeHeader("X-Forwarded-Proto", proto);
-        if (host != null) {
-            c.writeHeader("X-Forwarded-Host", host);
+        if (xff == null && forwarded == null) {
+            byte[] block = cs.forwardingLines(secure, host); // the same lines as below, kept per connection
+            c.writeBytes(block, 0, block.length);
+        } else {
+            c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
+            c.writeHeader("X-Forwarded-Proto", secure ? "https" : "http");
+            if (host != null) {
+                c.writeHeader("X-Forwarded-Host", host);
+            }
+            String fwd = cs.forwarded(secure, host);
+            c.writeHeader("Forwarded", forwarded == null ? fwd : forwarded + ", " + fwd);
         }
-        String fwd = cs.forwarded(secure, host);
-        c.writeHeader("Forwarded", forwarded == null ? fwd : forwarded + ", " + fwd);
         c.writeHeader("traceparent", x.trace().traceparent());
         if (tracestate != null && x.trace().continued()) {
             c.writeHeader("tracestate", tracestate);
@@ -1122,6 +1126,9 @@ public final class ProxyHandler implements Handler {
         private String element;
         private boolean elementSecure;
         private String elementHost;
+        /** The element {@link #lines} were made for: a new element (client, scheme or host changed) means new lines. */
+        private String linesElement;
+        private byte[] lines;
 
         /** The client's address as written in {@code X-Forwarded-For}. */
         String client(SocketAddress a) {
@@ -1142,6 +1149,23 @@ public final class ProxyHandler implements Handler {
                 elementHost = host;
             }
             return element;
+        }
+
+        /**
+         * The four forwarding lines for a request that brought no {@code X-Forwarded-For} or {@code Forwarded} of its
+         * own: {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host} (with a host) and
+         * {@code Forwarded}, as bytes, made again only when the client, the scheme or the host changes; after
+         * {@link #client}.
+         */
+        byte[] forwardingLines(boolean secure, String host) {
+            String fwd = forwarded(secure, host);
+            if (lines == null || linesElement != fwd) {
+                String text = "X-Forwarded-For: " + client + "\r\nX-Forwarded-Proto: " + (secure ? "https" : "http") + "\r\n"
+                        + (host == null ? "" : "X-Forwarded-Host: " + host + "\r\n") + "Forwarded: " + fwd + "\r\n";
+                lines = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                linesElement = fwd;
+            }
+            return lines;
         }
     }
 

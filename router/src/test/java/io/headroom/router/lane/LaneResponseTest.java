@@ -55,7 +55,7 @@ class LaneResponseTest {
     private final Wire wire = new Wire();
 
     private LaneResponse response(boolean head) {
-        return new LaneResponse(wire, BufferData.growing(64), io.helidon.http.ServerResponseHeaders.create(), head, 16);
+        return new LaneResponse(wire, BufferData.growing(64), new byte[24], io.helidon.http.ServerResponseHeaders.create(), head, 16);
     }
 
     @Test
@@ -71,6 +71,30 @@ class LaneResponseTest {
         assertThat(res.isSent()).isTrue();
         assertThat(res.closeAfter()).isFalse();
         assertThat(res.bytesWritten()).isEqualTo(wire.bytes.size());
+    }
+
+    @Test
+    void headerLinesAreWrittenAsHelidonWritesThem() {
+        // several values (one line each), a line longer than the connection's scratch, a character above 0x7F and
+        // one above 0xFF (both '?', as Helidon's US-ASCII encoding of a header writes them)
+        var fields = java.util.List.of(
+                HeaderValues.create(HeaderNames.create("X-Multi"), "a", "b, c"),
+                HeaderValues.create(HeaderNames.create("X-Long"), "v".repeat(300)),
+                HeaderValues.create(HeaderNames.create("X-Latin"), "caf\u00e9 \u0100"),
+                HeaderValues.create(HeaderNames.CACHE_CONTROL, "no-store"));
+        LaneResponse res = response(false);
+        BufferData helidon = BufferData.growing(64);
+        for (var f : fields) {
+            res.append(f);
+            f.writeHttp1Header(helidon);
+        }
+        res.send();
+
+        byte[] expected = new byte[helidon.available()];
+        helidon.read(expected, 0, expected.length);
+        String lines = new String(expected, StandardCharsets.ISO_8859_1);
+        assertThat(lines).contains("X-Multi: a\r\nX-Multi: b, c\r\n").contains("X-Latin: caf? ?\r\n");
+        assertThat(wire.text()).isEqualTo("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n" + lines + "Date: <d>\r\nContent-Length: 0\r\n\r\n");
     }
 
     @Test
