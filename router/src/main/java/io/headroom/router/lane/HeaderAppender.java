@@ -10,6 +10,13 @@ import io.helidon.http.Header;
  * {@code Trailer}).
  */
 public interface HeaderAppender {
-    /** Appends {@code header} (an immutable value, written from its encoded bytes). */
+    /** Appends {@code header}. */
     void append(Header header);
+
+    /**
+     * Appends header lines already in wire form ({@link HeaderLines}), copied before this returns.
+     *
+     * @param hasDate whether one of them is {@code Date} (the answer then writes no date of its own)
+     */
+    void append(HeaderLines lines, boolean hasDate);
 }

@@ -51,9 +51,8 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     /** The connection must close after this answer: it says so, or its body could not be framed as announced. */
     private boolean close;
     private List<Runnable> whenSent;
-    /** Headers appended past the map ({@link HeaderAppender}), written after it. */
-    private Header[] appended;
-    private int appendedCount;
+    /** Headers appended past the map ({@link HeaderAppender}), in wire form, written after it: the connection's. */
+    private final HeaderLines appended;
     private boolean appendedDate;
     /** Scratch for one header line: the connection's; a longer line gets an array of its own. */
     private final byte[] line;
@@ -62,11 +61,13 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
      * @param headers the connection's header map, cleared here: one per connection rather than one per answer (Helidon's
      *                map allocates an array for every well-known name, most of the bytes a request allocated)
      */
-    LaneResponse(DataWriter writer, BufferData out, byte[] line, ServerResponseHeaders headers, boolean headRequest,
-                 int streamBuffer) {
+    LaneResponse(DataWriter writer, BufferData out, byte[] line, HeaderLines appended, ServerResponseHeaders headers,
+                 boolean headRequest, int streamBuffer) {
         this.writer = writer;
         this.out = out;
         this.line = line;
+        this.appended = appended;
+        appended.clear();
         this.headers = headers;
         headers.clear();
         this.headRequest = headRequest;
@@ -103,17 +104,30 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
 
     @Override
     public void append(Header header) {
-        if (sent || stream != null) {
-            throw new IllegalStateException("Cannot set response header after the response is sent or its stream opened.");
+        checkAppend();
+        String name = header.name();
+        if (header.valueCount() == 1) {
+            appended.add(name, header.get());
+        } else {
+            for (String v : header.allValues()) {
+                appended.add(name, v);
+            }
         }
-        if (appended == null) {
-            appended = new Header[16];
-        } else if (appendedCount == appended.length) {
-            appended = java.util.Arrays.copyOf(appended, appendedCount * 2);
-        }
-        appended[appendedCount++] = header;
         if (!appendedDate && header.headerName().equals(HeaderNames.DATE)) {
             appendedDate = true;
+        }
+    }
+
+    @Override
+    public void append(HeaderLines lines, boolean hasDate) {
+        checkAppend();
+        appended.add(lines.bytes(), 0, lines.length());
+        appendedDate |= hasDate;
+    }
+
+    private void checkAppend() {
+        if (sent || stream != null) {
+            throw new IllegalStateException("Cannot set response header after the response is sent or its stream opened.");
         }
     }
 
@@ -283,8 +297,8 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
         for (Header h : headers) {
             writeField(h);
         }
-        for (int i = 0; i < appendedCount; i++) {
-            writeField(appended[i]);
+        if (appended.length() > 0) {
+            out.write(appended.bytes(), 0, appended.length());
         }
         if (!appendedDate && !headers.contains(HeaderNames.DATE)) {
             out.write(DATE);

@@ -1205,15 +1205,23 @@ public final class ProxyHandler implements Handler {
      */
     private static void appendResponseHeaders(ResponseHead head, io.headroom.router.lane.HeaderAppender out, String skip,
                                               boolean limited) {
-        for (int i = 0; i < head.headerCount(); i++) {
-            HeaderName name = head.headerName(i);
-            String lower = name.lowerCase();
-            if (notForwarded(head, lower, skip) || limited && (lower.equals("ratelimit") || lower.equals("ratelimit-policy"))) {
-                continue;
+        io.headroom.router.lane.HeaderLines lines = head.lines(skip, limited);
+        if (lines == null) {
+            // made once per parse: a backend repeating its head byte for byte has the same lines written again
+            lines = head.newLines();
+            boolean date = false;
+            for (int i = 0; i < head.headerCount(); i++) {
+                HeaderName name = head.headerName(i);
+                String lower = name.lowerCase();
+                if (notForwarded(head, lower, skip) || limited && (lower.equals("ratelimit") || lower.equals("ratelimit-policy"))) {
+                    continue;
+                }
+                lines.add(name.defaultCase(), head.value(i));
+                date |= lower.equals("date");
             }
-            Header cached = head.header(i);
-            out.append(cached != null ? cached : io.helidon.http.HeaderValues.create(name, head.value(i)));
+            head.linesDone(skip, limited, date);
         }
+        out.append(lines, head.linesHaveDate());
     }
 
     /**

@@ -27,8 +27,19 @@ public final class ResponseHead {
     final ArrayList<String> values = new ArrayList<>(16);
     /** Per header, the connection's immutable cached header for its name and value, or null (see {@link #header}). */
     final ArrayList<Header> headers = new ArrayList<>(16);
+    /**
+     * The headers the router forwards to a lane answer, in wire form, kept with the parse: a backend that repeats its
+     * head (see {@code UpstreamConnection.readHead}) has them written from these bytes again. Valid for
+     * {@link #linesSkip} and {@link #linesLimited} while {@link #linesValid}.
+     */
+    private io.headroom.router.lane.HeaderLines lines;
+    private boolean linesValid;
+    private String linesSkip;
+    private boolean linesLimited;
+    private boolean linesHaveDate;
 
     void reset() {
+        linesValid = false;
         status = 0;
         reason = "";
         http10 = false;
@@ -103,5 +114,36 @@ public final class ResponseHead {
     /** True if the backend sent a Retry-After header: a 503 with it is deliberate load shedding, not a fault. */
     public boolean hasRetryAfter() {
         return retryAfter;
+    }
+
+    /**
+     * The forwarded header lines made for this parse with the same {@code skip} and {@code limited}, or null: then
+     * the caller makes them with {@link #newLines} and {@link #linesDone}.
+     */
+    public io.headroom.router.lane.HeaderLines lines(String skip, boolean limited) {
+        return linesValid && limited == linesLimited && java.util.Objects.equals(skip, linesSkip) ? lines : null;
+    }
+
+    /** An empty store for this parse's forwarded lines. */
+    public io.headroom.router.lane.HeaderLines newLines() {
+        linesValid = false;
+        if (lines == null) {
+            lines = new io.headroom.router.lane.HeaderLines(256);
+        }
+        lines.clear();
+        return lines;
+    }
+
+    /** The lines from {@link #newLines} are complete for {@code skip} and {@code limited}. */
+    public void linesDone(String skip, boolean limited, boolean hasDate) {
+        linesSkip = skip;
+        linesLimited = limited;
+        linesHaveDate = hasDate;
+        linesValid = true;
+    }
+
+    /** Whether the kept lines include {@code Date}. */
+    public boolean linesHaveDate() {
+        return linesHaveDate;
     }
 }
