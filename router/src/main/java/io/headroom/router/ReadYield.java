@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The danger, and the guard: a thread whose reads always find data never parks, and the scheduler's local queue,
  * busy with such threads, can hold whatever a platform thread woke (a poller with other connections behind it) for up
  * to seconds (see {@link CarrierThreads}). A watch thread therefore wakes a probe virtual thread from outside every
- * millisecond while yields are being taken, and a {@link StarvationGate} stops all yields as soon as the probe has
+ * two milliseconds while yields are being taken, and a {@link StarvationGate} stops all yields as soon as the probe has
  * waited {@value #LIMIT_MILLIS} ms; connections then park on their reads again, the queue empties, the probe runs, and
  * the yields resume. Measured in docs/router.md ("Performance").
  *
@@ -73,6 +73,20 @@ public final class ReadYield {
         }
     }
 
+    /**
+     * The watch's tick while yields are taken: 2 ms. The gate then closes when the probe has not run by the first tick
+     * past {@value #LIMIT_MILLIS} ms, 6 ms after it was sent, as with the 1 ms tick of before (at 5 to 6 ms), with half
+     * the wake-ups: at 1 ms the watch and the wake-ups it caused were a third of the process's context switches
+     * (docs/router.md, "The watch's tick").
+     */
+    static long tickMillis() {
+        long t = Long.getLong("headroom.read-yield.tick-ms", 2);
+        if (t < 1 || t > LIMIT_MILLIS) {
+            throw new IllegalArgumentException("headroom.read-yield.tick-ms must be 1 to " + LIMIT_MILLIS + ", not " + t);
+        }
+        return t;
+    }
+
     /** How many times the yields were stopped because the probe waited too long. */
     public static long stops() {
         return GATE.closings();
@@ -90,11 +104,12 @@ public final class ReadYield {
 
     /**
      * The platform thread that wakes the probe and ticks the gate, and the probe; started on the first yield. While
-     * threads yield it ticks every millisecond; after {@value #IDLE_TICKS} slow ticks without a yield it dozes until
+     * threads yield it ticks every {@link ReadYield#tickMillis} ms; after {@value #IDLE_TICKS} slow ticks without a yield it dozes until
      * the next yield wakes it, so an idle router's watch does not wake at all.
      */
     private static final class Watch {
-        private static final long FAST = TimeUnit.MILLISECONDS.toNanos(1);
+        /** The tick while threads yield; {@code headroom.read-yield.tick-ms} (1 to {@value #LIMIT_MILLIS}) for A/B runs. */
+        private static final long FAST = TimeUnit.MILLISECONDS.toNanos(tickMillis());
         private static final long SLOW = TimeUnit.MILLISECONDS.toNanos(20);
         /** Slow ticks without a yield before the watch dozes. */
         private static final int IDLE_TICKS = 5;

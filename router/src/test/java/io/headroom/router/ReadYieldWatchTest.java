@@ -24,6 +24,24 @@ class ReadYieldWatchTest {
         assertThat(second).isGreaterThan(first);
     }
 
+    @Test
+    void theTickIsTwoMillisecondsAndAnotherMustBeWithinTheProbesLimit() {
+        String key = "headroom.read-yield.tick-ms";
+        try {
+            System.clearProperty(key);
+            assertThat(ReadYield.tickMillis()).isEqualTo(2);
+            System.setProperty(key, "1");
+            assertThat(ReadYield.tickMillis()).isEqualTo(1);
+            for (String bad : new String[] {"0", "6"}) {
+                System.setProperty(key, bad);
+                org.assertj.core.api.Assertions.assertThatThrownBy(ReadYield::tickMillis)
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 to 5, not " + bad);
+            }
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
     private static void yieldOnAVirtualThread() throws InterruptedException {
         Thread t = Thread.ofVirtual().start(ReadYield::beforeNextRequest);
         t.join();
