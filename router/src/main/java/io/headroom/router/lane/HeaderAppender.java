@@ -13,6 +13,9 @@ public interface HeaderAppender {
     /** Appends {@code header}. */
     void append(Header header);
 
+    /** Appends one header line, {@code name: value}. */
+    void append(io.helidon.http.HeaderName name, String value);
+
     /**
      * Appends header lines already in wire form ({@link HeaderLines}), copied before this returns.
      *

@@ -119,6 +119,15 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     }
 
     @Override
+    public void append(io.helidon.http.HeaderName name, String value) {
+        checkAppend();
+        appended.add(name.defaultCase(), value);
+        if (!appendedDate && name.equals(HeaderNames.DATE)) {
+            appendedDate = true;
+        }
+    }
+
+    @Override
     public void append(HeaderLines lines, boolean hasDate) {
         checkAppend();
         appended.add(lines.bytes(), 0, lines.length());
@@ -294,8 +303,10 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
         if (!headers.contains(HeaderNames.CONNECTION)) {
             out.write(KEEP_ALIVE);
         }
-        for (Header h : headers) {
-            writeField(h);
+        if (headers.size() > 0) {
+            for (Header h : headers) {
+                writeField(h);
+            }
         }
         if (appended.length() > 0) {
             out.write(appended.bytes(), 0, appended.length());

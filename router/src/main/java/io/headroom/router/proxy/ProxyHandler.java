@@ -156,7 +156,12 @@ public final class ProxyHandler implements Handler {
         }
         TraceContext trace = TraceContext.of(traceparent, traceIds);
         if (traceHeader != null) {
-            res.headers().set(io.helidon.http.HeaderValues.create(traceHeader, traceHeaderFull ? trace.traceparent() : trace.traceId()));
+            String id = traceHeaderFull ? trace.traceparent() : trace.traceId();
+            if (res instanceof io.headroom.router.lane.HeaderAppender lane) {
+                lane.append(traceHeader, id); // the lane's answer: a line of its own, never in the header map
+            } else {
+                res.headers().set(io.helidon.http.HeaderValues.create(traceHeader, id));
+            }
         }
         // the request's Connection tokens, read once: hop-by-hop names for the forwarding, "close" for the end
         String[] connection = headers.contains(HeaderNames.CONNECTION) ? tokens(headers.get(HeaderNames.CONNECTION).values()) : null;
@@ -816,7 +821,11 @@ public final class ProxyHandler implements Handler {
         }
         if (traceHeader != null && x.transform().touchesResponses()) {
             // a response rename or set header of the route's may have written that name: ours wins
-            res.headers().set(io.helidon.http.HeaderValues.create(traceHeader, traceHeaderFull ? x.trace().traceparent() : x.trace().traceId()));
+            if (res instanceof io.headroom.router.lane.HeaderAppender) {
+                res.headers().remove(traceHeader); // ours is already a line of the lane's answer
+            } else {
+                res.headers().set(io.helidon.http.HeaderValues.create(traceHeader, traceHeaderFull ? x.trace().traceparent() : x.trace().traceId()));
+            }
         }
         if (x.limits() != null) {
             // the decision's own header objects: encoded once per value, not per response
