@@ -145,6 +145,34 @@ class LaneHttpTest {
     }
 
     @Test
+    void underARateLimitTheAnswerCarriesTheRoutersRateLimitHeadersOnlyAsWithoutTheLane() throws IOException {
+        String yaml = """
+                router:
+                  listen: 127.0.0.1:0
+                  pools:
+                    api: {backends: [%s]}
+                  routes:
+                    - {name: api, path-prefix: /, pool: api, rate-limits: {route: {rate: 1000/s, burst: 1000}}}
+                """.formatted(backend.address());
+        try (LoopbackRouter limitedLane = LoopbackRouter.start("lane-limited", yaml);
+             LoopbackRouter limitedHelidon = LoopbackRouter.start("helidon-limited", yaml + "  lane: false\n")) {
+            String requests = "GET /ratelimited HTTP/1.1\r\nHost: a\r\n\r\n".repeat(3);
+            List<Answer> viaLane = exchange(limitedLane.port(), requests, 3);
+            List<Answer> viaHelidon = exchange(limitedHelidon.port(), requests, 3);
+            assertThat(limitedLane.router().lane().served()).isEqualTo(3);
+            for (int i = 0; i < 3; i++) {
+                for (Answer a : List.of(viaLane.get(i), viaHelidon.get(i))) {
+                    // a second RateLimit line would show here merged after a comma, with the backend's value
+                    assertThat(a.headers.get("ratelimit")).as("answer %d", i).startsWith("\"route\";r=").doesNotContain("backend", ",");
+                    assertThat(a.headers.get("ratelimit-policy")).as("answer %d", i).startsWith("\"route\";q=1000").doesNotContain("backend");
+                    assertThat(a.headers.get("x-after")).isEqualTo("kept");
+                    assertThat(a.text()).isEqualTo("b1");
+                }
+            }
+        }
+    }
+
+    @Test
     void aConnectionGoesToHelidonAtTheFirstRequestTheLaneDoesNotTakeAndStaysThere() throws IOException {
         String requests = "GET /who HTTP/1.1\r\nHost: a\r\n\r\n"
                 + "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"

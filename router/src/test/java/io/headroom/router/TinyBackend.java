@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A raw HTTP/1.1 test backend on virtual threads that counts connections and requests.
  * Paths: {@code /who} name; {@code /headers} the request head it received; {@code /echo} the request body;
  * {@code /traced} answers with trace headers of its own ({@code X-Trace-Id} and {@code traceparent});
+ * {@code /ratelimited} with rate-limit headers of its own ({@code RateLimit}, {@code RateLimit-Policy});
  * {@code /big?n=N} N bytes chunked (byte i = i % 251); {@code /slow} answers after 3 s; {@code /drop} answers, then
  * closes the kept-alive connection without saying so; {@code /missing} 404; {@code /delay} answers after
  * {@link #delayMillis}; {@code /hang} reads the request and never answers; {@code /sse} and {@code /sse-close} stream two server-sent events
@@ -167,6 +168,9 @@ final class TinyBackend implements AutoCloseable {
                     respond(out, 200, head.toString().getBytes(StandardCharsets.ISO_8859_1),
                             "Connection: keep-alive, X-Hop-Secret\r\nX-Hop-Secret: 1\r\nKeep-Alive: timeout=5\r\n"
                                     + "Proxy-Agent: tiny\r\nX-End-To-End: yes\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n");
+                } else if (path.startsWith("/ratelimited")) {
+                    respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "RateLimit: \"backend\";r=5;t=1\r\n"
+                            + "RateLimit-Policy: \"backend\";q=10;w=1\r\nX-After: kept\r\n");
                 } else if (path.startsWith("/traced")) {
                     respond(out, 200, name.getBytes(StandardCharsets.UTF_8), "X-Trace-Id: from-backend\r\n"
                             + "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n");

@@ -808,8 +808,10 @@ public final class ProxyHandler implements Handler {
         // Phase 2: status and headers to the client, then stream the body.
         res.status(Status.create(status));
         // the trace header, set when the request came in, is ours: a same-named header of the backend's is not copied
+        io.headroom.router.lane.HeaderAppender appender = null;
         if (res instanceof io.headroom.router.lane.HeaderAppender lane && x.cache() == null && !x.transform().touchesResponses()) {
             // the lane's answer: the backend's headers go to a list written as they are, past the header map
+            appender = lane;
             appendResponseHeaders(head, lane, traceHeaderLower, x.limits() != null);
         } else {
             copyResponseHeaders(head, res, x.transform(), traceHeaderLower);
@@ -829,8 +831,13 @@ public final class ProxyHandler implements Handler {
         }
         if (x.limits() != null) {
             // the decision's own header objects: encoded once per value, not per response
-            res.headers().set(x.limits().rateLimitHeader());
-            res.headers().set(x.limits().policyHeader());
+            if (appender != null) {
+                appender.append(x.limits().rateLimitHeader()); // the backend's own were not appended (limited)
+                appender.append(x.limits().policyHeader());
+            } else {
+                res.headers().set(x.limits().rateLimitHeader());
+                res.headers().set(x.limits().policyHeader());
+            }
         }
         boolean body = head.hasBody(method == Method.HEAD);
         long bytesOut = 0;
