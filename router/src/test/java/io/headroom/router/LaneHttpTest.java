@@ -31,16 +31,21 @@ class LaneHttpTest {
     @BeforeEach
     void start() throws IOException {
         backend = new TinyBackend("b1");
-        String yaml = """
+        String yaml = config("");
+        lane = LoopbackRouter.start("lane", yaml);
+        helidon = LoopbackRouter.start("helidon", yaml + "  lane: false\n");
+    }
+
+    /** One pool of the backend and one route to it, with {@code routeExtra} (more of the route's flow mapping). */
+    private String config(String routeExtra) {
+        return """
                 router:
                   listen: 127.0.0.1:0
                   pools:
                     api: {backends: [%s]}
                   routes:
-                    - {name: api, path-prefix: /, pool: api}
-                """.formatted(backend.address());
-        lane = LoopbackRouter.start("lane", yaml);
-        helidon = LoopbackRouter.start("helidon", yaml + "  lane: false\n");
+                    - {name: api, path-prefix: /, pool: api%s}
+                """.formatted(backend.address(), routeExtra);
     }
 
     @AfterEach
@@ -146,14 +151,7 @@ class LaneHttpTest {
 
     @Test
     void underARateLimitTheAnswerCarriesTheRoutersRateLimitHeadersOnlyAsWithoutTheLane() throws IOException {
-        String yaml = """
-                router:
-                  listen: 127.0.0.1:0
-                  pools:
-                    api: {backends: [%s]}
-                  routes:
-                    - {name: api, path-prefix: /, pool: api, rate-limits: {route: {rate: 1000/s, burst: 1000}}}
-                """.formatted(backend.address());
+        String yaml = config(", rate-limits: {route: {rate: 1000/s, burst: 1000}}");
         try (LoopbackRouter limitedLane = LoopbackRouter.start("lane-limited", yaml);
              LoopbackRouter limitedHelidon = LoopbackRouter.start("helidon-limited", yaml + "  lane: false\n")) {
             String requests = "GET /ratelimited HTTP/1.1\r\nHost: a\r\n\r\n".repeat(3);

@@ -48,8 +48,8 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private String lastHostText;
     /** The answer's appended header lines (LaneResponse), one store per connection. */
     private final HeaderLines appended = new HeaderLines(512);
-    /** Scratch for one response header line (LaneResponse). */
-    private final byte[] line = new byte[512];
+    /** The answer's header map in wire form (LaneResponse), one store per connection. */
+    private final HeaderLines fields = new HeaderLines(256);
     private final io.helidon.http.ServerResponseHeaders responseHeaders = io.helidon.http.ServerResponseHeaders.create();
     private final int streamBuffer;
     private final LongAdder served;
@@ -185,7 +185,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         }
         LaneHeaders headers = new LaneHeaders(head, parser.fields, parser.count);
         LaneRequest req = new LaneRequest(ctx, prologue, headers, host, ++requestId);
-        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, line, appended, responseHeaders, method == Method.HEAD, streamBuffer);
+        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, fields, appended, responseHeaders, method == Method.HEAD, streamBuffer);
         try {
             handler.handle(req, res);
             if (!res.finish()) {
@@ -208,7 +208,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private boolean internalError(LaneResponse res, Exception cause) {
         LOG.log(System.Logger.Level.WARNING, "the router's handler failed on the HTTP/1.1 lane", cause);
         try {
-            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, line, appended, responseHeaders, false, streamBuffer);
+            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, fields, appended, responseHeaders, false, streamBuffer);
             fresh.status(io.helidon.http.Status.INTERNAL_SERVER_ERROR_500);
             fresh.header(io.helidon.http.HeaderValues.CONNECTION_CLOSE);
             fresh.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);

@@ -54,18 +54,18 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     /** Headers appended past the map ({@link HeaderAppender}), in wire form, written after it: the connection's. */
     private final HeaderLines appended;
     private boolean appendedDate;
-    /** Scratch for one header line: the connection's; a longer line gets an array of its own. */
-    private final byte[] line;
+    /** The header map's lines in wire form, made as the head is written: the connection's. */
+    private final HeaderLines fields;
 
     /**
      * @param headers the connection's header map, cleared here: one per connection rather than one per answer (Helidon's
      *                map allocates an array for every well-known name, most of the bytes a request allocated)
      */
-    LaneResponse(DataWriter writer, BufferData out, byte[] line, HeaderLines appended, ServerResponseHeaders headers,
+    LaneResponse(DataWriter writer, BufferData out, HeaderLines fields, HeaderLines appended, ServerResponseHeaders headers,
                  boolean headRequest, int streamBuffer) {
         this.writer = writer;
         this.out = out;
-        this.line = line;
+        this.fields = fields;
         this.appended = appended;
         appended.clear();
         this.headers = headers;
@@ -105,14 +105,7 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     @Override
     public void append(Header header) {
         checkAppend();
-        String name = header.name();
-        if (header.valueCount() == 1) {
-            appended.add(name, header.get());
-        } else {
-            for (String v : header.allValues()) {
-                appended.add(name, v);
-            }
-        }
+        addField(appended, header);
         if (!appendedDate && header.headerName().equals(HeaderNames.DATE)) {
             appendedDate = true;
         }
@@ -304,9 +297,11 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
             out.write(KEEP_ALIVE);
         }
         if (headers.size() > 0) {
+            fields.clear();
             for (Header h : headers) {
-                writeField(h);
+                addField(fields, h);
             }
+            out.write(fields.bytes(), 0, fields.length());
         }
         if (appended.length() > 0) {
             out.write(appended.bytes(), 0, appended.length());
@@ -328,41 +323,17 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
         out.write('\n');
     }
 
-    /**
-     * One header as Helidon's {@code Header.writeHttp1Header} writes it (each value a line of its own, every character
-     * above 0x7F as {@code ?}, as US-ASCII encoding does), but with no array made for a name or value on the way.
-     */
-    private void writeField(Header h) {
+    /** One header, each of its values a line ({@link HeaderLines}: as Helidon's {@code Header.writeHttp1Header}). */
+    private static void addField(HeaderLines lines, Header h) {
         String name = h.name();
         if (h.valueCount() == 1) {
-            writeLine(name, h.get());
+            lines.add(name, h.get());
         } else {
             List<String> values = h.allValues();
             for (int i = 0, n = values.size(); i < n; i++) {
-                writeLine(name, values.get(i));
+                lines.add(name, values.get(i));
             }
         }
-    }
-
-    private void writeLine(String name, String value) {
-        int nl = name.length();
-        int vl = value.length();
-        int need = nl + vl + 4;
-        byte[] b = line.length >= need ? line : new byte[need];
-        int p = 0;
-        for (int i = 0; i < nl; i++) {
-            char c = name.charAt(i);
-            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
-        }
-        b[p++] = ':';
-        b[p++] = ' ';
-        for (int i = 0; i < vl; i++) {
-            char c = value.charAt(i);
-            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
-        }
-        b[p++] = '\r';
-        b[p++] = '\n';
-        out.write(b, 0, p);
     }
 
     private void writeDecimal(long v) {
