@@ -22,12 +22,10 @@ final class HeadParser {
     /** Query characters: path characters, {@code ;} and {@code ?} (escapes are checked apart). */
     private static final boolean[] QUERY = new boolean[128];
     /** RFC 9110 tchar. */
-    private static final boolean[] TOKEN = new boolean[128];
 
     static {
         for (int c = 0; c < 128; c++) {
             QUERY[c] = UriChars.path(c) || c == ';' || c == '?';
-            TOKEN[c] = UriChars.unreserved(c) || "!#$%&'*+^`|".indexOf(c) >= 0;
         }
     }
 
@@ -107,7 +105,7 @@ final class HeadParser {
                 break;
             }
             int nameStart = i;
-            while (i < n && b[i] >= 0 && TOKEN[b[i]]) {
+            while (i < n && UriChars.tchar(b[i])) {
                 i++;
             }
             if (i == nameStart || i >= n || b[i] != ':') {

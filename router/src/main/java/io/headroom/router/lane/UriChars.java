@@ -1,14 +1,17 @@
 package io.headroom.router.lane;
 
 /**
- * RFC 3986 character classes for the fast checks of request targets and {@code Host} headers: the lane's
- * {@link HeadParser} and the router's {@code RequestChecks} accept the same characters from these tables.
+ * RFC 3986 character classes for the fast checks of request targets and {@code Host} headers, and RFC 9110's
+ * {@code tchar} for header names: the lane's {@link HeadParser}, the router's {@code RequestChecks} and the upstream
+ * head parser accept the same characters from these tables.
  */
 public final class UriChars {
     /** RFC 3986 {@code unreserved}. */
     private static final boolean[] UNRESERVED = new boolean[128];
     /** RFC 3986 {@code pchar} without {@code %} and {@code ;}, plus {@code /}. */
     private static final boolean[] PATH = new boolean[128];
+    /** RFC 9110 {@code tchar}: the characters of a header name. */
+    private static final boolean[] TCHAR = new boolean[128];
 
     static {
         for (char c = '0'; c <= '9'; c++) {
@@ -25,6 +28,9 @@ public final class UriChars {
         for (char c : "!$&'()*+,=:@/".toCharArray()) {
             PATH[c] = true;
         }
+        for (int c = 0; c < 128; c++) {
+            TCHAR[c] = UNRESERVED[c] || "!#$%&'*+^`|".indexOf(c) >= 0;
+        }
     }
 
     private UriChars() {
@@ -38,6 +44,11 @@ public final class UriChars {
     /** Whether {@code c} may stand in a path without escaping: a {@code pchar} but {@code %} and {@code ;}, or {@code /}. */
     public static boolean path(int c) {
         return c >= 0 && c < 128 && PATH[c];
+    }
+
+    /** Whether {@code c} may stand in a header name: an RFC 9110 {@code tchar} (a byte above 0x7F as a negative int is not). */
+    public static boolean tchar(int c) {
+        return c >= 0 && c < 128 && TCHAR[c];
     }
 
     /** Whether {@code c} is a hexadecimal digit, either case. */

@@ -27,20 +27,6 @@ final class HeadCache {
     /** The slot of a name too long to cache: decoded each time, never found by {@link #nameSlot}. */
     private static final int UNCACHED = SLOTS;
     static final int MAX_CACHED = 96;
-    private static final boolean[] TCHAR = new boolean[256];
-
-    static {
-        for (char c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 'a' + 'A'] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
-    }
 
     private final byte[][] nameBytes = new byte[SLOTS + 1][];
     private final String[] names = new String[SLOTS + 1];
@@ -66,7 +52,7 @@ final class HeadCache {
 
     /** Whether {@code b} may appear in a header name (an RFC 9110 {@code tchar}). */
     static boolean tchar(byte b) {
-        return TCHAR[b & 0xFF];
+        return io.headroom.router.lane.UriChars.tchar(b);
     }
 
     private static int hash(byte[] b, int from, int to) {
