@@ -39,6 +39,9 @@ HR_JVM_FLAGS=()
 # buffers and resilience4j's window are linked lists whose dead old nodes then keep every later node alive through
 # young collections until the next full one (docs/router.md, "GC nepotism"). Only a threshold: nothing is reserved.
 HR_JVM_FLAGS+=(-XX:MetaspaceSize=128m)
+# The router's HTTP/1.1 lane reads and writes client sockets with recv/send (router/.../lane/NativeSocket.java, JDK 22+):
+# it reads a socket channel's descriptor and parks on the JDK's poller, which needs the JDK's socket package open to it.
+HR_JVM_FLAGS+=(--add-opens=java.base/sun.nio.ch=ALL-UNNAMED)
 if [ "$HR_JAVA_MAJOR" -ge 23 ]; then
   # kafka-clients uses sun.misc.Unsafe; xgboost4j loads native code: silence JDK 23+ warnings for both.
   HR_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)

@@ -440,6 +440,8 @@ public final class Router implements AutoCloseable {
             return http1;
         }
         lane = new io.headroom.router.lane.LaneSelector(http1, proxy, config.limits().maxRequestLine(), config.limits().maxHeaderSize());
+        LOG.log(java.util.logging.Level.FINE, lane.nativeSockets() ? "HTTP/1.1 lane: client sockets read and written with recv/send"
+                : "HTTP/1.1 lane: client sockets read and written the JDK's way (" + lane.nativeSocketsOff() + ")");
         return lane;
     }
 
@@ -579,6 +581,9 @@ public final class Router implements AutoCloseable {
         }
         grpcChannels.close();
         watchdog.close();
+        for (var p : store.pools().values()) {
+            p.backends().closeIdle(); // any given back since the first pass (aborted by the watchdog: closed here)
+        }
         if (headerDeadline != null) {
             headerDeadline.close();
             headerDeadline = null;

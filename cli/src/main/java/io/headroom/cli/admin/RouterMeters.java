@@ -192,6 +192,9 @@ final class RouterMeters {
         FunctionCounter.builder("headroom.lane.handovers", router, r -> r.lane() == null ? 0 : r.lane().handedOver())
                 .description("Client connections the lane handed to Helidon's HTTP/1.1 codec at a request it does not take (a body,"
                         + " an upgrade, Connection: close, a head not all read yet...)").register(registry);
+        Gauge.builder("headroom.lane.native.sockets", router, r -> r.lane() != null && r.lane().nativeSockets() ? 1 : 0)
+                .description("1 when the lane reads and writes client sockets with recv/send (Linux, JDK 22+, java.base/sun.nio.ch"
+                        + " open: the launcher's default), 0 when the JDK's way or the lane is off").register(registry);
     }
 
     /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */

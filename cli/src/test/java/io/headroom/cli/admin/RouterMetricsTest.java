@@ -195,6 +195,10 @@ class RouterMetricsTest {
             assertThat(m).contains("# TYPE headroom_lane_requests_total counter", "# TYPE headroom_lane_handovers_total counter")
                     .containsPattern("(?m)^headroom_lane_requests_total [1-9][0-9.eE+]*$")
                     .containsPattern("(?m)^headroom_lane_handovers_total [0-9.eE+-]+$");
+            // recv/send on the lane's client sockets: on in the build's test JVM on Linux with JDK 22+, as with the launcher
+            boolean nativeExpected = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                    && Runtime.version().feature() >= 22;
+            assertThat(m).containsPattern("(?m)^headroom_lane_native_sockets " + (nativeExpected ? "1" : "0") + "\\.0$");
             assertThat(m).contains("# TYPE headroom_consumer_request_duration_seconds histogram")
                     .contains("headroom_consumer_request_duration_seconds_bucket{consumer=\"alice\",le=\"0.1\"}");
             // the buckets are cumulative: alice's requests within 30 s are all within the +Inf bucket's 3

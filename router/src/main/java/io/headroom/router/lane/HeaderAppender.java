@@ -16,6 +16,9 @@ public interface HeaderAppender {
     /** Appends one header line, {@code name: value}. */
     void append(io.helidon.http.HeaderName name, String value);
 
+    /** Appends one header line whose value is {@code length} US-ASCII bytes of {@code value} from {@code offset}. */
+    void append(io.helidon.http.HeaderName name, byte[] value, int offset, int length);
+
     /**
      * Appends header lines already in wire form ({@link HeaderLines}), copied before this returns.
      *

@@ -48,6 +48,27 @@ public final class HeaderLines {
         length = p;
     }
 
+    /** Appends one line whose value is {@code count} US-ASCII bytes of {@code value} from {@code offset}. */
+    public void add(String name, byte[] value, int offset, int count) {
+        int nl = name.length();
+        ensure(nl + count + 4);
+        byte[] b = bytes;
+        int p = length;
+        for (int i = 0; i < nl; i++) {
+            char c = name.charAt(i);
+            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
+        }
+        b[p++] = ':';
+        b[p++] = ' ';
+        for (int i = 0; i < count; i++) {
+            byte c = value[offset + i];
+            b[p++] = c >= 0 ? c : (byte) '?';
+        }
+        b[p++] = '\r';
+        b[p++] = '\n';
+        length = p;
+    }
+
     /** Appends lines already in wire form. */
     public void add(byte[] lines, int offset, int count) {
         ensure(count);

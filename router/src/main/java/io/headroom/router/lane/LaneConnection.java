@@ -1,6 +1,6 @@
 package io.headroom.router.lane;
 
-import io.helidon.common.buffers.BufferData;
+import io.headroom.router.net.NativeSocket;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.common.concurrency.limits.Limit;
@@ -36,7 +36,17 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private final Handler handler;
     private final HeadParser parser;
     private final byte[] head;
-    private final BufferData out = BufferData.growing(1024);
+    private final WireBuffer out = new WireBuffer(1024);
+    /** The socket, for {@link NativeSocket}'s descriptor; null when the lane reads the JDK's way. */
+    private final java.nio.channels.SocketChannel channel;
+    /** The lane's duplicate of the socket's descriptor ({@link NativeSocket}), or -1: the JDK's way only. */
+    private int fd = -1;
+    /** With {@link #fd}: {@code head[0, filled)} holds bytes read and not yet consumed, the next request first. */
+    private int filled;
+    /** With {@link #fd}: the connection's reader may hold bytes (those read to pick the protocol, or a JDK read's). */
+    private boolean readerMayHave = true;
+    /** Whether the connection is still to be served: what a park for the next request checks. */
+    private final java.util.function.BooleanSupplier openCheck = this::open;
     /**
      * The last request's target and Host, as bytes ({@code [0]} the length) and as made for it: a client that asks the
      * same again (most of a keep-alive connection's requests) gets the same immutable prologue and host string rather
@@ -63,7 +73,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private int requestId;
 
     LaneConnection(ConnectionContext ctx, ServerConnectionSelector helidon, Handler handler, int maxRequestLine,
-                   int maxHeaderBytes, LongAdder served, LongAdder handedOver) {
+                   int maxHeaderBytes, LongAdder served, LongAdder handedOver, java.nio.channels.SocketChannel channel) {
         this.ctx = ctx;
         this.helidon = helidon;
         this.handler = handler;
@@ -73,6 +83,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         this.streamBuffer = Math.max(512, ctx.listenerContext().config().writeBufferSize());
         this.served = served;
         this.handedOver = handedOver;
+        this.channel = channel;
     }
 
     @SuppressWarnings("removal")
@@ -85,12 +96,146 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     public void handle(Limit limit) throws InterruptedException {
         thread = Thread.currentThread();
         DataReader reader = ctx.dataReader();
-        // The loop's body is a method of its own: this frame is entered once per connection, so the JIT rarely
-        // compiles it (and an on-stack replacement only at its loop's back edge), and a body run here would be
-        // interpreted on every request; a method called on every request is compiled like any other.
-        while (canRun && next(reader, limit)) {
-            // one request served; the connection stays open
+        fd = NativeSocket.duplicate(channel);
+        try {
+            // The loop's body is a method of its own: this frame is entered once per connection, so the JIT rarely
+            // compiles it (and an on-stack replacement only at its loop's back edge), and a body run here would be
+            // interpreted on every request; a method called on every request is compiled like any other.
+            if (fd >= 0) {
+                while (canRun && nextNative(reader, limit)) {
+                    // one request served; the connection stays open
+                }
+            } else {
+                while (canRun && next(reader, limit)) {
+                    // one request served; the connection stays open
+                }
+            }
+        } finally {
+            closeFd();
         }
+    }
+
+    private void closeFd() {
+        int f = fd;
+        fd = -1;
+        NativeSocket.close(f);
+    }
+
+    /**
+     * {@link #next} with the socket read by the lane ({@link NativeSocket}): the request's bytes go from the socket
+     * into {@link #head} without the JDK's or Helidon's buffers, and only a read that finds nothing waits the JDK's way.
+     */
+    private boolean nextNative(DataReader reader, Limit limit) throws InterruptedException {
+        if (filled == 0) {
+            fill(reader);
+        }
+        int length = parser.parse(head, filled);
+        String query = length < 0 || parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd);
+        if (length < 0 || (query != null && !queryValid(query))) {
+            handOverRead(limit);
+            return false;
+        }
+        LimitAlgorithm.Outcome outcome = limit.tryAcquireOutcome(true);
+        if (!(outcome instanceof LimitAlgorithm.Outcome.Accepted accepted)) {
+            handOverRead(limit);
+            return false;
+        }
+        lastActivity = System.nanoTime();
+        LimitAlgorithm.Token permit = accepted.token();
+        served.increment(); // counted as taken: before its answer, which a client may act on at once
+        boolean close;
+        try {
+            close = serve(query);
+            permit.success();
+        } catch (Throwable t) {
+            permit.dropped();
+            throw t;
+        }
+        int rest = filled - length; // a pipelined next request, already here
+        if (rest > 0) {
+            System.arraycopy(head, length, head, 0, rest);
+        }
+        filled = rest;
+        lastActivity = System.nanoTime();
+        return !close;
+    }
+
+    /**
+     * Adds at least one byte to {@code head[filled, ...)}: first what the connection's reader holds (it came first),
+     * then what the socket has without waiting; when it has nothing, waits for the JDK's read (which parks this thread
+     * until bytes come) and takes what it read.
+     */
+    private void fill(DataReader reader) {
+        if (readerMayHave && takeFromReader(reader)) {
+            return;
+        }
+        int n = NativeSocket.recv(fd, head, filled, head.length - filled);
+        if (n > 0) {
+            filled += n;
+            return;
+        }
+        if (n == 0) {
+            throw new CloseConnectionException("No more data available");
+        }
+        // nothing there yet: park until the socket is readable, as a channel's read parks
+        boolean parked;
+        reading = true;
+        try {
+            parked = canRun && NativeSocket.awaitReadable(fd, openCheck);
+        } catch (java.io.IOException e) {
+            throw new CloseConnectionException("the connection failed while waiting for a request", e);
+        } finally {
+            reading = false;
+        }
+        if (!canRun || Thread.currentThread().isInterrupted()) {
+            throw new CloseConnectionException("the connection was closed while waiting for a request");
+        }
+        if (parked) {
+            n = NativeSocket.recv(fd, head, filled, head.length - filled);
+            if (n > 0) {
+                filled += n;
+                return;
+            }
+            if (n == 0) {
+                throw new CloseConnectionException("No more data available");
+            }
+            // readable and still nothing: an error, or a wake-up without data; the JDK's read sorts it out
+        }
+        reading = true;
+        try {
+            reader.ensureAvailable(); // the JDK's read waits (and reports what went wrong)
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            throw new CloseConnectionException("No more data available", e);
+        } finally {
+            reading = false;
+        }
+        takeFromReader(reader);
+    }
+
+    private boolean open() {
+        return canRun && channel.isOpen();
+    }
+
+    /** Moves what the reader holds (as much as fits) into {@code head}; false when it held nothing. */
+    private boolean takeFromReader(DataReader reader) {
+        int k = Math.min(reader.available(), head.length - filled);
+        if (k <= 0) {
+            readerMayHave = false;
+            return false;
+        }
+        reader.getBuffer(k).read(head, filled, k);
+        reader.skip(k);
+        filled += k;
+        readerMayHave = true; // more may be left (past the head's room)
+        return true;
+    }
+
+    /** {@link #handOver} when the lane read the socket: its unconsumed bytes go to Helidon first. */
+    private void handOverRead(Limit limit) throws InterruptedException {
+        byte[] pending = java.util.Arrays.copyOf(head, filled);
+        filled = 0;
+        closeFd();
+        handOver(limit, new HandOverContext(ctx, pending));
     }
 
     /** Reads, serves and answers the next request; false when the connection was handed over or must close. */
@@ -108,17 +253,18 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         int length = parser.parse(head, n);
         String query = length < 0 || parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd);
         if (length < 0 || (query != null && !queryValid(query))) {
-            handOver(limit);
+            handOver(limit, ctx);
             return false;
         }
         LimitAlgorithm.Outcome outcome = limit.tryAcquireOutcome(true);
         if (!(outcome instanceof LimitAlgorithm.Outcome.Accepted accepted)) {
-            handOver(limit); // Helidon asks again and refuses the request as it would without the lane
+            handOver(limit, ctx); // Helidon asks again and refuses the request as it would without the lane
             return false;
         }
         reader.skip(length);
         lastActivity = System.nanoTime();
         LimitAlgorithm.Token permit = accepted.token();
+        served.increment(); // counted as taken: before its answer, which a client may act on at once
         boolean close;
         try {
             close = serve(query);
@@ -128,7 +274,6 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
             throw t;
         }
         lastActivity = System.nanoTime();
-        served.increment();
         return !close; // on close the listener closes the socket when the connection's handling returns
     }
 
@@ -185,7 +330,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         }
         LaneHeaders headers = new LaneHeaders(head, parser.fields, parser.count);
         LaneRequest req = new LaneRequest(ctx, prologue, headers, host, ++requestId);
-        LaneResponse res = new LaneResponse(ctx.dataWriter(), out, fields, appended, responseHeaders, method == Method.HEAD, streamBuffer);
+        LaneResponse res = new LaneResponse(ctx.dataWriter(), fd, out, fields, appended, responseHeaders, method == Method.HEAD, streamBuffer);
         try {
             handler.handle(req, res);
             if (!res.finish()) {
@@ -208,7 +353,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private boolean internalError(LaneResponse res, Exception cause) {
         LOG.log(System.Logger.Level.WARNING, "the router's handler failed on the HTTP/1.1 lane", cause);
         try {
-            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), out, fields, appended, responseHeaders, false, streamBuffer);
+            LaneResponse fresh = new LaneResponse(ctx.dataWriter(), fd, out, fields, appended, responseHeaders, false, streamBuffer);
             fresh.status(io.helidon.http.Status.INTERNAL_SERVER_ERROR_500);
             fresh.header(io.helidon.http.HeaderValues.CONNECTION_CLOSE);
             fresh.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
@@ -221,9 +366,9 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     }
 
     /** The rest of the connection goes to Helidon, this request's bytes unread. */
-    private void handOver(Limit limit) throws InterruptedException {
+    private void handOver(Limit limit, ConnectionContext context) throws InterruptedException {
         handedOver.increment();
-        ServerConnection c = helidon.connection(ctx);
+        ServerConnection c = helidon.connection(context);
         delegate = c;
         if (!canRun) {
             c.close(false);

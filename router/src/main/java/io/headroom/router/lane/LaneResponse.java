@@ -1,5 +1,6 @@
 package io.headroom.router.lane;
 
+import io.headroom.router.net.NativeSocket;
 import io.helidon.common.GenericType;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataWriter;
@@ -40,7 +41,9 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final DataWriter writer;
-    private final BufferData out; // the connection's, cleared before each write
+    private final WireBuffer out; // the connection's, cleared before each write
+    /** The lane's descriptor of the socket ({@link NativeSocket}), or -1. */
+    private final int fd;
     private final boolean headRequest;
     private final int streamBuffer;
     private final ServerResponseHeaders headers;
@@ -61,9 +64,10 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
      * @param headers the connection's header map, cleared here: one per connection rather than one per answer (Helidon's
      *                map allocates an array for every well-known name, most of the bytes a request allocated)
      */
-    LaneResponse(DataWriter writer, BufferData out, HeaderLines fields, HeaderLines appended, ServerResponseHeaders headers,
+    LaneResponse(DataWriter writer, int fd, WireBuffer out, HeaderLines fields, HeaderLines appended, ServerResponseHeaders headers,
                  boolean headRequest, int streamBuffer) {
         this.writer = writer;
+        this.fd = fd;
         this.out = out;
         this.fields = fields;
         this.appended = appended;
@@ -115,6 +119,15 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
     public void append(io.helidon.http.HeaderName name, String value) {
         checkAppend();
         appended.add(name.defaultCase(), value);
+        if (!appendedDate && name.equals(HeaderNames.DATE)) {
+            appendedDate = true;
+        }
+    }
+
+    @Override
+    public void append(io.helidon.http.HeaderName name, byte[] value, int offset, int length) {
+        checkAppend();
+        appended.add(name.defaultCase(), value, offset, length);
         if (!appendedDate && name.equals(HeaderNames.DATE)) {
             appendedDate = true;
         }
@@ -346,9 +359,14 @@ final class LaneResponse implements ServerResponse, HeaderAppender {
         }
     }
 
+    /** Writes {@link #out}: as much as the socket takes at once natively ({@link NativeSocket}), the rest the JDK's way. */
     private void writeOut() {
-        bytesWritten += out.available();
-        writer.write(out);
+        int n = out.available();
+        bytesWritten += n;
+        int sent = fd >= 0 ? NativeSocket.send(fd, out.array(), 0, n) : -1;
+        if (sent < n) {
+            writer.write(out.from(Math.max(0, sent)));
+        }
     }
 
     private void afterSend() {

@@ -1,5 +1,6 @@
 package io.headroom.router.lane;
 
+import io.headroom.router.net.NativeSocket;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http.Handler;
@@ -22,6 +23,8 @@ public final class LaneSelector implements ServerConnectionSelector {
     private final int maxHeaderBytes;
     private final LongAdder served = new LongAdder();
     private final LongAdder handedOver = new LongAdder();
+    /** Whether connections read and write their sockets with {@link NativeSocket} (else the JDK's way, through Helidon). */
+    private final boolean nativeSockets;
 
     /**
      * @param helidon        the HTTP/1.1 selector the lane stands in front of, which gets every connection the lane
@@ -35,6 +38,7 @@ public final class LaneSelector implements ServerConnectionSelector {
         this.handler = handler;
         this.maxRequestLine = maxRequestLine;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.nativeSockets = Boolean.parseBoolean(System.getProperty("headroom.native-socket", "true")) && NativeSocket.available();
     }
 
     @Override
@@ -59,7 +63,24 @@ public final class LaneSelector implements ServerConnectionSelector {
                 || ctx.proxyProtocolData().isPresent()) {
             return helidon.connection(ctx);
         }
-        return new LaneConnection(ctx, helidon, handler, maxRequestLine, maxHeaderBytes, served, handedOver);
+        return new LaneConnection(ctx, helidon, handler, maxRequestLine, maxHeaderBytes, served, handedOver,
+                nativeSockets ? NativeSocket.channelOf(ctx) : null);
+    }
+
+    /**
+     * Whether the lane reads and writes client sockets with {@code recv}/{@code send} ({@link NativeSocket}); off with
+     * {@code -Dheadroom.native-socket=false}, before JDK 22, off Linux, or without {@code java.base/sun.nio.ch} open.
+     */
+    public boolean nativeSockets() {
+        return nativeSockets;
+    }
+
+    /** Why {@link #nativeSockets()} is false, or null when it is true. */
+    public String nativeSocketsOff() {
+        if (nativeSockets) {
+            return null;
+        }
+        return NativeSocket.available() ? "turned off (-Dheadroom.native-socket=false)" : NativeSocket.unavailable();
     }
 
     /** Requests the lane has served, since start. */

@@ -70,6 +70,8 @@ public final class ProxyHandler implements Handler {
     private static final String JSON = "application/json";
     private static final HeaderName RETRY_AFTER = HeaderNames.RETRY_AFTER;
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    /** {@code traceparent: } as the upstream request head writes it, the value after it as the context's bytes. */
+    private static final byte[] TRACEPARENT_PREFIX = "traceparent: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /** The per-thread entry that carries a request's outcome to usage analytics when no log or span export wants one. */
     private static final ThreadLocal<AccessLog.Entry> USAGE_ENTRY = ThreadLocal.withInitial(AccessLog.Entry::new);
     /** The client strings written upstream, kept per thread: a connection's requests repeat them (see {@link ClientStrings}). */
@@ -156,11 +158,16 @@ public final class ProxyHandler implements Handler {
         }
         TraceContext trace = TraceContext.of(traceparent, traceIds);
         if (traceHeader != null) {
-            String id = traceHeaderFull ? trace.traceparent() : trace.traceId();
             if (res instanceof io.headroom.router.lane.HeaderAppender lane) {
-                lane.append(traceHeader, id); // the lane's answer: a line of its own, never in the header map
+                // the lane's answer: a line of its own, never in the header map, written from the context's bytes
+                byte[] tp = trace.traceparentBytes();
+                if (traceHeaderFull) {
+                    lane.append(traceHeader, tp, 0, TraceContext.TRACEPARENT_LENGTH);
+                } else {
+                    lane.append(traceHeader, tp, TraceContext.TRACE_ID_AT, TraceContext.TRACE_ID_LENGTH);
+                }
             } else {
-                res.headers().set(io.helidon.http.HeaderValues.create(traceHeader, id));
+                res.headers().set(io.helidon.http.HeaderValues.create(traceHeader, traceHeaderFull ? trace.traceparent() : trace.traceId()));
             }
         }
         // the request's Connection tokens, read once: hop-by-hop names for the forwarding, "close" for the end
@@ -1017,7 +1024,10 @@ public final class ProxyHandler implements Handler {
             String fwd = cs.forwarded(secure, host);
             c.writeHeader("Forwarded", forwarded == null ? fwd : forwarded + ", " + fwd);
         }
-        c.writeHeader("traceparent", x.trace().traceparent());
+        byte[] tp = x.trace().traceparentBytes();
+        c.writeBytes(TRACEPARENT_PREFIX, 0, TRACEPARENT_PREFIX.length);
+        c.writeBytes(tp, 0, TraceContext.TRACEPARENT_LENGTH);
+        c.writeCrlf();
         if (tracestate != null && x.trace().continued()) {
             c.writeHeader("tracestate", tracestate);
         }

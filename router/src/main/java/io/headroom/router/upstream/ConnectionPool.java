@@ -3,15 +3,17 @@ package io.headroom.router.upstream;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Keep-alive connections to one backend.
  *
  * <p>Idle connections live in a LIFO deque (the most recently used is reused first, so the oldest age out at the
- * tail); at most {@code maxIdle} are kept. A connection idle longer than {@code idleTimeout} is never handed out and
+ * tail); at most {@code maxIdle} are kept. The deque is an array under a lock held for a few array operations: a
+ * request takes one connection and gives it back without allocating (a linked concurrent deque made a node for each
+ * release and cost more to unlink than the lock does). A connection idle longer than {@code idleTimeout} is never handed out and
  * is closed by the {@link Watchdog}'s sweep, so it is retired before the backend's own idle timeout closes it under us.
  */
 public final class ConnectionPool {
@@ -24,11 +26,21 @@ public final class ConnectionPool {
     public record Settings(long connectTimeoutNanos, long idleTimeoutNanos, int maxIdle) {
     }
 
+    /**
+     * Whether upstream connections are made for {@link io.headroom.router.net.NativeSocket}'s recv and send
+     * ({@code -Dheadroom.native-socket=false}: the JDK's sockets and streams, as before it).
+     */
+    private static final boolean NATIVE = Boolean.parseBoolean(System.getProperty("headroom.native-socket", "true"))
+            && io.headroom.router.net.NativeSocket.available();
+
     private final Backend backend;
     private final Settings settings;
     private final Watchdog watchdog;
-    private final ConcurrentLinkedDeque<UpstreamConnection> idle = new ConcurrentLinkedDeque<>();
-    private final AtomicInteger idleCount = new AtomicInteger();
+    /** Most recently released first; guarded by {@link #lock}. */
+    private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** {@code idle.size()}, readable without the lock. */
+    private volatile int idleCount;
     private final LongAdder opened = new LongAdder();
     private final LongAdder reused = new LongAdder();
 
@@ -41,16 +53,24 @@ public final class ConnectionPool {
 
     /** An idle connection young enough to reuse, or null. */
     public UpstreamConnection pollIdle(long nowNanos) {
-        UpstreamConnection c;
-        while ((c = idle.pollFirst()) != null) {
-            idleCount.decrementAndGet();
+        while (true) {
+            UpstreamConnection c;
+            lock.lock();
+            try {
+                c = idle.pollFirst();
+                if (c == null) {
+                    return null;
+                }
+                idleCount = idle.size();
+            } finally {
+                lock.unlock();
+            }
             if (nowNanos - c.idleSinceNanos() < settings.idleTimeoutNanos() && !c.isClosed()) {
                 reused.increment();
                 return c;
             }
             c.close();
         }
-        return null;
     }
 
     /**
@@ -61,7 +81,8 @@ public final class ConnectionPool {
      */
     public UpstreamConnection open(long remainingNanos) throws IOException {
         long timeout = Math.min(settings.connectTimeoutNanos(), Math.max(remainingNanos, 1_000_000L));
-        Socket s = new Socket();
+        // on a socket channel (its adaptor is the same blocking Socket), the connection can use recv/send on it
+        Socket s = NATIVE ? java.nio.channels.SocketChannel.open().socket() : new Socket();
         try {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
@@ -82,13 +103,22 @@ public final class ConnectionPool {
 
     /** Returns a connection whose exchange completed cleanly; closes it if the pool is full. */
     void release(UpstreamConnection c, long nowNanos) {
-        c.markIdle(nowNanos);
-        if (idleCount.incrementAndGet() > settings.maxIdle()) {
-            idleCount.decrementAndGet();
-            c.close();
+        if (c.isClosed()) {
+            c.close(); // aborted by the watchdog after its exchange ended: closed by this thread, which holds it
             return;
         }
-        idle.offerFirst(c);
+        c.markIdle(nowNanos);
+        lock.lock();
+        try {
+            if (idle.size() < settings.maxIdle()) {
+                idle.offerFirst(c);
+                idleCount = idle.size();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        c.close(); // the pool is full (outside the lock: a close is a system call)
     }
 
     /**
@@ -97,31 +127,47 @@ public final class ConnectionPool {
      * @return nanoseconds until the oldest idle connection left reaches it, or {@code Long.MAX_VALUE} with none idle
      */
     long sweep(long nowNanos) {
-        UpstreamConnection c;
-        while ((c = idle.peekLast()) != null) {
-            long age = nowNanos - c.idleSinceNanos();
-            if (age < settings.idleTimeoutNanos()) {
-                return settings.idleTimeoutNanos() - age;
+        while (true) {
+            UpstreamConnection c;
+            lock.lock();
+            try {
+                c = idle.peekLast();
+                if (c == null) {
+                    return Long.MAX_VALUE;
+                }
+                long age = nowNanos - c.idleSinceNanos();
+                if (age < settings.idleTimeoutNanos()) {
+                    return settings.idleTimeoutNanos() - age;
+                }
+                idle.pollLast();
+                idleCount = idle.size();
+            } finally {
+                lock.unlock();
             }
-            if (idle.removeLastOccurrence(c)) {
-                idleCount.decrementAndGet();
-                c.close();
-            }
+            c.close();
         }
-        return Long.MAX_VALUE;
     }
 
     /** Closes every idle connection. */
     public void closeIdle() {
-        UpstreamConnection c;
-        while ((c = idle.pollFirst()) != null) {
-            idleCount.decrementAndGet();
+        while (true) {
+            UpstreamConnection c;
+            lock.lock();
+            try {
+                c = idle.pollFirst();
+                idleCount = idle.size();
+            } finally {
+                lock.unlock();
+            }
+            if (c == null) {
+                return;
+            }
             c.close();
         }
     }
 
     public int idleCount() {
-        return idleCount.get();
+        return idleCount;
     }
 
     /** Connections opened so far. */

@@ -9,12 +9,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 
+import io.headroom.router.net.NativeSocket;
+
 /**
  * One HTTP/1.1 connection to a backend with its own read and write buffers: a lean codec that writes a request head
  * in one pass and streams bodies without buffering them whole.
  *
  * <p>Used by one exchange at a time. The {@link Watchdog} may close it from another thread when its deadline passes;
  * the blocked read or write then fails and {@link #timedOut()} tells why.
+ *
+ * <p>On a socket channel and with {@link NativeSocket} available, reads and writes go through {@code recv} and
+ * {@code send} on a duplicate of the socket's descriptor, waiting on the JDK's poller when there is nothing to read,
+ * and the JDK's streams only for what that path leaves (an error, a full socket buffer, a tunnel). The duplicate is
+ * closed only by {@link #close()}, which the thread using the connection calls; the watchdog's close from another
+ * thread ({@link #abort()}) shuts the socket down instead, which ends that thread's read or write.
  */
 public final class UpstreamConnection {
     private static final int MAX_HEAD_BYTES = 64 * 1024;
@@ -46,6 +54,12 @@ public final class UpstreamConnection {
     private volatile long deadlineNanos;
     private volatile boolean timedOut;
     private volatile boolean closed;
+    /** The socket and {@link #fd} were closed (by {@link #close()}, on the thread using the connection). */
+    private boolean released;
+    /** A duplicate of the socket's descriptor for {@link NativeSocket}'s recv and send, or -1: the JDK's streams only. */
+    private int fd = -1;
+    /** What a read parked on {@link #fd} checks: whether the connection is still open. */
+    private final java.util.function.BooleanSupplier openCheck = () -> !closed;
     private long idleSinceNanos;
     private int exchanges;
 
@@ -55,6 +69,14 @@ public final class UpstreamConnection {
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.watchdog = watchdog;
+        if (socket.getChannel() != null) {
+            this.fd = NativeSocket.duplicate(socket.getChannel()); // -1 when not available: the streams only
+        }
+    }
+
+    /** Whether reads and writes go through {@link NativeSocket} (for tests). */
+    boolean nativeSocket() {
+        return fd >= 0;
     }
 
     public Backend backend() {
@@ -116,7 +138,34 @@ public final class UpstreamConnection {
     /** Called by the watchdog: the exchange ran past its deadline. */
     void timeOut() {
         timedOut = true;
-        close();
+        abort();
+    }
+
+    /**
+     * Ends the connection from a thread that may not be the one using it (the watchdog): its read or write fails at
+     * once. With {@link #fd} the socket is shut down rather than closed (the duplicate is closed by {@link #close()}
+     * on the thread using it, which the failure leads to); without it this is {@link #close()}.
+     */
+    void abort() {
+        if (fd < 0) {
+            close();
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        closed = true;
+        watchdog.unregister(this);
+        try {
+            socket.shutdownInput();
+        } catch (IOException ignored) {
+            // already shut, or closed
+        }
+        try {
+            socket.shutdownOutput();
+        } catch (IOException ignored) {
+            // already shut, or closed
+        }
     }
 
     /** True if the watchdog closed this connection because the exchange ran past its deadline. */
@@ -128,18 +177,26 @@ public final class UpstreamConnection {
         return closed;
     }
 
-    /** Closes the socket (idempotent, any thread). */
+    /**
+     * Closes the socket (idempotent). Called by the thread using the connection, or holding it alone (out of the pool);
+     * without {@link #fd}, any thread may.
+     */
     public void close() {
-        if (closed) {
+        if (!closed) {
+            closed = true;
+            watchdog.unregister(this);
+        } else if (released) {
             return;
         }
-        closed = true;
-        watchdog.unregister(this);
+        released = true;
         try {
             socket.close();
         } catch (IOException ignored) {
             // closing anyway
         }
+        int f = fd;
+        fd = -1;
+        NativeSocket.close(f);
     }
 
     /** Hands the connection back to its pool for reuse. */
@@ -188,7 +245,7 @@ public final class UpstreamConnection {
     public void writeBytes(byte[] b, int off, int len) throws IOException {
         if (len >= wbuf.length - wlen) {
             flushBuffer();
-            out.write(b, off, len);
+            socketWrite(b, off, len);
             return;
         }
         System.arraycopy(b, off, wbuf, wlen, len);
@@ -225,9 +282,28 @@ public final class UpstreamConnection {
 
     private void flushBuffer() throws IOException {
         if (wlen > 0) {
-            out.write(wbuf, 0, wlen);
+            socketWrite(wbuf, 0, wlen);
             wlen = 0;
         }
+    }
+
+    /** Writes to the socket: what it takes at once with {@code send}, the rest (or all, without {@link #fd}) by the stream. */
+    private void socketWrite(byte[] b, int off, int len) throws IOException {
+        int f = fd;
+        if (f >= 0) {
+            if (closed) {
+                throw new java.net.SocketException("Socket closed");
+            }
+            int n = NativeSocket.send(f, b, off, len);
+            if (n == len) {
+                return;
+            }
+            if (n > 0) {
+                off += n;
+                len -= n;
+            }
+        }
+        out.write(b, off, len);
     }
 
     /** Sends whatever is buffered. */
@@ -318,9 +394,52 @@ public final class UpstreamConnection {
      * passed on in full buffers. The check is one {@code available()} per upstream read, only with bytes pending.
      */
     private int read(byte[] b, int off, int len) throws IOException {
+        if (fd >= 0) {
+            int n = recvNow(b, off, len);
+            if (n != NOTHING) {
+                return n;
+            }
+            if (unflushed) {
+                sink.flush(); // nothing more ready: what was copied goes to the client before the wait
+                unflushed = false;
+            }
+            return socketRead(b, off, len);
+        }
         if (unflushed && in.available() == 0) {
             sink.flush();
             unflushed = false;
+        }
+        return in.read(b, off, len);
+    }
+
+    /** {@link #recvNow}: nothing was there. */
+    private static final int NOTHING = -2;
+
+    /** What the socket has now: bytes read, -1 at its end, or {@link #NOTHING}. */
+    private int recvNow(byte[] b, int off, int len) throws IOException {
+        if (closed) {
+            throw new java.net.SocketException("Socket closed");
+        }
+        int n = NativeSocket.recv(fd, b, off, len);
+        return n > 0 ? n : n == 0 ? -1 : NOTHING;
+    }
+
+    /**
+     * Reads at least one byte (or -1 at the end), waiting for them: with {@link #fd}, what is there, else a park until
+     * the socket is readable and a read again; the stream's read when that path has nothing to say (an error).
+     */
+    private int socketRead(byte[] b, int off, int len) throws IOException {
+        if (fd >= 0) {
+            int n = recvNow(b, off, len);
+            if (n != NOTHING) {
+                return n;
+            }
+            if (NativeSocket.awaitReadable(fd, openCheck)) {
+                n = recvNow(b, off, len);
+                if (n != NOTHING) {
+                    return n;
+                }
+            }
         }
         return in.read(b, off, len);
     }
@@ -639,7 +758,7 @@ public final class UpstreamConnection {
         System.arraycopy(rbuf, rpos, body, 0, have);
         rpos += have;
         while (have < length) {
-            int r = in.read(body, have, length - have);
+            int r = socketRead(body, have, length - have);
             if (r < 0) {
                 throw new EOFException("upstream closed with " + (length - have) + " body bytes missing");
             }

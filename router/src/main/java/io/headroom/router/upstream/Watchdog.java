@@ -205,7 +205,7 @@ public final class Watchdog implements AutoCloseable {
         running = false;
         thread.interrupt();
         for (UpstreamConnection c : open) {
-            c.close();
+            c.abort(); // from this thread: ends what the connection's own thread is doing (which then closes it)
         }
     }
 }

@@ -55,7 +55,7 @@ class LaneResponseTest {
     private final Wire wire = new Wire();
 
     private LaneResponse response(boolean head) {
-        return new LaneResponse(wire, BufferData.growing(64), new HeaderLines(16), new HeaderLines(16), io.helidon.http.ServerResponseHeaders.create(), head, 16);
+        return new LaneResponse(wire, -1, new WireBuffer(64), new HeaderLines(16), new HeaderLines(16), io.helidon.http.ServerResponseHeaders.create(), head, 16);
     }
 
     @Test

@@ -1,0 +1,162 @@
+package io.headroom.router.upstream;
+
+import io.headroom.router.config.HostPort;
+import io.headroom.router.net.NativeSocket;
+import io.headroom.time.Ticker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Upstream connections on recv/send ({@link NativeSocket}): reads that wait park on the JDK's poller and resume when
+ * the backend writes, and the watchdog's close from its own thread ends a parked read at once.
+ */
+class UpstreamNativeSocketTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private ServerSocket server;
+    private Watchdog watchdog;
+    private Backend backend;
+
+    @BeforeEach
+    void start() throws IOException {
+        assumeTrue(NativeSocket.available(), "recv/send are not available here: " + NativeSocket.unavailable());
+        server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+        watchdog = new Watchdog(Ticker.system(), 5 * MS, TimeUnit.SECONDS.toNanos(1));
+        watchdog.start();
+        BackendSet set = new BackendSet(new ConnectionPool.Settings(TimeUnit.SECONDS.toNanos(5), TimeUnit.HOURS.toNanos(1), 4), watchdog);
+        backend = set.get(new HostPort("127.0.0.1", server.getLocalPort()));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (server != null) {
+            watchdog.close();
+            server.close();
+        }
+    }
+
+    private static String requestHead(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aReadThatWaitsForTheBackendParksAndResumesWithItsAnswer() throws Exception {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        Thread backendThread = Thread.ofPlatform().start(() -> {
+            try (Socket s = server.accept()) {
+                seen.complete(requestHead(s.getInputStream()));
+                Thread.sleep(200); // the router's read finds nothing and parks
+                OutputStream out = s.getOutputStream();
+                out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(100); // the body comes later still
+                out.write("hello".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                s.getInputStream().read(); // until the router closes
+            } catch (Exception e) {
+                seen.completeExceptionally(e);
+            }
+        });
+        CompletableFuture<String> got = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            UpstreamConnection c = null;
+            try {
+                c = backend.connections().open(TimeUnit.SECONDS.toNanos(5));
+                assertThat(c.nativeSocket()).isTrue();
+                c.begin(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+                c.writeAscii("GET /x HTTP/1.1\r\nHost: b\r\n\r\n");
+                c.flush();
+                ResponseHead head = c.readHead();
+                got.complete(head.status + " " + new String(c.readBody((int) head.contentLength()), StandardCharsets.US_ASCII));
+            } catch (Throwable t) {
+                got.completeExceptionally(t);
+            } finally {
+                if (c != null) {
+                    c.close();
+                }
+            }
+        });
+        assertThat(seen.get(10, TimeUnit.SECONDS)).startsWith("GET /x HTTP/1.1\r\n");
+        assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo("200 hello");
+        backendThread.join(10_000);
+    }
+
+    @Test
+    void theWatchdogEndsAParkedReadFromItsOwnThreadAndTheConnectionIsClosedByItsUser() throws Exception {
+        CompletableFuture<Integer> backendSaw = new CompletableFuture<>();
+        Thread backendThread = Thread.ofPlatform().start(() -> {
+            try (Socket s = server.accept()) {
+                requestHead(s.getInputStream());
+                backendSaw.complete(s.getInputStream().read()); // never answers; -1 when the router ends it
+            } catch (Exception e) {
+                backendSaw.completeExceptionally(e);
+            }
+        });
+        CompletableFuture<UpstreamConnection> failed = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            UpstreamConnection c = null;
+            try {
+                c = backend.connections().open(TimeUnit.SECONDS.toNanos(5));
+                c.begin(System.nanoTime() + 100 * MS);
+                c.writeAscii("GET /slow HTTP/1.1\r\nHost: b\r\n\r\n");
+                c.flush();
+                c.readHead();
+                failed.completeExceptionally(new AssertionError("a head was read from a backend that never answers"));
+            } catch (IOException e) {
+                failed.complete(c);
+            } catch (Throwable t) {
+                failed.completeExceptionally(t);
+            }
+        });
+        UpstreamConnection c = failed.get(10, TimeUnit.SECONDS);
+        assertThat(c.timedOut()).isTrue();
+        assertThat(c.isClosed()).isTrue();
+        c.writeAscii("x");
+        assertThatThrownBy(c::flush).isInstanceOf(IOException.class);
+        c.close(); // the user's close: the socket and its descriptor
+        assertThat(c.nativeSocket()).isFalse();
+        assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isEqualTo(-1);
+        backendThread.join(10_000);
+    }
+
+    @Test
+    void aConnectionAbortedAfterItsExchangeIsClosedWhenGivenBack() throws Exception {
+        Thread backendThread = Thread.ofPlatform().start(() -> {
+            try (Socket s = server.accept()) {
+                s.getInputStream().read();
+            } catch (IOException ignored) {
+                // the router closed it
+            }
+        });
+        UpstreamConnection c = backend.connections().open(TimeUnit.SECONDS.toNanos(5));
+        c.abort();
+        c.release(System.nanoTime());
+        assertThat(backend.connections().idleCount()).isZero();
+        assertThat(c.nativeSocket()).as("closed by the release").isFalse();
+        backendThread.join(10_000);
+        assertThat(backendThread.isAlive()).isFalse();
+    }
+}
