@@ -123,7 +123,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
 
     /**
      * {@link #next} with the socket read by the lane ({@link NativeSocket}): the request's bytes go from the socket
-     * into {@link #head} without the JDK's or Helidon's buffers, and only a read that finds nothing waits the JDK's way.
+     * into {@link #head} without the JDK's or Helidon's buffers, and the answer goes out with {@code send}.
      */
     private boolean nextNative(DataReader reader, Limit limit) throws InterruptedException {
         if (filled == 0) {
@@ -162,8 +162,9 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
 
     /**
      * Adds at least one byte to {@code head[filled, ...)}: first what the connection's reader holds (it came first),
-     * then what the socket has without waiting; when it has nothing, waits for the JDK's read (which parks this thread
-     * until bytes come) and takes what it read.
+     * then what the socket has without waiting; when it has nothing, parks this thread on the JDK's poller until the
+     * socket is readable and reads again, and when that still gives nothing (an error), waits for the JDK's read,
+     * which reports it, and takes what it read.
      */
     private void fill(DataReader reader) {
         if (readerMayHave && takeFromReader(reader)) {
