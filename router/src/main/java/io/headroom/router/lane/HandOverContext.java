@@ -1,31 +1,22 @@
 package io.headroom.router.lane;
 
 import io.headroom.router.net.NativeSocket;
+import io.headroom.router.net.DelegatingConnectionContext;
 import io.helidon.common.buffers.DataReader;
-import io.helidon.common.buffers.DataWriter;
-import io.helidon.common.socket.HelidonSocket;
-import io.helidon.common.socket.PeerInfo;
 import io.helidon.webserver.ConnectionContext;
-import io.helidon.webserver.ListenerContext;
-import io.helidon.webserver.ProxyProtocolData;
-import io.helidon.webserver.Router;
-
-import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 
 /**
  * The connection as Helidon's HTTP/1.1 connection gets it from the lane when the lane read bytes from the socket
  * itself ({@link NativeSocket}): the same connection, whose reader first gives those bytes (the request the lane did
  * not take, and anything after it) and then what the connection's own reader has and reads, in that order.
  */
-final class HandOverContext implements ConnectionContext {
-    private final ConnectionContext ctx;
+final class HandOverContext extends DelegatingConnectionContext {
     private final DataReader reader;
     private byte[] pending;
 
     /** @param pending the bytes read and not consumed, in order; they come before anything {@code ctx}'s reader has */
     HandOverContext(ConnectionContext ctx, byte[] pending) {
-        this.ctx = ctx;
+        super(ctx);
         this.pending = pending.length == 0 ? null : pending;
         DataReader original = ctx.dataReader();
         // the original's bytes are taken whole (readBytes of all it holds), so one pull empties it
@@ -54,60 +45,5 @@ final class HandOverContext implements ConnectionContext {
     @Override
     public DataReader dataReader() {
         return reader;
-    }
-
-    @Override
-    public DataWriter dataWriter() {
-        return ctx.dataWriter();
-    }
-
-    @Override
-    public ListenerContext listenerContext() {
-        return ctx.listenerContext();
-    }
-
-    @Override
-    public ExecutorService executor() {
-        return ctx.executor();
-    }
-
-    @Override
-    public Router router() {
-        return ctx.router();
-    }
-
-    @Override
-    public Optional<ProxyProtocolData> proxyProtocolData() {
-        return ctx.proxyProtocolData();
-    }
-
-    @Override
-    public HelidonSocket serverSocket() {
-        return ctx.serverSocket();
-    }
-
-    @Override
-    public PeerInfo remotePeer() {
-        return ctx.remotePeer();
-    }
-
-    @Override
-    public PeerInfo localPeer() {
-        return ctx.localPeer();
-    }
-
-    @Override
-    public boolean isSecure() {
-        return ctx.isSecure();
-    }
-
-    @Override
-    public String socketId() {
-        return ctx.socketId();
-    }
-
-    @Override
-    public String childSocketId() {
-        return ctx.childSocketId();
     }
 }

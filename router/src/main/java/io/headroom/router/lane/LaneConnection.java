@@ -101,14 +101,8 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
             // The loop's body is a method of its own: this frame is entered once per connection, so the JIT rarely
             // compiles it (and an on-stack replacement only at its loop's back edge), and a body run here would be
             // interpreted on every request; a method called on every request is compiled like any other.
-            if (fd >= 0) {
-                while (canRun && nextNative(reader, limit)) {
-                    // one request served; the connection stays open
-                }
-            } else {
-                while (canRun && next(reader, limit)) {
-                    // one request served; the connection stays open
-                }
+            while (canRun && next(reader, limit)) {
+                // one request served; the connection stays open
             }
         } finally {
             closeFd();
@@ -119,45 +113,6 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         int f = fd;
         fd = -1;
         NativeSocket.close(f);
-    }
-
-    /**
-     * {@link #next} with the socket read by the lane ({@link NativeSocket}): the request's bytes go from the socket
-     * into {@link #head} without the JDK's or Helidon's buffers, and the answer goes out with {@code send}.
-     */
-    private boolean nextNative(DataReader reader, Limit limit) throws InterruptedException {
-        if (filled == 0) {
-            fill(reader);
-        }
-        int length = parser.parse(head, filled);
-        String query = length < 0 || parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd);
-        if (length < 0 || (query != null && !queryValid(query))) {
-            handOverRead(limit);
-            return false;
-        }
-        LimitAlgorithm.Outcome outcome = limit.tryAcquireOutcome(true);
-        if (!(outcome instanceof LimitAlgorithm.Outcome.Accepted accepted)) {
-            handOverRead(limit);
-            return false;
-        }
-        lastActivity = System.nanoTime();
-        LimitAlgorithm.Token permit = accepted.token();
-        served.increment(); // counted as taken: before its answer, which a client may act on at once
-        boolean close;
-        try {
-            close = serve(query);
-            permit.success();
-        } catch (Throwable t) {
-            permit.dropped();
-            throw t;
-        }
-        int rest = filled - length; // a pipelined next request, already here
-        if (rest > 0) {
-            System.arraycopy(head, length, head, 0, rest);
-        }
-        filled = rest;
-        lastActivity = System.nanoTime();
-        return !close;
     }
 
     /**
@@ -231,38 +186,32 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         return true;
     }
 
-    /** {@link #handOver} when the lane read the socket: its unconsumed bytes go to Helidon first. */
-    private void handOverRead(Limit limit) throws InterruptedException {
-        byte[] pending = java.util.Arrays.copyOf(head, filled);
-        filled = 0;
-        closeFd();
-        handOver(limit, new HandOverContext(ctx, pending));
-    }
-
-    /** Reads, serves and answers the next request; false when the connection was handed over or must close. */
+    /**
+     * Reads, serves and answers the next request; false when the connection was handed over or must close. The request's
+     * bytes come into {@link #head} from the socket itself with {@link #fd} ({@link #fill}), else from the
+     * connection's reader ({@link #fromReader}).
+     */
     private boolean next(DataReader reader, Limit limit) throws InterruptedException {
-        reading = true;
-        try {
-            reader.ensureAvailable(); // waits for the next request's first bytes
-        } catch (DataReader.InsufficientDataAvailableException e) {
-            throw new CloseConnectionException("No more data available", e);
-        } finally {
-            reading = false;
+        int n;
+        if (fd >= 0) {
+            if (filled == 0) {
+                fill(reader);
+            }
+            n = filled;
+        } else {
+            n = fromReader(reader);
         }
-        int n = Math.min(reader.available(), head.length);
-        reader.getBuffer(n).read(head, 0, n);
         int length = parser.parse(head, n);
         String query = length < 0 || parser.queryStart < 0 ? null : ascii(parser.queryStart, parser.queryEnd);
         if (length < 0 || (query != null && !queryValid(query))) {
-            handOver(limit, ctx);
+            handOver(limit);
             return false;
         }
         LimitAlgorithm.Outcome outcome = limit.tryAcquireOutcome(true);
         if (!(outcome instanceof LimitAlgorithm.Outcome.Accepted accepted)) {
-            handOver(limit, ctx); // Helidon asks again and refuses the request as it would without the lane
+            handOver(limit); // Helidon asks again and refuses the request as it would without the lane
             return false;
         }
-        reader.skip(length);
         lastActivity = System.nanoTime();
         LimitAlgorithm.Token permit = accepted.token();
         served.increment(); // counted as taken: before its answer, which a client may act on at once
@@ -274,8 +223,32 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
             permit.dropped();
             throw t;
         }
+        if (fd >= 0) {
+            int rest = filled - length; // a pipelined next request, already here
+            if (rest > 0) {
+                System.arraycopy(head, length, head, 0, rest);
+            }
+            filled = rest;
+        } else {
+            reader.skip(length);
+        }
         lastActivity = System.nanoTime();
         return !close; // on close the listener closes the socket when the connection's handling returns
+    }
+
+    /** Waits for the next request's first bytes in the connection's reader and copies what it has into {@link #head}. */
+    private int fromReader(DataReader reader) {
+        reading = true;
+        try {
+            reader.ensureAvailable();
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            throw new CloseConnectionException("No more data available", e);
+        } finally {
+            reading = false;
+        }
+        int n = Math.min(reader.available(), head.length);
+        reader.getBuffer(n).read(head, 0, n);
+        return n;
     }
 
     /** Whether the query passes Helidon's own check (which the parser's character scan does not fully repeat). */
@@ -366,8 +339,18 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         }
     }
 
-    /** The rest of the connection goes to Helidon, this request's bytes unread. */
-    private void handOver(Limit limit, ConnectionContext context) throws InterruptedException {
+    /**
+     * The rest of the connection goes to Helidon, this request's bytes unread: with {@link #fd}, the bytes the lane read
+     * and did not consume go first ({@link HandOverContext}); else they are still in the connection's reader.
+     */
+    private void handOver(Limit limit) throws InterruptedException {
+        ConnectionContext context = ctx;
+        if (fd >= 0) {
+            byte[] pending = java.util.Arrays.copyOf(head, filled);
+            filled = 0;
+            closeFd();
+            context = new HandOverContext(ctx, pending);
+        }
         handedOver.increment();
         ServerConnection c = helidon.connection(context);
         delegate = c;

@@ -6,7 +6,6 @@ import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.socket.PeerInfo;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
-import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 
@@ -15,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 
 /**
@@ -108,13 +106,12 @@ public final class Http10Selector implements ServerConnectionSelector {
     }
 
     /** The connection as Helidon's HTTP/1.1 code sees it: the same socket, read and written through the translation. */
-    private static final class Translated implements ConnectionContext {
-        private final ConnectionContext ctx;
+    private static final class Translated extends io.headroom.router.net.DelegatingConnectionContext {
         private final DataReader reader;
         private final DataWriter writer;
 
         Translated(ConnectionContext ctx, int maxHead) {
-            this.ctx = ctx;
+            super(ctx);
             this.writer = new ResponseTranslator(ctx.dataWriter());
             this.reader = new DataReader(new RequestTranslator(ctx.dataReader(), ctx.dataWriter(), maxHead, defaultHost(ctx.localPeer())));
         }
@@ -128,16 +125,6 @@ public final class Http10Selector implements ServerConnectionSelector {
         }
 
         @Override
-        public ListenerContext listenerContext() {
-            return ctx.listenerContext();
-        }
-
-        @Override
-        public ExecutorService executor() {
-            return ctx.executor();
-        }
-
-        @Override
         public DataWriter dataWriter() {
             return writer;
         }
@@ -145,46 +132,6 @@ public final class Http10Selector implements ServerConnectionSelector {
         @Override
         public DataReader dataReader() {
             return reader;
-        }
-
-        @Override
-        public io.helidon.webserver.Router router() {
-            return ctx.router();
-        }
-
-        @Override
-        public java.util.Optional<io.helidon.webserver.ProxyProtocolData> proxyProtocolData() {
-            return ctx.proxyProtocolData();
-        }
-
-        @Override
-        public io.helidon.common.socket.HelidonSocket serverSocket() {
-            return ctx.serverSocket();
-        }
-
-        @Override
-        public PeerInfo remotePeer() {
-            return ctx.remotePeer();
-        }
-
-        @Override
-        public PeerInfo localPeer() {
-            return ctx.localPeer();
-        }
-
-        @Override
-        public boolean isSecure() {
-            return ctx.isSecure();
-        }
-
-        @Override
-        public String socketId() {
-            return ctx.socketId();
-        }
-
-        @Override
-        public String childSocketId() {
-            return ctx.childSocketId();
         }
     }
 
