@@ -58,6 +58,11 @@ public final class UpstreamConnection {
     private boolean released;
     /** A duplicate of the socket's descriptor for {@link NativeSocket}'s recv and send, or -1: the JDK's streams only. */
     private int fd = -1;
+    /**
+     * Whether this connection was made with {@link #fd} (fixed for its life: what {@link #abort()} on another thread
+     * decides by, never by {@link #fd} itself, which only the connection's user reads and writes).
+     */
+    private final boolean nativeIo;
     /** What a read parked on {@link #fd} checks: whether the connection is still open. */
     private final java.util.function.BooleanSupplier openCheck = () -> !closed;
     private long idleSinceNanos;
@@ -72,6 +77,7 @@ public final class UpstreamConnection {
         if (socket.getChannel() != null) {
             this.fd = NativeSocket.duplicate(socket.getChannel()); // -1 when not available: the streams only
         }
+        this.nativeIo = fd >= 0;
     }
 
     /** Whether reads and writes go through {@link NativeSocket} (for tests). */
@@ -147,7 +153,7 @@ public final class UpstreamConnection {
      * on the thread using it, which the failure leads to); without it this is {@link #close()}.
      */
     void abort() {
-        if (fd < 0) {
+        if (!nativeIo) {
             close();
             return;
         }
