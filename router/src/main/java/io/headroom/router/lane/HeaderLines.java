@@ -28,17 +28,10 @@ public final class HeaderLines {
 
     /** Appends one line. */
     public void add(String name, String value) {
-        int nl = name.length();
         int vl = value.length();
-        ensure(nl + vl + 4);
+        ensure(name.length() + vl + 4);
         byte[] b = bytes;
-        int p = length;
-        for (int i = 0; i < nl; i++) {
-            char c = name.charAt(i);
-            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
-        }
-        b[p++] = ':';
-        b[p++] = ' ';
+        int p = name(name);
         for (int i = 0; i < vl; i++) {
             char c = value.charAt(i);
             b[p++] = c < 0x80 ? (byte) c : (byte) '?';
@@ -50,16 +43,9 @@ public final class HeaderLines {
 
     /** Appends one line whose value is {@code count} US-ASCII bytes of {@code value} from {@code offset}. */
     public void add(String name, byte[] value, int offset, int count) {
-        int nl = name.length();
-        ensure(nl + count + 4);
+        ensure(name.length() + count + 4);
         byte[] b = bytes;
-        int p = length;
-        for (int i = 0; i < nl; i++) {
-            char c = name.charAt(i);
-            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
-        }
-        b[p++] = ':';
-        b[p++] = ' ';
+        int p = name(name);
         for (int i = 0; i < count; i++) {
             byte c = value[offset + i];
             b[p++] = c >= 0 ? c : (byte) '?';
@@ -67,6 +53,19 @@ public final class HeaderLines {
         b[p++] = '\r';
         b[p++] = '\n';
         length = p;
+    }
+
+    /** Writes {@code name: } at the end (room already ensured); returns where the value goes. */
+    private int name(String name) {
+        byte[] b = bytes;
+        int p = length;
+        for (int i = 0, n = name.length(); i < n; i++) {
+            char c = name.charAt(i);
+            b[p++] = c < 0x80 ? (byte) c : (byte) '?';
+        }
+        b[p++] = ':';
+        b[p++] = ' ';
+        return p;
     }
 
     /** Appends lines already in wire form. */
