@@ -195,6 +195,9 @@ final class RouterMeters {
         Gauge.builder("headroom.lane.native.sockets", router, r -> r.lane() != null && r.lane().nativeSockets() ? 1 : 0)
                 .description("1 when the lane reads and writes client sockets with recv/send (Linux, JDK 22+, java.base/sun.nio.ch"
                         + " open: the launcher's default), 0 when the JDK's way or the lane is off").register(registry);
+        Gauge.builder("headroom.edge.poller.sockets", io.headroom.router.net.EdgePoller.class, c -> io.headroom.router.net.EdgePoller.sockets())
+                .description("Sockets (lane client connections and upstream connections) whose reads wait on the router's own"
+                        + " edge-triggered epoll (docs/router.md, \"Edges\"); 0 when it is off").register(registry);
     }
 
     /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */

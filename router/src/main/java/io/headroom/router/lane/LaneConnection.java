@@ -1,5 +1,6 @@
 package io.headroom.router.lane;
 
+import io.headroom.router.net.EdgePoller;
 import io.headroom.router.net.NativeSocket;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.concurrency.limits.FixedLimit;
@@ -41,6 +42,8 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private final java.nio.channels.SocketChannel channel;
     /** The lane's duplicate of the socket's descriptor ({@link NativeSocket}), or -1: the JDK's way only. */
     private int fd = -1;
+    /** {@link #fd}'s readiness on the router's edge poller, or null: a read that finds nothing parks on the JDK's poller. */
+    private EdgePoller.Readiness readiness;
     /** With {@link #fd}: {@code head[0, filled)} holds bytes read and not yet consumed, the next request first. */
     private int filled;
     /** With {@link #fd}: the connection's reader may hold bytes (those read to pick the protocol, or a JDK read's). */
@@ -97,6 +100,7 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         thread = Thread.currentThread();
         DataReader reader = ctx.dataReader();
         fd = NativeSocket.duplicate(channel);
+        readiness = EdgePoller.register(fd);
         try {
             // The loop's body is a method of its own: this frame is entered once per connection, so the JIT rarely
             // compiles it (and an on-stack replacement only at its loop's back edge), and a body run here would be
@@ -112,6 +116,11 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
     private void closeFd() {
         int f = fd;
         fd = -1;
+        EdgePoller.Readiness r = readiness;
+        readiness = null;
+        if (r != null) {
+            r.close(); // out of the poller before the descriptor's number can be reused
+        }
         NativeSocket.close(f);
     }
 
@@ -125,29 +134,10 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         if (readerMayHave && takeFromReader(reader)) {
             return;
         }
-        int n = NativeSocket.recv(fd, head, filled, head.length - filled);
-        if (n > 0) {
-            filled += n;
-            return;
-        }
-        if (n == 0) {
-            throw new CloseConnectionException("No more data available");
-        }
-        // nothing there yet: park until the socket is readable, as a channel's read parks
-        boolean parked;
-        reading = true;
-        try {
-            parked = canRun && NativeSocket.awaitReadable(fd, openCheck);
-        } catch (java.io.IOException e) {
-            throw new CloseConnectionException("the connection failed while waiting for a request", e);
-        } finally {
-            reading = false;
-        }
-        if (!canRun || Thread.currentThread().isInterrupted()) {
-            throw new CloseConnectionException("the connection was closed while waiting for a request");
-        }
-        if (parked) {
-            n = NativeSocket.recv(fd, head, filled, head.length - filled);
+        // on the edge poller a wake-up can find nothing (its edge was for bytes an earlier read took): wait again
+        int attempts = readiness != null && !readiness.ended() ? 4 : 1;
+        for (int attempt = 0; ; attempt++) {
+            int n = recvHead();
             if (n > 0) {
                 filled += n;
                 return;
@@ -155,7 +145,26 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
             if (n == 0) {
                 throw new CloseConnectionException("No more data available");
             }
-            // readable and still nothing: an error, or a wake-up without data; the JDK's read sorts it out
+            if (attempt == attempts) {
+                break; // readable and still nothing: an error, or a wake-up without data; the JDK's read sorts it out
+            }
+            // nothing there yet: park until the socket is readable, as a channel's read parks
+            boolean parked;
+            reading = true;
+            try {
+                EdgePoller.Readiness r = readiness;
+                parked = canRun && (r != null && r.await(openCheck) || attempt == 0 && NativeSocket.awaitReadable(fd, openCheck));
+            } catch (java.io.IOException e) {
+                throw new CloseConnectionException("the connection failed while waiting for a request", e);
+            } finally {
+                reading = false;
+            }
+            if (!canRun || Thread.currentThread().isInterrupted()) {
+                throw new CloseConnectionException("the connection was closed while waiting for a request");
+            }
+            if (!parked) {
+                break;
+            }
         }
         reading = true;
         try {
@@ -166,6 +175,21 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
             reading = false;
         }
         takeFromReader(reader);
+    }
+
+    /**
+     * A {@code recv} into {@code head}'s free room: bytes read, 0 at the end, -1 for nothing; with {@link #readiness},
+     * a socket found drained with no edge since gives -1 without the call.
+     */
+    private int recvHead() {
+        int room = head.length - filled;
+        EdgePoller.Readiness r = readiness;
+        if (r == null) {
+            return NativeSocket.recv(fd, head, filled, room);
+        }
+        int n = r.mayRead() ? NativeSocket.recv(fd, head, filled, room) : -1;
+        r.after(n, room);
+        return n;
     }
 
     private boolean open() {

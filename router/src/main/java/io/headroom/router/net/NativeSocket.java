@@ -51,6 +51,12 @@ public final class NativeSocket {
      */
     private static final MethodHandle POLL;
     private static final int POLLIN;
+    /** epoll for {@link EdgePoller}: {@code (int) -> int}, {@code (int, int, int, byte[]) -> int}, {@code (int, byte[], int, int) -> int}. */
+    private static final MethodHandle EPOLL_CREATE;
+    private static final MethodHandle EPOLL_CTL;
+    private static final MethodHandle EPOLL_WAIT;
+    /** The JDK's park of a virtual thread until a selector's descriptor is readable ({@code Poller.pollSelector}), or null. */
+    private static final MethodHandle POLL_SELECTOR;
 
     static {
         MethodHandle recv = null;
@@ -60,6 +66,10 @@ public final class NativeSocket {
         Field fdVal = null;
         MethodHandle poll = null;
         int pollin = 0;
+        MethodHandle epollCreate = null;
+        MethodHandle epollCtl = null;
+        MethodHandle epollWait = null;
+        MethodHandle pollSelector = null;
         String why = null;
         try {
             if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
@@ -85,6 +95,20 @@ public final class NativeSocket {
                 } catch (ReflectiveOperationException | RuntimeException e) {
                     poll = null; // the JDK's read waits instead
                 }
+                try {
+                    epollCreate = f.intToInt("epoll_create1");
+                    epollCtl = f.withArray("epoll_ctl", 3, 4);
+                    epollWait = f.withArray("epoll_wait", 1, 4);
+                    try {
+                        Class<?> poller = Class.forName("sun.nio.ch.Poller");
+                        pollSelector = MethodHandles.privateLookupIn(poller, MethodHandles.lookup())
+                                .findStatic(poller, "pollSelector", MethodType.methodType(void.class, int.class, long.class));
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        pollSelector = null; // the read poller's park instead
+                    }
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    epollCreate = null; // no edge poller: connections wait on the JDK's poller
+                }
             }
         } catch (Throwable t) {
             why = t.getClass().getSimpleName() + ": " + t.getMessage();
@@ -100,6 +124,11 @@ public final class NativeSocket {
         FD_VAL = recv == null ? null : fdVal;
         POLL = recv == null ? null : poll;
         POLLIN = pollin;
+        boolean epoll = recv != null && epollCreate != null && (poll != null || pollSelector != null);
+        EPOLL_CREATE = epoll ? epollCreate : null;
+        EPOLL_CTL = epoll ? epollCtl : null;
+        EPOLL_WAIT = epoll ? epollWait : null;
+        POLL_SELECTOR = epoll ? pollSelector : null;
         UNAVAILABLE = recv == null ? why : null;
         if (UNAVAILABLE != null) {
             LOG.log(System.Logger.Level.DEBUG, "the lane's native socket calls are off: {0}", UNAVAILABLE);
@@ -184,6 +213,63 @@ public final class NativeSocket {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** Whether {@link EdgePoller}'s calls are here: epoll, and a park of a virtual thread on the JDK's poller. */
+    static boolean epollAvailable() {
+        return EPOLL_CREATE != null;
+    }
+
+    /** {@code epoll_create1(flags)}: the new descriptor, or -1. */
+    static int epollCreate(int flags) {
+        try {
+            return (int) EPOLL_CREATE.invokeExact(flags);
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    /** {@code epoll_ctl(epfd, op, fd, event)} with the {@code struct epoll_event} in {@code event}: 0, or -1. */
+    static int epollCtl(int epfd, int op, int fd, byte[] event) {
+        try {
+            return (int) EPOLL_CTL.invokeExact(epfd, op, fd, event);
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    /** {@code epoll_wait} into {@code events}; only with {@code timeout} 0 (the call may not block: it holds the array). */
+    static int epollWait(int epfd, byte[] events, int max, int timeout) {
+        if (timeout != 0) {
+            throw new IllegalArgumentException("epollWait must not block");
+        }
+        try {
+            return (int) EPOLL_WAIT.invokeExact(epfd, events, max, timeout);
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    /**
+     * Parks the current virtual thread on the JDK's poller until {@code fd} (an epoll instance) is readable.
+     *
+     * @return false when this cannot be done here (not a virtual thread)
+     */
+    static boolean parkUntilReadable(int fd) throws java.io.IOException {
+        if (!Thread.currentThread().isVirtual()) {
+            return false;
+        }
+        if (POLL_SELECTOR != null) {
+            try {
+                POLL_SELECTOR.invokeExact(fd, 0L);
+                return true;
+            } catch (java.io.IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+        return awaitReadable(fd, () -> true);
     }
 
     /** Closes a descriptor {@link #duplicate} gave. */
@@ -279,6 +365,23 @@ public final class NativeSocket {
             MethodHandle slice = MethodHandles.filterArguments(asSlice, 0, ofArray); // (byte[], long) -> segment
             return MethodHandles.collectArguments(call, 1, slice)
                     .asType(MethodType.methodType(long.class, int.class, byte[].class, long.class, long.class, int.class));
+        }
+
+        /**
+         * {@code int f(...)} of {@code ints} arguments in all, the one at {@code arrayAt} a pointer, as a call with a
+         * {@code byte[]} there and {@code int}s elsewhere; critical (it must not block), so the array is passed in place.
+         */
+        MethodHandle withArray(String name, int arrayAt, int args) throws ReflectiveOperationException {
+            Object[] layouts = new Object[args];
+            Class<?>[] types = new Class<?>[args];
+            for (int i = 0; i < args; i++) {
+                layouts[i] = i == arrayAt ? address : javaInt;
+                types[i] = i == arrayAt ? byte[].class : int.class;
+            }
+            MethodHandle call = downcall(name, descriptor(javaInt, layouts), true);
+            MethodHandle ofArray = MethodHandles.publicLookup()
+                    .findStatic(segment, "ofArray", MethodType.methodType(segment, byte[].class));
+            return MethodHandles.filterArguments(call, arrayAt, ofArray).asType(MethodType.methodType(int.class, types));
         }
 
         /** {@code int f(int)}. */

@@ -65,7 +65,7 @@ public final class ConnectionPool {
             } finally {
                 lock.unlock();
             }
-            if (nowNanos - c.idleSinceNanos() < settings.idleTimeoutNanos() && !c.isClosed()) {
+            if (nowNanos - c.idleSinceNanos() < settings.idleTimeoutNanos() && !c.isClosed() && !c.peerEnded()) {
                 reused.increment();
                 return c;
             }

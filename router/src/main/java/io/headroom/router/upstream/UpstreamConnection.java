@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 
+import io.headroom.router.net.EdgePoller;
 import io.headroom.router.net.NativeSocket;
 
 /**
@@ -63,6 +64,8 @@ public final class UpstreamConnection {
      * decides by, never by {@link #fd} itself, which only the connection's user reads and writes).
      */
     private final boolean nativeIo;
+    /** {@link #fd}'s readiness on the router's edge poller, or null: reads that find nothing park on the JDK's poller. */
+    private EdgePoller.Readiness readiness;
     /** What a read parked on {@link #fd} checks: whether the connection is still open. */
     private final java.util.function.BooleanSupplier openCheck = () -> !closed;
     private long idleSinceNanos;
@@ -76,8 +79,23 @@ public final class UpstreamConnection {
         this.watchdog = watchdog;
         if (socket.getChannel() != null) {
             this.fd = NativeSocket.duplicate(socket.getChannel()); // -1 when not available: the streams only
+            this.readiness = EdgePoller.register(fd);
         }
         this.nativeIo = fd >= 0;
+    }
+
+    /**
+     * Whether the upstream is known to have closed its end or failed (seen by the edge poller while the connection was
+     * idle): a pooled connection that would only fail the next exchange.
+     */
+    public boolean peerEnded() {
+        EdgePoller.Readiness r = readiness;
+        return r != null && r.ended();
+    }
+
+    /** Whether reads wait on the router's edge poller (for tests). */
+    boolean edgeReadiness() {
+        return readiness != null;
     }
 
     /** Whether reads and writes go through {@link NativeSocket} (for tests). */
@@ -202,6 +220,11 @@ public final class UpstreamConnection {
         }
         int f = fd;
         fd = -1;
+        EdgePoller.Readiness r = readiness;
+        readiness = null;
+        if (r != null) {
+            r.close(); // out of the poller before the descriptor's number can be reused
+        }
         NativeSocket.close(f);
     }
 
@@ -409,7 +432,7 @@ public final class UpstreamConnection {
                 sink.flush(); // nothing more ready: what was copied goes to the client before the wait
                 unflushed = false;
             }
-            return socketRead(b, off, len);
+            return awaitAndRead(b, off, len);
         }
         if (unflushed && in.available() == 0) {
             sink.flush();
@@ -421,12 +444,22 @@ public final class UpstreamConnection {
     /** {@link #recvNow}: nothing was there. */
     private static final int NOTHING = -2;
 
-    /** What the socket has now: bytes read, -1 at its end, or {@link #NOTHING}. */
+    /**
+     * What the socket has now: bytes read, -1 at its end, or {@link #NOTHING}; with {@link #readiness}, a socket found
+     * drained with no edge since gives {@link #NOTHING} without a {@code recv}.
+     */
     private int recvNow(byte[] b, int off, int len) throws IOException {
         if (closed) {
             throw new java.net.SocketException("Socket closed");
         }
-        int n = NativeSocket.recv(fd, b, off, len);
+        EdgePoller.Readiness r = readiness;
+        int n;
+        if (r == null) {
+            n = NativeSocket.recv(fd, b, off, len);
+        } else {
+            n = r.mayRead() ? NativeSocket.recv(fd, b, off, len) : -1;
+            r.after(n, len);
+        }
         return n > 0 ? n : n == 0 ? -1 : NOTHING;
     }
 
@@ -440,11 +473,29 @@ public final class UpstreamConnection {
             if (n != NOTHING) {
                 return n;
             }
-            if (NativeSocket.awaitReadable(fd, openCheck)) {
-                n = recvNow(b, off, len);
-                if (n != NOTHING) {
-                    return n;
-                }
+            return awaitAndRead(b, off, len);
+        }
+        return in.read(b, off, len);
+    }
+
+    /**
+     * After a {@link #recvNow} that found nothing: parks until the socket is readable and reads. On the edge poller a
+     * wake-up can find nothing (its edge was for bytes an earlier read took), so it waits again, a few times; the
+     * stream's read, which waits and reports errors the JDK's way, when this path has nothing to say.
+     */
+    private int awaitAndRead(byte[] b, int off, int len) throws IOException {
+        for (int attempt = 0; attempt < 4; attempt++) {
+            EdgePoller.Readiness r = readiness;
+            boolean parked = r != null && r.await(openCheck) || attempt == 0 && NativeSocket.awaitReadable(fd, openCheck);
+            if (!parked) {
+                break;
+            }
+            int n = recvNow(b, off, len);
+            if (n != NOTHING) {
+                return n;
+            }
+            if (r == null) {
+                break; // the JDK's poller said readable and there is nothing: an error, which the stream reports
             }
         }
         return in.read(b, off, len);

@@ -1,6 +1,7 @@
 package io.headroom.router.upstream;
 
 import io.headroom.router.config.HostPort;
+import io.headroom.router.net.EdgePoller;
 import io.headroom.router.net.NativeSocket;
 import io.headroom.time.Ticker;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +24,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Upstream connections on recv/send ({@link NativeSocket}): reads that wait park on the JDK's poller and resume when
- * the backend writes, and the watchdog's close from its own thread ends a parked read at once.
+ * the backend writes, and the watchdog's close from its own thread ends a parked read at once; on the edge poller, an
+ * idle pooled connection the backend closed is known closed and not handed out again.
  */
 class UpstreamNativeSocketTest {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -86,6 +88,8 @@ class UpstreamNativeSocketTest {
             try {
                 c = backend.connections().open(TimeUnit.SECONDS.toNanos(5));
                 assertThat(c.nativeSocket()).isTrue();
+                assertThat(c.edgeReadiness()).as("reads wait on the edge poller: " + EdgePoller.unavailable())
+                        .isEqualTo(EdgePoller.shared() != null);
                 c.begin(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
                 c.writeAscii("GET /x HTTP/1.1\r\nHost: b\r\n\r\n");
                 c.flush();
@@ -158,5 +162,48 @@ class UpstreamNativeSocketTest {
         assertThat(c.nativeSocket()).as("closed by the release").isFalse();
         backendThread.join(10_000);
         assertThat(backendThread.isAlive()).isFalse();
+    }
+
+    @Test
+    void anIdleConnectionTheBackendClosedIsNotHandedOutAgain() throws Exception {
+        assumeTrue(EdgePoller.shared() != null, "no edge poller here: " + EdgePoller.unavailable());
+        CompletableFuture<Void> closedByBackend = new CompletableFuture<>();
+        Thread backendThread = Thread.ofPlatform().start(() -> {
+            try (Socket s = server.accept()) {
+                requestHead(s.getInputStream());
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            } catch (IOException e) {
+                closedByBackend.completeExceptionally(e);
+                return;
+            }
+            closedByBackend.complete(null); // the backend closes its keep-alive connection, as on its idle timeout
+        });
+        CompletableFuture<UpstreamConnection> used = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                UpstreamConnection c = backend.connections().open(TimeUnit.SECONDS.toNanos(5));
+                c.begin(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+                c.writeAscii("GET / HTTP/1.1\r\nHost: b\r\n\r\n");
+                c.flush();
+                ResponseHead head = c.readHead();
+                c.readBody((int) head.contentLength());
+                c.release(System.nanoTime());
+                used.complete(c);
+            } catch (Throwable t) {
+                used.completeExceptionally(t);
+            }
+        });
+        UpstreamConnection c = used.get(10, TimeUnit.SECONDS);
+        closedByBackend.get(10, TimeUnit.SECONDS);
+        assertThat(backend.connections().idleCount()).isEqualTo(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.peerEnded() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(c.peerEnded()).as("the backend's FIN reached the poller").isTrue();
+        assertThat(backend.connections().pollIdle(System.nanoTime())).as("a closed one is not reused").isNull();
+        assertThat(c.nativeSocket()).as("closed when passed over").isFalse();
+        backendThread.join(10_000);
     }
 }
