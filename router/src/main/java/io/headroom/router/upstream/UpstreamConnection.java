@@ -561,8 +561,11 @@ public final class UpstreamConnection {
      * @throws BadResponseException when the response is not valid HTTP/1.x
      */
     public ResponseHead readHead() throws IOException {
-        if (rpos == rlim) {
-            io.headroom.router.ReadYield.beforeUpstreamRead(); // the request just left: let others run while the backend answers
+        if (rpos == rlim && readiness == null) {
+            // the request just left: let others run while the backend answers, so the read finds its answer. Not on
+            // the edge poller, where a read that would find nothing parks without a system call: there the yield
+            // only cost CPU and p99 (docs/router.md, "Edges")
+            io.headroom.router.ReadYield.beforeUpstreamRead();
         }
         // A backend usually repeats its last head byte for byte (nginx's changes with its Date, once a second): then
         // the head parsed last time, still in this connection's ResponseHead, is this one's parse as well.
