@@ -247,6 +247,28 @@ class RouterHttpTest {
         assertThat(b3.connections.get()).isEqualTo(before + 1);
     }
 
+    /**
+     * A request that may not be retried (a POST) after the backend closed its pooled connection: on the edge poller the
+     * backend's FIN marks the idle connection ended, and the pool opens a new one instead of sending the POST into a
+     * closed connection, which could only have failed (502).
+     */
+    @Test
+    void aPostAfterTheBackendClosedItsPooledConnectionGoesOnAFreshOne() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.headroom.router.net.EdgePoller.shared() != null,
+                "no edge poller here: " + io.headroom.router.net.EdgePoller.unavailable());
+        assertThat(running.get("/single/who").statusCode()).isEqualTo(200);
+        assertThat(running.get("/single/drop").body()).isEqualTo("b3"); // backend closes this pooled connection afterwards
+        int before = b3.connections.get();
+        Thread.sleep(100); // the FIN reaches the poller
+        byte[] body = "a non-idempotent request".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpResponse<String> r = running.http().send(HttpRequest.newBuilder(running.uri("/single/who"))
+                .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("b3");
+        assertThat(b3.connections.get()).as("one new connection, none failed").isEqualTo(before + 1);
+    }
+
     private long sum(String route, java.util.function.ToLongFunction<BackendStats> f) {
         return running.windows().stream().filter(w -> w.route().equals(route)).flatMap(w -> w.backends().stream()).mapToLong(f).sum();
     }
