@@ -697,6 +697,8 @@ public final class ProxyHandler implements Handler {
         long attemptStart = ticker.read();
         long headAt = 0;
         byte[] smallBody = null;
+        int smallAt = 0; // smallBody[smallAt, smallAt + smallLength) is the body
+        int smallLength = 0;
         AccessLog.Entry log = x.log();
         if (log != null) { // this attempt's times replace an earlier attempt's
             log.upstreamConnectNanos = -1;
@@ -757,7 +759,17 @@ public final class ProxyHandler implements Handler {
                     // A small body is read whole before anything goes to the client, so it leaves with its head in one
                     // write (Helidon's streaming path costs a buffer and more per response); a failure here is still
                     // an upstream failure the client has not seen, handled below like one before the head.
-                    smallBody = conn.readBody((int) length);
+                    smallLength = (int) length;
+                    // on the lane, whose send copies the body into its answer before it returns, a body that came
+                    // whole with the head is sent from the connection's read buffer (valid until its release, after
+                    // the send); elsewhere (Helidon's writer may still hold the array after send) in an array of its own
+                    smallAt = res instanceof io.headroom.router.lane.HeaderAppender ? conn.bufferedBody(smallLength) : -1;
+                    if (smallAt >= 0) {
+                        smallBody = conn.readBuffer();
+                    } else {
+                        smallBody = conn.readBody(smallLength);
+                        smallAt = 0;
+                    }
                 }
                 break;
             } catch (UpstreamConnection.ClientBodyException e) {
@@ -850,8 +862,8 @@ public final class ProxyHandler implements Handler {
         long bytesOut = 0;
         try {
             if (smallBody != null) {
-                res.send(smallBody);
-                bytesOut = smallBody.length;
+                res.send(smallBody, smallAt, smallLength);
+                bytesOut = smallLength;
             } else if (body) {
                 if (head.contentLength() >= 0) {
                     res.headers().set(HeaderNames.CONTENT_LENGTH, head.contentLength());

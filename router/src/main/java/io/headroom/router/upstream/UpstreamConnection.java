@@ -807,6 +807,25 @@ public final class UpstreamConnection {
     }
 
     /**
+     * When a whole body of {@code length} bytes came with the head and is in the read buffer: consumes it and returns
+     * its offset in {@link #readBuffer()}, where it stays until this connection's next read or its release; else -1
+     * (nothing consumed: {@link #readBody} reads it).
+     */
+    public int bufferedBody(int length) {
+        if (length < 0 || rlim - rpos < length) {
+            return -1;
+        }
+        int at = rpos;
+        rpos += length;
+        return at;
+    }
+
+    /** The read buffer, for a body {@link #bufferedBody} found in it. */
+    public byte[] readBuffer() {
+        return rbuf;
+    }
+
+    /**
      * Reads a whole body of {@code length} bytes announced by Content-Length (for a small one: the caller then sends it
      * with its head in one write). Usually the body came with the head and is in the read buffer already.
      *

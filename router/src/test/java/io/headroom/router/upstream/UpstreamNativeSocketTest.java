@@ -94,6 +94,7 @@ class UpstreamNativeSocketTest {
                 c.writeAscii("GET /x HTTP/1.1\r\nHost: b\r\n\r\n");
                 c.flush();
                 ResponseHead head = c.readHead();
+                assertThat(c.bufferedBody((int) head.contentLength())).as("the body comes later: not in the buffer").isEqualTo(-1);
                 got.complete(head.status + " " + new String(c.readBody((int) head.contentLength()), StandardCharsets.US_ASCII));
             } catch (Throwable t) {
                 got.completeExceptionally(t);
@@ -187,7 +188,12 @@ class UpstreamNativeSocketTest {
                 c.writeAscii("GET / HTTP/1.1\r\nHost: b\r\n\r\n");
                 c.flush();
                 ResponseHead head = c.readHead();
-                c.readBody((int) head.contentLength());
+                int at = c.bufferedBody((int) head.contentLength()); // "ok" came with the head, in one write
+                if (at < 0) {
+                    c.readBody((int) head.contentLength()); // (unless the kernel split it: then read as usual)
+                } else {
+                    assertThat(new String(c.readBuffer(), at, 2, StandardCharsets.US_ASCII)).isEqualTo("ok");
+                }
                 c.release(System.nanoTime());
                 used.complete(c);
             } catch (Throwable t) {
