@@ -182,14 +182,8 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
      * a socket found drained with no edge since gives -1 without the call.
      */
     private int recvHead() {
-        int room = head.length - filled;
         EdgePoller.Readiness r = readiness;
-        if (r == null) {
-            return NativeSocket.recv(fd, head, filled, room);
-        }
-        int n = r.mayRead() ? NativeSocket.recv(fd, head, filled, room) : -1;
-        r.after(n, room);
-        return n;
+        return r == null ? NativeSocket.recv(fd, head, filled, head.length - filled) : r.recv(head, filled, head.length - filled);
     }
 
     private boolean open() {

@@ -75,8 +75,7 @@ public final class EdgePoller {
     private final AtomicInteger registered = new AtomicInteger();
     private final AtomicInteger generations = new AtomicInteger();
     private final byte[] events = new byte[Math.max(1, EVENT_SIZE) * MAX_EVENTS];
-    /** The polls that returned edges, and the edges (for tests and docs: edges a poll, under load). */
-    private volatile long polls;
+    /** The edges seen since the start (for tests). */
     private volatile long edgeCount;
     private volatile boolean broken;
 
@@ -149,11 +148,7 @@ public final class EdgePoller {
         return registered.get();
     }
 
-    /** Polls that returned at least one edge, and the edges they returned, since the start. */
-    public long polls() {
-        return polls;
-    }
-
+    /** The edges seen since the start. */
     public long edges() {
         return edgeCount;
     }
@@ -236,7 +231,6 @@ public final class EdgePoller {
             }
             r.edge((flags & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) != 0);
         }
-        polls = polls + 1;
         edgeCount = edgeCount + n;
         return n;
     }
@@ -254,8 +248,8 @@ public final class EdgePoller {
     }
 
     /**
-     * One socket's readiness, used by the one thread that reads it ({@link #mayRead}, {@link #after}, {@link #await}
-     * and {@link #close} are that thread's), and moved by the poller.
+     * One socket's readiness, used by the one thread that reads it ({@link #recv}, {@link #await} and {@link #close}
+     * are that thread's), and moved by the poller.
      */
     public static final class Readiness {
         private final EdgePoller poller;
@@ -268,8 +262,6 @@ public final class EdgePoller {
         private volatile Thread waiter;
         /** The count the reader last found the socket drained at; a new registration is not known drained. */
         private int seen = -1;
-        /** The count read before the reader's last recv. */
-        private int stamp;
         private boolean closed;
 
         Readiness(EdgePoller poller, int fd, int generation) {
@@ -279,20 +271,28 @@ public final class EdgePoller {
         }
 
         /**
-         * Before a {@code recv}: false when the socket was found drained and no edge came since (a {@code recv} would
-         * find nothing; wait with {@link #await} instead).
+         * {@link NativeSocket#recv} on the registered descriptor into {@code buf[off, off + len)}, or -1 at once,
+         * without the call, when the socket was found drained and no edge came since ({@link #await} then waits for
+         * one). A call that returns fewer bytes than asked for (or none) found the socket drained: the edge count read
+         * before it is remembered.
+         *
+         * @return the bytes read, 0 at the end of the stream, -1 when nothing was read (none there, or an error)
          */
-        public boolean mayRead() {
+        public int recv(byte[] buf, int off, int len) {
             int e = edges;
-            stamp = e;
-            return e != seen || ended;
+            if (e == seen && !ended) {
+                return -1;
+            }
+            int n = NativeSocket.recv(fd, buf, off, len);
+            if (n < len && n != 0) {
+                seen = e;
+            }
+            return n;
         }
 
-        /** After the {@code recv} that {@link #mayRead} allowed: it returned {@code n} of {@code asked} bytes. */
-        public void after(int n, int asked) {
-            if (n < asked && n != 0) { // -1 (nothing there) or a short read drained the socket; 0 is its end
-                seen = stamp;
-            }
+        /** Whether a {@link #recv} now would call the kernel: an edge came since the last drain, or the socket ended. */
+        boolean mayRead() {
+            return edges != seen || ended;
         }
 
         /** Whether the socket ended (then {@link #await} waits the JDK's way and reads always call recv). */

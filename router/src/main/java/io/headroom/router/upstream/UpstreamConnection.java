@@ -453,13 +453,7 @@ public final class UpstreamConnection {
             throw new java.net.SocketException("Socket closed");
         }
         EdgePoller.Readiness r = readiness;
-        int n;
-        if (r == null) {
-            n = NativeSocket.recv(fd, b, off, len);
-        } else {
-            n = r.mayRead() ? NativeSocket.recv(fd, b, off, len) : -1;
-            r.after(n, len);
-        }
+        int n = r == null ? NativeSocket.recv(fd, b, off, len) : r.recv(b, off, len);
         return n > 0 ? n : n == 0 ? -1 : NOTHING;
     }
 
