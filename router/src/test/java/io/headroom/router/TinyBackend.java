@@ -55,6 +55,10 @@ final class TinyBackend implements AutoCloseable {
                 Socket s = server.accept();
                 connections.incrementAndGet();
                 sockets.add(s);
+                if (server.isClosed()) {
+                    s.close(); // accepted while close() ran: it may have missed this one, and a closed backend serves none
+                    return;
+                }
                 Thread.ofVirtual().start(() -> serve(s));
             } catch (IOException e) {
                 return;
