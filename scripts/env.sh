@@ -41,7 +41,7 @@ HR_JVM_FLAGS=()
 HR_JVM_FLAGS+=(-XX:MetaspaceSize=128m)
 # The router's HTTP/1.1 lane reads and writes client sockets with recv/send (router/.../lane/NativeSocket.java, JDK 22+):
 # it reads a socket channel's descriptor and parks on the JDK's poller, which needs the JDK's socket package open to it.
-HR_JVM_FLAGS+=(--add-opens=java.base/sun.nio.ch=ALL-UNNAMED)
+HR_JVM_FLAGS+=(--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED)
 if [ "$HR_JAVA_MAJOR" -ge 23 ]; then
   # kafka-clients uses sun.misc.Unsafe; xgboost4j loads native code: silence JDK 23+ warnings for both.
   HR_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)

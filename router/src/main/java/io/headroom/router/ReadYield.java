@@ -63,7 +63,9 @@ public final class ReadYield {
     }
 
     private static void yieldIfAllowed() {
-        if (GATE.open() && Thread.currentThread().isVirtual()) { // a platform thread (tests, the L4 relay's) carries on
+        // a platform thread (tests, the L4 relay's) carries on; so does a thread on a lane carrier, whose reads park on
+        // its edge poller without a system call, and which takes an edge's thread next without a yield
+        if (GATE.open() && Thread.currentThread().isVirtual() && !io.headroom.router.net.LaneCarriers.onCarrier()) {
             WATCH.ensureStarted();
             if (!yielded) {
                 yielded = true;

@@ -198,6 +198,13 @@ final class RouterMeters {
         Gauge.builder("headroom.edge.poller.sockets", io.headroom.router.net.EdgePoller.class, c -> io.headroom.router.net.EdgePoller.sockets())
                 .description("Sockets (lane client connections and upstream connections) whose reads wait on the router's own"
                         + " edge-triggered epoll (docs/router.md, \"Edges\"); 0 when it is off").register(registry);
+        Gauge.builder("headroom.lane.carriers", io.headroom.router.net.LaneCarriers.class, c -> io.headroom.router.net.LaneCarriers.count())
+                .description("Platform threads that run the lane's connections and poll their sockets, one per CPU by default"
+                        + " (docs/router.md, \"Carriers\"); 0 before the first lane connection, or when off").register(registry);
+        FunctionCounter.builder("headroom.lane.carrier.wakeups", io.headroom.router.net.LaneCarriers.class,
+                        c -> io.headroom.router.net.LaneCarriers.totals()[1])
+                .description("Times another thread woke a sleeping lane carrier through its eventfd (a thread the JDK's poller,"
+                        + " a timer or a new connection made runnable there)").register(registry);
     }
 
     /** The cluster quota allowances' fail-static state; registered once (the allowances live as long as the router). */

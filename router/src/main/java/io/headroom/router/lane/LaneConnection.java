@@ -1,6 +1,7 @@
 package io.headroom.router.lane;
 
 import io.headroom.router.net.EdgePoller;
+import io.headroom.router.net.LaneCarriers;
 import io.headroom.router.net.NativeSocket;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.concurrency.limits.FixedLimit;
@@ -97,6 +98,54 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
 
     @Override
     public void handle(Limit limit) throws InterruptedException {
+        if (channel != null && !LaneCarriers.onCarrier()) {
+            Throwable[] failed = new Throwable[1];
+            Thread t = LaneCarriers.start(() -> {
+                try {
+                    serveAll(limit);
+                } catch (Throwable e) {
+                    failed[0] = e;
+                }
+            });
+            if (t != null) {
+                joinCarried(t);
+                Throwable e = failed[0];
+                if (e instanceof InterruptedException ie) {
+                    throw ie;
+                } else if (e instanceof RuntimeException re) {
+                    throw re;
+                } else if (e instanceof Error err) {
+                    throw err;
+                } else if (e != null) {
+                    throw new IllegalStateException(e);
+                }
+                return;
+            }
+        }
+        serveAll(limit);
+    }
+
+    /**
+     * Waits for the connection's thread on a lane carrier to end; an interrupt of this (Helidon's) thread is passed
+     * on to it, and this thread then still waits for it, so the connection is never handled by two threads.
+     */
+    private static void joinCarried(Thread t) throws InterruptedException {
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+                t.interrupt();
+            }
+        }
+        if (interrupted) {
+            throw new InterruptedException("interrupted while the lane served the connection");
+        }
+    }
+
+    private void serveAll(Limit limit) throws InterruptedException {
         thread = Thread.currentThread();
         DataReader reader = ctx.dataReader();
         fd = NativeSocket.duplicate(channel);

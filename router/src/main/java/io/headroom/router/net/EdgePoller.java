@@ -133,14 +133,51 @@ public final class EdgePoller {
      *         the JDK's way
      */
     public static Readiness register(int fd) {
-        EdgePoller p = shared();
-        return p == null || fd < 0 ? null : p.add(fd);
+        LaneCarriers.Carrier c = LaneCarriers.current();
+        EdgePoller p = c != null ? c.poller() : shared();
+        return p == null || p.broken || fd < 0 ? null : p.add(fd);
     }
 
-    /** Sockets registered on the poller now; 0 when it was not started (or is not available here). */
+    /**
+     * A poller without a thread of its own, for a {@link LaneCarriers} carrier, which polls it ({@link #pollNow}) and
+     * blocks on its descriptor; null when there can be none.
+     */
+    static EdgePoller create() {
+        if (shared() == null) {
+            return null;
+        }
+        int fd = NativeSocket.epollCreate(EPOLL_CLOEXEC);
+        return fd < 0 ? null : new EdgePoller(fd);
+    }
+
+    /** The epoll instance's descriptor. */
+    int descriptor() {
+        return epfd;
+    }
+
+    /** Adds a descriptor whose edges only wake the poll (an eventfd): it has no readiness. */
+    boolean addWakeUp(int fd) {
+        byte[] ev = new byte[EVENT_SIZE];
+        INT.set(ev, 0, EPOLLIN | EPOLLET);
+        LONG.set(ev, DATA_AT, fd & 0xFFFFFFFFL); // generation 0: never a registration's
+        return NativeSocket.epollCtl(epfd, EPOLL_CTL_ADD, fd, ev) == 0;
+    }
+
+    /** One poll without waiting ({@link #poll}), for a carrier: the edges found, including wake-ups. */
+    int pollNow() {
+        try {
+            return poll();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, "a lane carrier's edge poller failed; its connections wait the JDK's way", e);
+            breakDown();
+            throw e;
+        }
+    }
+
+    /** Sockets registered on the edge pollers now (the shared one and the lane carriers'); 0 when none was started. */
     public static int sockets() {
         EdgePoller p = shared;
-        return p == null ? 0 : p.registered();
+        return (p == null ? 0 : p.registered()) + LaneCarriers.sockets();
     }
 
     /** Sockets registered now. */
@@ -293,6 +330,11 @@ public final class EdgePoller {
         /** Whether a {@link #recv} now would call the kernel: an edge came since the last drain, or the socket ended. */
         boolean mayRead() {
             return edges != seen || ended;
+        }
+
+        /** The poller this socket is registered on (for tests). */
+        EdgePoller poller() {
+            return poller;
         }
 
         /** Whether the socket ended (then {@link #await} waits the JDK's way and reads always call recv). */

@@ -2,6 +2,8 @@ package io.headroom.router.upstream;
 
 import io.headroom.router.config.HostPort;
 
+import io.headroom.router.net.LaneCarriers;
+
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,9 +43,34 @@ public final class Backend {
         return hostPort;
     }
 
-    /** A fresh unresolved address: resolution happens at connect time, so DNS changes are picked up. */
-    InetSocketAddress socketAddress() {
-        return new InetSocketAddress(hostPort.host(), hostPort.port());
+    /**
+     * A freshly resolved address: resolution happens at each connect (through the JDK's address cache), so DNS changes
+     * are picked up. A name is resolved off a lane carrier ({@link LaneCarriers#offCarrier}): a slow name server must
+     * not stall every connection the carrier serves.
+     */
+    InetSocketAddress socketAddress() throws java.io.IOException {
+        String host = hostPort.host();
+        if (!LaneCarriers.onCarrier() || ipLiteral(host)) {
+            return new InetSocketAddress(host, hostPort.port());
+        }
+        return LaneCarriers.offCarrier(() -> new InetSocketAddress(host, hostPort.port()));
+    }
+
+    /** Whether {@code host} is an IPv4 or IPv6 literal, which needs no lookup. */
+    static boolean ipLiteral(String host) {
+        if (host.indexOf(':') >= 0 || host.startsWith("[")) {
+            return true;
+        }
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return dots == 3;
     }
 
     public ConnectionPool connections() {
