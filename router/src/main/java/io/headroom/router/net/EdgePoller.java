@@ -248,11 +248,39 @@ public final class EdgePoller {
 
     /** One poll without waiting: every socket with an edge gets its count moved and its waiter unparked. */
     private int poll() {
-        byte[] ev = events;
-        int n = NativeSocket.epollWait(epfd, ev, MAX_EVENTS, 0);
+        return dispatch(NativeSocket.epollWait(epfd, events, MAX_EVENTS, 0));
+    }
+
+    /** Native memory for {@link #waitAndPoll}, allocated on its first call; 0 before. */
+    private long waitBuffer;
+
+    /**
+     * For a carrier (a platform thread) with nothing to run: blocks in {@code epoll_wait} until an edge (a socket's or
+     * the wake-up's), then dispatches what it returned as {@link #pollNow} does.
+     *
+     * @return the edges found, -2 when the call failed (EINTR, or an error), or -1 when this wait is not available
+     *         here: the carrier then waits on the descriptor with {@code poll} and polls after it
+     */
+    int waitAndPoll() {
+        if (!NativeSocket.epollWaitBlockingAvailable()) {
+            return -1;
+        }
+        if (waitBuffer == 0) {
+            waitBuffer = NativeSocket.allocate((long) EVENT_SIZE * MAX_EVENTS);
+            if (waitBuffer == 0) {
+                return -1;
+            }
+        }
+        int n = NativeSocket.epollWaitBlocking(epfd, waitBuffer, events, MAX_EVENTS, EVENT_SIZE, -1);
+        return n < 0 ? -2 : dispatch(n);
+    }
+
+    /** Moves the counts of the {@code n} edges in {@link #events} and unparks their waiters. */
+    private int dispatch(int n) {
         if (n <= 0) {
             return 0; // none, or EINTR: the park on the JDK's poller wakes again while any edge is pending
         }
+        byte[] ev = events;
         Readiness[] t = table;
         for (int i = 0; i < n; i++) {
             int at = i * EVENT_SIZE;

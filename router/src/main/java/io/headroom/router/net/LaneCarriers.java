@@ -298,6 +298,8 @@ public final class LaneCarriers {
         private volatile long sleeps;
         private boolean pollFailed;
         private boolean waitFailed;
+        private boolean nativeWaitOff;
+        private int waitErrors;
 
         Carrier(int index) throws Throwable {
             this.poller = EdgePoller.create();
@@ -322,6 +324,11 @@ public final class LaneCarriers {
         /** Times this carrier went to sleep on its epoll instance (for tests). */
         long sleeps() {
             return sleeps;
+        }
+
+        /** Whether it sleeps in {@code epoll_wait} itself (not the fallback of {@code poll} on the descriptor). */
+        boolean waitsInEpoll() {
+            return !pollFailed && !waitFailed && !nativeWaitOff;
         }
 
         /** Whether it is about to sleep or sleeps, and no thread has woken it yet (for tests). */
@@ -375,6 +382,35 @@ public final class LaneCarriers {
         }
 
         /**
+         * Blocks in {@code epoll_wait} until an edge and dispatches the edges; -1 when that is not available (or failed
+         * too often): then {@link #await} and {@link #poll}.
+         */
+        private int sleep() {
+            if (pollFailed || waitFailed || nativeWaitOff) {
+                return -1;
+            }
+            int got;
+            try {
+                got = poller.waitAndPoll();
+            } catch (Throwable t) {
+                pollFailed = true; // logged by the poller, which marked its sockets ended
+                return -1;
+            }
+            if (got == -1) {
+                nativeWaitOff = true;
+            } else if (got == -2) {
+                if (++waitErrors > 1000) {
+                    nativeWaitOff = true;
+                    LOG.log(System.Logger.Level.WARNING, "a lane carrier's epoll_wait keeps failing; it waits with poll");
+                }
+                return 0;
+            } else {
+                waitErrors = 0;
+            }
+            return got;
+        }
+
+        /**
          * Blocks until the epoll instance has an edge (a socket's, or the eventfd's); if that wait fails, sleeps a
          * millisecond instead, so the carrier goes on serving (slower) rather than spinning or stopping.
          */
@@ -421,8 +457,10 @@ public final class LaneCarriers {
                 sleeping = true;
                 if (remote.isEmpty()) {
                     sleeps = sleeps + 1;
-                    await();
-                    poll();
+                    if (sleep() < 0) {
+                        await();
+                        poll();
+                    }
                 }
                 sleeping = false;
             }

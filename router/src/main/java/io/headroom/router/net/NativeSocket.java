@@ -57,6 +57,14 @@ public final class NativeSocket {
     private static final MethodHandle EPOLL_WAIT;
     /** The JDK's park of a virtual thread until a selector's descriptor is readable ({@code Poller.pollSelector}), or null. */
     private static final MethodHandle POLL_SELECTOR;
+    /**
+     * For a platform thread that blocks in {@code epoll_wait} (a lane carrier): the call on native memory, not
+     * critical ({@code (int, long address, int, int) -> int}), {@code malloc}, and {@code memcpy} into a Java array
+     * (critical); null when not there.
+     */
+    private static final MethodHandle EPOLL_WAIT_NATIVE;
+    private static final MethodHandle MALLOC;
+    private static final MethodHandle COPY_TO_ARRAY;
 
     static {
         MethodHandle recv = null;
@@ -70,6 +78,9 @@ public final class NativeSocket {
         MethodHandle epollCtl = null;
         MethodHandle epollWait = null;
         MethodHandle pollSelector = null;
+        MethodHandle epollWaitNative = null;
+        MethodHandle malloc = null;
+        MethodHandle copyToArray = null;
         String why = null;
         try {
             if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
@@ -100,6 +111,13 @@ public final class NativeSocket {
                     epollCtl = f.withArray("epoll_ctl", 3, 4);
                     epollWait = f.withArray("epoll_wait", 1, 4);
                     try {
+                        epollWaitNative = f.epollWaitNative();
+                        malloc = f.malloc();
+                        copyToArray = f.copyToArray();
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        epollWaitNative = null; // a carrier waits with poll() on the epoll descriptor instead
+                    }
+                    try {
                         Class<?> poller = Class.forName("sun.nio.ch.Poller");
                         pollSelector = MethodHandles.privateLookupIn(poller, MethodHandles.lookup())
                                 .findStatic(poller, "pollSelector", MethodType.methodType(void.class, int.class, long.class));
@@ -129,6 +147,10 @@ public final class NativeSocket {
         EPOLL_CTL = epoll ? epollCtl : null;
         EPOLL_WAIT = epoll ? epollWait : null;
         POLL_SELECTOR = epoll ? pollSelector : null;
+        boolean waitNative = epoll && epollWaitNative != null && malloc != null && copyToArray != null;
+        EPOLL_WAIT_NATIVE = waitNative ? epollWaitNative : null;
+        MALLOC = waitNative ? malloc : null;
+        COPY_TO_ARRAY = waitNative ? copyToArray : null;
         UNAVAILABLE = recv == null ? why : null;
         if (UNAVAILABLE != null) {
             LOG.log(System.Logger.Level.DEBUG, "the lane's native socket calls are off: {0}", UNAVAILABLE);
@@ -245,6 +267,38 @@ public final class NativeSocket {
         }
         try {
             return (int) EPOLL_WAIT.invokeExact(epfd, events, max, timeout);
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    /** Whether {@link #epollWaitBlocking} is here. */
+    static boolean epollWaitBlockingAvailable() {
+        return EPOLL_WAIT_NATIVE != null;
+    }
+
+    /** {@code malloc(size)}: native memory for {@link #epollWaitBlocking}, never freed (one buffer a carrier); 0 on failure. */
+    static long allocate(long size) {
+        try {
+            return (long) MALLOC.invokeExact(size);
+        } catch (Throwable t) {
+            return 0;
+        }
+    }
+
+    /**
+     * {@code epoll_wait(epfd, buffer, max, timeout)} on native memory at {@code buffer}, which may block (a platform
+     * thread's call: a lane carrier's), then the events it returned copied into {@code events}.
+     *
+     * @return the events, 0 on a timeout, -1 on an error (or EINTR)
+     */
+    static int epollWaitBlocking(int epfd, long buffer, byte[] events, int max, int eventSize, int timeout) {
+        try {
+            int n = (int) EPOLL_WAIT_NATIVE.invokeExact(epfd, buffer, max, timeout);
+            if (n > 0) {
+                long ignored = (long) COPY_TO_ARRAY.invokeExact(events, buffer, (long) n * eventSize);
+            }
+            return n;
         } catch (Throwable t) {
             return -1;
         }
@@ -382,6 +436,27 @@ public final class NativeSocket {
             MethodHandle ofArray = MethodHandles.publicLookup()
                     .findStatic(segment, "ofArray", MethodType.methodType(segment, byte[].class));
             return MethodHandles.filterArguments(call, arrayAt, ofArray).asType(MethodType.methodType(int.class, types));
+        }
+
+        /** {@code int epoll_wait(int, struct epoll_event *, int, int)} on native memory (a long address), may block. */
+        MethodHandle epollWaitNative() throws ReflectiveOperationException {
+            return downcall("epoll_wait", descriptor(javaInt, javaInt, javaLong, javaInt, javaInt), false)
+                    .asType(MethodType.methodType(int.class, int.class, long.class, int.class, int.class));
+        }
+
+        /** {@code void *malloc(size_t)} as {@code (long) -> long}. */
+        MethodHandle malloc() throws ReflectiveOperationException {
+            return downcall("malloc", descriptor(javaLong, javaLong), false)
+                    .asType(MethodType.methodType(long.class, long.class));
+        }
+
+        /** {@code memcpy(dst, src, n)} from native memory into a Java array, critical: {@code (byte[], long, long) -> long}. */
+        MethodHandle copyToArray() throws ReflectiveOperationException {
+            MethodHandle call = downcall("memcpy", descriptor(javaLong, address, javaLong, javaLong), true);
+            MethodHandle ofArray = MethodHandles.publicLookup()
+                    .findStatic(segment, "ofArray", MethodType.methodType(segment, byte[].class));
+            return MethodHandles.filterArguments(call, 0, ofArray)
+                    .asType(MethodType.methodType(long.class, byte[].class, long.class, long.class));
         }
 
         /** {@code int f(int)}. */

@@ -121,6 +121,8 @@ class LaneCarriersTest {
         }
         assertThat(done.get(60, TimeUnit.SECONDS)).isEqualTo(rounds);
         assertThat(carrier[0].wakes()).as("wake-ups through the eventfd").isGreaterThan(wakesBefore[0]);
+        assertThat(carrier[0].sleeps()).isPositive();
+        assertThat(carrier[0].waitsInEpoll()).as("sleeps in epoll_wait on native memory").isTrue();
     }
 
     @Test
