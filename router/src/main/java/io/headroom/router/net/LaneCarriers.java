@@ -33,8 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * from a lane thread inherit its carrier. A thread that never parks keeps its carrier's other connections waiting, as
  * an nginx worker's busy connection does.
  *
- * <p>Needs the JDK's virtual-thread builder with a scheduler ({@code java.lang.ThreadBuilders$VirtualThreadBuilder},
- * JDK 21 and later) and its single-descriptor poll and {@code eventfd} ({@code sun.nio.ch}), so {@code java.base/java.lang}
+ * <p>Needs JDK 24 or later (before it a virtual thread blocked in {@code synchronized} holds its carrier, and one
+ * waiting there for another thread of the same carrier would wait forever), the JDK's virtual-thread builder with a
+ * scheduler ({@code java.lang.ThreadBuilders$VirtualThreadBuilder}) and its single-descriptor poll and {@code eventfd} ({@code sun.nio.ch}), so {@code java.base/java.lang}
  * and {@code java.base/sun.nio.ch} open to the router (the launchers open both), and the edge poller. Off with
  * {@code -Dheadroom.lane-carriers=0}; {@code -Dheadroom.lane-carriers=N} sets their number (default: one per CPU).
  * Without them the lane's connections run on the threads Helidon gives them, as before.
@@ -123,6 +124,10 @@ public final class LaneCarriers {
                 }
                 if (n == 0) {
                     why = "turned off (-Dheadroom.lane-carriers=0)";
+                } else if (Runtime.version().feature() < 24) {
+                    // before JDK 24 a virtual thread blocked in synchronized (or waiting in it) holds its carrier: one
+                    // waiting there for another thread of the same carrier would wait forever
+                    why = "JDK " + Runtime.version().feature() + " pins virtual threads in synchronized (24 or later does not)";
                 } else if (MISSING != null) {
                     why = MISSING;
                 } else if (EdgePoller.shared() == null) {
@@ -185,6 +190,16 @@ public final class LaneCarriers {
     /** The carrier the current thread runs on, or null. */
     static Carrier current() {
         return CURRENT.get();
+    }
+
+    /**
+     * The current thread's carrier as a small number: its index + 1, or 0 off the carriers. Sockets a thread registers
+     * go on that carrier's poller, so a pool can keep the connections of each carrier apart and hand a thread its own
+     * carrier's first (their edges then wake it with no other thread involved).
+     */
+    public static int home() {
+        Carrier c = CURRENT.get();
+        return c == null ? 0 : c.index + 1;
     }
 
     /**
@@ -282,6 +297,7 @@ public final class LaneCarriers {
 
     /** One carrier: a platform thread, its run queue, its edge poller, and an eventfd to wake it. */
     static final class Carrier implements Executor {
+        final int index;
         private final Thread thread;
         private final EdgePoller poller;
         private final FileDescriptor epoll;
@@ -302,6 +318,7 @@ public final class LaneCarriers {
         private int waitErrors;
 
         Carrier(int index) throws Throwable {
+            this.index = index;
             this.poller = EdgePoller.create();
             if (poller == null) {
                 throw new IllegalStateException("no epoll instance");

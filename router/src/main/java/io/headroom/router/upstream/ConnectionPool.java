@@ -10,8 +10,11 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Keep-alive connections to one backend.
  *
- * <p>Idle connections live in a LIFO deque (the most recently used is reused first, so the oldest age out at the
- * tail); at most {@code maxIdle} are kept. The deque is an array under a lock held for a few array operations: a
+ * <p>Idle connections live in LIFO deques (the most recently used is reused first, so the oldest age out at the
+ * tail), one for each lane carrier whose poller the connections' sockets are on and one for the others; a thread takes
+ * from its own carrier's first, so the edge of the backend's answer is seen by the carrier that runs the thread and
+ * wakes it with no other thread involved, and takes another's only when its own has none. At most {@code maxIdle} are
+ * kept in all. The deque is an array under a lock held for a few array operations: a
  * request takes one connection and gives it back without allocating (a linked concurrent deque made a node for each
  * release and cost more to unlink than the lock does). A connection idle longer than {@code idleTimeout} is never handed out and
  * is closed by the {@link Watchdog}'s sweep, so it is retired before the backend's own idle timeout closes it under us.
@@ -36,10 +39,15 @@ public final class ConnectionPool {
     private final Backend backend;
     private final Settings settings;
     private final Watchdog watchdog;
-    /** Most recently released first; guarded by {@link #lock}. */
-    private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+    /**
+     * Idle connections by home ({@link UpstreamConnection#home()}: [0] on no carrier's poller, [k + 1] on carrier k's),
+     * most recently released first; guarded by {@link #lock}, grown when a connection of a new home is released.
+     */
+    @SuppressWarnings("unchecked")
+    private ArrayDeque<UpstreamConnection>[] idle = new ArrayDeque[] {new ArrayDeque<UpstreamConnection>()};
+    private int idleTotal;
     private final ReentrantLock lock = new ReentrantLock();
-    /** {@code idle.size()}, readable without the lock. */
+    /** {@link #idleTotal}, readable without the lock. */
     private volatile int idleCount;
     private final LongAdder opened = new LongAdder();
     private final LongAdder reused = new LongAdder();
@@ -53,15 +61,16 @@ public final class ConnectionPool {
 
     /** An idle connection young enough to reuse, or null. */
     public UpstreamConnection pollIdle(long nowNanos) {
+        int home = io.headroom.router.net.LaneCarriers.home();
         while (true) {
             UpstreamConnection c;
             lock.lock();
             try {
-                c = idle.pollFirst();
+                c = take(home);
                 if (c == null) {
                     return null;
                 }
-                idleCount = idle.size();
+                idleCount = --idleTotal;
             } finally {
                 lock.unlock();
             }
@@ -101,6 +110,24 @@ public final class ConnectionPool {
         return c;
     }
 
+    /** The most recently released connection of {@code home}, else of another home; null when none is idle. Under the lock. */
+    private UpstreamConnection take(int home) {
+        ArrayDeque<UpstreamConnection>[] d = idle;
+        if (home < d.length) {
+            UpstreamConnection c = d[home].pollFirst();
+            if (c != null) {
+                return c;
+            }
+        }
+        for (int i = 0; i < d.length; i++) {
+            UpstreamConnection c = i == home ? null : d[i].pollFirst();
+            if (c != null) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** Returns a connection whose exchange completed cleanly; closes it if the pool is full. */
     void release(UpstreamConnection c, long nowNanos) {
         if (c.isClosed()) {
@@ -110,9 +137,17 @@ public final class ConnectionPool {
         c.markIdle(nowNanos);
         lock.lock();
         try {
-            if (idle.size() < settings.maxIdle()) {
-                idle.offerFirst(c);
-                idleCount = idle.size();
+            if (idleTotal < settings.maxIdle()) {
+                int home = c.home();
+                if (home >= idle.length) {
+                    ArrayDeque<UpstreamConnection>[] grown = java.util.Arrays.copyOf(idle, home + 1);
+                    for (int i = idle.length; i < grown.length; i++) {
+                        grown[i] = new ArrayDeque<>();
+                    }
+                    idle = grown;
+                }
+                idle[home].offerFirst(c);
+                idleCount = ++idleTotal;
                 return;
             }
         } finally {
@@ -131,7 +166,16 @@ public final class ConnectionPool {
             UpstreamConnection c;
             lock.lock();
             try {
-                c = idle.peekLast();
+                // the oldest of the deques' oldest
+                ArrayDeque<UpstreamConnection> oldestIn = null;
+                c = null;
+                for (ArrayDeque<UpstreamConnection> d : idle) {
+                    UpstreamConnection last = d.peekLast();
+                    if (last != null && (c == null || last.idleSinceNanos() - c.idleSinceNanos() < 0)) {
+                        c = last;
+                        oldestIn = d;
+                    }
+                }
                 if (c == null) {
                     return Long.MAX_VALUE;
                 }
@@ -139,8 +183,8 @@ public final class ConnectionPool {
                 if (age < settings.idleTimeoutNanos()) {
                     return settings.idleTimeoutNanos() - age;
                 }
-                idle.pollLast();
-                idleCount = idle.size();
+                oldestIn.pollLast();
+                idleCount = --idleTotal;
             } finally {
                 lock.unlock();
             }
@@ -154,8 +198,10 @@ public final class ConnectionPool {
             UpstreamConnection c;
             lock.lock();
             try {
-                c = idle.pollFirst();
-                idleCount = idle.size();
+                c = take(0);
+                if (c != null) {
+                    idleCount = --idleTotal;
+                }
             } finally {
                 lock.unlock();
             }

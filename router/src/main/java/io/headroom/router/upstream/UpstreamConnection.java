@@ -70,6 +70,7 @@ public final class UpstreamConnection {
     private final java.util.function.BooleanSupplier openCheck = () -> !closed;
     private long idleSinceNanos;
     private int exchanges;
+    private final int home;
 
     UpstreamConnection(Backend backend, Socket socket, Watchdog watchdog) throws IOException {
         this.backend = backend;
@@ -82,6 +83,15 @@ public final class UpstreamConnection {
             this.readiness = EdgePoller.register(fd);
         }
         this.nativeIo = fd >= 0;
+        this.home = readiness != null ? io.headroom.router.net.LaneCarriers.home() : 0;
+    }
+
+    /**
+     * The lane carrier whose poller this connection's socket is on, as {@link io.headroom.router.net.LaneCarriers#home()}
+     * numbers them (0: none); its pool keeps it with that carrier's idle connections.
+     */
+    int home() {
+        return home;
     }
 
     /**

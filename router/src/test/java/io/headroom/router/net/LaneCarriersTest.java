@@ -28,7 +28,7 @@ class LaneCarriersTest {
 
     private static boolean expectedHere() {
         return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
-                && Runtime.version().feature() >= 22
+                && Runtime.version().feature() >= 24
                 && List.of("amd64", "x86_64", "aarch64").contains(System.getProperty("os.arch"));
     }
 

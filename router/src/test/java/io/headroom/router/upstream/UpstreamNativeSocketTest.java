@@ -2,6 +2,7 @@ package io.headroom.router.upstream;
 
 import io.headroom.router.config.HostPort;
 import io.headroom.router.net.EdgePoller;
+import io.headroom.router.net.LaneCarriers;
 import io.headroom.router.net.NativeSocket;
 import io.headroom.time.Ticker;
 import org.junit.jupiter.api.AfterEach;
@@ -211,5 +212,79 @@ class UpstreamNativeSocketTest {
         assertThat(backend.connections().pollIdle(System.nanoTime())).as("a closed one is not reused").isNull();
         assertThat(c.nativeSocket()).as("closed when passed over").isFalse();
         backendThread.join(10_000);
+    }
+
+    @Test
+    void aLaneCarriersThreadTakesItsCarriersIdleConnectionsFirstAndAnothersWhenItHasNone() throws Exception {
+        assumeTrue(EdgePoller.shared() != null, "no edge poller here: " + EdgePoller.unavailable());
+        java.util.List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                for (int i = 0; i < 2; i++) {
+                    accepted.add(server.accept());
+                }
+            } catch (IOException ignored) {
+                // the test closed the server
+            }
+        });
+        ConnectionPool pool = backend.connections();
+        long now = System.nanoTime();
+        UpstreamConnection off = pool.open(TimeUnit.SECONDS.toNanos(5));
+        assertThat(off.home()).as("opened off the carriers").isZero();
+        off.release(now);
+        UpstreamConnection[] on = new UpstreamConnection[1];
+        UpstreamConnection[] taken = new UpstreamConnection[3];
+        int carrierHome = onCarrier(() -> {
+            on[0] = pool.open(TimeUnit.SECONDS.toNanos(5));
+            on[0].release(now);
+            taken[0] = pool.pollIdle(now);
+            // with its own taken, a carrier's thread takes another's
+            taken[1] = pool.pollIdle(now);
+            taken[0].release(now);
+            taken[1].release(now); // the most recently released
+            // both idle: its carrier's first, though the other was released after it
+            taken[2] = pool.pollIdle(now);
+            taken[2].release(now); // now the most recently released
+            return LaneCarriers.home();
+        });
+        assertThat(carrierHome).isPositive();
+        assertThat(on[0].home()).as("on its carrier's poller").isEqualTo(carrierHome);
+        assertThat(taken[0]).isSameAs(on[0]);
+        assertThat(taken[1]).isSameAs(off);
+        assertThat(taken[2]).isSameAs(on[0]);
+        assertThat(pool.idleCount()).isEqualTo(2);
+        // off the carriers, a thread takes the connection of no carrier first, though the other was released after it
+        assertThat(pool.pollIdle(now)).isSameAs(off);
+        assertThat(pool.pollIdle(now)).isSameAs(on[0]);
+        assertThat(pool.idleCount()).isZero();
+
+        // the sweep retires the oldest, whichever carrier's it is
+        long hour = TimeUnit.HOURS.toNanos(1);
+        off.release(now - 2 * hour);
+        on[0].release(now);
+        long next = pool.sweep(now + 1);
+        assertThat(pool.idleCount()).isEqualTo(1);
+        assertThat(off.nativeSocket()).as("closed by the sweep").isFalse();
+        assertThat(next).isPositive().isLessThanOrEqualTo(hour);
+        assertThat(pool.pollIdle(now)).isSameAs(on[0]);
+        on[0].close();
+        acceptor.join(10_000);
+        for (Socket s : accepted) {
+            s.close();
+        }
+    }
+
+    /** Runs {@code body} on a lane carrier's thread; skips the test where there are no carriers. */
+    private static <T> T onCarrier(java.util.concurrent.Callable<T> body) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread t = LaneCarriers.start(() -> {
+            try {
+                result.complete(body.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        assumeTrue(t != null, "no lane carriers here: " + LaneCarriers.unavailable());
+        return result.get(30, TimeUnit.SECONDS);
     }
 }
