@@ -96,6 +96,11 @@ final class LaneConnection implements ServerConnection, InterruptableTask<Void> 
         handle(FixedLimit.create(requestSemaphore));
     }
 
+    /**
+     * Serves the connection on a lane carrier ({@link LaneCarriers}) when there are carriers: the connection gets a
+     * virtual thread of the next carrier, and this thread (Helidon's) waits for it and then throws what it threw, so
+     * Helidon closes the connection as if this thread had served it. Without carriers, serves it on this thread.
+     */
     @Override
     public void handle(Limit limit) throws InterruptedException {
         if (channel != null && !LaneCarriers.onCarrier()) {
