@@ -202,7 +202,7 @@ final class RouterMeters {
                 .description("Platform threads that run the lane's connections and poll their sockets, one per CPU by default"
                         + " (docs/router.md, \"Carriers\"); 0 before the first lane connection, or when off").register(registry);
         FunctionCounter.builder("headroom.lane.carrier.wakeups", io.headroom.router.net.LaneCarriers.class,
-                        c -> io.headroom.router.net.LaneCarriers.totals()[1])
+                        c -> io.headroom.router.net.LaneCarriers.wakeups())
                 .description("Times another thread woke a sleeping lane carrier through its eventfd (a thread the JDK's poller,"
                         + " a timer or a new connection made runnable there)").register(registry);
     }

@@ -75,6 +75,8 @@ public final class EdgePoller {
     private final AtomicInteger registered = new AtomicInteger();
     private final AtomicInteger generations = new AtomicInteger();
     private final byte[] events = new byte[Math.max(1, EVENT_SIZE) * MAX_EVENTS];
+    /** Native memory for {@link #waitAndPoll} (a carrier's poller only), allocated on its first call; 0 before. */
+    private long waitBuffer;
     /** The edges seen since the start (for tests). */
     private volatile long edgeCount;
     private volatile boolean broken;
@@ -250,9 +252,6 @@ public final class EdgePoller {
     private int poll() {
         return dispatch(NativeSocket.epollWait(epfd, events, MAX_EVENTS, 0));
     }
-
-    /** Native memory for {@link #waitAndPoll}, allocated on its first call; 0 before. */
-    private long waitBuffer;
 
     /**
      * For a carrier (a platform thread) with nothing to run: blocks in {@code epoll_wait} until an edge (a socket's or

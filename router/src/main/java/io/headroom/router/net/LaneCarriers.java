@@ -281,18 +281,16 @@ public final class LaneCarriers {
         return n;
     }
 
-    /** Virtual threads the carriers have run to their end, and wake-ups by eventfd (for the admin API and tests). */
-    public static long[] totals() {
+    /** Times other threads woke a sleeping carrier through its eventfd, all carriers together (for the admin API). */
+    public static long wakeups() {
         Carrier[] cs = carriers;
-        long[] t = new long[3];
+        long n = 0;
         if (cs != null) {
             for (Carrier c : cs) {
-                t[0] += c.started.get();
-                t[1] += c.wakes.get();
-                t[2] += c.sleeps;
+                n += c.wakes.get();
             }
         }
-        return t;
+        return n;
     }
 
     /** One carrier: a platform thread, its run queue, its edge poller, and an eventfd to wake it. */
@@ -309,7 +307,6 @@ public final class LaneCarriers {
         private final ConcurrentLinkedQueue<Runnable> remote = new ConcurrentLinkedQueue<>();
         /** Whether the carrier is (about to be) blocked waiting: a remote submission then writes the eventfd. */
         private volatile boolean sleeping;
-        final AtomicLong started = new AtomicLong();
         final AtomicLong wakes = new AtomicLong();
         private volatile long sleeps;
         private boolean pollFailed;
@@ -365,7 +362,6 @@ public final class LaneCarriers {
                     task.run();
                 } finally {
                     CURRENT.remove();
-                    started.incrementAndGet();
                 }
             });
             t.start();

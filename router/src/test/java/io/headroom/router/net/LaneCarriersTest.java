@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,27 +26,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class LaneCarriersTest {
 
     private static boolean expectedHere() {
-        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
-                && Runtime.version().feature() >= 24
-                && List.of("amd64", "x86_64", "aarch64").contains(System.getProperty("os.arch"));
+        return OnCarrier.expectedHere();
     }
 
-    /** Runs {@code body} on a carrier and returns what it returned, failing with what it threw. */
     private static <T> T onCarrier(java.util.concurrent.Callable<T> body) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread t = LaneCarriers.start(() -> {
-            try {
-                result.complete(body.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        });
-        assertThat(t).as(String.valueOf(LaneCarriers.unavailable())).isNotNull();
-        try {
-            return result.get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        }
+        return OnCarrier.call(body);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.headroom.router.config.HostPort;
 import io.headroom.router.net.EdgePoller;
 import io.headroom.router.net.LaneCarriers;
 import io.headroom.router.net.NativeSocket;
+import io.headroom.router.net.OnCarrier;
 import io.headroom.time.Ticker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -216,7 +217,7 @@ class UpstreamNativeSocketTest {
 
     @Test
     void aLaneCarriersThreadTakesItsCarriersIdleConnectionsFirstAndAnothersWhenItHasNone() throws Exception {
-        assumeTrue(EdgePoller.shared() != null, "no edge poller here: " + EdgePoller.unavailable());
+        assumeTrue(OnCarrier.expectedHere(), "no lane carriers here (Linux, JDK 24+)");
         java.util.List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -234,7 +235,7 @@ class UpstreamNativeSocketTest {
         off.release(now);
         UpstreamConnection[] on = new UpstreamConnection[1];
         UpstreamConnection[] taken = new UpstreamConnection[3];
-        int carrierHome = onCarrier(() -> {
+        int carrierHome = OnCarrier.call(() -> {
             on[0] = pool.open(TimeUnit.SECONDS.toNanos(5));
             on[0].release(now);
             taken[0] = pool.pollIdle(now);
@@ -272,19 +273,5 @@ class UpstreamNativeSocketTest {
         for (Socket s : accepted) {
             s.close();
         }
-    }
-
-    /** Runs {@code body} on a lane carrier's thread; skips the test where there are no carriers. */
-    private static <T> T onCarrier(java.util.concurrent.Callable<T> body) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread t = LaneCarriers.start(() -> {
-            try {
-                result.complete(body.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        });
-        assumeTrue(t != null, "no lane carriers here: " + LaneCarriers.unavailable());
-        return result.get(30, TimeUnit.SECONDS);
     }
 }
