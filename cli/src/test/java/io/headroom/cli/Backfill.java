@@ -32,7 +32,7 @@ public final class Backfill {
     /** Publishes {@code windows} in order under record key {@code key}, and waits until the broker has every one. */
     public static void publish(Stack s, String key, List<TelemetryWindow> windows) throws Exception {
         String topic = s.config().kafka().topics().telemetry();
-        try (Producer<String, TelemetryWindow> p = s.clients().producer("test-backfill", Codecs.TELEMETRY.serializer())) {
+        try (Producer<String, TelemetryWindow> p = s.clients().bulkProducer("test-backfill", Codecs.TELEMETRY.serializer())) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             for (TelemetryWindow w : windows) {
                 acks.add(p.send(new ProducerRecord<>(topic, key, w)));

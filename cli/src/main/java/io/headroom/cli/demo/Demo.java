@@ -241,7 +241,7 @@ public final class Demo {
     private void publishBackfill(Stack stack, HeadroomConfig cfg, Workload w, long liveStartMillis) throws Exception {
         List<TelemetryWindow> windows = Backfill.windows(w.history(), w.historyStart(), w.liveStart(), o.speedup(), liveStartMillis,
                 "backfill", ROUTE, POOL);
-        BoundedPublisher<TelemetryWindow> pub = new BoundedPublisher<>(stack.clients().producer("demo-backfill",
+        BoundedPublisher<TelemetryWindow> pub = new BoundedPublisher<>(stack.clients().bulkProducer("demo-backfill",
                 Codecs.TELEMETRY.serializer()), windows.size() + 1, "demo-backfill");
         try {
             for (TelemetryWindow tw : windows) {

@@ -51,6 +51,28 @@ public record KafkaClients(String bootstrapServers, String clientIdPrefix, Map<S
      * A producer for the loop's records.
      */
     public <V> KafkaProducer<String, V> producer(String purpose, Serializer<V> valueSerializer) {
+        return new KafkaProducer<>(producerProperties(purpose, Map.of()), new StringSerializer(), valueSerializer);
+    }
+
+    /**
+     * A producer for publishing a recorded history in one go (hundreds of records at once, then closed): one request
+     * in flight and a 60 s request timeout. With several in flight, a batch whose answer was lost (a slow broker, a
+     * request timeout) can be retried after later batches were appended and have pushed it out of the broker's memory of
+     * the last five, and the broker then refuses the retry as out of order ({@code OutOfOrderSequenceException}) until
+     * the delivery timeout; with one in flight a retry is always of the last batch, which the broker recognises as a
+     * duplicate. The configuration file's extra properties still win.
+     */
+    public <V> KafkaProducer<String, V> bulkProducer(String purpose, Serializer<V> valueSerializer) {
+        return new KafkaProducer<>(producerProperties(purpose, BULK), new StringSerializer(), valueSerializer);
+    }
+
+    /** What {@link #bulkProducer} changes. */
+    static final Map<String, Object> BULK = Map.of(
+            ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 60_000);
+
+    /** A producer's properties: Headroom's settings, then {@code overrides}, then the configuration file's extra. */
+    Map<String, Object> producerProperties(String purpose, Map<String, Object> overrides) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-" + purpose);
@@ -69,8 +91,9 @@ public record KafkaClients(String bootstrapServers, String clientIdPrefix, Map<S
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 16L * 1024 * 1024);
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
+        p.putAll(overrides);
         p.putAll(extra);
-        return new KafkaProducer<>(p, new StringSerializer(), valueSerializer);
+        return p;
     }
 
     /**
