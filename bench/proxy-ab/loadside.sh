@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# proxy-ab/loadside.sh: what the load side costs a request behind nginx and behind `headroom proxy`. In proxy-bench.sh's
+# PIN=proxy-core layout wrk and both nginx backends share cpu0 and the proxy has cpu1; once the proxy's core is not
+# saturated, cpu0 sets the rate. This prints, per 10 s run: cpu0's busy time a request (user, system and softirq, from
+# /proc/stat, which counts the kernel's loopback work done there too), and wrk's and the backends' own system calls,
+# context switches and CPU a request (perf stat on their processes). Rounds alternate nginx and Headroom.
+#
+# Usage:  bench/proxy-ab/loadside.sh            (from the repository root)
+# Env:    HEADROOM [./headroom]; OPTS: extra JVM options; P [/] the path; ROUNDS [3]; WARM [30] s of load on the JVM first
+# Needs:  nginx, wrk, taskset, curl, perf (tracepoints; run as root). Ports 23581-23582, 23590-23591 on 127.0.0.1.
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HA=${HEADROOM:-$ROOT/headroom}
+WD=$(mktemp -d /tmp/proxy-loadside-XXXX); PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+BODY_1K=$(head -c 1024 /dev/zero | tr '\0' 'x')
+for i in 1 2; do d=$WD/backend$i; mkdir -p $d/tmp
+  echo "worker_processes 1; daemon off; pid $d/nginx.pid; error_log $d/error.log warn; events { worker_connections 8192; }
+  http { access_log off; keepalive_requests 1000000; client_body_temp_path $d/tmp/b; proxy_temp_path $d/tmp/p;
+   fastcgi_temp_path $d/tmp/f; uwsgi_temp_path $d/tmp/u; scgi_temp_path $d/tmp/s; default_type text/plain;
+   server { listen 127.0.0.1:$((23580 + i)) backlog=4096; location = /1k { return 200 \"$BODY_1K\"; } location / { return 200 \"ok\"; } } }" >$d/nginx.conf
+  taskset -c 0 nginx -c $d/nginx.conf -p $d >$d/out 2>&1 & PIDS+=($!)
+done
+d=$WD/px; mkdir -p $d/tmp
+echo "worker_processes 1; daemon off; pid $d/nginx.pid; error_log $d/error.log warn; events { worker_connections 8192; }
+  http { access_log off; keepalive_requests 1000000; client_body_temp_path $d/tmp/b; proxy_temp_path $d/tmp/p;
+   fastcgi_temp_path $d/tmp/f; uwsgi_temp_path $d/tmp/u; scgi_temp_path $d/tmp/s;
+   upstream b { server 127.0.0.1:23581; server 127.0.0.1:23582; keepalive 128; }
+   server { listen 127.0.0.1:23591 backlog=4096; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection \"\"; } } }" >$d/nginx.conf
+taskset -c 1 nginx -c $d/nginx.conf -p $d >$d/out 2>&1 & PIDS+=($!)
+HEADROOM_JAVA_OPTS="-XX:+UseSerialGC -Xms512m -Xmx512m -Xmn384m -XX:+AlwaysPreTouch -XX:MaxTenuringThreshold=1 ${OPTS:-}" taskset -c 1 "$HA" proxy --listen 127.0.0.1:23590 --upstreams 127.0.0.1:23581,127.0.0.1:23582 >$WD/p.out 2>&1 & PIDS+=($!)
+for _ in $(seq 1 180); do curl -s -o /dev/null http://127.0.0.1:23590/ && break; sleep 1; done
+sleep 2
+for i in 1 2; do [ -s $WD/backend$i/nginx.pid ] || { echo "backend $i did not start (port $((23580 + i)) taken?): $(cat $WD/backend$i/out $WD/backend$i/error.log 2>/dev/null)" >&2; exit 2; }; done
+BK=$(for i in 1 2; do pgrep -P $(cat $WD/backend$i/nginx.pid); done | tr '\n' ',' | sed 's/,$//')
+echo "backend workers $BK"
+taskset -c 0 wrk -t1 -c64 -d${WARM:-30}s http://127.0.0.1:23590/ | grep Requests/sec
+EV=raw_syscalls:sys_enter,syscalls:sys_enter_read,syscalls:sys_enter_recvfrom,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,context-switches,task-clock
+for r in $(seq 1 ${ROUNDS:-3}); do for T in nginx:23591 hr:23590; do IFS=: read name port <<<"$T"
+  taskset -c 0 wrk -t1 -c64 -d3s http://127.0.0.1:$port${P:-/} >/dev/null
+  taskset -c 0 wrk -t1 -c64 -d10s http://127.0.0.1:$port${P:-/} > $WD/w.out &
+  W=$!; sleep 0.5; WP=$(pgrep -x wrk | head -1)
+  S0=$(head -2 /proc/stat | tail -1)
+  perf stat -x, -e $EV -p $WP -o $WD/wrk.ps -- sleep 9 >/dev/null 2>&1 & PF=$!
+  perf stat -x, -e $EV -p $BK -o $WD/bk.ps -- sleep 9 >/dev/null 2>&1
+  S1=$(head -2 /proc/stat | tail -1); wait $PF $W
+  R=$(awk '/Requests\/sec/{print $2}' $WD/w.out)
+  python3 - "$name" "$R" "$S0" "$S1" $WD/wrk.ps $WD/bk.ps <<'PY'
+import sys
+name,r,s0,s1,fw,fb=sys.argv[1:]; r=float(r); n=r*9
+a=list(map(int,s0.split()[1:])); b=list(map(int,s1.split()[1:]))
+d=[y-x for x,y in zip(a,b)]  # user nice system idle iowait irq softirq steal
+tot=sum(d[:8]); busy=tot-d[3]-d[4]
+print(f"{name:6s} rps {r:8.0f} cpu0 busy {busy/tot*100:5.1f}%  cpu0 us/req {busy*1e4/(r*9.0):.2f} (user {d[0]*1e4/n:.2f} sys {d[2]*1e4/n:.2f} softirq {d[6]*1e4/n:.2f})")
+for lab,f in (("wrk",fw),("bk",fb)):
+    out=[]
+    for l in open(f):
+        p=l.strip().split(',')
+        if len(p)<3 or not p[0].replace('.','').isdigit(): continue
+        v=float(p[0]); ev=p[2].replace('syscalls:sys_enter_','').replace('raw_syscalls:sys_enter','ALL')
+        if ev=='task-clock': out.append(f"cpu {v/n*1000:.2f}us"); continue
+        if v>0: out.append(f"{ev} {v/n:.3f}")
+    print(f"   {lab}: "+'  '.join(out))
+PY
+done; done
