@@ -39,6 +39,12 @@ HR_JVM_FLAGS=()
 # buffers and resilience4j's window are linked lists whose dead old nodes then keep every later node alive through
 # young collections until the next full one (docs/router.md, "GC nepotism"). Only a threshold: nothing is reserved.
 HR_JVM_FLAGS+=(-XX:MetaspaceSize=128m)
+# C2 compiles every branch of a method, not only those its profile saw taken: otherwise the first connection to
+# close after a long steady load (or a carrier's first idle moment) meets branches compiled as traps and
+# deoptimises the request path's hottest methods at once, which then run interpreted until recompiled (stalls of
+# 12-35 ms; docs/router.md, "Deoptimisation"). Costs 0-4 % CPU a request at steady load. HEADROOM_JAVA_OPTS comes
+# later: -XX:PerMethodTrapLimit=100 -XX:PerBytecodeTrapLimit=4 sets the JDK's defaults back.
+HR_JVM_FLAGS+=(-XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0)
 # The router's HTTP/1.1 lane reads and writes client sockets with recv/send (router/.../lane/NativeSocket.java, JDK 22+):
 # it reads a socket channel's descriptor and parks on the JDK's poller, which needs the JDK's socket package open to it.
 HR_JVM_FLAGS+=(--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED)
