@@ -14,21 +14,8 @@ HA=${HEADROOM:-$ROOT/headroom}
 WD=$(mktemp -d /tmp/proxy-loadside-XXXX); PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done; }
 trap cleanup EXIT
-BODY_1K=$(head -c 1024 /dev/zero | tr '\0' 'x')
-for i in 1 2; do d=$WD/backend$i; mkdir -p $d/tmp
-  echo "worker_processes 1; daemon off; pid $d/nginx.pid; error_log $d/error.log warn; events { worker_connections 8192; }
-  http { access_log off; keepalive_requests 1000000; client_body_temp_path $d/tmp/b; proxy_temp_path $d/tmp/p;
-   fastcgi_temp_path $d/tmp/f; uwsgi_temp_path $d/tmp/u; scgi_temp_path $d/tmp/s; default_type text/plain;
-   server { listen 127.0.0.1:$((23580 + i)) backlog=4096; location = /1k { return 200 \"$BODY_1K\"; } location / { return 200 \"ok\"; } } }" >$d/nginx.conf
-  taskset -c 0 nginx -c $d/nginx.conf -p $d >$d/out 2>&1 & PIDS+=($!)
-done
-d=$WD/px; mkdir -p $d/tmp
-echo "worker_processes 1; daemon off; pid $d/nginx.pid; error_log $d/error.log warn; events { worker_connections 8192; }
-  http { access_log off; keepalive_requests 1000000; client_body_temp_path $d/tmp/b; proxy_temp_path $d/tmp/p;
-   fastcgi_temp_path $d/tmp/f; uwsgi_temp_path $d/tmp/u; scgi_temp_path $d/tmp/s;
-   upstream b { server 127.0.0.1:23581; server 127.0.0.1:23582; keepalive 128; }
-   server { listen 127.0.0.1:23591 backlog=4096; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection \"\"; } } }" >$d/nginx.conf
-taskset -c 1 nginx -c $d/nginx.conf -p $d >$d/out 2>&1 & PIDS+=($!)
+. "$ROOT/bench/proxy-ab/anchors.sh"
+start_anchors "$WD"; d=$WD/px
 HEADROOM_JAVA_OPTS="-XX:+UseSerialGC -Xms512m -Xmx512m -Xmn384m -XX:+AlwaysPreTouch -XX:MaxTenuringThreshold=1 ${OPTS:-}" taskset -c 1 "$HA" proxy --listen 127.0.0.1:23590 --upstreams 127.0.0.1:23581,127.0.0.1:23582 >$WD/p.out 2>&1 & PIDS+=($!)
 for _ in $(seq 1 180); do curl -s -o /dev/null http://127.0.0.1:23590/ && break; sleep 1; done
 sleep 2
