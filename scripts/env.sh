@@ -42,7 +42,7 @@ HR_JVM_FLAGS+=(-XX:MetaspaceSize=128m)
 # C2 compiles every branch of a method, not only those its profile saw taken: otherwise the first connection to
 # close after a long steady load (or a carrier's first idle moment) meets branches compiled as traps and
 # deoptimises the request path's hottest methods at once, which then run interpreted until recompiled (stalls of
-# 12-35 ms; docs/router.md, "Deoptimisation"). Costs 0-4 % CPU a request at steady load. HEADROOM_JAVA_OPTS comes
+# 12-35 ms; docs/router.md, "Deoptimisation"). Costs 3-8 % more CPU a request at steady load. HEADROOM_JAVA_OPTS comes
 # later: -XX:PerMethodTrapLimit=100 -XX:PerBytecodeTrapLimit=4 sets the JDK's defaults back.
 HR_JVM_FLAGS+=(-XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0)
 # The router's HTTP/1.1 lane reads and writes client sockets with recv/send (router/.../lane/NativeSocket.java, JDK 22+):
