@@ -33,21 +33,15 @@ for r in $(seq 1 ${ROUNDS:-3}); do for T in nginx:23591 hr:23590; do IFS=: read 
   perf stat -x, -e $EV -p $BK -o $WD/bk.ps -- sleep 9 >/dev/null 2>&1
   S1=$(head -2 /proc/stat | tail -1); wait $PF $W
   R=$(awk '/Requests\/sec/{print $2}' $WD/w.out)
-  python3 - "$name" "$R" "$S0" "$S1" $WD/wrk.ps $WD/bk.ps <<'PY'
+  python3 - "$name" "$R" "$S0" "$S1" <<'PY'
 import sys
-name,r,s0,s1,fw,fb=sys.argv[1:]; r=float(r); n=r*9
+name,r,s0,s1=sys.argv[1:]; r=float(r); n=r*9
 a=list(map(int,s0.split()[1:])); b=list(map(int,s1.split()[1:]))
 d=[y-x for x,y in zip(a,b)]  # user nice system idle iowait irq softirq steal
 tot=sum(d[:8]); busy=tot-d[3]-d[4]
-print(f"{name:6s} rps {r:8.0f} cpu0 busy {busy/tot*100:5.1f}%  cpu0 us/req {busy*1e4/(r*9.0):.2f} (user {d[0]*1e4/n:.2f} sys {d[2]*1e4/n:.2f} softirq {d[6]*1e4/n:.2f})")
-for lab,f in (("wrk",fw),("bk",fb)):
-    out=[]
-    for l in open(f):
-        p=l.strip().split(',')
-        if len(p)<3 or not p[0].replace('.','').isdigit(): continue
-        v=float(p[0]); ev=p[2].replace('syscalls:sys_enter_','').replace('raw_syscalls:sys_enter','ALL')
-        if ev=='task-clock': out.append(f"cpu {v/n*1000:.2f}us"); continue
-        if v>0: out.append(f"{ev} {v/n:.3f}")
-    print(f"   {lab}: "+'  '.join(out))
+print(f"{name:6s} rps {r:8.0f} cpu0 busy {busy/tot*100:5.1f}%  cpu0 us/req {busy*1e4/n:.2f} (user {d[0]*1e4/n:.2f} sys {d[2]*1e4/n:.2f} softirq {d[6]*1e4/n:.2f})")
 PY
+  N=$(awk -v r="$R" 'BEGIN {print r * 9}')
+  echo "   wrk: $(perf_per_request $WD/wrk.ps $N)"
+  echo "   bk: $(perf_per_request $WD/bk.ps $N)"
 done; done

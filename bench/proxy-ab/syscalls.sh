@@ -34,18 +34,11 @@ for T in $TL; do IFS=: read name port pid <<<"$T"
   W=$!; sleep 0.5; perf stat -x, -e $EV -p $pid -o $WD/ps.out -- sleep 9 >/dev/null 2>&1; wait $W
   U1=$(awk '{print $14, $15}' /proc/$pid/stat)
   R=$(awk '/Requests\/sec/{print $2}' $WD/w.out)
-  python3 - "$name" "$R" "$U0" "$U1" $WD/ps.out <<'PY'
+  python3 - "$name" "$R" "$U0" "$U1" <<'PY'
 import sys
-name,r,u0,u1,f=sys.argv[1:]; r=float(r); n=r*9
+name,r,u0,u1=sys.argv[1:]; r=float(r)
 a=list(map(int,u0.split())); b=list(map(int,u1.split()))
 print(f"{name:9s} rps {r:8.0f}  user {(b[0]-a[0])*1e4/(r*10):.2f} sys {(b[1]-a[1])*1e4/(r*10):.2f} us/req")
-out=[]
-for l in open(f):
-    p=l.strip().split(',')
-    if len(p)<3 or not p[0].replace('.','').isdigit(): continue
-    v=float(p[0]); ev=p[2].replace('syscalls:sys_enter_','').replace('raw_syscalls:sys_enter','ALL')
-    if ev=='task-clock': out.append(f"cpu {v/n*1000:.2f}us"); continue
-    if v>0: out.append(f"{ev} {v/n:.3f}")
-print('   '+'  '.join(out))
 PY
+  echo "   $(perf_per_request $WD/ps.out "$(awk -v r="$R" 'BEGIN {print r * 9}')")"
 done
