@@ -21,17 +21,19 @@ for _ in $(seq 1 180); do curl -s -o /dev/null http://127.0.0.1:23590/ && break;
 sleep 2
 for i in 1 2; do [ -s $WD/backend$i/nginx.pid ] || { echo "backend $i did not start (port $((23580 + i)) taken?): $(cat $WD/backend$i/out $WD/backend$i/error.log 2>/dev/null)" >&2; exit 2; }; done
 BK=$(for i in 1 2; do pgrep -P $(cat $WD/backend$i/nginx.pid); done | tr '\n' ',' | sed 's/,$//')
-echo "backend workers $BK"
+declare -A PXP=([nginx]=$(pgrep -P $(cat $d/nginx.pid)) [hr]=$(pgrep -f 'java.*127.0.0.1:23590' | head -1))
+echo "backend workers $BK; proxies ${PXP[nginx]} (nginx) ${PXP[hr]} (Headroom)"
 taskset -c 0 wrk -t1 -c64 -d${WARM:-30}s http://127.0.0.1:23590/ | grep Requests/sec
 EV=raw_syscalls:sys_enter,syscalls:sys_enter_read,syscalls:sys_enter_recvfrom,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,context-switches,task-clock
 for r in $(seq 1 ${ROUNDS:-3}); do for T in nginx:23591 hr:23590; do IFS=: read name port <<<"$T"
   taskset -c 0 wrk -t1 -c64 -d3s http://127.0.0.1:$port${P:-/} >/dev/null
   taskset -c 0 wrk -t1 -c64 -d10s http://127.0.0.1:$port${P:-/} > $WD/w.out &
   W=$!; sleep 0.5; WP=$(pgrep -x wrk | head -1)
-  S0=$(head -2 /proc/stat | tail -1)
+  S0=$(head -2 /proc/stat | tail -1); I0=$(grep -E '^ *(RES|CAL):' /proc/interrupts | awk '{print $2, $3}' | tr '\n' ' ')
   perf stat -x, -e $EV -p $WP -o $WD/wrk.ps -- sleep 9 >/dev/null 2>&1 & PF=$!
+  perf stat -x, -e $EV -p ${PXP[$name]} -o $WD/px.ps -- sleep 9 >/dev/null 2>&1 & PP=$!
   perf stat -x, -e $EV -p $BK -o $WD/bk.ps -- sleep 9 >/dev/null 2>&1
-  S1=$(head -2 /proc/stat | tail -1); wait $PF $W
+  S1=$(head -2 /proc/stat | tail -1); I1=$(grep -E '^ *(RES|CAL):' /proc/interrupts | awk '{print $2, $3}' | tr '\n' ' '); wait $PF $PP $W
   R=$(awk '/Requests\/sec/{print $2}' $WD/w.out)
   python3 - "$name" "$R" "$S0" "$S1" <<'PY'
 import sys
@@ -44,4 +46,7 @@ PY
   N=$(awk -v r="$R" 'BEGIN {print r * 9}')
   echo "   wrk: $(perf_per_request $WD/wrk.ps $N)"
   echo "   bk: $(perf_per_request $WD/bk.ps $N)"
+  echo "   proxy: $(perf_per_request $WD/px.ps $N)"
+  awk -v a="$I0" -v b="$I1" -v n="$N" 'BEGIN { split(a, x, " "); split(b, y, " ")
+    printf "   IPIs a request: reschedule cpu0 %.3f cpu1 %.3f, function call cpu0 %.3f cpu1 %.3f\n", (y[1]-x[1])/n, (y[2]-x[2])/n, (y[3]-x[3])/n, (y[4]-x[4])/n }'
 done; done
