@@ -310,7 +310,7 @@ public final class LaneCarriers {
         final AtomicLong wakes = new AtomicLong();
         private volatile long sleeps;
         private boolean pollFailed;
-        private boolean waitFailed;
+        private volatile boolean waitFailed; // read by submitting threads in wake()
         private boolean nativeWaitOff;
         private int waitErrors;
 
@@ -425,7 +425,8 @@ public final class LaneCarriers {
 
         /**
          * Blocks until the epoll instance has an edge (a socket's, or the eventfd's); if that wait fails, sleeps a
-         * millisecond instead, so the carrier goes on serving (slower) rather than spinning or stopping.
+         * millisecond at most instead (a submission unparks it), so the carrier goes on serving (slower) rather than
+         * spinning or stopping.
          */
         private void await() {
             if (!waitFailed) {
@@ -443,6 +444,11 @@ public final class LaneCarriers {
 
         private void wake() {
             wakes.incrementAndGet();
+            if (waitFailed) {
+                // it sleeps in parkNanos, not on the eventfd: cut that millisecond short
+                java.util.concurrent.locks.LockSupport.unpark(thread);
+                return;
+            }
             try {
                 EVENT_FD_SET.invokeExact(eventFd);
             } catch (Throwable t) {
