@@ -29,10 +29,12 @@ for r in $(seq 1 ${ROUNDS:-3}); do for T in nginx:23591 hr:23590; do IFS=: read 
   taskset -c 0 wrk -t1 -c64 -d3s http://127.0.0.1:$port${P:-/} >/dev/null
   taskset -c 0 wrk -t1 -c64 -d10s http://127.0.0.1:$port${P:-/} > $WD/w.out &
   W=$!; sleep 0.5; WP=$(pgrep -x wrk | head -1)
+  T0=$(nstat -az 2>/dev/null | awk '$1=="TcpOutSegs"||$1=="TcpExtTCPPureAcks"||$1=="TcpExtDelayedACKs" {printf "%s ", $2}')
   S0=$(head -2 /proc/stat | tail -1); I0=$(grep -E '^ *(RES|CAL):' /proc/interrupts | awk '{print $2, $3}' | tr '\n' ' ')
   perf stat -x, -e $EV -p $WP -o $WD/wrk.ps -- sleep 9 >/dev/null 2>&1 & PF=$!
   perf stat -x, -e $EV -p ${PXP[$name]} -o $WD/px.ps -- sleep 9 >/dev/null 2>&1 & PP=$!
   perf stat -x, -e $EV -p $BK -o $WD/bk.ps -- sleep 9 >/dev/null 2>&1
+  T1=$(nstat -az 2>/dev/null | awk '$1=="TcpOutSegs"||$1=="TcpExtTCPPureAcks"||$1=="TcpExtDelayedACKs" {printf "%s ", $2}')
   S1=$(head -2 /proc/stat | tail -1); I1=$(grep -E '^ *(RES|CAL):' /proc/interrupts | awk '{print $2, $3}' | tr '\n' ' '); wait $PF $PP $W
   R=$(awk '/Requests\/sec/{print $2}' $WD/w.out)
   python3 - "$name" "$R" "$S0" "$S1" <<'PY'
@@ -49,4 +51,6 @@ PY
   echo "   proxy: $(perf_per_request $WD/px.ps $N)"
   awk -v a="$I0" -v b="$I1" -v n="$N" 'BEGIN { split(a, x, " "); split(b, y, " ")
     printf "   IPIs a request: reschedule cpu0 %.3f cpu1 %.3f, function call cpu0 %.3f cpu1 %.3f\n", (y[1]-x[1])/n, (y[2]-x[2])/n, (y[3]-x[3])/n, (y[4]-x[4])/n }'
+  [[ -n $T0 ]] && awk -v a="$T0" -v b="$T1" -v n="$N" 'BEGIN { split(a, x, " "); split(b, y, " ")
+    printf "   TCP a request (the whole machine, nstat): segments sent %.3f, pure ACKs received %.3f, delayed ACKs %.3f\n", (y[1]-x[1])/n, (y[3]-x[3])/n, (y[2]-x[2])/n }'
 done; done
