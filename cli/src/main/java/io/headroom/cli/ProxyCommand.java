@@ -34,9 +34,19 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--kafka", description = "Bootstrap servers to publish telemetry to and read control plans from.")
     String kafka;
 
+    @Option(names = "--forwarding", defaultValue = "append", paramLabel = "MODE",
+            description = "The client's X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host and Forwarded: append (extend"
+                    + " them with this hop; default), replace (drop the client's, write this hop's) or off (pass the"
+                    + " client's unchanged, add none).")
+    String forwarding;
+
     @Override
     public Integer call() throws Exception {
-        RouterConfig config = RouterConfig.quick(listen, Arrays.asList(upstreams));
+        io.headroom.router.config.Forwarding mode = io.headroom.router.config.Forwarding.parse(forwarding);
+        if (mode == null) {
+            throw new IllegalArgumentException("--forwarding " + forwarding + ": not a forwarding mode; use append, replace or off");
+        }
+        RouterConfig config = RouterConfig.quick(listen, Arrays.asList(upstreams)).withForwarding(mode);
         String id = HeadroomConfig.defaultInstanceId();
         KafkaTelemetrySink sink = null;
         ControlPlanSubscriber subscriber = null;

@@ -164,7 +164,8 @@ public final class Router implements AutoCloseable {
             rs.add(route(rc, grpc, order++, seed + 7919L * order, pools, authenticator, rl, config.auth().identityHeaders(), client));
         }
         RouteTable routes = new RouteTable(rs);
-        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage, clientCertificates);
+        ProxyHandler handler = new ProxyHandler(routes, Ticker.system(), seed, accessLog, traceIds, tracing, spans, usage, clientCertificates,
+                config.forwarding());
         Map<String, HealthChecker> checkers = new java.util.LinkedHashMap<>();
         for (PoolConfig pc : config.pools().values()) {
             HealthChecker kept = previous == null || changedPools.contains(pc.name()) ? null : previous.checkers().get(pc.name());
@@ -290,7 +291,7 @@ public final class Router implements AutoCloseable {
             }
         }
         RouterConfig effective = new RouterConfig(old.listen(), next.pools(), next.routes(), next.auth(), next.rateLimits(),
-                old.accessLog(), old.limits(), tls);
+                old.accessLog(), old.limits(), tls, next.forwarding());
         ControlPlanStore.Prepared prepared = store.prepare(effective.pools());
         java.util.Set<String> changed = prepared.changed();
         Generation gen;
@@ -519,7 +520,7 @@ public final class Router implements AutoCloseable {
                 .addConnectionSelector(lane(config, proxy, new io.headroom.router.proxy.Http10Selector(
                         io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config)
                                 .addUpgrader(new io.headroom.router.proxy.UpgradeTunnel(() -> current.routes(), () -> current.clientCertificates(),
-                                        "websocket"))
+                                        () -> current.config().forwarding(), "websocket"))
                                 .addUpgrader(io.helidon.webserver.http2.Http2Upgrader.create(http2(config))).build(),
                         io.helidon.webserver.http1.Http1ConnectionSelector.builder().config(http1Config).build(),
                         config.limits().maxRequestLine() + config.limits().maxHeaderSize())))

@@ -80,7 +80,8 @@ class WebSocketHttpTest {
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
         String head = backend.lastUpgradeHead;
-        assertThat(head).startsWith("GET /ws/chat?room=1 HTTP/1.1").contains("X-Forwarded-For: 127.0.0.1");
+        assertThat(head).startsWith("GET /ws/chat?room=1 HTTP/1.1").contains("X-Forwarded-For: 127.0.0.1",
+                "Forwarded: for=127.0.0.1;proto=http;host=\"127.0.0.1:" + running.port() + "\"");
         // ordinary requests still work on the same listener
         assertThat(running.http().send(HttpRequest.newBuilder(running.uri("/who")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("b1");

@@ -55,9 +55,11 @@ import java.util.Set;
  * @param accessLog  {@code access-log:} JSON access log (off by default)
  * @param limits     {@code max-request-body}, {@code max-header-size}, {@code max-request-line}, {@code client-idle-timeout}
  * @param tls        {@code tls:} certificate and key the listener terminates TLS with, or null for plain HTTP
+ * @param forwarding {@code forwarding:} what the router does with the client's forwarding headers (append by default)
  */
 public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
-                           RateLimitConfig rateLimits, AccessLogConfig accessLog, HttpLimits limits, TlsConfig tls) {
+                           RateLimitConfig rateLimits, AccessLogConfig accessLog, HttpLimits limits, TlsConfig tls,
+                           Forwarding forwarding) {
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
 
@@ -69,6 +71,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         Objects.requireNonNull(rateLimits, "rateLimits");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(forwarding, "forwarding");
         Set<String> names = new HashSet<>();
         for (RouteConfig r : routes) {
             for (String p : r.pools()) {
@@ -80,6 +83,17 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
                 throw new IllegalArgumentException("duplicate route name " + r.name());
             }
         }
+    }
+
+    /** Forwarding headers appended to (the default). */
+    public RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<RouteConfig> routes, AuthConfig auth,
+                        RateLimitConfig rateLimits, AccessLogConfig accessLog, HttpLimits limits, TlsConfig tls) {
+        this(listen, pools, routes, auth, rateLimits, accessLog, limits, tls, Forwarding.APPEND);
+    }
+
+    /** This configuration with {@code forwarding} instead of its own. */
+    public RouterConfig withForwarding(Forwarding forwarding) {
+        return new RouterConfig(listen, pools, routes, auth, rateLimits, accessLog, limits, tls, forwarding);
     }
 
     /** Plain HTTP (no TLS). */
@@ -107,7 +121,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
     public static RouterConfig from(ConfigNode root) {
         ConfigNode r = root.child("router").requireOnly("listen", "pools", "routes", "auth", "rate-limits", "access-log",
                 "max-request-body", "max-header-size", "max-request-line", "client-idle-timeout",
-                "header-read-timeout", "tls", "lane");
+                "header-read-timeout", "tls", "lane", "forwarding");
         HostPort listen = hostPort(r, "listen", r.string("listen", DEFAULT_LISTEN));
 
         ConfigNode poolsNode = r.child("pools");
@@ -145,7 +159,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
             }
             routes.add(rc);
         }
-        return new RouterConfig(listen, pools, routes, auth, limits, accessLog(r), httpLimits(r), tls);
+        return new RouterConfig(listen, pools, routes, auth, limits, accessLog(r), httpLimits(r), tls, forwarding(r));
     }
 
     private static AccessLogConfig accessLog(ConfigNode r) {
@@ -184,6 +198,20 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
         }
         int queue = a.integer("queue", AccessLogConfig.DEFAULT_QUEUE, 1, 10_000_000);
         return new AccessLogConfig(enabled, fields, file.equals("stdout") ? null : java.nio.file.Path.of(file), queue);
+    }
+
+    private static Forwarding forwarding(ConfigNode r) {
+        if (!r.has("forwarding")) {
+            return Forwarding.APPEND;
+        }
+        String s = r.string("forwarding", "append");
+        Forwarding f = Forwarding.parse(s);
+        if (f == null) {
+            throw r.errorAt("forwarding", "'" + s.strip() + "' is not a forwarding mode",
+                    "write append (extend the client's X-Forwarded-For and Forwarded; the default), replace (drop the"
+                            + " client's, write this hop's) or off (pass the client's unchanged, add none)");
+        }
+        return f;
     }
 
     private static HttpLimits httpLimits(ConfigNode r) {

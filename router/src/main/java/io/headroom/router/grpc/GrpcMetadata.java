@@ -25,17 +25,31 @@ final class GrpcMetadata {
     static Metadata fromRequest(ServerRequest req, GrpcRoute.Exchange x) {
         Metadata md = new Metadata();
         String xff = null;
+        boolean off = x.forwarding() == io.headroom.router.config.Forwarding.OFF;
+        boolean append = x.forwarding() == io.headroom.router.config.Forwarding.APPEND;
         for (Header h : req.headers()) {
             String lower = h.headerName().lowerCase();
             switch (lower) {
                 case "host", "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length",
                      "content-type", "user-agent", "expect", "http2-settings", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
-                     "traceparent", "accept-encoding", "accept", "x-forwarded-proto", "x-forwarded-host", "x-grpc-web" -> {
+                     "traceparent", "accept-encoding", "accept", "x-grpc-web" -> {
                     continue;
                 }
+                case "x-forwarded-proto", "x-forwarded-host" -> {
+                    if (!off) {
+                        continue; // x-forwarded-proto is this hop's (below)
+                    }
+                }
+                case "forwarded" -> {
+                    if (!off && !append) {
+                        continue; // replace: a client's own is dropped (the call carries x-forwarded-for)
+                    }
+                }
                 case "x-forwarded-for" -> {
-                    xff = h.values();
-                    continue;
+                    if (!off) {
+                        xff = append ? h.values() : null;
+                        continue;
+                    }
                 }
                 default -> {
                     if (lower.startsWith("proxy-") || lower.startsWith(":")) {
@@ -64,8 +78,10 @@ final class GrpcMetadata {
         putMetadata(md, "traceparent", x.trace().traceparent());
         String client = req.remotePeer().address() instanceof InetSocketAddress isa && isa.getAddress() != null
                 ? isa.getAddress().getHostAddress() : "unknown";
-        putMetadata(md, "x-forwarded-for", xff == null ? client : xff + ", " + client);
-        putMetadata(md, "x-forwarded-proto", req.isSecure() ? "https" : "http");
+        if (!off) {
+            putMetadata(md, "x-forwarded-for", xff == null ? client : xff + ", " + client);
+            putMetadata(md, "x-forwarded-proto", req.isSecure() ? "https" : "http");
+        }
         return md;
     }
 

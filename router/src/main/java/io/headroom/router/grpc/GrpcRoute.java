@@ -107,10 +107,12 @@ public final class GrpcRoute {
      * @param transform    the route's request header changes
      * @param log          the access-log entry, or null
      * @param picker       member choice with the pool's breaker and hashing
+     * @param forwarding   what the client's forwarding headers become in the call's metadata
      */
     public record Exchange(PoolState pool, RouteTelemetry telemetry, String path, long start, Identity identity,
                            io.headroom.router.tls.ClientCertificate certificate, TraceContext trace, String traceHeader,
-                           String[] limitHeaders, String[] strip, HeaderTransform transform, AccessLog.Entry log, Picker picker) {
+                           String[] limitHeaders, String[] strip, HeaderTransform transform, AccessLog.Entry log, Picker picker,
+                           io.headroom.router.config.Forwarding forwarding) {
     }
 
     private final String route;

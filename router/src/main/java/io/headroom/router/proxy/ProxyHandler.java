@@ -89,6 +89,8 @@ public final class ProxyHandler implements Handler {
     /** {@link #traceHeader}'s name in lower case, or null. */
     private final String traceHeaderLower;
     private final boolean traceHeaderFull;
+    /** What the forwarding headers of a request become on the way to the member. */
+    private final io.headroom.router.config.Forwarding forwarding;
     private final SpanSink spans;
     private final UsageAnalytics usage;
     /** Reads verified client certificates; null when {@code router.tls} asks for none (then nothing is done per request). */
@@ -134,6 +136,16 @@ public final class ProxyHandler implements Handler {
     public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds,
                         TracingConfig tracing, SpanSink spans, UsageAnalytics usage,
                         io.headroom.router.tls.ClientCertificates clientCertificates) {
+        this(routes, ticker, seed, accessLog, traceIds, tracing, spans, usage, clientCertificates,
+                io.headroom.router.config.Forwarding.APPEND);
+    }
+
+    /** As above, with the client's forwarding headers treated as {@code forwarding} says ({@code router.forwarding}). */
+    public ProxyHandler(RouteTable routes, Ticker ticker, long seed, AccessLog accessLog, LongSupplier traceIds,
+                        TracingConfig tracing, SpanSink spans, UsageAnalytics usage,
+                        io.headroom.router.tls.ClientCertificates clientCertificates,
+                        io.headroom.router.config.Forwarding forwarding) {
+        this.forwarding = java.util.Objects.requireNonNull(forwarding, "forwarding");
         this.clientCertificates = clientCertificates;
         this.usage = usage;
         this.routes = routes;
@@ -449,7 +461,8 @@ public final class ProxyHandler implements Handler {
                       Identity identity, ClientCertificate certificate, String[] limitHeaders, Route.Target target, PoolState pool, String path, TraceContext trace) {
         RequestContext ctx = context(pool, route.name(), path, req);
         policy.grpc().serve(req, res, new io.headroom.router.grpc.GrpcRoute.Exchange(pool, target.telemetry(), path, start, identity, certificate,
-                trace, traceHeaderLower, limitHeaders, policy.strip(), policy.transform(), entry, previous -> pick(pool, pool.snapshot(), ctx, previous)));
+                trace, traceHeaderLower, limitHeaders, policy.strip(), policy.transform(), entry, previous -> pick(pool, pool.snapshot(), ctx, previous),
+                forwarding));
     }
 
     /**
@@ -729,7 +742,7 @@ public final class ProxyHandler implements Handler {
             conn.begin(deadline);
             long firstByteDeadline = 0;
             try {
-                writeHead(conn, req, x, method, hasBody, contentLength);
+                writeHead(conn, req, x, method, hasBody, contentLength, forwarding);
                 if (hasBody) {
                     if (req.headers().contains(HeaderNames.EXPECT)) {
                         res.headers().remove(HeaderNames.CONNECTION); // the body is read now: keep-alive is safe again
@@ -920,7 +933,7 @@ public final class ProxyHandler implements Handler {
     // ---- request head ------------------------------------------------------------------------------------------------
 
     private static void writeHead(UpstreamConnection c, ServerRequest req, Exchange x, Method method, boolean hasBody,
-                                  long contentLength) throws IOException {
+                                  long contentLength, io.headroom.router.config.Forwarding fw) throws IOException {
         c.writeAscii(method.text());
         c.writeAscii(" ");
         c.writeAscii(x.upstreamPath());
@@ -940,6 +953,12 @@ public final class ProxyHandler implements Handler {
             // the lane's request: the same copy from the bytes as they came, with no string made for a copied field
             for (int i = 0, n = raw.fieldCount(); i < n; i++) {
                 int len = raw.nameEnd(i) - raw.nameStart(i);
+                if (fw != io.headroom.router.config.Forwarding.APPEND && forwardingField(raw, i, len)) {
+                    if (fw == io.headroom.router.config.Forwarding.OFF && !listedRaw(connectionTokens, raw, i)) {
+                        copyField(c, raw, i, len); // passed as it came
+                    }
+                    continue; // REPLACE: dropped, this hop's written below
+                }
                 if (hopOrOurs(raw, i, len)) {
                     continue;
                 }
@@ -966,26 +985,31 @@ public final class ProxyHandler implements Handler {
                     }
                     continue;
                 }
-                byte[] b = raw.bytes();
-                c.writeBytes(b, raw.nameStart(i), len);
-                c.writeAscii(": ");
-                c.writeBytes(b, raw.valueStart(i), raw.valueEnd(i) - raw.valueStart(i));
-                c.writeCrlf();
+                copyField(c, raw, i, len);
             }
         } else for (Header h : headers) {
             String lower = h.headerName().lowerCase();
             switch (lower) {
                 case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length",
-                     "expect", "x-forwarded-proto", "x-forwarded-host" -> {
+                     "expect" -> {
                     continue;
+                }
+                case "x-forwarded-proto", "x-forwarded-host" -> {
+                    if (fw != io.headroom.router.config.Forwarding.OFF || listed(connectionTokens, lower)) {
+                        continue;
+                    }
                 }
                 case "x-forwarded-for" -> {
-                    xff = h.values();
-                    continue;
+                    if (fw != io.headroom.router.config.Forwarding.OFF || listed(connectionTokens, lower)) {
+                        xff = fw == io.headroom.router.config.Forwarding.APPEND ? h.values() : null;
+                        continue;
+                    }
                 }
                 case "forwarded" -> {
-                    forwarded = h.values();
-                    continue;
+                    if (fw != io.headroom.router.config.Forwarding.OFF || listed(connectionTokens, lower)) {
+                        forwarded = fw == io.headroom.router.config.Forwarding.APPEND ? h.values() : null;
+                        continue;
+                    }
                 }
                 case "traceparent" -> {
                     continue;
@@ -1024,7 +1048,9 @@ public final class ProxyHandler implements Handler {
         ClientStrings cs = CLIENT_STRINGS.get();
         boolean secure = req.isSecure();
         String client = cs.client(req.remotePeer().address());
-        if (xff == null && forwarded == null) {
+        if (fw == io.headroom.router.config.Forwarding.OFF) {
+            // the client's own went through unchanged; the router adds none
+        } else if (xff == null && forwarded == null) {
             byte[] block = cs.forwardingLines(secure, host); // the same lines as below, kept per connection
             c.writeBytes(block, 0, block.length);
         } else {
@@ -1051,6 +1077,26 @@ public final class ProxyHandler implements Handler {
             }
         }
         c.writeCrlf();
+    }
+
+    /** Writes raw field {@code i} (name length {@code len}) as it came. */
+    private static void copyField(UpstreamConnection c, io.headroom.router.lane.RawFields raw, int i, int len) throws IOException {
+        byte[] b = raw.bytes();
+        c.writeBytes(b, raw.nameStart(i), len);
+        c.writeAscii(": ");
+        c.writeBytes(b, raw.valueStart(i), raw.valueEnd(i) - raw.valueStart(i));
+        c.writeCrlf();
+    }
+
+    /** Whether raw field {@code i} is {@code Forwarded} or one of the {@code X-Forwarded-*} the router writes. */
+    private static boolean forwardingField(io.headroom.router.lane.RawFields raw, int i, int len) {
+        return switch (len) {
+            case 9 -> raw.nameIs(i, "forwarded");
+            case 15 -> raw.nameIs(i, "x-forwarded-for");
+            case 16 -> raw.nameIs(i, "x-forwarded-host");
+            case 17 -> raw.nameIs(i, "x-forwarded-proto");
+            default -> false;
+        };
     }
 
     /**

@@ -46,6 +46,7 @@ public final class UpgradeTunnel implements Http1Upgrader {
     private static final Logger LOG = Logger.getLogger(UpgradeTunnel.class.getName());
     private final java.util.function.Supplier<RouteTable> routes;
     private final java.util.function.Supplier<io.headroom.router.tls.ClientCertificates> clientCertificates;
+    private final java.util.function.Supplier<io.headroom.router.config.Forwarding> forwarding;
     private final String protocol;
 
     /**
@@ -62,6 +63,14 @@ public final class UpgradeTunnel implements Http1Upgrader {
      */
     public UpgradeTunnel(java.util.function.Supplier<RouteTable> routes,
                          java.util.function.Supplier<io.headroom.router.tls.ClientCertificates> clientCertificates, String protocol) {
+        this(routes, clientCertificates, () -> io.headroom.router.config.Forwarding.APPEND, protocol);
+    }
+
+    /** As above, with the router's {@code router.forwarding} now (read per upgrade, so a reload applies). */
+    public UpgradeTunnel(java.util.function.Supplier<RouteTable> routes,
+                         java.util.function.Supplier<io.headroom.router.tls.ClientCertificates> clientCertificates,
+                         java.util.function.Supplier<io.headroom.router.config.Forwarding> forwarding, String protocol) {
+        this.forwarding = forwarding;
         this.routes = routes;
         this.clientCertificates = clientCertificates;
         this.protocol = protocol;
@@ -124,7 +133,7 @@ public final class UpgradeTunnel implements Http1Upgrader {
         }
         try {
             conn.begin(start + pool.requestTimeoutNanos());
-            writeHead(conn, prologue, headers, route.upstreamPath(path), policy.strip(), ctx, certificate, certs);
+            writeHead(conn, prologue, headers, route.upstreamPath(path), policy.strip(), ctx, certificate, certs, forwarding.get());
             conn.flush();
             head = conn.readHead();
         } catch (IOException e) {
@@ -172,7 +181,8 @@ public final class UpgradeTunnel implements Http1Upgrader {
     /** The upgrade request as the member sees it: end-to-end headers, the upgrade itself, forwarding headers. */
     private static void writeHead(UpstreamConnection c, HttpPrologue prologue, WritableHeaders<?> headers, String path, String[] strip,
                                   ConnectionContext ctx, io.headroom.router.tls.ClientCertificate certificate,
-                                  io.headroom.router.tls.ClientCertificates certs) throws IOException {
+                                  io.headroom.router.tls.ClientCertificates certs,
+                                  io.headroom.router.config.Forwarding fw) throws IOException {
         c.writeAscii("GET ");
         c.writeAscii(path);
         if (prologue.query() != null && !prologue.query().rawValue().isEmpty()) {
@@ -182,16 +192,31 @@ public final class UpgradeTunnel implements Http1Upgrader {
         c.writeAscii(" HTTP/1.1\r\n");
         String host = null;
         String xff = null;
+        String forwarded = null;
+        boolean off = fw == io.headroom.router.config.Forwarding.OFF;
+        boolean append = fw == io.headroom.router.config.Forwarding.APPEND;
         for (Header h : headers) {
             String lower = h.headerName().lowerCase();
             switch (lower) {
-                case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "content-length", "upgrade",
-                     "x-forwarded-proto", "x-forwarded-host" -> {
+                case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "content-length", "upgrade" -> {
                     continue;
                 }
+                case "x-forwarded-proto", "x-forwarded-host" -> {
+                    if (!off) {
+                        continue;
+                    }
+                }
                 case "x-forwarded-for" -> {
-                    xff = h.values();
-                    continue;
+                    if (!off) {
+                        xff = append ? h.values() : null;
+                        continue;
+                    }
+                }
+                case "forwarded" -> {
+                    if (!off) {
+                        forwarded = append ? h.values() : null;
+                        continue;
+                    }
                 }
                 case "host" -> host = h.get();
                 default -> {
@@ -217,10 +242,16 @@ public final class UpgradeTunnel implements Http1Upgrader {
         c.writeHeader("Upgrade", headers.get(HeaderNames.UPGRADE).get());
         String client = ctx.remotePeer().address() instanceof InetSocketAddress isa && isa.getAddress() != null
                 ? isa.getAddress().getHostAddress() : "unknown";
-        c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
-        c.writeHeader("X-Forwarded-Proto", ctx.isSecure() ? "https" : "http");
-        if (host != null) {
-            c.writeHeader("X-Forwarded-Host", host);
+        if (!off) {
+            String proto = ctx.isSecure() ? "https" : "http";
+            c.writeHeader("X-Forwarded-For", xff == null ? client : xff + ", " + client);
+            c.writeHeader("X-Forwarded-Proto", proto);
+            if (host != null) {
+                c.writeHeader("X-Forwarded-Host", host);
+            }
+            String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
+            String element = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
+            c.writeHeader("Forwarded", forwarded == null ? element : forwarded + ", " + element);
         }
         c.writeCrlf();
     }
