@@ -11,7 +11,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -159,25 +158,9 @@ class ForwardingHttpTest {
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            String response = readResponse(s.getInputStream());
+            String response = RouterHttpTest.readResponse(s.getInputStream());
             assertThat(response).startsWith("HTTP/1.1 200");
             return response.substring(response.indexOf("\r\n\r\n") + 4).toLowerCase();
         }
-    }
-
-    /** Reads one response framed by Content-Length. */
-    private static String readResponse(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (!sb.toString().endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("closed inside the head: " + sb);
-            }
-            sb.append((char) c);
-        }
-        String head = sb.toString();
-        int at = head.toLowerCase().indexOf("content-length:");
-        int len = Integer.parseInt(head.substring(at + 15, head.indexOf('\r', at)).trim());
-        return head + new String(in.readNBytes(len), StandardCharsets.ISO_8859_1);
     }
 }

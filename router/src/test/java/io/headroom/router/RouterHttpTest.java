@@ -198,7 +198,7 @@ class RouterHttpTest {
     }
 
     /** Reads one response framed by Content-Length (Helidon may keep the connection open). */
-    private static String readResponse(InputStream in) throws IOException {
+    static String readResponse(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         while (!sb.toString().endsWith("\r\n\r\n")) {
             int c = in.read();

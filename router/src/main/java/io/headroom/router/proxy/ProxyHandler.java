@@ -1227,8 +1227,7 @@ public final class ProxyHandler implements Handler {
         /** This client's {@code Forwarded} element ({@code for=...;proto=...;host="..."}); after {@link #client}. */
         String forwarded(boolean secure, String host) {
             if (element == null || secure != elementSecure || !java.util.Objects.equals(host, elementHost)) {
-                String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
-                element = "for=" + node + ";proto=" + (secure ? "https" : "http") + (host == null ? "" : ";host=\"" + host + "\"");
+                element = forwardedElement(client, secure, host);
                 elementSecure = secure;
                 elementHost = host;
             }
@@ -1251,6 +1250,15 @@ public final class ProxyHandler implements Handler {
             }
             return lines;
         }
+    }
+
+    /**
+     * This hop's {@code Forwarded} element (RFC 7239): {@code for=} the client (an IPv6 address quoted in brackets),
+     * {@code proto=} and, with a host, {@code host="..."}.
+     */
+    static String forwardedElement(String client, boolean secure, String host) {
+        String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
+        return "for=" + node + ";proto=" + (secure ? "https" : "http") + (host == null ? "" : ";host=\"" + host + "\"");
     }
 
     private static String clientAddress(SocketAddress a) {

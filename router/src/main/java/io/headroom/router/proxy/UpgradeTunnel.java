@@ -249,8 +249,7 @@ public final class UpgradeTunnel implements Http1Upgrader {
             if (host != null) {
                 c.writeHeader("X-Forwarded-Host", host);
             }
-            String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
-            String element = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
+            String element = ProxyHandler.forwardedElement(client, ctx.isSecure(), host);
             c.writeHeader("Forwarded", forwarded == null ? element : forwarded + ", " + element);
         }
         c.writeCrlf();
