@@ -201,10 +201,7 @@ public record RouterConfig(HostPort listen, Map<String, PoolConfig> pools, List<
     }
 
     private static Forwarding forwarding(ConfigNode r) {
-        if (!r.has("forwarding")) {
-            return Forwarding.APPEND;
-        }
-        String s = r.string("forwarding", "append");
+        String s = r.string("forwarding", Forwarding.APPEND.text());
         Forwarding f = Forwarding.parse(s);
         if (f == null) {
             throw r.errorAt("forwarding", "'" + s.strip() + "' is not a forwarding mode",
